@@ -1,0 +1,269 @@
+//! Wheel and source-distribution file names (the binary distribution format spec and PEP 625),
+//! parsed into typed values. Pure: no I/O.
+//!
+//! Written here rather than taken from uv's `uv-distribution-filename`, which brings its own
+//! version types and calls its API unstable; the grammar is small and fully tested below.
+
+use std::fmt;
+use std::str::FromStr;
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A file name that failed to parse, with the input and the reason.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("the file name \"{filename}\" is invalid: {reason}")]
+pub struct FilenameError {
+    /// The file name given.
+    pub filename: String,
+    /// What was wrong.
+    pub reason: String,
+}
+
+fn err(filename: &str, reason: impl Into<String>) -> FilenameError {
+    FilenameError { filename: filename.to_string(), reason: reason.into() }
+}
+
+/// `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`, with compressed tag sets
+/// (`py2.py3`) expanded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WheelFilename {
+    /// Normalized distribution name.
+    pub name: PackageName,
+    /// The version.
+    pub version: Version,
+    /// Optional build tag (`1`, `2_foo`).
+    pub build: Option<String>,
+    /// Python tags, e.g. `["cp312"]` or `["py2", "py3"]`.
+    pub python: Vec<String>,
+    /// ABI tags, e.g. `["cp312"]`, `["abi3"]`, `["none"]`.
+    pub abi: Vec<String>,
+    /// Platform tags, e.g. `["manylinux_2_17_x86_64", "manylinux2014_x86_64"]`.
+    pub platform: Vec<String>,
+}
+
+impl WheelFilename {
+    /// Every `python-abi-platform` triple this wheel declares (the cartesian product of its
+    /// compressed tag sets).
+    pub fn tag_triples(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.python.iter().flat_map(move |py| {
+            self.abi.iter().flat_map(move |abi| {
+                self.platform.iter().map(move |plat| (py.as_str(), abi.as_str(), plat.as_str()))
+            })
+        })
+    }
+
+    /// The platform tags joined back with `.`, as written in the file name.
+    pub fn platform_tag(&self) -> String {
+        self.platform.join(".")
+    }
+}
+
+impl FromStr for WheelFilename {
+    type Err = FilenameError;
+
+    fn from_str(filename: &str) -> Result<Self, Self::Err> {
+        let stem = filename
+            .strip_suffix(".whl")
+            .ok_or_else(|| err(filename, "must end with .whl"))?;
+        let parts: Vec<&str> = stem.split('-').collect();
+        let (name, version, build, python, abi, platform) = match parts.as_slice() {
+            [name, version, python, abi, platform] => (*name, *version, None, *python, *abi, *platform),
+            [name, version, build, python, abi, platform] => {
+                if !build.starts_with(|c: char| c.is_ascii_digit()) {
+                    return Err(err(filename, "the build tag must start with a digit"));
+                }
+                (*name, *version, Some((*build).to_string()), *python, *abi, *platform)
+            }
+            _ => {
+                return Err(err(
+                    filename,
+                    "expected {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl",
+                ));
+            }
+        };
+        let name = PackageName::from_str(name)
+            .map_err(|e| err(filename, format!("invalid name: {e}")))?;
+        let version = Version::from_str(version)
+            .map_err(|e| err(filename, format!("invalid version: {e}")))?;
+        let split = |s: &str, what: &str| -> Result<Vec<String>, FilenameError> {
+            let tags: Vec<String> = s.split('.').map(str::to_string).collect();
+            if tags.iter().any(String::is_empty) {
+                return Err(err(filename, format!("empty {what} tag")));
+            }
+            Ok(tags)
+        };
+        Ok(Self {
+            name,
+            version,
+            build,
+            python: split(python, "python")?,
+            abi: split(abi, "ABI")?,
+            platform: split(platform, "platform")?,
+        })
+    }
+}
+
+impl fmt::Display for WheelFilename {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.name.as_dist_info_name();
+        write!(f, "{name}-{}", self.version)?;
+        if let Some(build) = &self.build {
+            write!(f, "-{build}")?;
+        }
+        write!(
+            f,
+            "-{}-{}-{}.whl",
+            self.python.join("."),
+            self.abi.join("."),
+            self.platform.join(".")
+        )
+    }
+}
+
+/// The archive formats a source distribution comes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SdistExtension {
+    /// `.tar.gz` (the only one PEP 625 allows).
+    TarGz,
+    /// `.zip` (legacy).
+    Zip,
+    /// `.tar.bz2`, `.tar.xz`, `.tgz`, `.tar` (legacy).
+    OtherTar,
+}
+
+/// `{name}-{version}.tar.gz` (and legacy archive extensions).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SdistFilename {
+    /// Normalized distribution name.
+    pub name: PackageName,
+    /// The version.
+    pub version: Version,
+    /// The archive format.
+    pub extension: SdistExtension,
+}
+
+impl SdistFilename {
+    /// Parses an sdist file name for a known project. The project name is needed because both
+    /// names and versions may contain `-` in legacy sdists (`foo-bar-1.0.tar.gz`).
+    pub fn parse(filename: &str, project: &PackageName) -> Result<Self, FilenameError> {
+        let lower = filename.to_ascii_lowercase();
+        let (stem_len, extension) = [
+            (".tar.gz", SdistExtension::TarGz),
+            (".zip", SdistExtension::Zip),
+            (".tar.bz2", SdistExtension::OtherTar),
+            (".tar.xz", SdistExtension::OtherTar),
+            (".tgz", SdistExtension::OtherTar),
+            (".tar", SdistExtension::OtherTar),
+        ]
+        .into_iter()
+        .find_map(|(ext, kind)| lower.strip_suffix(ext).map(|s| (s.len(), kind)))
+        .ok_or_else(|| err(filename, "not a wheel or a source archive"))?;
+        let stem = &filename[..stem_len];
+        // Try every '-' as the name/version split, preferring the one whose name matches.
+        for (idx, _) in stem.match_indices('-') {
+            let (name, version) = (&stem[..idx], &stem[idx + 1..]);
+            if PackageName::from_str(name).is_ok_and(|n| &n == project) {
+                let version = Version::from_str(version)
+                    .map_err(|e| err(filename, format!("invalid version: {e}")))?;
+                return Ok(Self { name: project.clone(), version, extension });
+            }
+        }
+        Err(err(filename, format!("the name does not match the project `{project}`")))
+    }
+}
+
+/// A wheel or an sdist.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DistFilename {
+    /// A built distribution.
+    Wheel(WheelFilename),
+    /// A source distribution.
+    Sdist(SdistFilename),
+}
+
+impl DistFilename {
+    /// Parses a file listed on `project`'s page. Wheels must carry the project's name.
+    pub fn parse(filename: &str, project: &PackageName) -> Result<Self, FilenameError> {
+        if std::path::Path::new(filename)
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("whl"))
+        {
+            let wheel = WheelFilename::from_str(filename)?;
+            if &wheel.name != project {
+                return Err(err(filename, format!("the name does not match the project `{project}`")));
+            }
+            Ok(Self::Wheel(wheel))
+        } else {
+            SdistFilename::parse(filename, project).map(Self::Sdist)
+        }
+    }
+
+    /// The version of either kind.
+    pub fn version(&self) -> &Version {
+        match self {
+            Self::Wheel(w) => &w.version,
+            Self::Sdist(s) => &s.version,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> PackageName {
+        PackageName::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn wheel_with_compressed_tags_and_build() {
+        let w = WheelFilename::from_str(
+            "numpy-2.2.6-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        )
+        .unwrap();
+        assert_eq!(w.name, name("numpy"));
+        assert_eq!(w.version.to_string(), "2.2.6");
+        assert_eq!(w.build.as_deref(), Some("1"));
+        assert_eq!(w.platform, ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
+        assert_eq!(w.tag_triples().count(), 2);
+        assert_eq!(
+            w.to_string(),
+            "numpy-2.2.6-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+        );
+        let universal = WheelFilename::from_str("six-1.16.0-py2.py3-none-any.whl").unwrap();
+        assert_eq!(universal.python, ["py2", "py3"]);
+    }
+
+    #[test]
+    fn wheel_errors_name_the_input() {
+        let e = WheelFilename::from_str("foo.rs").unwrap_err();
+        assert_eq!(e.to_string(), "the file name \"foo.rs\" is invalid: must end with .whl");
+        let e = WheelFilename::from_str("foo-1.0-py3-none.whl").unwrap_err();
+        assert!(e.to_string().starts_with("the file name \"foo-1.0-py3-none.whl\" is invalid: expected"));
+        assert!(WheelFilename::from_str("foo-1.0-x1-py3-none-any.whl").is_err());
+    }
+
+    #[test]
+    fn sdists_with_dashes_and_legacy_extensions() {
+        let s = SdistFilename::parse("foo-bar-1.0.tar.gz", &name("foo-bar")).unwrap();
+        assert_eq!(s.version.to_string(), "1.0");
+        let s = SdistFilename::parse("Foo_Bar-2.0rc1.zip", &name("foo-bar")).unwrap();
+        assert_eq!(s.extension, SdistExtension::Zip);
+        assert_eq!(s.version.to_string(), "2.0rc1");
+        assert!(SdistFilename::parse("other-1.0.tar.gz", &name("foo")).is_err());
+        assert!(SdistFilename::parse("foo-1.0.exe", &name("foo")).is_err());
+    }
+
+    #[test]
+    fn dist_filename_checks_project_name() {
+        assert!(DistFilename::parse("bar-1.0-py3-none-any.whl", &name("foo")).is_err());
+        assert!(matches!(
+            DistFilename::parse("foo-1.0-py3-none-any.whl", &name("foo")),
+            Ok(DistFilename::Wheel(_))
+        ));
+    }
+}
