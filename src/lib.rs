@@ -3,15 +3,32 @@
 //!
 //! Layout: pure modules ([`filename`], [`dist`], [`platform`], [`target`], [`tags`],
 //! [`requirements`] parsing, [`health`], [`report`]) know nothing of HTTP, files or processes;
-//! I/O modules ([`index`], [`python`], [`host`]) sit at the edges; [`cli`] holds the clap types
-//! and [`commands`] the glue.
+//! I/O modules ([`index`], [`python`], [`host`]) sit at the edges; [`cli`] holds the clap types,
+//! [`settings`] resolves them with the environment and configuration, and [`commands`] is the
+//! glue.
 
+pub mod cli;
+pub mod commands;
 pub mod dist;
+pub mod exit;
 pub mod filename;
 pub mod host;
 pub mod index;
+pub mod logging;
 pub mod platform;
 pub mod python;
 pub mod requirements;
+pub mod settings;
 pub mod tags;
 pub mod target;
+
+/// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
+/// print.
+pub fn run(cli: cli::Cli) -> anyhow::Result<exit::ExitStatus> {
+    logging::init(
+        cli.global.verbose,
+        cli.global.quiet,
+        cli.global.log_file.as_deref(),
+    )?;
+    commands::run(cli)
+}

@@ -1,1 +1,23 @@
-fn main() {}
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = wheelwatch::cli::Cli::parse();
+    match wheelwatch::run(cli) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = anstream::stderr();
+            let _ = writeln!(stderr, "error: {err:#}");
+            wheelwatch::exit::status_for_error(&err).into()
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The command-line interface: clap types only. Nothing outside this module and
+//! [`crate::settings`] sees them; commands receive resolved settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tells whether every dependency of a Python project installs from a prebuilt wheel on the
+/// Python versions and platforms you deploy to, and falls back safely when it does not.
+#[derive(Debug, Parser)]
+#[command(name = "wheelwatch", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More output on stderr (-v: debug, -vv: trace). `RUST_LOG` overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr; no progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// When to use colour on a terminal.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Also write timestamped log lines to this file.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log_file: Option<PathBuf>,
+    /// Read configuration from this file instead of ./wheelwatch.toml or ./pyproject.toml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess wheel availability per package and target, and give a verdict.
+    Check(Box<CheckArgs>),
+    /// Print the compatible wheel tags of a target, best first, one a line.
+    Tags(TagsArgs),
+    /// Show the effective configuration and where each value came from.
+    Config(ConfigArgs),
+}
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// JSON (see schema/report.schema.json).
+    Json,
+    /// Markdown, for pull requests and CI summaries.
+    Markdown,
+}
+
+/// What to assess: requirement sources.
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// Requirement files: requirements.txt, pyproject.toml, uv.lock, pylock.toml (kind detected
+    /// from the name). Default: ./requirements.txt, else ./pyproject.toml.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A requirements file (pip format), repeatable.
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+    /// A constraints file (pip format), repeatable.
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraint: Vec<PathBuf>,
+    /// A requirement given inline (PEP 508), repeatable.
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Include this optional-dependencies extra of pyproject.toml, repeatable.
+    #[arg(long = "extra", value_name = "NAME")]
+    pub extra: Vec<String>,
+    /// Include this PEP 735 dependency group of pyproject.toml, repeatable.
+    #[arg(long = "group", value_name = "NAME")]
+    pub group: Vec<String>,
+}
+
+/// Which Pythons and platforms to assess.
+#[derive(Debug, Args, Default)]
+pub struct TargetArgs {
+    /// The primary Python (`3.12`, `3.12.4`, `3.13t`, `cp312`), on the host platform.
+    #[arg(long, value_name = "PY")]
+    pub python: Option<String>,
+    /// A fallback Python on the host platform, repeatable, tried in order.
+    #[arg(long = "fallback", value_name = "PY")]
+    pub fallback: Vec<String>,
+    /// An extra, informational target `PY[@PLATFORM]`, repeatable (e.g. `3.12@linux-aarch64`).
+    #[arg(long = "target", value_name = "PY[@PLATFORM]")]
+    pub target: Vec<String>,
+}
+
+/// Where packages come from and how responses are cached.
+#[derive(Debug, Args, Default)]
+pub struct IndexArgs {
+    /// The base URL of the package index (PEP 503/691). Default: pip's setting, else the public
+    /// index.
+    #[arg(short = 'i', long, value_name = "URL")]
+    pub index_url: Option<String>,
+    /// An additional index, repeatable.
+    #[arg(long = "extra-index-url", value_name = "URL")]
+    pub extra_index_url: Vec<String>,
+    /// A directory (or URL) of distributions to consider too, repeatable.
+    #[arg(short = 'f', long = "find-links", value_name = "DIR")]
+    pub find_links: Vec<String>,
+    /// Ignore every index; use only --find-links.
+    #[arg(long)]
+    pub no_index: bool,
+    /// The cache directory.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with_all = ["offline", "refresh"])]
+    pub no_cache: bool,
+    /// Answer from the cache only; make no network requests.
+    #[arg(long, conflicts_with = "refresh")]
+    pub offline: bool,
+    /// Revalidate every cached response.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// `wheelwatch check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Share of assessed packages that must have a wheel for a target to be healthy (0.0-1.0).
+    #[arg(long, value_name = "SHARE")]
+    pub threshold: Option<f64>,
+    /// Exit 0 only when the primary is healthy (a usable fallback is not enough).
+    #[arg(long)]
+    pub strict: bool,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `wheelwatch tags`.
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// The target `PY[@PLATFORM]` (default platform: this machine's).
+    #[arg(long, value_name = "PY[@PLATFORM]")]
+    pub target: String,
+}
+
+/// `wheelwatch config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

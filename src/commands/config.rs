@@ -1,0 +1,97 @@
+//! `wheelwatch config`: the effective settings and where each came from.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::{ConfigArgs, Format};
+use crate::exit::ExitStatus;
+use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, ValueSource};
+
+/// Runs `wheelwatch config`.
+pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    use clap::Parser;
+    // The same resolution `check` performs, with no flags given.
+    let check_args = match crate::cli::Cli::try_parse_from(["wheelwatch", "check"])?.command {
+        crate::cli::Command::Check(args) => *args,
+        _ => unreachable!("parsed `check`"),
+    };
+    let settings = CheckSettings::resolve(check_args, globals, &ProcessEnv)?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let value = serde_json::json!({
+                "config_file": globals.config.as_ref().map(|c| c.path.display().to_string()),
+                "settings": settings,
+            });
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+        }
+        Format::Table | Format::Markdown => {
+            let file = globals.config.as_ref().map_or_else(
+                || "none found".to_string(),
+                |c| c.path.display().to_string(),
+            );
+            writeln!(out, "configuration file: {file}")?;
+            let mut row = |key: &str, value: String, source: &ValueSource| {
+                writeln!(out, "{key:<18} {value:<40} ({source})")
+            };
+            let primary = settings.primary.as_ref();
+            row(
+                "primary",
+                primary.map_or_else(|| "(python3 on PATH)".into(), |p| p.value.clone()),
+                primary.map_or(&ValueSource::Default, |p| &p.source),
+            )?;
+            row(
+                "fallbacks",
+                settings.fallbacks.value.join(", "),
+                &settings.fallbacks.source,
+            )?;
+            row(
+                "targets",
+                settings.targets.value.join(", "),
+                &settings.targets.source,
+            )?;
+            row(
+                "threshold",
+                settings.threshold.value.to_string(),
+                &settings.threshold.source,
+            )?;
+            row(
+                "venv",
+                settings.venv.value.display().to_string(),
+                &settings.venv.source,
+            )?;
+            let idx = &settings.index;
+            match &idx.index_url {
+                Some(u) => row("index-url", crate::index::redact_url(&u.value), &u.source)?,
+                None => row(
+                    "index-url",
+                    "(pip configuration or the public index)".into(),
+                    &ValueSource::Default,
+                )?,
+            }
+            for u in &idx.extra_index_urls {
+                row(
+                    "extra-index-url",
+                    crate::index::redact_url(&u.value),
+                    &u.source,
+                )?;
+            }
+            for u in &idx.find_links {
+                row("find-links", u.value.clone(), &u.source)?;
+            }
+            row(
+                "cache-dir",
+                idx.cache_dir.value.display().to_string(),
+                &idx.cache_dir.source,
+            )?;
+            row(
+                "cache-max-age",
+                format!("{}s", idx.max_age.as_secs()),
+                &ValueSource::Default,
+            )?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,22 @@
+//! Command glue: each submodule turns resolved settings into calls on the core and hands the
+//! result to a renderer. No clap types here beyond the dispatch in [`run`].
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::exit::ExitStatus;
+use crate::settings::GlobalSettings;
+
+pub mod check;
+pub mod config;
+pub mod tags;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    let globals = GlobalSettings::resolve(&cli.global)?;
+    match cli.command {
+        Command::Check(args) => check::run(*args, &globals),
+        Command::Tags(args) => tags::run(&args, &globals),
+        Command::Config(args) => config::run(&args, &globals),
+    }
+}
