@@ -12,6 +12,7 @@ pub mod commands;
 pub mod dist;
 pub mod exit;
 pub mod filename;
+pub mod health;
 pub mod host;
 pub mod index;
 pub mod logging;

@@ -55,7 +55,20 @@ impl Tags {
     }
 
     /// The best (lowest) priority of any of the wheel's tag triples, or why none fits.
-    pub fn compatibility(&self, _wheel: &WheelFilename) -> Result<TagPriority, Incompatible> {
-        todo!()
+    pub fn compatibility(&self, wheel: &WheelFilename) -> Result<TagPriority, Incompatible> {
+        // Interim implementation (replaced by the full one).
+        let mut best: Option<TagPriority> = None;
+        let mut miss = Incompatible::Python;
+        for (py, abi, plat) in wheel.tag_triples() {
+            let key = (py.to_string(), abi.to_string(), plat.to_string());
+            if let Some(p) = self.index.get(&key) {
+                best = Some(best.map_or(*p, |b| b.min(*p)));
+            } else if self.ordered.iter().any(|(p, a, _)| p == py && a == abi) {
+                miss = Incompatible::Platform;
+            } else if miss == Incompatible::Python && self.ordered.iter().any(|(p, _, _)| p == py) {
+                miss = Incompatible::Abi;
+            }
+        }
+        best.ok_or(miss)
     }
 }
