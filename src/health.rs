@@ -44,7 +44,10 @@ impl Status {
     /// Whether this status counts towards the target's health share (the package was assessed
     /// and would be installed).
     pub fn is_assessed(self) -> bool {
-        matches!(self, Self::Wheel | Self::SdistOnly | Self::NoDistribution | Self::NotFound)
+        matches!(
+            self,
+            Self::Wheel | Self::SdistOnly | Self::NoDistribution | Self::NotFound
+        )
     }
 
     /// A short label for tables.
@@ -289,13 +292,22 @@ pub fn assess(
         .rev()
         .filter(|(_, view)| view.best_wheel.is_some())
         .find(|(v, _)| !v.any_prerelease() || options.pre)
-        .or_else(|| versions.iter().rev().find(|(_, view)| view.best_wheel.is_some()))
+        .or_else(|| {
+            versions
+                .iter()
+                .rev()
+                .find(|(_, view)| view.best_wheel.is_some())
+        })
         .map(|(v, _)| *v);
     health.newest_with_wheel = newest_with_wheel.map(ToString::to_string);
 
     let name = &health.name;
     let spec_text = specifiers.map_or_else(String::new, |s| {
-        if s.is_empty() { String::new() } else { s.to_string() }
+        if s.is_empty() {
+            String::new()
+        } else {
+            s.to_string()
+        }
     });
     let target = format!("{} on {}", ctx.python_label, ctx.platform_label);
 
@@ -326,12 +338,19 @@ pub fn assess(
             health.version = Some(version.to_string());
             let mut reason = format!(
                 "no version of {name}{} has a wheel for {target}: {version} {}, so it needs a source build",
-                if spec_text.is_empty() { String::new() } else { format!(" matching {spec_text}") },
+                if spec_text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" matching {spec_text}")
+                },
                 miss_phrase(view, ctx)
             );
             match newest_with_wheel {
                 Some(v) => {
-                    let _ = write!(reason, "; {v} has a wheel but is excluded by the requirement");
+                    let _ = write!(
+                        reason,
+                        "; {v} has a wheel but is excluded by the requirement"
+                    );
                 }
                 None => reason.push_str("; no version has one"),
             }
@@ -341,7 +360,10 @@ pub fn assess(
             health.status = Status::NoDistribution;
             health.reason = no_distribution_reason(name, &spec_text, &versions, &satisfies, ctx);
             if let Some(v) = newest_with_wheel {
-                let _ = write!(health.reason, "; {v} has a wheel but is excluded by the requirement");
+                let _ = write!(
+                    health.reason,
+                    "; {v} has a wheel but is excluded by the requirement"
+                );
             }
         }
     }
@@ -353,7 +375,9 @@ pub fn assess(
 fn miss_phrase(view: &VersionView<'_>, ctx: &TargetContext<'_>) -> String {
     match view.wheel_miss {
         Some(Incompatible::Platform) => format!("has no wheel for {}", ctx.platform_label),
-        Some(Incompatible::Abi) => format!("has no wheel for the ABI of CPython {}", ctx.python_label),
+        Some(Incompatible::Abi) => {
+            format!("has no wheel for the ABI of CPython {}", ctx.python_label)
+        }
         Some(Incompatible::Python) => format!("has no wheel for CPython {}", ctx.python_label),
         None if view.python_excluded.is_some() => format!(
             "has no wheel for CPython {} (requires-python {})",
@@ -387,16 +411,24 @@ fn no_distribution_reason(
         };
     };
     if matching.iter().all(|(_, v)| v.yanked_only) {
-        return format!("every version of {name} matching the requirement is yanked (newest {newest})");
+        return format!(
+            "every version of {name} matching the requirement is yanked (newest {newest})"
+        );
     }
-    if matching.iter().all(|(_, v)| v.yanked_only || (v.python_excluded.is_some() && !v.installable())) {
+    if matching
+        .iter()
+        .all(|(_, v)| v.yanked_only || (v.python_excluded.is_some() && !v.installable()))
+    {
         return format!(
             "every file of {name} matching the requirement excludes CPython {} (e.g. {newest}: requires-python {})",
             ctx.python_label,
             view.python_excluded.unwrap_or("?")
         );
     }
-    format!("{name} {newest} {} and has no sdist: nothing installs on {target}", miss_phrase(view, ctx))
+    format!(
+        "{name} {newest} {} and has no sdist: nothing installs on {target}",
+        miss_phrase(view, ctx)
+    )
 }
 
 #[cfg(test)]
@@ -428,7 +460,11 @@ mod tests {
     fn tags(py: &str) -> Tags {
         // A small stand-in for a real cp3X manylinux x86_64 list, best first.
         let mut list = Vec::new();
-        for plat in ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"] {
+        for plat in [
+            "manylinux_2_28_x86_64",
+            "manylinux_2_17_x86_64",
+            "manylinux2014_x86_64",
+        ] {
             list.push((format!("cp{py}"), format!("cp{py}"), plat.to_string()));
             list.push((format!("cp{py}"), "abi3".to_string(), plat.to_string()));
         }
@@ -440,7 +476,10 @@ mod tests {
 
     impl Page {
         fn new(name: &str) -> Self {
-            Self(ProjectPage { name: PackageName::from_str(name).unwrap(), files: Vec::new() })
+            Self(ProjectPage {
+                name: PackageName::from_str(name).unwrap(),
+                files: Vec::new(),
+            })
         }
         fn file(mut self, filename: &str, requires_python: Option<&str>, yanked: bool) -> Self {
             let parsed = DistFilename::parse(filename, &self.0.name).unwrap();
@@ -541,8 +580,18 @@ mod tests {
         let page = Page::new("foo")
             .file("foo-2.0-py3-none-any.whl", None, true)
             .f("foo-1.0-py3-none-any.whl");
-        assert_eq!(check("foo", &page, "312", Options::default()).version.as_deref(), Some("1.0"));
-        assert_eq!(check("foo==2.0", &page, "312", Options::default()).version.as_deref(), Some("2.0"));
+        assert_eq!(
+            check("foo", &page, "312", Options::default())
+                .version
+                .as_deref(),
+            Some("1.0")
+        );
+        assert_eq!(
+            check("foo==2.0", &page, "312", Options::default())
+                .version
+                .as_deref(),
+            Some("2.0")
+        );
         let h = check("foo>1.5", &page, "312", Options::default());
         assert_eq!(h.status, Status::NoDistribution);
         assert_eq!(
@@ -572,10 +621,23 @@ mod tests {
 
     #[test]
     fn markers_exclude_and_urls_are_not_assessed() {
-        let h = check("numpy; python_version < '3.10'", &numpy(), "312", Options::default());
+        let h = check(
+            "numpy; python_version < '3.10'",
+            &numpy(),
+            "312",
+            Options::default(),
+        );
         assert_eq!(h.status, Status::Excluded);
-        assert_eq!(h.reason, "not installed on 3.12: marker `python_full_version < '3.10'` is false");
-        let h = check("numpy @ https://example.invalid/numpy.whl", &numpy(), "312", Options::default());
+        assert_eq!(
+            h.reason,
+            "not installed on 3.12: marker `python_full_version < '3.10'` is false"
+        );
+        let h = check(
+            "numpy @ https://example.invalid/numpy.whl",
+            &numpy(),
+            "312",
+            Options::default(),
+        );
         assert_eq!(h.status, Status::NotAssessed);
     }
 

@@ -18,6 +18,7 @@ pub mod index;
 pub mod logging;
 pub mod platform;
 pub mod python;
+pub mod report;
 pub mod requirements;
 pub mod settings;
 pub mod tags;

@@ -1,0 +1,365 @@
+//! The one report model every renderer draws from, and the verdict built from per-target
+//! package health. Pure: renderers write to any [`std::io::Write`].
+//!
+//! The JSON form is the contract for CI and later tooling: `schema/report.schema.json` describes
+//! it and a test validates real output against it. Bump [`SCHEMA_VERSION`] on any breaking
+//! change.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::health::{PackageHealth, Status};
+use crate::target::Role;
+
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+/// Version of the JSON report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The verdict over the primary and fallback targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The primary target is healthy.
+    PrimaryHealthy,
+    /// The primary is not healthy, but a fallback is (named in `recommended_fallback`).
+    FallbackAvailable,
+    /// Neither the primary nor any fallback is healthy.
+    CompleteFailure,
+    /// Something prevented an answer (index unreachable, errors): no conclusion, and never a
+    /// reason to fall back.
+    AssessmentFailed,
+}
+
+impl Verdict {
+    /// The wording used in tables.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::PrimaryHealthy => "primary healthy",
+            Self::FallbackAvailable => "fallback available",
+            Self::CompleteFailure => "complete failure",
+            Self::AssessmentFailed => "assessment failed",
+        }
+    }
+}
+
+/// Package counts of one target.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Every requirement considered.
+    pub total: usize,
+    /// Those counted for health (would be installed and were assessed).
+    pub assessed: usize,
+    /// With a wheel.
+    pub wheel: usize,
+    /// Needing a source build.
+    pub sdist_only: usize,
+    /// Nothing installable.
+    pub no_distribution: usize,
+    /// Unknown to the index.
+    pub not_found: usize,
+    /// Marker-excluded.
+    pub excluded: usize,
+    /// Direct references.
+    pub not_assessed: usize,
+    /// Index errors.
+    pub error: usize,
+}
+
+impl Counts {
+    fn from_packages(packages: &[PackageHealth]) -> Self {
+        let mut c = Self {
+            total: packages.len(),
+            ..Self::default()
+        };
+        for p in packages {
+            if p.status.is_assessed() {
+                c.assessed += 1;
+            }
+            *match p.status {
+                Status::Wheel => &mut c.wheel,
+                Status::SdistOnly => &mut c.sdist_only,
+                Status::NoDistribution => &mut c.no_distribution,
+                Status::NotFound => &mut c.not_found,
+                Status::Excluded => &mut c.excluded,
+                Status::NotAssessed => &mut c.not_assessed,
+                Status::Error => &mut c.error,
+            } += 1;
+        }
+        c
+    }
+
+    /// Share of assessed packages with a wheel; 1.0 when nothing was assessed.
+    pub fn wheel_share(&self) -> f64 {
+        if self.assessed == 0 {
+            1.0
+        } else {
+            self.wheel as f64 / self.assessed as f64
+        }
+    }
+}
+
+/// One target's results.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// `3.12@manylinux_2_28_x86_64`.
+    pub name: String,
+    /// `3.12`, `3.13t`.
+    pub python: String,
+    /// The most specific platform tag.
+    pub platform: String,
+    /// primary, fallback or extra.
+    pub role: Role,
+    /// Where the compatible tags came from: `computed`, or the interpreter probed.
+    pub tags_source: String,
+    /// Share of assessed packages with a wheel ≥ threshold, and no errors.
+    pub healthy: bool,
+    /// Share of assessed packages with a wheel.
+    pub wheel_share: f64,
+    /// Counts by status.
+    pub counts: Counts,
+    /// Per package, in requirement order.
+    pub packages: Vec<PackageHealth>,
+}
+
+impl TargetReport {
+    /// Builds a target's report; `healthy` follows the threshold and errors.
+    pub fn new(
+        name: String,
+        python: String,
+        platform: String,
+        role: Role,
+        tags_source: String,
+        packages: Vec<PackageHealth>,
+        threshold: f64,
+    ) -> Self {
+        let counts = Counts::from_packages(&packages);
+        let wheel_share = counts.wheel_share();
+        let healthy = counts.error == 0 && wheel_share >= threshold - f64::EPSILON;
+        Self {
+            name,
+            python,
+            platform,
+            role,
+            tags_source,
+            healthy,
+            wheel_share,
+            counts,
+            packages,
+        }
+    }
+
+    /// Packages that count against health.
+    pub fn problems(&self) -> impl Iterator<Item = &PackageHealth> {
+        self.packages
+            .iter()
+            .filter(|p| p.status.is_assessed() && p.status != Status::Wheel)
+    }
+
+    fn problem_summary(&self) -> String {
+        let names: Vec<&str> = self.problems().map(|p| p.name.as_str()).collect();
+        format!(
+            "{} of {} packages have no wheel on {} ({})",
+            names.len(),
+            self.counts.assessed,
+            self.name,
+            names.join(", ")
+        )
+    }
+}
+
+/// Request and timing figures.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Stats {
+    /// Distinct projects looked up.
+    pub projects: usize,
+    /// HTTP requests made.
+    pub requests: u64,
+    /// Pages answered from the cache without a request.
+    pub cache_hits: u64,
+    /// Wall time of the whole check.
+    pub elapsed_ms: u64,
+}
+
+/// A requirement the check could not assess at all (not per target).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The text as written.
+    pub requirement: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// When the check ran (RFC 3339, UTC).
+    pub timestamp: String,
+    /// wheelwatch's version.
+    pub tool_version: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Whether the project should move to a fallback (never true when the assessment failed).
+    pub fallback_required: bool,
+    /// Why, when a fallback is required or impossible.
+    pub fallback_reason: Option<String>,
+    /// The first healthy fallback's target name.
+    pub recommended_fallback: Option<String>,
+    /// Actions the data supports.
+    pub recommendations: Vec<String>,
+    /// The health threshold used.
+    pub threshold: f64,
+    /// The requirement sources read.
+    pub sources: Vec<String>,
+    /// Entries skipped before assessment.
+    pub skipped: Vec<Skipped>,
+    /// One entry per target: primary, fallbacks, then extras.
+    pub targets: Vec<TargetReport>,
+    /// Figures.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Builds the report and its verdict from per-target results.
+    pub fn new(
+        targets: Vec<TargetReport>,
+        threshold: f64,
+        sources: Vec<String>,
+        skipped: Vec<Skipped>,
+        stats: Stats,
+    ) -> Self {
+        let primary = targets.iter().find(|t| t.role == Role::Primary);
+        let fallbacks: Vec<&TargetReport> = targets
+            .iter()
+            .filter(|t| t.role == Role::Fallback)
+            .collect();
+        let errors: usize = targets.iter().map(|t| t.counts.error).sum();
+        let first_healthy_fallback = fallbacks.iter().find(|t| t.healthy);
+        let verdict = if errors > 0 {
+            Verdict::AssessmentFailed
+        } else if primary.is_none_or(|p| p.healthy) {
+            Verdict::PrimaryHealthy
+        } else if first_healthy_fallback.is_some() {
+            Verdict::FallbackAvailable
+        } else {
+            Verdict::CompleteFailure
+        };
+        let fallback_reason = match (verdict, primary) {
+            (Verdict::FallbackAvailable | Verdict::CompleteFailure, Some(p)) => {
+                let mut reason = p.problem_summary();
+                if verdict == Verdict::CompleteFailure && !fallbacks.is_empty() {
+                    let _ = write!(reason, "; no fallback is healthy either");
+                } else if verdict == Verdict::CompleteFailure {
+                    let _ = write!(reason, "; no fallback configured");
+                }
+                Some(reason)
+            }
+            (Verdict::AssessmentFailed, _) => Some(format!(
+                "{errors} package lookups failed: no conclusion, so no fallback"
+            )),
+            _ => None,
+        };
+        let recommended_fallback = match verdict {
+            Verdict::FallbackAvailable => first_healthy_fallback.map(|t| t.name.clone()),
+            _ => None,
+        };
+        let recommendations = recommend(
+            verdict,
+            primary,
+            &fallbacks,
+            first_healthy_fallback.copied(),
+        );
+        Self {
+            schema_version: SCHEMA_VERSION,
+            timestamp: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            verdict,
+            fallback_required: matches!(
+                verdict,
+                Verdict::FallbackAvailable | Verdict::CompleteFailure
+            ),
+            fallback_reason,
+            recommended_fallback,
+            recommendations,
+            threshold,
+            sources,
+            skipped,
+            targets,
+            stats,
+        }
+    }
+}
+
+fn recommend(
+    verdict: Verdict,
+    primary: Option<&TargetReport>,
+    fallbacks: &[&TargetReport],
+    healthy_fallback: Option<&TargetReport>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    match verdict {
+        Verdict::AssessmentFailed => {
+            out.push(
+                "Re-run when the index answers; the errors above prevented a verdict, so nothing \
+                 should change on their account."
+                    .to_string(),
+            );
+            return out;
+        }
+        Verdict::FallbackAvailable => {
+            if let Some(f) = healthy_fallback {
+                out.push(format!(
+                    "Use the fallback Python {} ({}): every assessed package has a wheel there \
+                     (`wheelwatch fallback`).",
+                    f.python, f.name
+                ));
+            }
+        }
+        Verdict::CompleteFailure if fallbacks.is_empty() => {
+            out.push(
+                "Configure a fallback Python (`--fallback 3.11`) to learn whether one would work."
+                    .into(),
+            );
+        }
+        _ => {}
+    }
+    if let Some(p) = primary {
+        for pkg in p.problems() {
+            match (&pkg.newest_with_wheel, pkg.status) {
+                (Some(v), _) => out.push(format!(
+                    "{}: change the requirement `{}` to allow {v}, the newest version with a wheel \
+                     for {}.",
+                    pkg.name, pkg.requirement, p.name
+                )),
+                (None, Status::NotFound) => out.push(format!(
+                    "{}: not on the index; check the name or the index URL.",
+                    pkg.name
+                )),
+                (None, _) => out.push(format!(
+                    "{}: no version has a wheel for {}; it needs a build toolchain there, or \
+                     another target.",
+                    pkg.name, p.name
+                )),
+            }
+        }
+        for pkg in &p.packages {
+            if pkg.status == Status::Wheel && !pkg.default_has_wheel {
+                if let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version) {
+                    out.push(format!(
+                        "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
+                         picks {d}, which builds from source on {}.",
+                        pkg.name, pkg.name, pkg.name, p.name
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

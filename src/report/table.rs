@@ -1,0 +1,211 @@
+//! The terminal rendering of a [`Report`]: a package × target matrix, the problems with their
+//! reasons, a line per target and the verdict with recommendations. Colour is optional (the
+//! caller decides from the TTY, `--color` and `NO_COLOR`).
+
+use std::io::{self, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use super::{Report, Verdict};
+use crate::health::{PackageHealth, Status};
+use crate::target::Role;
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Primary => "primary",
+        Role::Fallback => "fallback",
+        Role::Extra => "extra",
+    }
+}
+
+/// The text of one matrix cell and its style.
+fn cell(p: &PackageHealth) -> (String, Style) {
+    let v = p.version.as_deref().unwrap_or("");
+    match p.status {
+        Status::Wheel if p.default_has_wheel => (format!("✓ {v}"), Style::new().green()),
+        Status::Wheel => (format!("✓ {v}*"), Style::new().green()),
+        Status::SdistOnly => (format!("✗ sdist {v}"), Style::new().yellow()),
+        Status::NoDistribution => ("✗ none".to_string(), Style::new().red()),
+        Status::NotFound => ("✗ not found".to_string(), Style::new().red()),
+        Status::Excluded => ("– excluded".to_string(), Style::new().dimmed()),
+        Status::NotAssessed => ("· url".to_string(), Style::new().dimmed()),
+        Status::Error => ("? error".to_string(), Style::new().red().bold()),
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+/// Writes the report as a table.
+pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let paint = |text: &str, style: Style| -> String {
+        if color {
+            text.style(style).to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    let bold = Style::new().bold();
+
+    // Rows: the union of packages in requirement order (every target has the same list).
+    let rows: Vec<(&str, &str)> = report
+        .targets
+        .first()
+        .map(|t| {
+            t.packages
+                .iter()
+                .map(|p| (p.name.as_str(), p.requirement.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let name_w = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let headers: Vec<(String, String)> = report
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                format!("{} ({})", t.python, role_name(t.role)),
+                t.platform.clone(),
+            )
+        })
+        .collect();
+    let widths: Vec<usize> = report
+        .targets
+        .iter()
+        .zip(&headers)
+        .map(|(t, (h1, h2))| {
+            t.packages
+                .iter()
+                .map(|p| cell(p).0.chars().count())
+                .chain([h1.chars().count(), h2.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+
+    write!(out, "{}", paint(&pad("package", name_w), bold))?;
+    for ((h1, _), w) in headers.iter().zip(&widths) {
+        write!(out, "  {}", paint(&pad(h1, *w), bold))?;
+    }
+    writeln!(out)?;
+    write!(out, "{}", pad("", name_w))?;
+    for ((_, h2), w) in headers.iter().zip(&widths) {
+        write!(out, "  {}", paint(&pad(h2, *w), Style::new().dimmed()))?;
+    }
+    writeln!(out)?;
+    for (i, (name, _)) in rows.iter().enumerate() {
+        write!(out, "{}", pad(name, name_w))?;
+        for (t, w) in report.targets.iter().zip(&widths) {
+            let (text, style) = t
+                .packages
+                .get(i)
+                .map_or((String::new(), Style::new()), cell);
+            write!(out, "  {}", paint(&pad(&text, *w), style))?;
+        }
+        writeln!(out)?;
+    }
+    if report
+        .targets
+        .iter()
+        .flat_map(|t| &t.packages)
+        .any(|p| p.status == Status::Wheel && !p.default_has_wheel)
+    {
+        writeln!(
+            out,
+            "{}",
+            paint(
+                "* an older version than a default install picks: see below",
+                Style::new().dimmed()
+            )
+        )?;
+    }
+
+    let mut problems = Vec::new();
+    for t in &report.targets {
+        for p in &t.packages {
+            let flagged = matches!(
+                p.status,
+                Status::SdistOnly | Status::NoDistribution | Status::NotFound | Status::Error
+            ) || (p.status == Status::Wheel && !p.default_has_wheel);
+            if flagged {
+                problems.push((t.name.as_str(), p));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint("problems", bold))?;
+        for (target, p) in problems {
+            let (_, style) = cell(p);
+            writeln!(out, "  {} on {target}: {}", paint(&p.name, style), p.reason)?;
+        }
+    }
+    if !report.skipped.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint("not assessed", bold))?;
+        for s in &report.skipped {
+            writeln!(out, "  {}: {}", s.requirement, s.reason)?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "{}", paint("targets", bold))?;
+    let tw = report
+        .targets
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for t in &report.targets {
+        let state = if t.counts.error > 0 {
+            paint("no answer", Style::new().red().bold())
+        } else if t.healthy {
+            paint("healthy  ", Style::new().green())
+        } else {
+            paint("unhealthy", Style::new().red())
+        };
+        writeln!(
+            out,
+            "  {}  {:<8}  {state}  {}/{} with wheels ({:.0}%)",
+            pad(&t.name, tw),
+            role_name(t.role),
+            t.counts.wheel,
+            t.counts.assessed,
+            t.wheel_share * 100.0
+        )?;
+    }
+
+    writeln!(out)?;
+    let verdict_style = match report.verdict {
+        Verdict::PrimaryHealthy => Style::new().green().bold(),
+        Verdict::FallbackAvailable => Style::new().yellow().bold(),
+        Verdict::CompleteFailure | Verdict::AssessmentFailed => Style::new().red().bold(),
+    };
+    write!(
+        out,
+        "verdict: {}",
+        paint(report.verdict.describe(), verdict_style)
+    )?;
+    if let Some(f) = &report.recommended_fallback {
+        write!(out, " (use {f})")?;
+    }
+    writeln!(out)?;
+    if let Some(reason) = &report.fallback_reason {
+        writeln!(out, "  {reason}")?;
+    }
+    if !report.recommendations.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint("recommendations", bold))?;
+        for (i, r) in report.recommendations.iter().enumerate() {
+            writeln!(out, "  {}. {r}", i + 1)?;
+        }
+    }
+    Ok(())
+}
