@@ -105,26 +105,23 @@ enum Libc {
 
 fn linux_platform(arch: Arch) -> Result<Platform, HostError> {
     let mut tried = Vec::new();
-    let libc = match loader_of_self() {
-        Some(loader) => {
-            let found = if loader.contains("musl") {
-                // musl's loader run without arguments prints its version on stderr.
-                run(&loader, &[]).as_deref().and_then(parse_musl)
-            } else {
-                run(&loader, &["--version"])
-                    .as_deref()
-                    .and_then(parse_glibc)
-                    .map(Libc::from)
-            };
-            if found.is_none() {
-                tried.push(format!("asked the loader {loader}"));
-            }
-            found
+    let libc = if let Some(loader) = loader_of_self() {
+        let found = if loader.contains("musl") {
+            // musl's loader run without arguments prints its version on stderr.
+            run(&loader, &[]).as_deref().and_then(parse_musl)
+        } else {
+            run(&loader, &["--version"])
+                .as_deref()
+                .and_then(parse_glibc)
+                .map(Libc::from)
+        };
+        if found.is_none() {
+            tried.push(format!("asked the loader {loader}"));
         }
-        None => {
-            tried.push("no dynamic loader in /proc/self/exe".to_string());
-            None
-        }
+        found
+    } else {
+        tried.push("no dynamic loader in /proc/self/exe".to_string());
+        None
     };
     let libc = libc.or_else(|| {
         let out = run("ldd", &["--version"]);
