@@ -1,0 +1,151 @@
+//! Compatible-tags lists against the reference implementation (`packaging.tags`, driven by
+//! tests/oracle/packaging_tags.py), and host platform detection against Python's own view.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use wheelwatch::host::host_platform;
+use wheelwatch::platform::Platform;
+use wheelwatch::tags::Tags;
+use wheelwatch::target::PythonSpec;
+
+/// Candidate interpreters: `python3` on PATH, then pyenv's 3.1x versions, newest first.
+fn interpreters() -> Vec<PathBuf> {
+    let mut found = vec![PathBuf::from("python3")];
+    if let Some(home) = std::env::var_os("HOME") {
+        let versions = PathBuf::from(home).join(".pyenv/versions");
+        if let Ok(entries) = std::fs::read_dir(&versions) {
+            let mut names: Vec<String> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("3.1"))
+                .collect();
+            // Newest first: compare numerically, not lexically (3.9 < 3.10).
+            names.sort_by_key(|n| {
+                n.split('.')
+                    .map(|p| p.parse::<u32>().unwrap_or(0))
+                    .collect::<Vec<_>>()
+            });
+            names.reverse();
+            found.extend(
+                names
+                    .into_iter()
+                    .map(|n| versions.join(n).join("bin/python3")),
+            );
+        }
+    }
+    found
+}
+
+/// The first interpreter that runs `code` successfully.
+fn python_with(code: &str) -> Option<PathBuf> {
+    interpreters().into_iter().find(|py| {
+        Command::new(py)
+            .args(["-c", code])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+const TARGETS: &[(&str, &str)] = &[
+    ("3.8", "manylinux_2_17_x86_64"),
+    ("3.12", "manylinux_2_17_x86_64"),
+    ("3.12", "manylinux_2_28_aarch64"),
+    ("3.13t", "manylinux_2_28_aarch64"),
+    ("cp311", "musllinux_1_2_x86_64"),
+    ("3.12", "musllinux_1_1_aarch64"),
+    ("3.12", "macosx_11_0_arm64"),
+    ("3.13t", "macosx_14_0_arm64"),
+    ("3.8", "macosx_10_13_x86_64"),
+    ("3.12", "macosx_14_0_x86_64"),
+    ("3.12", "macosx_14_0_universal2"),
+    ("3.11", "macosx_10_9_universal2"),
+    ("3.12", "win_amd64"),
+    ("3.13t", "win_amd64"),
+    ("3.11", "win_arm64"),
+    ("3.7", "win32"),
+    ("3.12", "linux_x86_64"),
+    ("3.10", "manylinux_2_5_i686"),
+    ("3.12", "manylinux_2_31_armv7l"),
+    ("3.13", "manylinux_2_39_riscv64"),
+];
+
+#[test]
+fn tags_match_packaging_exactly() {
+    let Some(python) = python_with("import packaging.tags") else {
+        eprintln!(
+            "SKIPPED: no Python interpreter with `packaging` found (tried python3 and \
+             ~/.pyenv/versions/3.1*/bin/python3); install it with `python3 -m pip install packaging`"
+        );
+        return;
+    };
+    let oracle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/packaging_tags.py");
+    let targets: Vec<(PythonSpec, Platform)> = TARGETS
+        .iter()
+        .map(|(py, plat)| (py.parse().expect(py), plat.parse().expect(plat)))
+        .collect();
+    let names: Vec<String> = targets
+        .iter()
+        .map(|(py, plat)| format!("{py}@{plat}"))
+        .collect();
+    let out = Command::new(&python)
+        .arg(&oracle)
+        .args(&names)
+        .output()
+        .expect("run the oracle");
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
+    for ((py, plat), name) in targets.iter().zip(&names) {
+        let ours: Vec<String> = Tags::new(py, plat)
+            .iter()
+            .map(|(p, a, s)| format!("{p}-{a}-{s}"))
+            .collect();
+        let theirs = &expected[name];
+        if &ours != theirs {
+            let first = ours.iter().zip(theirs).position(|(a, b)| a != b);
+            panic!(
+                "{name}: {} tags vs packaging's {}; first difference at {first:?}: ours {:?}, packaging {:?}",
+                ours.len(),
+                theirs.len(),
+                first.map(|i| &ours[i]),
+                first.map(|i| &theirs[i]),
+            );
+        }
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn host_is_manylinux_with_the_glibc_python_reports() {
+    let Some(python) = python_with("import platform; assert platform.libc_ver()[0]") else {
+        eprintln!("SKIPPED: no working Python interpreter to ask for platform.libc_ver()");
+        return;
+    };
+    let out = Command::new(&python)
+        .args(["-c", "import platform; print(*platform.libc_ver())"])
+        .output()
+        .expect("run python");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace();
+    let (lib, version) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let host = host_platform().expect("host platform");
+    match lib {
+        "glibc" => {
+            let (major, minor) = version.split_once('.').expect("X.Y");
+            let arch = std::env::consts::ARCH;
+            assert_eq!(
+                host.to_string(),
+                format!("manylinux_{major}_{minor}_{arch}")
+            );
+        }
+        other => {
+            eprintln!("SKIPPED: Python reports libc `{other}` (not glibc); host is {host}");
+        }
+    }
+}
