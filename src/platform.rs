@@ -14,7 +14,7 @@
 //! | `manylinux1_<arch>`                    | legacy alias of `manylinux_2_5_<arch>`               |
 //! | `musllinux_1_N_<arch>`                 | musl 1.N Linux (PEP 656)                             |
 //! | `linux_<arch>`                         | Linux with an unknown libc: only `linux_<arch>` wheels |
-//! | `macosx_X_Y_<arm64\|x86_64\|universal2>` | macOS X.Y (`arm64` needs 11.0 or later)            |
+//! | `macosx_X_Y_<arm64\|x86_64\|universal2>` | macOS X.Y (`arm64` needs 11.0, `x86_64` 10.4)   |
 //! | `win_amd64`, `win_arm64`, `win32`      | Windows on x86_64, arm64, x86                        |
 //!
 //! Linux architectures: `x86_64`, `aarch64`, `i686`, `armv7l`, `ppc64le`, `s390x`, `riscv64`.
@@ -260,6 +260,11 @@ impl FromStr for Platform {
             if major < 10 {
                 return Err(fail(format!("macOS {major}.{minor} is older than 10.0")));
             }
+            if arch == Arch::X86_64 && (major, minor) < (10, 4) {
+                return Err(fail(format!(
+                    "x86_64 macOS wheels start at 10.4, not {major}.{minor}"
+                )));
+            }
             if arch == Arch::Aarch64 && major < 11 {
                 return Err(fail(format!(
                     "arm64 Macs run macOS 11.0 or later, not {major}.{minor}"
@@ -455,6 +460,10 @@ mod tests {
         assert_eq!(
             err("macosx_10_15_arm64"),
             "unknown platform `macosx_10_15_arm64`: arm64 Macs run macOS 11.0 or later, not 10.15"
+        );
+        assert_eq!(
+            err("macosx_10_3_x86_64"),
+            "unknown platform `macosx_10_3_x86_64`: x86_64 macOS wheels start at 10.4, not 10.3"
         );
         assert_eq!(
             err("macosx_11_0_ppc"),

@@ -6,7 +6,7 @@ Usage: python3 packaging_tags.py PY@PLATFORM [PY@PLATFORM ...]
   PY:       3.12, 3.12.4, 3.13t
   PLATFORM: manylinux_2_N_ARCH, musllinux_1_N_ARCH, macosx_X_Y_ARCH, win_amd64, win_arm64,
             win32, linux_ARCH
-Prints a JSON object {"PY@PLATFORM": ["py-abi-plat", ...], ...}.
+Prints a JSON object {"packaging": "<version>", "tags": {"PY@PLATFORM": ["py-abi-plat", ...]}}.
 
 It mirrors `packaging.tags.sys_tags()` on such a machine by patching what packaging reads from
 the running interpreter and OS (config variables, `platform.system()`, `sysconfig.get_platform()`,
@@ -22,6 +22,7 @@ import re
 import sys
 import sysconfig
 
+import packaging
 from packaging import _manylinux, _musllinux, tags
 
 
@@ -90,7 +91,8 @@ def tags_for(target: str) -> list[str]:
 
 
 def main() -> None:
-    json.dump({target: tags_for(target) for target in sys.argv[1:]}, sys.stdout)
+    result = {target: tags_for(target) for target in sys.argv[1:]}
+    json.dump({"packaging": packaging.__version__, "tags": result}, sys.stdout)
 
 
 if __name__ == "__main__":
