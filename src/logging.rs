@@ -1,55 +1,47 @@
-//! Logging: `tracing` to stderr (level from `-v`/`-q`, `RUST_LOG` overrides) and, with
-//! `--log-file`, the same events with timestamps appended to a file. stdout carries only reports.
+//! Logging: `tracing` to stderr (level from `-v`/`-q`; `RUST_LOG` overrides) and, with
+//! `--log-file`, timestamped lines at info level and up (debug with `-v`) appended to a file.
+//! stdout carries only reports.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::writer::MakeWriterExt;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::{EnvFilter, fmt};
 
-/// Installs the global subscriber. Safe to call once per process.
+/// Installs the global subscriber. Safe to call more than once (later calls do nothing).
 pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
     let level = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "wheelwatch=debug,info",
-        (false, _) => "trace",
+        (true, _) => LevelFilter::ERROR,
+        (false, 0) => LevelFilter::WARN,
+        (false, 1) => LevelFilter::DEBUG,
+        (false, _) => LevelFilter::TRACE,
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(verbose > 0);
-    let result = if let Some(path) = log_file {
-        let file = fs_err::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("failed to open the log file `{}`", path.display()))?;
-        let file = std::sync::Mutex::new(file.into_parts().0);
-        // The file gets info and up regardless of -v; stderr follows the chosen level.
-        builder
-            .with_ansi(false)
-            .with_writer(
-                std::io::stderr
-                    .with_max_level(stderr_max(quiet, verbose))
-                    .and(file),
+    let stderr_filter = EnvFilter::builder()
+        .with_default_directive(level.into())
+        .from_env_lossy();
+    let stderr_layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(verbose > 0)
+        .with_filter(stderr_filter);
+    let file_layer = match log_file {
+        Some(path) => {
+            let file = fs_err::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("failed to open the log file `{}`", path.display()))?;
+            let file_level = if verbose > 0 { LevelFilter::DEBUG } else { LevelFilter::INFO };
+            Some(
+                fmt::layer()
+                    .with_writer(std::sync::Mutex::new(file.into_parts().0))
+                    .with_ansi(false)
+                    .with_filter(file_level),
             )
-            .with_max_level(tracing::Level::TRACE)
-            .try_init()
-    } else {
-        builder
-            .with_writer(std::io::stderr)
-            .without_time()
-            .try_init()
+        }
+        None => None,
     };
-    result.map_err(|e| anyhow::anyhow!("failed to set up logging: {e}"))
-}
-
-fn stderr_max(quiet: bool, verbose: u8) -> tracing::Level {
-    match (quiet, verbose) {
-        (true, _) => tracing::Level::ERROR,
-        (false, 0) => tracing::Level::WARN,
-        (false, 1) => tracing::Level::DEBUG,
-        (false, _) => tracing::Level::TRACE,
-    }
+    let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
+    Ok(())
 }

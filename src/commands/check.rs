@@ -1,14 +1,350 @@
-//! `wheelwatch check`: load requirements, build targets, fetch index pages once per project,
-//! assess every package on every target, render the report. (In progress.)
+//! `wheelwatch check`: load the requirements, build the targets, fetch each project's index page
+//! once (concurrently, shared by every target), assess every package on every target, and hand
+//! one [`Report`] to the chosen renderer. The exit status follows the verdict.
 
-use anyhow::Result;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use crate::cli::CheckArgs;
-use crate::exit::ExitStatus;
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
+use anyhow::{Context, Result, bail};
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::{PackageName, Requirement, VersionOrUrl};
+use tracing::{debug, info};
+
+use crate::cli::{CheckArgs, Format};
+use crate::dist::ProjectPage;
+use crate::exit::{AssessmentError, ExitStatus};
+use crate::health::{self, Lookup, Options, PackageHealth, TargetContext};
+use crate::index::{IndexClient, IndexSettings, ProjectLookup};
+use crate::report::{self, Report, Skipped, Stats, TargetReport, Verdict};
+use crate::requirements::{self, DeclaredRequirement, RequirementSet, Source};
+use crate::settings::{CacheMode, CheckSettings, GlobalSettings, IndexChoice, ProcessEnv};
+use crate::tags::Tags;
+use crate::target::{Role, Target};
 
 /// Runs `wheelwatch check`.
 pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    let _settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
-    anyhow::bail!("check is not implemented yet")
+    let settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
+    let report = assess(&settings, globals)?;
+    emit(&report, settings.format, settings.output.as_deref(), globals)?;
+    Ok(exit_status(report.verdict, settings.strict))
+}
+
+/// The exit status a verdict maps to.
+pub fn exit_status(verdict: Verdict, strict: bool) -> ExitStatus {
+    match verdict {
+        Verdict::PrimaryHealthy => ExitStatus::Success,
+        Verdict::FallbackAvailable if !strict => ExitStatus::Success,
+        Verdict::FallbackAvailable | Verdict::CompleteFailure => ExitStatus::Unhealthy,
+        Verdict::AssessmentFailed => ExitStatus::AssessmentFailed,
+    }
+}
+
+/// Writes the report where the settings say.
+pub fn emit(report: &Report, format: Format, output: Option<&Path>, globals: &GlobalSettings) -> Result<()> {
+    let render = |out: &mut dyn Write, color: bool| -> std::io::Result<()> {
+        match format {
+            Format::Table => report::table::write(report, out, color),
+            Format::Json => report::json::write(report, out),
+            Format::Markdown => report::markdown::write(report, out),
+        }
+    };
+    match output {
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let mut file = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("failed to create a file in `{}`", dir.display()))?;
+            render(&mut file, false)?;
+            file.persist(path)
+                .with_context(|| format!("failed to write the report to `{}`", path.display()))?;
+            info!("wrote the report to {}", path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            render(&mut out, globals.color_stdout())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Turns the source settings into loader sources (default input when none is named).
+fn sources(settings: &CheckSettings, cwd: &Path) -> Result<Vec<Source>> {
+    let s = &settings.sources;
+    let mut out = Vec::new();
+    if s.is_empty() {
+        out.push(requirements::discover(cwd)?);
+    }
+    for file in &s.files {
+        out.push(Source::from_user_path(file)?);
+    }
+    out.extend(s.requirements.iter().cloned().map(Source::RequirementsTxt));
+    out.extend(s.constraints.iter().cloned().map(Source::Constraints));
+    out.extend(s.packages.iter().cloned().map(Source::Package));
+    for source in &mut out {
+        if let Source::Pyproject { extras, groups, .. } = source {
+            extras.clone_from(&s.extras);
+            groups.clone_from(&s.groups);
+        }
+    }
+    if !s.extras.is_empty() || !s.groups.is_empty() {
+        if !out.iter().any(|src| matches!(src, Source::Pyproject { .. })) {
+            bail!("--extra and --group select parts of a pyproject.toml, but none is among the inputs");
+        }
+    }
+    Ok(out)
+}
+
+fn source_label(source: &Source) -> String {
+    match source {
+        Source::RequirementsTxt(p) | Source::Constraints(p) | Source::Lock(p) => p.display().to_string(),
+        Source::Pyproject { path, extras, groups } => {
+            let mut label = path.display().to_string();
+            if !extras.is_empty() {
+                label.push_str(&format!(" [extras: {}]", extras.join(", ")));
+            }
+            if !groups.is_empty() {
+                label.push_str(&format!(" [groups: {}]", groups.join(", ")));
+            }
+            label
+        }
+        Source::Package(spec) => format!("--package {spec}"),
+    }
+}
+
+/// Builds the primary, fallback and extra targets.
+fn targets(settings: &CheckSettings) -> Result<Vec<Target>> {
+    let host = crate::host::host_platform()
+        .context("failed to detect this machine's platform; name one with --target PY@PLATFORM")?;
+    let primary = match &settings.primary {
+        Some(p) => p.value.clone(),
+        None => default_primary()?,
+    };
+    let mut out = vec![
+        Target::parse(&primary, &host, Role::Primary).with_context(|| format!("invalid primary Python `{primary}`"))?,
+    ];
+    for f in &settings.fallbacks.value {
+        let target = Target::parse(f, &host, Role::Fallback).with_context(|| format!("invalid fallback `{f}`"))?;
+        out.push(target);
+    }
+    for t in &settings.targets.value {
+        let target = Target::parse(t, &host, Role::Extra).with_context(|| format!("invalid target `{t}`"))?;
+        out.push(target);
+    }
+    // The same Python and platform twice would be assessed twice: keep the first role.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| seen.insert(t.name()));
+    Ok(out)
+}
+
+/// The primary when none is configured: the version of `python3` on PATH.
+fn default_primary() -> Result<String> {
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output();
+    match output {
+        Ok(out) if out.status.success() => {
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            debug!("No primary configured; using python3 on PATH: {version}");
+            Ok(version)
+        }
+        _ => bail!(
+            "no primary Python configured and no working `python3` on PATH: pass --python 3.12 \
+             or set `primary` in wheelwatch.toml"
+        ),
+    }
+}
+
+/// Index settings: flags, environment and wheelwatch configuration first, then the
+/// requirement files' own options, then pip's configuration, then the default.
+fn index_settings(choice: &IndexChoice, set: &RequirementSet) -> IndexSettings {
+    let mut settings = IndexSettings::default();
+    let env = |name: &str| std::env::var(name).ok();
+    settings.apply_pip_config(&crate::index::pip_configuration(&env));
+    let file = &set.index;
+    if let Some(url) = &file.index_url {
+        settings.index_url.clone_from(url);
+    }
+    settings.extra_index_urls.extend(file.extra_index_urls.iter().cloned());
+    settings.find_links.extend(file.find_links.iter().cloned());
+    settings.no_index |= file.no_index;
+    if let Some(url) = &choice.index_url {
+        settings.index_url.clone_from(&url.value);
+    }
+    settings.extra_index_urls.extend(choice.extra_index_urls.iter().map(|u| u.value.clone()));
+    settings.find_links.extend(choice.find_links.iter().map(|u| u.value.clone()));
+    settings.no_index |= choice.no_index;
+    settings.extra_index_urls.dedup();
+    settings.cache.dir = Some(choice.cache_dir.value.clone());
+    settings.cache.max_age = choice.max_age;
+    settings.cache.mode = match choice.cache_mode {
+        CacheMode::Normal => crate::index::CacheMode::Normal,
+        CacheMode::NoCache => crate::index::CacheMode::NoCache,
+        CacheMode::Offline => crate::index::CacheMode::Offline,
+        CacheMode::Refresh => crate::index::CacheMode::Refresh,
+    };
+    if let Some(timeout) = std::env::var("WHEELWATCH_HTTP_TIMEOUT").ok().and_then(|v| v.parse().ok()) {
+        settings.timeout = Duration::from_secs(timeout);
+    }
+    if let Some(retries) = std::env::var("WHEELWATCH_HTTP_RETRIES").ok().and_then(|v| v.parse().ok()) {
+        settings.retries = retries;
+    }
+    settings
+}
+
+type Pages = HashMap<PackageName, Result<Option<Arc<ProjectPage>>, String>>;
+
+/// Fetches every named project once, concurrently.
+fn fetch_pages(client: &IndexClient, names: Vec<PackageName>, show_progress: bool) -> Result<Pages> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let bar = show_progress.then(|| {
+        let bar = indicatif::ProgressBar::new(names.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} fetching index pages {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    });
+    let pages = runtime.block_on(async {
+        let futures = names.into_iter().map(|name| {
+            let bar = bar.clone();
+            async move {
+                let result = client.project(&name).await;
+                if let Some(bar) = &bar {
+                    bar.set_message(name.to_string());
+                    bar.inc(1);
+                }
+                let result = match result {
+                    Ok(ProjectLookup::Found(page)) => Ok(Some(page)),
+                    Ok(ProjectLookup::NotFound) => Ok(None),
+                    Err(err) => Err(crate::index::redact_text(&format!("{err:#}"))),
+                };
+                (name, result)
+            }
+        });
+        futures::future::join_all(futures).await
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(pages.into_iter().collect())
+}
+
+/// Runs the whole assessment and builds the report (no rendering).
+pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Report> {
+    let started = Instant::now();
+    let sources = sources(settings, &globals.cwd)?;
+    let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
+    let targets = targets(settings)?;
+    let index = index_settings(&settings.index, &set);
+    let client = IndexClient::new(index).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
+
+    let mut names: Vec<PackageName> = set
+        .requirements
+        .iter()
+        .filter(|r| !matches!(r.requirement.version_or_url, Some(VersionOrUrl::Url(_))))
+        .map(|r| r.requirement.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let show_progress = !globals.quiet && std::io::stderr().is_terminal() && names.len() > 1;
+    info!("checking {} projects on {} targets", names.len(), targets.len());
+    let pages = fetch_pages(&client, names.clone(), show_progress)?;
+
+    let options = Options { pre: settings.pre || set.index.pre };
+    let threshold = settings.threshold.value;
+    let mut reports = Vec::new();
+    for target in &targets {
+        let tags = Tags::new(&target.python, &target.platform);
+        let markers = target.marker_environment();
+        let full = target.python.full_version();
+        let python_label = target.python.to_string();
+        let platform_label = target.platform.to_string();
+        let ctx = TargetContext {
+            tags: &tags,
+            markers: &markers,
+            python_full_version: &full,
+            python_label: &python_label,
+            platform_label: &platform_label,
+        };
+        let packages = assess_target(&set, &pages, &ctx, options);
+        reports.push(TargetReport::new(
+            target.name(),
+            python_label.clone(),
+            platform_label.clone(),
+            target.role,
+            "computed".to_string(),
+            packages,
+            threshold,
+        ));
+    }
+    let stats = client.stats();
+    let report = Report::new(
+        reports,
+        threshold,
+        sources.iter().map(source_label).collect(),
+        set.skipped
+            .iter()
+            .map(|s| Skipped { requirement: s.raw.clone(), reason: s.reason.to_string() })
+            .collect(),
+        Stats {
+            projects: names.len(),
+            requests: stats.requests,
+            cache_hits: stats.cache_hits,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        },
+    );
+    info!(
+        "verdict: {} ({} projects, {} requests, {} ms)",
+        report.verdict.describe(),
+        report.stats.projects,
+        report.stats.requests,
+        report.stats.elapsed_ms
+    );
+    Ok(report)
+}
+
+/// Every requirement on one target. Requirements naming the same project narrow each other
+/// (as an installer combines them) when their markers apply to the target; constraints
+/// narrow too.
+fn assess_target(set: &RequirementSet, pages: &Pages, ctx: &TargetContext<'_>, options: Options) -> Vec<PackageHealth> {
+    let applies = |r: &Requirement| r.evaluate_markers(ctx.markers, &[]);
+    let specifiers = |r: &DeclaredRequirement| match &r.requirement.version_or_url {
+        Some(VersionOrUrl::VersionSpecifier(s)) if applies(&r.requirement) => Some(s.clone()),
+        _ => None,
+    };
+    let narrowing: Vec<(PackageName, VersionSpecifiers)> = set
+        .requirements
+        .iter()
+        .chain(&set.constraints)
+        .filter_map(|r| specifiers(r).map(|s| (r.requirement.name.clone(), s)))
+        .collect();
+    set.requirements
+        .iter()
+        .map(|declared| {
+            let req = &declared.requirement;
+            let own = specifiers(declared);
+            let constraints: Vec<&VersionSpecifiers> = narrowing
+                .iter()
+                .filter(|(name, s)| name == &req.name && Some(s) != own.as_ref())
+                .map(|(_, s)| s)
+                .collect();
+            let lookup = match pages.get(&req.name) {
+                Some(Ok(Some(page))) => Lookup::Found(page),
+                Some(Ok(None)) => Lookup::NotFound,
+                Some(Err(message)) => Lookup::Error(message),
+                None => Lookup::Error("not fetched"),
+            };
+            let mut health = health::assess(req, lookup, &constraints, ctx, options);
+            health.requirement.clone_from(&declared.raw);
+            health
+        })
+        .collect()
 }
