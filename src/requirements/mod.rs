@@ -1,12 +1,27 @@
 //! Requirement sources: requirements.txt files (with includes and pip options), pyproject.toml
-//! (`[project] dependencies`, optional dependencies, PEP 735 dependency groups) and `--package`
-//! specs, turned into one [`RequirementSet`]. Parsing is pure over `&str`; a thin loader reads
-//! files and follows includes.
+//! (`[project] dependencies`, optional dependencies, PEP 735 dependency groups), lock files
+//! (`uv.lock`, PEP 751 `pylock.toml`) read as pinned sets, and `--package` specs, turned into one
+//! [`RequirementSet`].
 //!
-//! STUB: to be completed.
+//! Parsing is pure over `&str` ([`txt::parse_requirements_txt`], [`pyproject::parse_pyproject`],
+//! [`lock::parse_uv_lock`], [`lock::parse_pylock`], [`parse_package_spec`]); includes are read
+//! through the [`txt::IncludeReader`] trait and environment variables through a closure, so
+//! every parser is unit-testable without files. The thin loader ([`load`], [`discover`],
+//! [`Source::from_user_path`]) reads files with `fs-err` and merges the results.
+//!
+//! This module does not evaluate markers, resolve versions or talk to an index: it only says what
+//! was declared, where, and what was skipped as not assessable.
 
-use std::path::PathBuf;
+pub mod lock;
+pub mod pyproject;
+pub mod txt;
 
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep440_rs::VersionSpecifiers;
 use pep508_rs::Requirement;
 use thiserror::Error;
 
@@ -19,16 +34,39 @@ pub struct Origin {
     pub line: usize,
 }
 
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
 /// A requirement as declared, with where it came from.
 #[derive(Clone, Debug)]
 pub struct DeclaredRequirement {
     /// The parsed PEP 508 requirement. Direct references (`name @ url`) are kept: assessment
     /// reports them as "not assessed".
     pub requirement: Requirement,
-    /// The requirement text as written (continuations joined, comments removed).
+    /// The requirement text as written (continuations joined, comments removed, environment
+    /// variables *not* expanded so that secrets in `${TOKEN}` are never echoed).
     pub raw: String,
     /// Where it was declared; `None` for `--package`.
     pub origin: Option<Origin>,
+    /// `true` when the requirement is a pin read from a lock file (`uv.lock`, `pylock.toml`):
+    /// it is exactly `name==version` (plus the marker under which the lock installs it) and was
+    /// not resolved by us.
+    pub locked: bool,
+}
+
+impl DeclaredRequirement {
+    /// A requirement declared by hand (not from a lock).
+    pub fn new(requirement: Requirement, raw: impl Into<String>, origin: Option<Origin>) -> Self {
+        Self {
+            requirement,
+            raw: raw.into(),
+            origin,
+            locked: false,
+        }
+    }
 }
 
 /// Index options found inside requirement files (`--index-url`, `--extra-index-url`,
@@ -47,6 +85,74 @@ pub struct FileIndexOptions {
     pub pre: bool,
 }
 
+impl FileIndexOptions {
+    /// Merges options read later into these: the last `--index-url` wins, lists are appended
+    /// without repeats, flags are or-ed.
+    pub fn merge(&mut self, other: FileIndexOptions) {
+        if other.index_url.is_some() {
+            self.index_url = other.index_url;
+        }
+        for url in other.extra_index_urls {
+            if !self.extra_index_urls.contains(&url) {
+                self.extra_index_urls.push(url);
+            }
+        }
+        for link in other.find_links {
+            if !self.find_links.contains(&link) {
+                self.find_links.push(link);
+            }
+        }
+        self.no_index |= other.no_index;
+        self.pre |= other.pre;
+    }
+}
+
+/// Why an entry was not turned into an assessable requirement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `-e` / `--editable`: a local project (or VCS checkout) built on install.
+    Editable,
+    /// A bare URL or path (`./pkg`, `https://host/x.whl`, `name @ ./local`): no index to check.
+    DirectReference,
+    /// A lock entry installed from a local directory, path or editable source.
+    LocalSource,
+    /// A line in a constraints file that pip would not accept as a constraint.
+    UnusableConstraint,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Editable => "editable install: built from source on install, not assessable",
+            Self::DirectReference => {
+                "direct reference to a URL or path: not installed from an index, not assessable"
+            }
+            Self::LocalSource => "local source tree in a lock file: not assessable",
+            Self::UnusableConstraint => "not a named requirement: ignored as a constraint",
+        })
+    }
+}
+
+/// An entry that was read but is not assessed, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedEntry {
+    /// The entry as written.
+    pub raw: String,
+    /// Where it was declared.
+    pub origin: Option<Origin>,
+    /// Why it is skipped.
+    pub reason: SkipReason,
+}
+
+/// A `requires-python` read from a pyproject or lock file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredRequiresPython {
+    /// The specifiers.
+    pub specifiers: VersionSpecifiers,
+    /// The file declaring it.
+    pub file: PathBuf,
+}
+
 /// Everything read from the requirement sources.
 #[derive(Clone, Debug, Default)]
 pub struct RequirementSet {
@@ -56,13 +162,49 @@ pub struct RequirementSet {
     pub constraints: Vec<DeclaredRequirement>,
     /// Index options the files carry.
     pub index: FileIndexOptions,
+    /// Entries read but not assessable (editables, bare URLs and paths, local lock sources).
+    pub skipped: Vec<SkippedEntry>,
+    /// `requires-python` of the pyproject or lock files read, in order.
+    pub requires_python: Vec<DeclaredRequiresPython>,
+}
+
+impl RequirementSet {
+    /// `true` when at least one requirement is a pin read from a lock file.
+    pub fn has_locked(&self) -> bool {
+        self.requirements.iter().any(|r| r.locked)
+    }
+
+    /// Appends `other`, dropping requirements identical to one already present (the first
+    /// declaration, with its origin, is kept).
+    pub fn extend(&mut self, other: RequirementSet) {
+        self.requirements.extend(other.requirements);
+        self.constraints.extend(other.constraints);
+        self.index.merge(other.index);
+        for skipped in other.skipped {
+            if !self.skipped.contains(&skipped) {
+                self.skipped.push(skipped);
+            }
+        }
+        self.requires_python.extend(other.requires_python);
+        self.dedup();
+    }
+
+    /// Removes requirements (and constraints) identical to an earlier one, keeping order.
+    pub fn dedup(&mut self) {
+        fn dedup_list(list: &mut Vec<DeclaredRequirement>) {
+            let mut seen = HashSet::new();
+            list.retain(|r| seen.insert((r.requirement.clone(), r.locked)));
+        }
+        dedup_list(&mut self.requirements);
+        dedup_list(&mut self.constraints);
+    }
 }
 
 /// A requirement source that could not be read or parsed. Nothing is assessed on partial input.
 #[derive(Debug, Error)]
 pub enum RequirementsError {
     /// The file could not be read.
-    #[error("failed to read `{path}`")]
+    #[error("failed to read `{path}`", path = .path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -82,4 +224,464 @@ pub enum RequirementsError {
         /// What was expected instead.
         expected: String,
     },
+    /// A requirements file option pip does not know.
+    #[error("{file}:{line}: unknown option `{option}` in `{text}`", file = .file.display())]
+    UnknownOption {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The option as written.
+        option: String,
+        /// The whole line.
+        text: String,
+    },
+    /// An option is used wrongly (missing value, value on a flag, stray argument).
+    #[error("{file}:{line}: {problem} in `{text}`", file = .file.display())]
+    BadOption {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        problem: String,
+        /// The whole line.
+        text: String,
+    },
+    /// `-r`/`-c` naming a URL: remote requirement files are not fetched.
+    #[error(
+        "{file}:{line}: cannot include remote requirements file `{url}`: download it and pass the local copy",
+        file = .file.display()
+    )]
+    RemoteInclude {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The URL.
+        url: String,
+    },
+    /// `-r`/`-c` includes form a cycle.
+    #[error("requirements files include each other in a cycle: {}", display_chain(.chain))]
+    IncludeCycle {
+        /// The files from the first to the one that repeats.
+        chain: Vec<PathBuf>,
+    },
+    /// A TOML file is not valid TOML.
+    #[error("`{file}` is not valid TOML: {message}", file = .file.display())]
+    Toml {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A TOML value has the wrong shape.
+    #[error("{file}:{line}: `{key}` {expected}", file = .file.display())]
+    Shape {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line of the value.
+        line: usize,
+        /// Key path such as `project.optional-dependencies.gpu[2]`.
+        key: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// A PEP 508 string inside a TOML file did not parse.
+    #[error("{file}:{line}: invalid requirement `{text}` at `{key}`: {expected}", file = .file.display())]
+    TomlRequirement {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// Key path.
+        key: String,
+        /// The requirement text.
+        text: String,
+        /// The parser's message.
+        expected: String,
+    },
+    /// Dependencies declared `dynamic`: only a build backend can compute them.
+    #[error(
+        "{file}: `project.{field}` is listed in `project.dynamic`, so it is computed by the build backend and cannot be read statically; pass a requirements file or lock file instead",
+        file = .file.display()
+    )]
+    Dynamic {
+        /// The file.
+        file: PathBuf,
+        /// `dependencies` or `optional-dependencies`.
+        field: String,
+    },
+    /// The pyproject has no `[project]` table.
+    #[error(
+        "{file}: no `[project]` table (tool-specific tables such as `[tool.poetry]` are not read); select a dependency group with `--group` or pass a requirements or lock file",
+        file = .file.display()
+    )]
+    NoProject {
+        /// The file.
+        file: PathBuf,
+    },
+    /// An extra that the project does not define.
+    #[error("{file}: unknown extra `{extra}`; available extras: {}", display_names(.available), file = .file.display())]
+    UnknownExtra {
+        /// The file.
+        file: PathBuf,
+        /// The requested extra.
+        extra: String,
+        /// The extras the file defines.
+        available: Vec<String>,
+    },
+    /// A dependency group that the file does not define.
+    #[error("{file}: unknown dependency group `{group}`; available groups: {}", display_names(.available), file = .file.display())]
+    UnknownGroup {
+        /// The file.
+        file: PathBuf,
+        /// The requested group.
+        group: String,
+        /// The groups the file defines.
+        available: Vec<String>,
+    },
+    /// `include-group` entries form a cycle.
+    #[error("{file}: dependency groups include each other in a cycle: {}", .chain.join(" -> "), file = .file.display())]
+    GroupCycle {
+        /// The file.
+        file: PathBuf,
+        /// Group names from the first to the one that repeats.
+        chain: Vec<String>,
+    },
+    /// A lock file of a format version we cannot read.
+    #[error("{file}: unsupported lock file version `{found}` (supported: {supported})", file = .file.display())]
+    LockVersion {
+        /// The file.
+        file: PathBuf,
+        /// The version found.
+        found: String,
+        /// What is supported.
+        supported: String,
+    },
+    /// `--package` value that is not a PEP 508 requirement.
+    #[error("invalid `--package` value `{text}`: {expected}")]
+    Package {
+        /// The text.
+        text: String,
+        /// The parser's message.
+        expected: String,
+    },
+    /// Nothing to read in the directory.
+    #[error(
+        "no requirements found in `{dir}`: looked for `requirements.txt` and `pyproject.toml`; pass a requirements, pyproject or lock file explicitly",
+        dir = .dir.display()
+    )]
+    NotFound {
+        /// The directory searched.
+        dir: PathBuf,
+    },
+    /// A path whose kind cannot be told from its name.
+    #[error(
+        "cannot tell what kind of file `{path}` is: expected `*.txt` or `*.in` (requirements), `pyproject.toml`, `uv.lock`, `pylock.toml` or `pylock.<name>.toml`",
+        path = .path.display()
+    )]
+    UnknownKind {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Several errors, reported together, one per line.
+    #[error("{}", display_errors(.0))]
+    Multiple(Vec<RequirementsError>),
+}
+
+impl RequirementsError {
+    /// Folds a list of errors into one: `None` when empty, the error itself when single,
+    /// [`RequirementsError::Multiple`] (flattened) otherwise.
+    pub fn from_many(errors: Vec<RequirementsError>) -> Option<RequirementsError> {
+        let mut flat = Vec::new();
+        for error in errors {
+            match error {
+                RequirementsError::Multiple(inner) => flat.extend(inner),
+                other => flat.push(other),
+            }
+        }
+        match flat.len() {
+            0 => None,
+            1 => flat.pop(),
+            _ => Some(RequirementsError::Multiple(flat)),
+        }
+    }
+
+    /// The individual errors (one for a single error).
+    pub fn errors(&self) -> Vec<&RequirementsError> {
+        match self {
+            RequirementsError::Multiple(inner) => inner.iter().collect(),
+            other => vec![other],
+        }
+    }
+}
+
+fn display_chain(chain: &[PathBuf]) -> String {
+    chain
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect::<Vec<_>>()
+        .join(" -> ")
+}
+
+fn display_names(names: &[String]) -> String {
+    if names.is_empty() {
+        "(none)".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn display_errors(errors: &[RequirementsError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The one-line message of a PEP 508 parse error (pep508_rs's `Display` adds the input and a
+/// caret line, which we replace with the file and line).
+pub(crate) fn pep508_message<T: pep508_rs::Pep508Url>(error: &pep508_rs::Pep508Error<T>) -> String
+where
+    T::Err: fmt::Display,
+{
+    let message = error.message.to_string();
+    let column = error.input[..error.start.min(error.input.len())]
+        .chars()
+        .count()
+        + 1;
+    format!("{message} (at column {column})")
+}
+
+/// 1-based line number of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses a `--package` value: one PEP 508 requirement.
+pub fn parse_package_spec(text: &str) -> Result<DeclaredRequirement, RequirementsError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(RequirementsError::Package {
+            text: text.to_string(),
+            expected: "expected a requirement such as `numpy>=2`".to_string(),
+        });
+    }
+    let requirement =
+        Requirement::from_str(trimmed).map_err(|error| RequirementsError::Package {
+            text: text.to_string(),
+            expected: pep508_message(&error),
+        })?;
+    Ok(DeclaredRequirement::new(requirement, trimmed, None))
+}
+
+/// One input to [`load`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A pip requirements file (`-r`).
+    RequirementsTxt(PathBuf),
+    /// A pip constraints file (`-c`).
+    Constraints(PathBuf),
+    /// A pyproject.toml with the extras and dependency groups to include.
+    Pyproject {
+        /// The file.
+        path: PathBuf,
+        /// `[project.optional-dependencies]` to include.
+        extras: Vec<String>,
+        /// PEP 735 `[dependency-groups]` to include.
+        groups: Vec<String>,
+    },
+    /// A `--package` PEP 508 string.
+    Package(String),
+    /// A lock file (`uv.lock`, `pylock.toml`, `pylock.<name>.toml`).
+    Lock(PathBuf),
+}
+
+/// The kind of lock file, told from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockKind {
+    /// `uv.lock`.
+    Uv,
+    /// PEP 751 `pylock.toml` / `pylock.<name>.toml`.
+    Pylock,
+}
+
+impl LockKind {
+    /// Tells the lock kind from a file name.
+    pub fn from_path(path: &Path) -> Option<LockKind> {
+        let name = path.file_name()?.to_str()?;
+        if name == "uv.lock" {
+            return Some(LockKind::Uv);
+        }
+        if name == "pylock.toml" {
+            return Some(LockKind::Pylock);
+        }
+        // PEP 751: `^pylock\.([^.]+)\.toml$`.
+        let middle = name.strip_prefix("pylock.")?.strip_suffix(".toml")?;
+        (!middle.is_empty() && !middle.contains('.')).then_some(LockKind::Pylock)
+    }
+}
+
+impl Source {
+    /// Tells the kind of a file from its name alone: `*.txt`/`*.in` are requirements files,
+    /// `pyproject.toml` a project (no extras, no groups), `uv.lock` and `pylock[.<name>].toml`
+    /// lock files.
+    pub fn detect(path: &Path) -> Result<Source, RequirementsError> {
+        if LockKind::from_path(path).is_some() {
+            return Ok(Source::Lock(path.to_path_buf()));
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name == "pyproject.toml" {
+            return Ok(Source::Pyproject {
+                path: path.to_path_buf(),
+                extras: Vec::new(),
+                groups: Vec::new(),
+            });
+        }
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if extension.eq_ignore_ascii_case("txt") || extension.eq_ignore_ascii_case("in") {
+            return Ok(Source::RequirementsTxt(path.to_path_buf()));
+        }
+        Err(RequirementsError::UnknownKind {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Like [`Source::detect`], but a directory is searched with [`discover`].
+    pub fn from_user_path(path: &Path) -> Result<Source, RequirementsError> {
+        if path.is_dir() {
+            discover(path)
+        } else {
+            Source::detect(path)
+        }
+    }
+}
+
+/// Default input discovery in `dir`: `requirements.txt`, else `pyproject.toml`.
+pub fn discover(dir: &Path) -> Result<Source, RequirementsError> {
+    let requirements = dir.join("requirements.txt");
+    if requirements.is_file() {
+        return Ok(Source::RequirementsTxt(requirements));
+    }
+    let pyproject = dir.join("pyproject.toml");
+    if pyproject.is_file() {
+        return Ok(Source::Pyproject {
+            path: pyproject,
+            extras: Vec::new(),
+            groups: Vec::new(),
+        });
+    }
+    Err(RequirementsError::NotFound {
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// Options for [`load`].
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Variables for `${VAR}` expansion in requirements files. `None` reads the process
+    /// environment (as pip does); tests pass a fixed map.
+    pub environment: Option<HashMap<String, String>>,
+}
+
+impl LoadOptions {
+    fn lookup(&self, name: &str) -> Option<String> {
+        match &self.environment {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+}
+
+/// Reads includes from the file system; cycle identity is the canonical path when it exists.
+struct FsReader;
+
+impl txt::IncludeReader for FsReader {
+    fn read(&mut self, path: &Path) -> std::io::Result<String> {
+        fs_err::read_to_string(path)
+    }
+
+    fn identity(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| txt::normalize_lexically(path))
+    }
+}
+
+fn read_file(path: &Path) -> Result<String, RequirementsError> {
+    fs_err::read_to_string(path).map_err(|source| RequirementsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Loads every source into one [`RequirementSet`]: declaration order is kept, identical
+/// requirements are kept once (first origin wins). Errors from all sources are collected and
+/// returned together; nothing is returned on partial input.
+pub fn load(
+    sources: &[Source],
+    options: &LoadOptions,
+) -> Result<RequirementSet, RequirementsError> {
+    let mut set = RequirementSet::default();
+    let mut errors = Vec::new();
+    let env = |name: &str| options.lookup(name);
+    for source in sources {
+        let result = match source {
+            Source::RequirementsTxt(path) | Source::Constraints(path) => {
+                let constraint = matches!(source, Source::Constraints(_));
+                read_file(path).and_then(|content| {
+                    txt::parse_requirements_txt(path, &content, constraint, &mut FsReader, &env)
+                })
+            }
+            Source::Pyproject {
+                path,
+                extras,
+                groups,
+            } => read_file(path)
+                .and_then(|content| pyproject::parse_pyproject(path, &content, extras, groups)),
+            Source::Package(text) => parse_package_spec(text).map(|requirement| RequirementSet {
+                requirements: vec![requirement],
+                ..RequirementSet::default()
+            }),
+            Source::Lock(path) => read_file(path).and_then(|content| {
+                match LockKind::from_path(path) {
+                    Some(LockKind::Pylock) => lock::parse_pylock(path, &content),
+                    // `uv.lock`, or any other name the caller insists is a lock: uv's format.
+                    _ => lock::parse_uv_lock(path, &content),
+                }
+            }),
+        };
+        match result {
+            Ok(part) => set.extend(part),
+            Err(error) => errors.push(error),
+        }
+    }
+    match RequirementsError::from_many(errors) {
+        Some(error) => Err(error),
+        None => Ok(set),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::PathBuf;
+
+    /// The fixture directory.
+    pub fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/requirements")
+    }
+
+    /// Names and texts of the requirements, as displayed.
+    pub fn shown(list: &[super::DeclaredRequirement]) -> Vec<String> {
+        list.iter().map(|r| r.requirement.to_string()).collect()
+    }
 }

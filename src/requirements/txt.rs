@@ -1,0 +1,620 @@
+//! pip's requirements file format, parsed the way pip's `req_file.py` does: backslash
+//! continuations joined first, then comments (`#` at line start or after whitespace) removed,
+//! then `${VAR}` expanded, then the line split into a requirement and its options at the first
+//! token starting with `-`.
+//!
+//! Hand-written because no maintained crate parses pip's format (pep508_rs only parses the
+//! requirement part, which we delegate to it). Includes (`-r`, `-c`) are read through
+//! [`IncludeReader`], so parsing stays pure and testable over strings.
+//!
+//! Not handled here: fetching remote includes (an error), evaluating markers, hashes (accepted
+//! and ignored: we read metadata, we do not install).
+
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+
+use pep508_rs::{Pep508ErrorSource, Requirement, VerbatimUrlError};
+
+use super::{
+    DeclaredRequirement, FileIndexOptions, Origin, RequirementSet, RequirementsError, SkipReason,
+    SkippedEntry, pep508_message,
+};
+
+/// Reads files named by `-r` / `-c`.
+pub trait IncludeReader {
+    /// Reads the file at `path` (already joined to the including file's directory).
+    fn read(&mut self, path: &Path) -> std::io::Result<String>;
+
+    /// The identity of a file for cycle detection. Defaults to the lexically normalized path.
+    fn identity(&self, path: &Path) -> PathBuf {
+        normalize_lexically(path)
+    }
+}
+
+/// Any `FnMut(&Path) -> io::Result<String>` reads includes (handy in tests).
+impl<F: FnMut(&Path) -> std::io::Result<String>> IncludeReader for F {
+    fn read(&mut self, path: &Path) -> std::io::Result<String> {
+        self(path)
+    }
+}
+
+/// Removes `.` and resolves `..` components without touching the file system.
+pub fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Parses the requirements file `path` with contents `content`, following includes through
+/// `reader` and expanding `${VAR}` through `env`. With `constraint`, requirements land in
+/// [`RequirementSet::constraints`] (as with `-c`). All errors of all files are collected; any
+/// error means no result.
+pub fn parse_requirements_txt(
+    path: &Path,
+    content: &str,
+    constraint: bool,
+    reader: &mut dyn IncludeReader,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RequirementSet, RequirementsError> {
+    let mut parser = Parser {
+        reader,
+        env,
+        set: RequirementSet::default(),
+        errors: Vec::new(),
+        stack: Vec::new(),
+    };
+    let identity = parser.reader.identity(path);
+    parser.stack.push((identity, path.to_path_buf()));
+    parser.parse_file(path, content, constraint);
+    match RequirementsError::from_many(parser.errors) {
+        Some(error) => Err(error),
+        None => {
+            let mut set = parser.set;
+            set.dedup();
+            Ok(set)
+        }
+    }
+}
+
+struct Parser<'a> {
+    reader: &'a mut dyn IncludeReader,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    set: RequirementSet,
+    errors: Vec<RequirementsError>,
+    /// Files being parsed: (identity, path as reached).
+    stack: Vec<(PathBuf, PathBuf)>,
+}
+
+/// What an option does.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Opt {
+    Requirement,
+    Constraint,
+    Editable,
+    IndexUrl,
+    ExtraIndexUrl,
+    NoIndex,
+    FindLinks,
+    Pre,
+    /// Accepted, value ignored.
+    IgnoredValue,
+    /// Accepted flag, ignored.
+    IgnoredFlag,
+}
+
+/// Options allowed on a line of their own (pip's `SUPPORTED_OPTIONS`): (short, long, kind).
+const LINE_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
+    (Some("-r"), "--requirement", Opt::Requirement),
+    (Some("-c"), "--constraint", Opt::Constraint),
+    (Some("-e"), "--editable", Opt::Editable),
+    (Some("-i"), "--index-url", Opt::IndexUrl),
+    (None, "--extra-index-url", Opt::ExtraIndexUrl),
+    (None, "--no-index", Opt::NoIndex),
+    (Some("-f"), "--find-links", Opt::FindLinks),
+    (None, "--pre", Opt::Pre),
+    (None, "--trusted-host", Opt::IgnoredValue),
+    (None, "--prefer-binary", Opt::IgnoredFlag),
+    (None, "--only-binary", Opt::IgnoredValue),
+    (None, "--no-binary", Opt::IgnoredValue),
+    (None, "--use-feature", Opt::IgnoredValue),
+    (None, "--require-hashes", Opt::IgnoredFlag),
+];
+
+/// Options allowed after a requirement (pip's `SUPPORTED_OPTIONS_REQ`).
+const REQUIREMENT_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
+    (None, "--hash", Opt::IgnoredValue),
+    (None, "--global-option", Opt::IgnoredValue),
+    (Some("-C"), "--config-settings", Opt::IgnoredValue),
+];
+
+impl Opt {
+    fn takes_value(self) -> bool {
+        !matches!(self, Opt::NoIndex | Opt::Pre | Opt::IgnoredFlag)
+    }
+}
+
+/// A logical line: 1-based number of its first physical line and its text.
+struct Logical {
+    line: usize,
+    text: String,
+}
+
+/// pip's `join_lines`: a line ending in `\` continues on the next one, unless it is a comment.
+fn join_lines(content: &str) -> Vec<Logical> {
+    let content = content.strip_prefix('\u{feff}').unwrap_or(content);
+    let mut out = Vec::new();
+    let mut pending: Option<Logical> = None;
+    for (index, line) in content.lines().enumerate() {
+        let number = index + 1;
+        let comment = is_comment_line(line);
+        if !line.ends_with('\\') || comment {
+            // pip prefixes a comment with a space so that it is always stripped later.
+            let piece = if comment {
+                format!(" {line}")
+            } else {
+                line.to_string()
+            };
+            if let Some(mut logical) = pending.take() {
+                logical.text.push_str(&piece);
+                out.push(logical);
+            } else {
+                out.push(Logical {
+                    line: number,
+                    text: piece,
+                });
+            }
+        } else {
+            let piece = line.trim_end_matches('\\');
+            match &mut pending {
+                Some(logical) => logical.text.push_str(piece),
+                None => {
+                    pending = Some(Logical {
+                        line: number,
+                        text: piece.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(logical) = pending {
+        out.push(logical);
+    }
+    out
+}
+
+/// pip's `COMMENT_RE.match`: `#` at the start, possibly after whitespace.
+fn is_comment_line(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// pip's `COMMENT_RE.sub`: cuts from the first `#` that starts the line or follows whitespace.
+fn strip_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for (index, &byte) in bytes.iter().enumerate() {
+        if byte == b'#' && (index == 0 || bytes[index - 1].is_ascii_whitespace()) {
+            return &line[..index];
+        }
+    }
+    line
+}
+
+/// pip's `expand_env_variables`: `${NAME}` with `NAME` of `[A-Z0-9_]+`, replaced when set and
+/// left as written otherwise.
+pub fn expand_env_vars(line: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let name_len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+            .count();
+        if name_len > 0 && after.as_bytes().get(name_len) == Some(&b'}') {
+            let name = &after[..name_len];
+            match env(name) {
+                Some(value) => out.push_str(&value),
+                None => out.push_str(&rest[start..start + 2 + name_len + 1]),
+            }
+            rest = &after[name_len + 1..];
+        } else {
+            out.push_str("${");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// pip's `break_args_options`: the requirement is everything before the first space-separated
+/// token starting with `-`.
+fn break_args_options(line: &str) -> (String, String) {
+    let tokens: Vec<&str> = line.split(' ').collect();
+    let split = tokens
+        .iter()
+        .position(|t| t.starts_with('-'))
+        .unwrap_or(tokens.len());
+    (tokens[..split].join(" "), tokens[split..].join(" "))
+}
+
+/// A small `shlex.split` (POSIX mode): whitespace separates words, quotes group, backslash
+/// escapes outside single quotes. Hand-written: pip uses Python's `shlex`, and the option part
+/// of a line needs nothing more. Returns `None` for an unterminated quote.
+fn shlex_split(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        other => word.push(other),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => {
+                            let next = chars.next()?;
+                            if !matches!(next, '"' | '\\' | '$' | '`') {
+                                word.push('\\');
+                            }
+                            word.push(next);
+                        }
+                        other => word.push(other),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            other => {
+                in_word = true;
+                word.push(other);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
+}
+
+/// `true` when `text` starts with a URL scheme (`https:`, `git+ssh:`, `file:`, `C:`).
+fn has_scheme(text: &str) -> bool {
+    let Some(colon) = text.find(':') else {
+        return false;
+    };
+    let scheme = &text[..colon];
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+const ARCHIVE_EXTENSIONS: &[&str] = &[
+    ".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".tar.lz",
+    ".tlz",
+];
+
+/// pip treats a requirement that is a URL, looks like a path, or names an archive as an
+/// unnamed direct reference (`install_req_from_line`). Such entries have no index to check.
+fn is_bare_reference(args: &str) -> bool {
+    let first = args
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .next()
+        .unwrap_or("");
+    if has_scheme(first) {
+        return true;
+    }
+    if first.contains('@') {
+        return false;
+    }
+    let lower = first.to_ascii_lowercase();
+    first.starts_with('.')
+        || first.starts_with('~')
+        || first.contains('/')
+        || first.contains('\\')
+        || ARCHIVE_EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
+}
+
+impl Parser<'_> {
+    fn parse_file(&mut self, path: &Path, content: &str, constraint: bool) {
+        for logical in join_lines(content) {
+            let without_comment = strip_comment(&logical.text).trim();
+            if without_comment.is_empty() {
+                continue;
+            }
+            let expanded = expand_env_vars(without_comment, self.env);
+            self.parse_line(path, logical.line, without_comment, &expanded, constraint);
+        }
+    }
+
+    fn parse_line(
+        &mut self,
+        path: &Path,
+        line: usize,
+        written: &str,
+        expanded: &str,
+        constraint: bool,
+    ) {
+        let (args, options) = break_args_options(expanded);
+        let args = args.trim();
+        if args.is_empty() {
+            self.parse_line_options(path, line, written, expanded, constraint);
+            return;
+        }
+        // Per-requirement options (`--hash=...`) are checked, then ignored.
+        if !options.trim().is_empty()
+            && self
+                .parse_options(path, line, expanded, &options, REQUIREMENT_OPTIONS)
+                .is_none()
+        {
+            return;
+        }
+        let raw = break_args_options(written).0.trim().to_string();
+        let origin = Some(Origin {
+            file: path.to_path_buf(),
+            line,
+        });
+        if is_bare_reference(args) {
+            self.skip(raw, origin, constraint, SkipReason::DirectReference);
+            return;
+        }
+        match Requirement::from_str(args) {
+            Ok(requirement) => {
+                let declared = DeclaredRequirement::new(requirement, raw, origin);
+                if constraint {
+                    self.set.constraints.push(declared);
+                } else {
+                    self.set.requirements.push(declared);
+                }
+            }
+            // `name @ ./local/path`: a direct reference to a path (pep508_rs only takes URLs).
+            Err(error)
+                if matches!(
+                    error.message,
+                    Pep508ErrorSource::UrlError(VerbatimUrlError::NotAUrl(_))
+                ) =>
+            {
+                self.skip(raw, origin, constraint, SkipReason::DirectReference);
+            }
+            Err(error) => self.errors.push(RequirementsError::Parse {
+                file: path.to_path_buf(),
+                line,
+                text: raw,
+                expected: pep508_message(&error),
+            }),
+        }
+    }
+
+    fn skip(&mut self, raw: String, origin: Option<Origin>, constraint: bool, reason: SkipReason) {
+        let reason = if constraint {
+            SkipReason::UnusableConstraint
+        } else {
+            reason
+        };
+        self.set.skipped.push(SkippedEntry {
+            raw,
+            origin,
+            reason,
+        });
+    }
+
+    /// Parses option words against `table`: returns (kind, value) pairs, or `None` after
+    /// recording an error.
+    fn parse_options(
+        &mut self,
+        path: &Path,
+        line: usize,
+        text: &str,
+        options: &str,
+        table: &[(Option<&'static str>, &'static str, Opt)],
+    ) -> Option<Vec<(Opt, String)>> {
+        let bad = |problem: String| RequirementsError::BadOption {
+            file: path.to_path_buf(),
+            line,
+            problem,
+            text: text.to_string(),
+        };
+        let Some(words) = shlex_split(options) else {
+            self.errors
+                .push(bad("unterminated quote in options".to_string()));
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut words = words.into_iter();
+        while let Some(word) = words.next() {
+            let (name, attached) = if let Some(long) = word.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((name, value)) => (format!("--{name}"), Some(value.to_string())),
+                    None => (word.clone(), None),
+                }
+            } else if word.starts_with('-') && word.len() > 2 {
+                (word[..2].to_string(), Some(word[2..].to_string()))
+            } else if word.starts_with('-') {
+                (word.clone(), None)
+            } else {
+                self.errors.push(bad(format!(
+                    "unexpected argument `{word}` among options (a requirement must come first)"
+                )));
+                return None;
+            };
+            let Some((opt, canonical)) = lookup_option(table, &name) else {
+                self.errors.push(RequirementsError::UnknownOption {
+                    file: path.to_path_buf(),
+                    line,
+                    option: name,
+                    text: text.to_string(),
+                });
+                return None;
+            };
+            if opt.takes_value() {
+                let value = match attached {
+                    Some(value) => value,
+                    None => match words.next() {
+                        Some(value) => value,
+                        None => {
+                            self.errors
+                                .push(bad(format!("option `{canonical}` needs a value")));
+                            return None;
+                        }
+                    },
+                };
+                out.push((opt, value));
+            } else if attached.is_some() {
+                self.errors
+                    .push(bad(format!("option `{canonical}` takes no value")));
+                return None;
+            } else {
+                out.push((opt, String::new()));
+            }
+        }
+        Some(out)
+    }
+
+    fn parse_line_options(
+        &mut self,
+        path: &Path,
+        line: usize,
+        written: &str,
+        text: &str,
+        constraint: bool,
+    ) {
+        let Some(options) = self.parse_options(path, line, text, text, LINE_OPTIONS) else {
+            return;
+        };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for (opt, value) in options {
+            match opt {
+                Opt::Requirement => self.include(path, line, &value, false),
+                Opt::Constraint => self.include(path, line, &value, true),
+                Opt::Editable => {
+                    let origin = Some(Origin {
+                        file: path.to_path_buf(),
+                        line,
+                    });
+                    self.skip(
+                        written.to_string(),
+                        origin,
+                        constraint,
+                        SkipReason::Editable,
+                    );
+                }
+                Opt::IndexUrl => {
+                    self.set.index.index_url = Some(value);
+                }
+                Opt::ExtraIndexUrl => self.set.index.merge(FileIndexOptions {
+                    extra_index_urls: vec![value],
+                    ..FileIndexOptions::default()
+                }),
+                Opt::FindLinks => {
+                    let link = if has_scheme(&value) || Path::new(&value).is_absolute() {
+                        value
+                    } else {
+                        normalize_lexically(&dir.join(&value))
+                            .to_string_lossy()
+                            .into_owned()
+                    };
+                    self.set.index.merge(FileIndexOptions {
+                        find_links: vec![link],
+                        ..FileIndexOptions::default()
+                    });
+                }
+                Opt::NoIndex => self.set.index.no_index = true,
+                Opt::Pre => self.set.index.pre = true,
+                Opt::IgnoredValue | Opt::IgnoredFlag => {}
+            }
+        }
+    }
+
+    /// Follows `-r` (`constraint == false`) or `-c`. As in pip, a `-r` inside a constraints
+    /// file yields requirements, and a `-c` anywhere yields constraints.
+    fn include(&mut self, from: &Path, line: usize, target: &str, constraint: bool) {
+        if has_scheme(target) && !is_windows_drive(target) {
+            self.errors.push(RequirementsError::RemoteInclude {
+                file: from.to_path_buf(),
+                line,
+                url: target.to_string(),
+            });
+            return;
+        }
+        let target_path = Path::new(target);
+        let path = if target_path.is_absolute() {
+            target_path.to_path_buf()
+        } else {
+            normalize_lexically(&from.parent().unwrap_or(Path::new("")).join(target_path))
+        };
+        let identity = self.reader.identity(&path);
+        if let Some(start) = self.stack.iter().position(|(id, _)| *id == identity) {
+            let mut chain: Vec<PathBuf> = self.stack[start..]
+                .iter()
+                .map(|(_, shown)| shown.clone())
+                .collect();
+            chain.push(path);
+            self.errors.push(RequirementsError::IncludeCycle { chain });
+            return;
+        }
+        let content = match self.reader.read(&path) {
+            Ok(content) => content,
+            Err(source) => {
+                self.errors.push(RequirementsError::Io { path, source });
+                return;
+            }
+        };
+        self.stack.push((identity, path.clone()));
+        self.parse_file(&path, &content, constraint);
+        self.stack.pop();
+    }
+}
+
+fn is_windows_drive(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// Finds an option by exact name, else (as Python's optparse does) by unique prefix of a long
+/// option. Returns the kind and the canonical long name.
+fn lookup_option(
+    table: &[(Option<&'static str>, &'static str, Opt)],
+    name: &str,
+) -> Option<(Opt, &'static str)> {
+    if let Some((_, long, opt)) = table
+        .iter()
+        .find(|(short, long, _)| *short == Some(name) || *long == name)
+    {
+        return Some((*opt, long));
+    }
+    if name.starts_with("--") && name.len() > 2 {
+        let mut matches = table.iter().filter(|(_, long, _)| long.starts_with(name));
+        if let (Some((_, long, opt)), None) = (matches.next(), matches.next()) {
+            return Some((*opt, long));
+        }
+    }
+    None
+}
