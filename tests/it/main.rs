@@ -1,1 +1,5 @@
+//! The single integration-test binary: one module per area, sharing `common`.
+
+mod common;
+mod index;
 mod tags;

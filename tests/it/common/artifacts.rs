@@ -1,0 +1,421 @@
+//! Small but real distribution files for tests: wheels (zip archives with `*.dist-info/METADATA`,
+//! `WHEEL`, `RECORD`, `top_level.txt` and an importable package) and sdists (`.tar.gz` with
+//! `PKG-INFO` and a `pyproject.toml`). Deterministic: fixed timestamps, fixed ordering, so the
+//! same spec always yields the same bytes (and the same sha256).
+//!
+//! Owns artifact generation only; serving them is `super::server`'s job.
+
+use std::fmt::Write as _;
+use std::io::{Cursor, Write};
+
+use sha2::{Digest, Sha256};
+
+/// What `<pkg>/__init__.py` contains.
+#[derive(Clone, Debug, Default)]
+pub enum ModuleBody {
+    /// `__version__ = "<version>"`.
+    #[default]
+    Version,
+    /// The given Python source.
+    Source(String),
+    /// A module that raises `ImportError` when imported.
+    RaisesOnImport,
+}
+
+/// How the index treats PEP 658 core metadata for one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreMetadata {
+    /// Advertised on the page and served at `<file>.metadata` (default for wheels).
+    Served,
+    /// Served at `<file>.metadata` but not advertised on the page.
+    Unadvertised,
+    /// Neither advertised nor served (404) (default for sdists).
+    Absent,
+    /// Advertised, but `<file>.metadata` answers 404.
+    Broken,
+}
+
+impl CoreMetadata {
+    /// Whether the page lists the file with core metadata.
+    pub fn advertised(self) -> bool {
+        matches!(self, Self::Served | Self::Broken)
+    }
+    /// Whether `<file>.metadata` exists.
+    pub fn served(self) -> bool {
+        matches!(self, Self::Served | Self::Unadvertised)
+    }
+}
+
+/// Whether a file is a wheel (with its tag string) or an sdist.
+#[derive(Clone, Debug)]
+pub enum FileKind {
+    /// `python-abi-platform`, e.g. `cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64`.
+    Wheel { tags: String },
+    /// A `.tar.gz` source distribution.
+    Sdist,
+}
+
+/// Everything that determines one generated file. Built fluently (`FileSpec::wheel(..)
+/// .requires_dist(..)`), by value, so closures like `|w| w.yanked("bad")` compose.
+#[derive(Clone, Debug)]
+pub struct FileSpec {
+    /// Project name as written (e.g. `Foo.Bar`); normalized where file names need it.
+    pub name: String,
+    /// Version string.
+    pub version: String,
+    /// Wheel (with tags) or sdist.
+    pub kind: FileKind,
+    /// Optional wheel build tag.
+    pub build: Option<String>,
+    /// `Requires-Dist` lines.
+    pub requires_dist: Vec<String>,
+    /// `Requires-Python`, written into the metadata AND listed on the index page.
+    pub requires_python: Option<String>,
+    /// Listed on the page only (overrides `requires_python` for the page when set).
+    pub page_requires_python: Option<String>,
+    /// `Provides-Extra` lines.
+    pub provides_extra: Vec<String>,
+    /// `Some(reason)` when yanked; an empty reason is served as `true` / `data-yanked=""`.
+    pub yanked: Option<String>,
+    /// Module body.
+    pub module: ModuleBody,
+    /// PEP 658 behaviour.
+    pub core_metadata: CoreMetadata,
+    /// Upload time listed in JSON (RFC 3339), if any.
+    pub upload_time: Option<String>,
+    /// Override of the generated file name (to serve odd or invalid names).
+    pub filename_override: Option<String>,
+}
+
+impl FileSpec {
+    /// A wheel of `name` `version` with `tags` (`py3-none-any`).
+    pub fn wheel(name: &str, version: &str, tags: &str) -> Self {
+        Self::new(
+            name,
+            version,
+            FileKind::Wheel {
+                tags: tags.to_string(),
+            },
+            CoreMetadata::Served,
+        )
+    }
+
+    /// An sdist (`.tar.gz`).
+    pub fn sdist(name: &str, version: &str) -> Self {
+        Self::new(name, version, FileKind::Sdist, CoreMetadata::Absent)
+    }
+
+    fn new(name: &str, version: &str, kind: FileKind, core_metadata: CoreMetadata) -> Self {
+        Self {
+            name: name.to_string(),
+            version: version.to_string(),
+            kind,
+            build: None,
+            requires_dist: Vec::new(),
+            requires_python: None,
+            page_requires_python: None,
+            provides_extra: Vec::new(),
+            yanked: None,
+            module: ModuleBody::default(),
+            core_metadata,
+            upload_time: None,
+            filename_override: None,
+        }
+    }
+
+    /// Adds a `Requires-Dist` line.
+    #[must_use]
+    pub fn requires_dist(mut self, req: &str) -> Self {
+        self.requires_dist.push(req.to_string());
+        self
+    }
+    /// Sets `Requires-Python` (metadata and page).
+    #[must_use]
+    pub fn requires_python(mut self, spec: &str) -> Self {
+        self.requires_python = Some(spec.to_string());
+        self
+    }
+    /// Sets the `requires-python` listed on the page only (e.g. an invalid one).
+    #[must_use]
+    pub fn page_requires_python(mut self, spec: &str) -> Self {
+        self.page_requires_python = Some(spec.to_string());
+        self
+    }
+    /// Adds a `Provides-Extra` line.
+    #[must_use]
+    pub fn provides_extra(mut self, extra: &str) -> Self {
+        self.provides_extra.push(extra.to_string());
+        self
+    }
+    /// Marks the file yanked with `reason` (may be empty).
+    #[must_use]
+    pub fn yanked(mut self, reason: &str) -> Self {
+        self.yanked = Some(reason.to_string());
+        self
+    }
+    /// Sets the wheel build tag.
+    #[must_use]
+    pub fn build_tag(mut self, build: &str) -> Self {
+        self.build = Some(build.to_string());
+        self
+    }
+    /// `<pkg>/__init__.py` is `source`.
+    #[must_use]
+    pub fn module_source(mut self, source: &str) -> Self {
+        self.module = ModuleBody::Source(source.to_string());
+        self
+    }
+    /// Importing the package raises `ImportError`.
+    #[must_use]
+    pub fn raises_on_import(mut self) -> Self {
+        self.module = ModuleBody::RaisesOnImport;
+        self
+    }
+    /// PEP 658 behaviour for this file.
+    #[must_use]
+    pub fn core_metadata(mut self, mode: CoreMetadata) -> Self {
+        self.core_metadata = mode;
+        self
+    }
+    /// Upload time listed in JSON.
+    #[must_use]
+    pub fn upload_time(mut self, time: &str) -> Self {
+        self.upload_time = Some(time.to_string());
+        self
+    }
+    /// Serve under this file name instead of the generated one.
+    #[must_use]
+    pub fn filename(mut self, filename: &str) -> Self {
+        self.filename_override = Some(filename.to_string());
+        self
+    }
+
+    /// The name as used in file names and `.dist-info` (runs of `-_.` become `_`, lowercase).
+    pub fn dist_name(&self) -> String {
+        let mut out = String::new();
+        let mut last_sep = false;
+        for c in self.name.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                if !last_sep {
+                    out.push('_');
+                }
+                last_sep = true;
+            } else {
+                out.push(c.to_ascii_lowercase());
+                last_sep = false;
+            }
+        }
+        out
+    }
+
+    /// The importable package name (same as [`Self::dist_name`]).
+    pub fn import_name(&self) -> String {
+        self.dist_name()
+    }
+
+    /// The file name this spec produces.
+    pub fn filename_str(&self) -> String {
+        if let Some(name) = &self.filename_override {
+            return name.clone();
+        }
+        let dist = self.dist_name();
+        match &self.kind {
+            FileKind::Wheel { tags } => match &self.build {
+                Some(build) => format!("{dist}-{}-{build}-{tags}.whl", self.version),
+                None => format!("{dist}-{}-{tags}.whl", self.version),
+            },
+            FileKind::Sdist => format!("{dist}-{}.tar.gz", self.version),
+        }
+    }
+
+    /// The core metadata (`METADATA` / `PKG-INFO`) text.
+    pub fn metadata_text(&self) -> String {
+        let mut m = String::new();
+        let _ = writeln!(m, "Metadata-Version: 2.1");
+        let _ = writeln!(m, "Name: {}", self.name);
+        let _ = writeln!(m, "Version: {}", self.version);
+        let _ = writeln!(m, "Summary: Test fixture {} {}", self.name, self.version);
+        if let Some(rp) = &self.requires_python {
+            let _ = writeln!(m, "Requires-Python: {rp}");
+        }
+        for extra in &self.provides_extra {
+            let _ = writeln!(m, "Provides-Extra: {extra}");
+        }
+        for req in &self.requires_dist {
+            let _ = writeln!(m, "Requires-Dist: {req}");
+        }
+        m
+    }
+
+    fn module_text(&self) -> String {
+        match &self.module {
+            ModuleBody::Version => format!("__version__ = \"{}\"\n", self.version),
+            ModuleBody::Source(src) => src.clone(),
+            ModuleBody::RaisesOnImport => format!(
+                "raise ImportError(\"{} {} is broken on purpose (test fixture)\")\n",
+                self.name, self.version
+            ),
+        }
+    }
+
+    /// Generates the file's bytes.
+    pub fn build_bytes(&self) -> Vec<u8> {
+        match &self.kind {
+            FileKind::Wheel { tags } => self.build_wheel(tags),
+            FileKind::Sdist => self.build_sdist(),
+        }
+    }
+
+    fn build_wheel(&self, tags: &str) -> Vec<u8> {
+        let pkg = self.import_name();
+        let dist_info = format!("{}-{}.dist-info", self.dist_name(), self.version);
+        let mut parts = tags.splitn(3, '-');
+        let (py, abi, plat) = (
+            parts.next().unwrap_or("py3"),
+            parts.next().unwrap_or("none"),
+            parts.next().unwrap_or("any"),
+        );
+        let purelib = abi == "none" && plat == "any";
+        let mut wheel_text = format!(
+            "Wheel-Version: 1.0\nGenerator: wheelwatch-test-harness\nRoot-Is-Purelib: {purelib}\n"
+        );
+        for p in py.split('.') {
+            for a in abi.split('.') {
+                for pl in plat.split('.') {
+                    let _ = writeln!(wheel_text, "Tag: {p}-{a}-{pl}");
+                }
+            }
+        }
+        if let Some(build) = &self.build {
+            let _ = writeln!(wheel_text, "Build: {build}");
+        }
+        let entries: Vec<(String, Vec<u8>)> = vec![
+            (
+                format!("{pkg}/__init__.py"),
+                self.module_text().into_bytes(),
+            ),
+            (
+                format!("{dist_info}/METADATA"),
+                self.metadata_text().into_bytes(),
+            ),
+            (format!("{dist_info}/WHEEL"), wheel_text.into_bytes()),
+            (
+                format!("{dist_info}/top_level.txt"),
+                format!("{pkg}\n").into_bytes(),
+            ),
+        ];
+        let mut record = String::new();
+        for (path, data) in &entries {
+            let digest = Sha256::digest(data);
+            let _ = writeln!(
+                record,
+                "{path},sha256={},{}",
+                b64_urlsafe_nopad(&digest),
+                data.len()
+            );
+        }
+        let _ = writeln!(record, "{dist_info}/RECORD,,");
+
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(0o644);
+        for (path, data) in entries.iter().chain(std::iter::once(&(
+            format!("{dist_info}/RECORD"),
+            record.into_bytes(),
+        ))) {
+            zip.start_file(path.as_str(), options).expect("zip entry");
+            zip.write_all(data).expect("zip write");
+        }
+        zip.finish().expect("zip finish").into_inner()
+    }
+
+    fn build_sdist(&self) -> Vec<u8> {
+        let root = format!("{}-{}", self.dist_name(), self.version);
+        let pkg = self.import_name();
+        let mut pyproject = format!(
+            "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"{}\"\nversion = \"{}\"\n",
+            self.name, self.version
+        );
+        if let Some(rp) = &self.requires_python {
+            let _ = writeln!(pyproject, "requires-python = \"{rp}\"");
+        }
+        let deps: Vec<String> = self
+            .requires_dist
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .collect();
+        let _ = writeln!(pyproject, "dependencies = [{}]", deps.join(", "));
+        let entries: Vec<(String, Vec<u8>)> = vec![
+            (
+                format!("{root}/PKG-INFO"),
+                self.metadata_text().into_bytes(),
+            ),
+            (format!("{root}/pyproject.toml"), pyproject.into_bytes()),
+            (
+                format!("{root}/{pkg}/__init__.py"),
+                self.module_text().into_bytes(),
+            ),
+        ];
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        for (path, data) in &entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_mtime(0);
+            header.set_uid(0);
+            header.set_gid(0);
+            header.set_cksum();
+            tar.append_data(&mut header, path, data.as_slice())
+                .expect("tar entry");
+        }
+        tar.into_inner()
+            .expect("tar finish")
+            .finish()
+            .expect("gzip finish")
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let digest = Sha256::digest(data);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding (for `Authorization: Basic`). Hand-written: a test harness
+/// needing twenty lines does not justify another dev-dependency.
+pub fn b64_std(data: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(STD[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// URL-safe base64 without padding (for RECORD hashes).
+pub fn b64_urlsafe_nopad(data: &[u8]) -> String {
+    b64_std(data)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
