@@ -1,0 +1,285 @@
+//! `wheelwatch check` end to end: the real binary against the local test index.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::common::TestIndex;
+
+const LINUX: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
+
+/// The binary with a clean environment: its own cache dir, no pip configuration, no colour.
+fn ww(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelwatch"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().to_string();
+        if key.starts_with("PIP_") || key.starts_with("WHEELWATCH_") || key == "RUST_LOG" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("WHEELWATCH_CACHE_DIR", dir.join(".cache"))
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("NO_COLOR", "1")
+        .env("WHEELWATCH_HTTP_RETRIES", "0");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = cmd.output().expect("run wheelwatch");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn json(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+fn validate(report: &Value) {
+    let schema: Value = serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "report does not match schema/report.schema.json: {errors:#?}");
+}
+
+/// The runbook's situation: a pin with wheels for 3.11 only.
+fn numpy_index() -> TestIndex {
+    TestIndex::builder()
+        .project("numpy", |p| {
+            p.wheel("1.24.4", &format!("cp311-cp311-{LINUX}"))
+                .sdist("1.24.4")
+                .wheel("2.2.6", &format!("cp311-cp311-{LINUX}"))
+                .wheel("2.2.6", &format!("cp312-cp312-{LINUX}"))
+                .sdist("2.2.6")
+        })
+        .project("requests", |p| p.wheel("2.32.3", "py3-none-any").sdist("2.32.3"))
+        .serve()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn pkg<'a>(report: &'a Value, target: usize, name: &str) -> &'a Value {
+    report["targets"][target]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in target {target}"))
+}
+
+#[test]
+fn fallback_available_when_primary_lacks_a_wheel() {
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "numpy==1.24.4\nrequests>=2\n");
+    let (code, stdout, stderr) = run(ww(dir.path()).args([
+        "check", "--python", "3.12@linux", "--fallback", "3.11@linux", "--format", "json", "--index-url",
+    ]).arg(index.url()));
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let report = json(&stdout);
+    validate(&report);
+    assert_eq!(report["verdict"], "fallback_available");
+    assert_eq!(report["fallback_required"], true);
+    assert_eq!(report["recommended_fallback"], "3.11@manylinux_2_28_x86_64");
+    assert_eq!(
+        report["fallback_reason"],
+        "1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (numpy)"
+    );
+    let numpy = pkg(&report, 0, "numpy");
+    assert_eq!(numpy["status"], "sdist_only");
+    assert_eq!(numpy["version"], "1.24.4");
+    assert_eq!(numpy["newest_with_wheel"], "2.2.6");
+    assert_eq!(report["targets"][0]["role"], "primary");
+    assert_eq!(report["targets"][0]["healthy"], false);
+    let numpy311 = pkg(&report, 1, "numpy");
+    assert_eq!(numpy311["status"], "wheel");
+    assert_eq!(numpy311["wheel"], format!("numpy-1.24.4-cp311-cp311-{LINUX}.whl"));
+    assert_eq!(report["targets"][1]["healthy"], true);
+
+    // --strict: a fallback is not good enough.
+    let (code, _, _) = run(ww(dir.path())
+        .args(["check", "--strict", "--python", "3.12@linux", "--fallback", "3.11@linux", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn table_output_reads_as_a_person_expects() {
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "numpy==1.24.4\nrequests>=2\n");
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args(["check", "--python", "3.12@linux", "--fallback", "3.11@linux", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 0, "stderr: {stderr}");
+    let expected = "\
+package   3.12 (primary)         3.11 (fallback)      
+          manylinux_2_28_x86_64  manylinux_2_28_x86_64
+numpy     ✗ sdist 1.24.4         ✓ 1.24.4             
+requests  ✓ 2.32.3               ✓ 2.32.3             
+
+problems
+  numpy on 3.12@manylinux_2_28_x86_64: no version of numpy matching ==1.24.4 has a wheel for 3.12 on manylinux_2_28_x86_64: 1.24.4 has no wheel for CPython 3.12, so it needs a source build; 2.2.6 has a wheel but is excluded by the requirement
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   unhealthy  1/2 with wheels (50%)
+  3.11@manylinux_2_28_x86_64  fallback  healthy    2/2 with wheels (100%)
+
+verdict: fallback available (use 3.11@manylinux_2_28_x86_64)
+  1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (numpy)
+
+recommendations
+  1. Use the fallback Python 3.11 (3.11@manylinux_2_28_x86_64): every assessed package has a wheel there (`wheelwatch fallback`).
+  2. numpy: change the requirement `numpy==1.24.4` to allow 2.2.6, the newest version with a wheel for 3.12@manylinux_2_28_x86_64.
+";
+    assert_eq!(stdout, expected);
+}
+
+#[test]
+fn an_unreachable_index_is_not_a_missing_wheel() {
+    let index = TestIndex::builder()
+        .project("numpy", |p| p.status(500))
+        .project("requests", |p| p.wheel("2.32.3", "py3-none-any"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args(["check", "-p", "numpy", "-p", "requests", "--python", "3.12@linux", "--fallback", "3.11@linux"])
+        .args(["--format", "json", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 3, "stderr: {stderr}");
+    let report = json(&stdout);
+    validate(&report);
+    assert_eq!(report["verdict"], "assessment_failed");
+    assert_eq!(report["fallback_required"], false);
+    assert_eq!(pkg(&report, 0, "numpy")["status"], "error");
+    assert_eq!(pkg(&report, 0, "requests")["status"], "wheel");
+
+    // Nothing listens here at all.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let (code, stdout, _) = run(ww(dir.path())
+        .args(["check", "-p", "numpy", "--python", "3.12@linux", "--format", "json", "--index-url"])
+        .arg(format!("http://{closed}/simple/")));
+    assert_eq!(code, 3);
+    assert_eq!(json(&stdout)["verdict"], "assessment_failed");
+}
+
+#[test]
+fn complete_failure_and_not_found() {
+    let index = TestIndex::builder()
+        .project("onlysdist", |p| p.sdist("1.0"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run(ww(dir.path())
+        .args(["check", "-p", "onlysdist", "-p", "ghost", "--python", "3.12@linux", "--fallback", "3.11@linux"])
+        .args(["--format", "json", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 1);
+    let report = json(&stdout);
+    validate(&report);
+    assert_eq!(report["verdict"], "complete_failure");
+    assert_eq!(pkg(&report, 0, "ghost")["status"], "not_found");
+    assert_eq!(pkg(&report, 0, "onlysdist")["status"], "sdist_only");
+    // The runbook's 90% is a flag away; half is not enough for it either.
+    let (code, _, _) = run(ww(dir.path())
+        .args(["check", "-p", "onlysdist", "-p", "ghost", "--python", "3.12@linux", "--threshold", "0.9"])
+        .arg("--index-url")
+        .arg(index.url()));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn malformed_input_names_file_and_line_and_assesses_nothing() {
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "requests\nnumpy===\n");
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args(["check", "--python", "3.12@linux", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("requirements.txt:2"), "{stderr}");
+    assert!(stderr.contains("numpy==="), "{stderr}");
+    assert_eq!(index.page_requests(), 0, "nothing is fetched on bad input");
+}
+
+#[test]
+fn configuration_file_supplies_targets_and_unknown_keys_fail() {
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "numpy==1.24.4\n");
+    write(
+        dir.path(),
+        "wheelwatch.toml",
+        &format!("primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n", index.url()),
+    );
+    let (code, stdout, stderr) = run(ww(dir.path()).args(["check", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["verdict"], "fallback_available");
+
+    let (code, stdout, _) = run(ww(dir.path()).args(["config"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("3.12@linux"), "{stdout}");
+    assert!(stdout.contains("wheelwatch.toml (primary)"), "{stdout}");
+
+    write(dir.path(), "wheelwatch.toml", "primary = \"3.12\"\nfalbacks = [\"3.11\"]\n");
+    let (code, stdout, stderr) = run(ww(dir.path()).args(["check"]));
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("wheelwatch.toml"), "{stderr}");
+    assert!(stderr.contains("unknown field `falbacks`"), "{stderr}");
+}
+
+#[test]
+fn extra_targets_markers_and_output_file() {
+    let index = TestIndex::builder()
+        .project("winonly", |p| p.wheel("1.0", "cp312-cp312-win_amd64"))
+        .project("colorama", |p| p.wheel("0.4.6", "py2.py3-none-any"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "winonly\ncolorama ; sys_platform == 'win32'\n");
+    let (code, _, stderr) = run(ww(dir.path())
+        .args(["check", "--python", "3.12@windows", "--target", "3.12@linux", "--format", "json"])
+        .args(["--output", "report.json", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let report = json(&std::fs::read_to_string(dir.path().join("report.json")).unwrap());
+    validate(&report);
+    assert_eq!(report["verdict"], "primary_healthy");
+    assert_eq!(report["targets"][1]["role"], "extra");
+    assert_eq!(report["targets"][1]["platform"], "manylinux_2_28_x86_64");
+    assert_eq!(pkg(&report, 1, "winonly")["status"], "no_distribution");
+    assert_eq!(pkg(&report, 1, "colorama")["status"], "excluded");
+    assert_eq!(pkg(&report, 0, "colorama")["status"], "wheel");
+}
+
+#[test]
+fn warm_cache_makes_no_requests_and_credentials_never_show() {
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    let url = index.url().replace("http://", "http://alice:s3cret@");
+    let args = ["check", "-p", "numpy", "-p", "requests", "--python", "3.12@linux", "--format", "json"];
+    let (code, stdout, stderr) = run(ww(dir.path()).args(args).arg("--index-url").arg(&url));
+    assert_eq!(code, 0, "{stderr}");
+    let first = json(&stdout);
+    assert!(first["stats"]["requests"].as_u64().unwrap() >= 2);
+    let before = index.page_requests();
+    let (code, stdout, stderr) = run(ww(dir.path()).args(args).arg("--index-url").arg(&url).arg("-v"));
+    assert_eq!(code, 0);
+    let second = json(&stdout);
+    assert_eq!(second["stats"]["requests"], 0);
+    assert_eq!(index.page_requests(), before, "a warm cache asks nothing");
+    assert!(!stdout.contains("s3cret") && !stderr.contains("s3cret"), "{stderr}");
+    // Offline works from the cache too.
+    let (code, _, _) = run(ww(dir.path()).args(args).arg("--index-url").arg(&url).arg("--offline"));
+    assert_eq!(code, 0);
+}
