@@ -10,6 +10,7 @@ pub mod dist;
 pub mod filename;
 pub mod host;
 pub mod index;
+pub mod metadata;
 pub mod platform;
 pub mod python;
 pub mod requirements;
