@@ -14,5 +14,6 @@ pub mod metadata;
 pub mod platform;
 pub mod python;
 pub mod requirements;
+pub mod resolve;
 pub mod tags;
 pub mod target;
