@@ -77,6 +77,9 @@ fn collapse_absent(tree: &mut Tree, versions: &HashMap<PackageName, Arc<Versions
                 )))
             }
         }
+        DerivationTree::External(External::Custom(p1, r1, reason)) if p1 == pkg => Some(
+            DerivationTree::External(External::Custom(p1, r1.union(&range), reason)),
+        ),
         derived @ DerivationTree::Derived(_) => Some(derived),
         DerivationTree::External(_) => None,
     };
@@ -85,6 +88,16 @@ fn collapse_absent(tree: &mut Tree, versions: &HashMap<PackageName, Arc<Versions
     }
 }
 
+/// A required range: singletons read as a pin (`pydantic-core ==2.33.2`).
+fn with_spec(pkg: &Pkg, range: &Ranges<Version>) -> String {
+    if range == &Ranges::full() {
+        pkg.to_string()
+    } else {
+        format!("{pkg} {}", display_range(range))
+    }
+}
+
+/// A chosen version or range: singletons read as a version (`pydantic 2.11.7`).
 fn with_range(pkg: &Pkg, range: &Ranges<Version>) -> String {
     if range == &Ranges::full() {
         pkg.to_string()
@@ -179,12 +192,12 @@ impl ReportFormatter<Pkg, Ranges<Version>, Unusable> for Formatter<'_> {
             External::Custom(pkg, range, reason) => format!("{} {reason}", with_range(pkg, range)),
             External::FromDependencyOf(pkg, range, dep, dep_range) => {
                 if pkg == &Pkg::Root {
-                    format!("you require {}", with_range(dep, dep_range))
+                    format!("you require {}", with_spec(dep, dep_range))
                 } else {
                     format!(
                         "{} depends on {}",
                         with_range(pkg, range),
-                        with_range(dep, dep_range)
+                        with_spec(dep, dep_range)
                     )
                 }
             }

@@ -216,3 +216,423 @@ fn conflict_is_explained() {
     assert_eq!(analysis.conflict.as_deref(), Some(text.as_str()));
     assert!(analysis.default.is_none() && analysis.blockers.is_empty());
 }
+
+#[test]
+fn extras_are_followed_and_pinned_to_the_base_version() {
+    let mut index = Index::default();
+    // `a[all]` refers to a's own extra `x`; `x` adds c; the base needs b.
+    index.add(
+        "a",
+        "1.0",
+        Files::Both,
+        &["b", "c; extra == 'x'", "a[x]; extra == 'all'"],
+    );
+    index.add(
+        "a",
+        "2.0",
+        Files::Both,
+        &["b", "c>=2; extra == 'x'", "a[x]; extra == 'all'"],
+    );
+    index.add("b", "1.0", Files::Both, &[]);
+    index.add("c", "1.0", Files::Both, &[]);
+    index.add("c", "2.0", Files::Both, &[]);
+    let env = linux();
+    let r = reqs(&["a[all]"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==2.0", "b==1.0", "c==2.0"]);
+    let a = res.get(&name("a")).unwrap();
+    let extras: Vec<&str> = a.extras.iter().map(AsRef::as_ref).collect();
+    assert_eq!(extras, ["all", "x"]);
+    assert_eq!(paths(res.get(&name("c")).unwrap()), ["a → c"]);
+    // Without the extra, c is not installed.
+    let r = reqs(&["a"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==2.0", "b==1.0"]);
+    // An extra that constrains the base: `c<2` forces a 1.0 when a[x] is wanted.
+    let r = reqs(&["a[x]", "c<2"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==1.0", "b==1.0", "c==1.0"]);
+}
+
+#[test]
+fn markers_differ_per_environment() {
+    let mut index = Index::default();
+    index.add(
+        "app",
+        "1.0",
+        Files::Both,
+        &[
+            "pywin32>=300; sys_platform == 'win32'",
+            "uvloop; sys_platform != 'win32'",
+            "tomli; python_version < '3.11'",
+        ],
+    );
+    index.add("pywin32", "306", Files::Both, &[]);
+    index.add("uvloop", "0.21.0", Files::Both, &[]);
+    index.add("tomli", "2.2.1", Files::Both, &[]);
+    let r = reqs(&["app", "colorama; os_name == 'nt'"]);
+    index.add("colorama", "0.4.6", Files::Both, &[]);
+    let linux = linux();
+    let res = resolve_default(&index, &request(&r, &linux)).unwrap();
+    assert_eq!(pins(&res), ["app==1.0", "uvloop==0.21.0"]);
+    let windows = env("win32", "3.10.11");
+    let res = resolve_default(&index, &request(&r, &windows)).unwrap();
+    assert_eq!(
+        pins(&res),
+        [
+            "app==1.0",
+            "colorama==0.4.6",
+            "pywin32==306",
+            "tomli==2.2.1"
+        ]
+    );
+}
+
+#[test]
+fn circular_dependencies_resolve() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &["b"]);
+    index.add("b", "1.0", Files::Both, &["a", "b"]);
+    let env = linux();
+    let r = reqs(&["a"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==1.0", "b==1.0"]);
+    // a is both direct and required by b; the path through b would loop back, so only `a`.
+    assert_eq!(paths(res.get(&name("a")).unwrap()), ["a"]);
+    assert_eq!(paths(res.get(&name("b")).unwrap()), ["a → b"]);
+}
+
+#[test]
+fn blocker_three_levels_deep_with_path_and_newest_wheel() {
+    let mut index = Index::default();
+    index.add(
+        "fastapi",
+        "0.115.0",
+        Files::Both,
+        &["pydantic>=2", "starlette"],
+    );
+    index.add("starlette", "0.41.0", Files::Wheel, &[]);
+    index.add(
+        "pydantic",
+        "2.11.7",
+        Files::Both,
+        &["pydantic-core==2.33.2"],
+    );
+    index.add("pydantic-core", "2.27.0", Files::Both, &[]);
+    index.add("pydantic-core", "2.33.2", Files::Sdist, &[]);
+    let env = linux();
+    let r = reqs(&["fastapi"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    let default = analysis.default.as_ref().unwrap();
+    let builds: Vec<String> = default
+        .needs_build()
+        .map(|p| format!("{}=={}", p.name, p.version))
+        .collect();
+    assert_eq!(builds, ["pydantic-core==2.33.2"]);
+    assert!(analysis.wheel_only.is_none());
+    assert_eq!(analysis.blockers.len(), 1);
+    let blocker = &analysis.blockers[0];
+    assert_eq!(blocker.name.as_ref(), "pydantic-core");
+    assert_eq!(blocker.version.to_string(), "2.33.2");
+    let path: Vec<&str> = blocker.paths[0].iter().map(AsRef::as_ref).collect();
+    assert_eq!(path, ["fastapi", "pydantic", "pydantic-core"]);
+    assert_eq!(
+        blocker
+            .newest_with_wheel
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("2.27.0")
+    );
+    assert_eq!(
+        blocker.reason,
+        "no version of pydantic-core matching ==2.33.2 has a compatible wheel: 2.33.2 has no wheel for manylinux_2_17_aarch64"
+    );
+    assert_eq!(
+        analysis.wheel_only_conflict.as_deref(),
+        Some(
+            "Because no version of pydantic-core matching ==2.33.2 has a compatible wheel and pydantic 2.11.7 \
+             depends on pydantic-core ==2.33.2, pydantic 2.11.7 cannot be used.\n\
+             And because fastapi 0.115.0 depends on pydantic >=2 and you require fastapi, your requirements \
+             cannot be satisfied."
+        )
+    );
+}
+
+#[test]
+fn two_independent_blockers_are_both_reported() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &["x"]);
+    index.add("b", "1.0", Files::Both, &["y>=1"]);
+    index.add("x", "1.0", Files::Sdist, &[]);
+    index.add("y", "1.0", Files::Sdist, &[]);
+    index.add("y", "0.5", Files::Both, &[]);
+    index.add("direct", "3.0", Files::Sdist, &[]);
+    let env = linux();
+    let r = reqs(&["a", "b", "direct"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    let found: Vec<String> = analysis
+        .blockers
+        .iter()
+        .map(|b| {
+            let paths: Vec<String> = b
+                .paths
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                })
+                .collect();
+            format!(
+                "{} {} via {} (newest wheel {:?}): {}",
+                b.name,
+                b.version,
+                paths.join(" | "),
+                b.newest_with_wheel.as_ref().map(ToString::to_string),
+                b.reason
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "direct 3.0 via direct (newest wheel None): no version of direct has a compatible wheel: \
+             3.0 has no wheel for manylinux_2_17_aarch64",
+            "x 1.0 via a → x (newest wheel None): no version of x has a compatible wheel: \
+             1.0 has no wheel for manylinux_2_17_aarch64",
+            "y 1.0 via b → y (newest wheel Some(\"0.5\")): no version of y matching >=1 has a compatible wheel: \
+             1.0 has no wheel for manylinux_2_17_aarch64",
+        ]
+    );
+    // Building exactly the blockers installs everything else from wheels.
+    let relaxed = analysis.relaxed.unwrap();
+    assert_eq!(
+        pins(&relaxed),
+        ["a==1.0", "b==1.0", "direct==3.0", "x==1.0", "y==1.0"]
+    );
+}
+
+#[test]
+fn wheel_only_downgrades_with_reasons() {
+    let mut index = Index::default();
+    index.add("numpy", "2.5.5", Files::Sdist, &[]);
+    index.add("numpy", "2.2.6", Files::Both, &[]);
+    index.add("numpy", "2.1.0", Files::Both, &[]);
+    index.add("scipy", "1.15.0", Files::Sdist, &["numpy>=2.2"]);
+    index.add("scipy", "1.13.1", Files::Both, &["numpy<2.2"]);
+    let env = linux();
+    let r = reqs(&["numpy", "scipy"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    assert_eq!(
+        pins(analysis.default.as_ref().unwrap()),
+        ["numpy==2.5.5", "scipy==1.15.0"]
+    );
+    assert_eq!(
+        pins(analysis.wheel_only.as_ref().unwrap()),
+        ["numpy==2.1.0", "scipy==1.13.1"]
+    );
+    let lines: Vec<String> = analysis
+        .downgrades
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "numpy 2.5.5 → 2.1.0: 2.5.5 has no wheel for manylinux_2_17_aarch64",
+            "scipy 1.15.0 → 1.13.1: 1.15.0 has no wheel for manylinux_2_17_aarch64",
+        ]
+    );
+    assert!(analysis.blockers.is_empty() && analysis.conflict.is_none());
+}
+
+#[test]
+fn downgrade_forced_by_another_package_names_it() {
+    let mut index = Index::default();
+    index.add("numpy", "2.5.5", Files::Both, &[]);
+    index.add("numpy", "2.2.6", Files::Both, &[]);
+    index.add("scipy", "1.15.0", Files::Sdist, &["numpy>=2"]);
+    index.add("scipy", "1.13.1", Files::Both, &["numpy<2.3"]);
+    let env = linux();
+    let r = reqs(&["scipy", "numpy"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    let lines: Vec<String> = analysis
+        .downgrades
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "numpy 2.5.5 → 2.2.6: scipy 1.13.1 requires <2.3",
+            "scipy 1.15.0 → 1.13.1: 1.15.0 has no wheel for manylinux_2_17_aarch64",
+        ]
+    );
+}
+
+#[test]
+fn sdist_only_leaf_needs_build_by_default_and_has_no_wheel_version() {
+    let mut index = Index::default();
+    index.add("app", "1.0", Files::Wheel, &["leaf"]);
+    index.add("leaf", "0.1", Files::Sdist, &[]);
+    let env = linux();
+    let r = reqs(&["app"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    let leaf = res.get(&name("leaf")).unwrap();
+    assert!(leaf.needs_build);
+    assert_eq!(leaf.wheel, None);
+    let text = conflict_text(resolve_wheel_only(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because no version of leaf has a compatible wheel and app 1.0 depends on leaf, app 1.0 cannot be used.\n\
+         And because you require app, your requirements cannot be satisfied."
+    );
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    assert_eq!(analysis.blockers.len(), 1);
+    assert_eq!(analysis.blockers[0].newest_with_wheel, None);
+    assert_eq!(
+        analysis.blockers[0].reason,
+        "no version of leaf has a compatible wheel: 0.1 has no wheel for manylinux_2_17_aarch64"
+    );
+}
+
+#[test]
+fn prerelease_rule() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &[]);
+    index.add("a", "2.0b1", Files::Both, &[]);
+    index.add("only-pre", "1.0rc1", Files::Both, &[]);
+    index.add("only-pre", "0.9.dev1", Files::Both, &[]);
+    index.add("wants-pre", "1.0", Files::Both, &["a>=2.0b1"]);
+    let env = linux();
+    // Finals win; a package with only pre-releases gets its newest one.
+    let r = reqs(&["a", "only-pre"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==1.0", "only-pre==1.0rc1"]);
+    // A specifier naming a pre-release allows them, also transitively.
+    let r = reqs(&["wants-pre"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==2.0b1", "wants-pre==1.0"]);
+    // No final release in range: the pre-release is taken.
+    let r = reqs(&["a>1.0"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["a==2.0b1"]);
+    // --pre.
+    let r = reqs(&["a"]);
+    let req = Request {
+        allow_prerelease: true,
+        ..request(&r, &env)
+    };
+    assert_eq!(pins(&resolve_default(&index, &req).unwrap()), ["a==2.0b1"]);
+}
+
+#[test]
+fn yanked_versions_only_when_pinned() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &[]);
+    index.add("a", "2.0", Files::Both, &[]).yanked = true;
+    let env = linux();
+    let r = reqs(&["a"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["a==1.0"]
+    );
+    let r = reqs(&["a==2.0"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["a==2.0"]
+    );
+    let r = reqs(&["a>=2.0"]);
+    let text = conflict_text(resolve_default(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because every version of a matching >=2.0 is yanked and you require a >=2.0, \
+         your requirements cannot be satisfied."
+    );
+}
+
+#[test]
+fn requires_python_filters_candidates_and_metadata() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &[]);
+    index.add("a", "2.0", Files::Both, &[]).requires_python_ok = false;
+    // The index did not say, but the metadata does.
+    index.add("b", "1.0", Files::Both, &[]);
+    index.add("b", "2.0", Files::Both, &["python:>=3.13"]);
+    let env = linux();
+    let r = reqs(&["a", "b"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["a==1.0", "b==1.0"]
+    );
+    let r = reqs(&["a>=2", "b"]);
+    let text = conflict_text(resolve_default(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because no version of a matching >=2 supports Python 3.12.0 and you require a >=2, \
+         your requirements cannot be satisfied."
+    );
+    let r = reqs(&["b>=2"]);
+    let text = conflict_text(resolve_default(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because b >=2.0 requires Python >=3.13 and you require b >=2, your requirements cannot be satisfied."
+    );
+}
+
+#[test]
+fn constraints_narrow_but_do_not_add() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &["c"]);
+    index.add("c", "1.0", Files::Both, &[]);
+    index.add("c", "2.0", Files::Both, &[]);
+    index.add("unrelated", "1.0", Files::Both, &[]);
+    let env = linux();
+    let r = reqs(&["a"]);
+    let c = reqs(&["c<2", "unrelated==1.0", "c>=5; sys_platform == 'win32'"]);
+    let req = Request {
+        constraints: &c,
+        ..request(&r, &env)
+    };
+    assert_eq!(
+        pins(&resolve_default(&index, &req).unwrap()),
+        ["a==1.0", "c==1.0"]
+    );
+}
+
+#[test]
+fn missing_package_and_url_requirements() {
+    let mut index = Index::default();
+    index.add("a", "1.0", Files::Both, &["ghost>=1"]);
+    let env = linux();
+    let r = reqs(&["a", "local @ https://example.invalid/local-1.0.tar.gz"]);
+    let text = conflict_text(resolve_default(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because no versions of ghost were found and a 1.0 depends on ghost >=1, a 1.0 cannot be used.\n\
+         And because you require a, your requirements cannot be satisfied."
+    );
+}
+
+#[test]
+fn prefetch_hints_name_what_comes_next_and_each_fetch_happens_once() {
+    let mut index = Index::default();
+    index.add("numpy", "2.5.5", Files::Sdist, &[]);
+    index.add("numpy", "2.2.6", Files::Both, &[]);
+    index.add("pandas", "2.3.0", Files::Both, &["numpy>=1.26"]);
+    let env = linux();
+    let r = reqs(&["pandas"]);
+    analyze(&index, &request(&r, &env)).unwrap();
+    // Default run hints at sdist-or-wheel versions, the wheel-only run at wheel versions.
+    assert_eq!(
+        *index.hints.borrow(),
+        ["pandas 2.3.0", "numpy 2.5.5", "pandas 2.3.0", "numpy 2.2.6"]
+    );
+    let calls = index.calls.borrow();
+    let mut sorted = calls.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(calls.len(), sorted.len(), "{calls:?}");
+}
