@@ -277,7 +277,9 @@ pub enum DowngradeReason {
     },
     /// Packages of the wheel-only resolution exclude the default version.
     Constrained {
-        /// `(requirer, its version, its specifiers)`.
+        /// The downgraded package.
+        package: PackageName,
+        /// `(requirer, its version, its specifiers on package)`.
         by: Vec<(PackageName, Version, VersionSpecifiers)>,
     },
     /// The default version requires a package with no wheel in the required range.
@@ -298,10 +300,15 @@ impl fmt::Display for DowngradeReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DowngradeReason::NoWheel { version, detail } => write!(f, "{version} {detail}"),
-            DowngradeReason::Constrained { by } => {
+            DowngradeReason::Constrained { package, by } => {
                 let parts: Vec<String> = by
                     .iter()
-                    .map(|(name, version, specs)| format!("{name} {version} requires {specs}"))
+                    .map(|(name, version, specs)| {
+                        format!(
+                            "{name} {version} requires {}",
+                            requirement_text(package, specs)
+                        )
+                    })
                     .collect();
                 f.write_str(&parts.join("; "))
             }
@@ -310,13 +317,22 @@ impl fmt::Display for DowngradeReason {
                 dependency,
             } => write!(
                 f,
-                "{version} requires {}{}, which has no compatible wheel",
-                dependency.name, dependency.specifiers
+                "{version} requires {}, which has no compatible wheel",
+                requirement_text(&dependency.name, &dependency.specifiers)
             ),
             DowngradeReason::Conflict { version } => {
                 write!(f, "{version} conflicts with the other wheel-only choices")
             }
         }
+    }
+}
+
+/// `numpy <2.3`, or `numpy` when any version will do.
+fn requirement_text(name: &PackageName, specs: &VersionSpecifiers) -> String {
+    if specs.iter().next().is_none() {
+        name.to_string()
+    } else {
+        format!("{name} {specs}")
     }
 }
 
@@ -736,7 +752,10 @@ fn downgrades<S: PackageSource + ?Sized>(
                     },
                 }
             } else {
-                DowngradeReason::Constrained { by }
+                DowngradeReason::Constrained {
+                    package: to.name.clone(),
+                    by,
+                }
             }
         };
         out.push(Downgrade {

@@ -103,8 +103,9 @@ impl Versions {
                 kept.yanked &= later.yanked;
                 kept.requires_python_ok |= later.requires_python_ok;
                 kept.has_sdist |= later.has_sdist;
-                if kept.wheel.is_none() {
+                if kept.wheel.is_none() && later.wheel.is_some() {
                     kept.wheel = later.wheel.take();
+                    kept.no_wheel_reason = None;
                 }
                 true
             } else {
@@ -222,9 +223,8 @@ impl Mode {
     pub(crate) fn attempts(&self, name: &PackageName) -> &'static [bool] {
         match self {
             Mode::Default => &[false],
-            Mode::WheelOnly => &[true],
             Mode::Relaxed(set) if set.contains(name) => &[true, false],
-            Mode::Relaxed(_) => &[true],
+            Mode::WheelOnly | Mode::Relaxed(_) => &[true],
         }
     }
 }
@@ -439,7 +439,6 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
             Ok(selected) => Ok(Outcome {
                 selected: selected.into_iter().collect(),
                 deps: run.deps.into_inner(),
-                mode: run.mode,
             }),
             Err(PubGrubError::NoSolution(tree)) => {
                 Err(RunFailure::NoSolution(Box::new(tree), run.mode))
@@ -456,9 +455,11 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
 /// A successful run: the selected versions and the dependency records of each.
 pub(crate) struct Outcome {
     pub(crate) selected: HashMap<Pkg, Version>,
-    pub(crate) deps: HashMap<(Pkg, Version), Arc<Vec<DepRecord>>>,
-    pub(crate) mode: Mode,
+    pub(crate) deps: DepsLog,
 }
+
+/// The dependency records of every `(node, version)` whose dependencies were asked for.
+pub(crate) type DepsLog = HashMap<(Pkg, Version), Arc<Vec<DepRecord>>>;
 
 /// A failed run.
 pub(crate) enum RunFailure {
@@ -474,7 +475,7 @@ struct Run<'s, 'a, S: PackageSource + ?Sized> {
     prerelease: RefCell<HashSet<PackageName>>,
     /// Versions pinned with `==` (a yanked version is allowed only when pinned).
     pins: RefCell<HashMap<PackageName, Vec<Version>>>,
-    deps: RefCell<HashMap<(Pkg, Version), Arc<Vec<DepRecord>>>>,
+    deps: RefCell<DepsLog>,
     /// The last version chosen per base package: extras take it when it fits.
     last_chosen: RefCell<HashMap<PackageName, Version>>,
     /// Discovery order, for a breadth-first tie-break.
@@ -497,7 +498,6 @@ impl<S: PackageSource + ?Sized> Run<'_, '_, S> {
     }
 
     fn constraints_for(
-        &self,
         pkg: &Pkg,
         pin: Option<(Pkg, Ranges<Version>)>,
         records: &[DepRecord],
@@ -636,7 +636,7 @@ impl<S: PackageSource + ?Sized> DependencyProvider for Run<'_, '_, S> {
         };
         self.note_requirements(&records);
         session.hint(&records, &self.mode);
-        let constraints = self.constraints_for(package, pin, &records);
+        let constraints = Self::constraints_for(package, pin, &records);
         self.deps
             .borrow_mut()
             .insert((package.clone(), version.clone()), Arc::new(records));

@@ -55,9 +55,13 @@ impl Index {
         let mut text = format!("Metadata-Version: 2.2\nName: {pkg}\nVersion: {version}\n");
         for r in requires {
             if let Some(rp) = r.strip_prefix("python:") {
-                text.push_str(&format!("Requires-Python: {rp}\n"));
+                text.push_str("Requires-Python: ");
+                text.push_str(rp);
+                text.push('\n');
             } else {
-                text.push_str(&format!("Requires-Dist: {r}\n"));
+                text.push_str("Requires-Dist: ");
+                text.push_str(r);
+                text.push('\n');
             }
         }
         self.metadata.insert((name(pkg), v(version)), text);
@@ -466,7 +470,7 @@ fn downgrade_forced_by_another_package_names_it() {
     assert_eq!(
         lines,
         [
-            "numpy 2.5.5 → 2.2.6: scipy 1.13.1 requires <2.3",
+            "numpy 2.5.5 → 2.2.6: scipy 1.13.1 requires numpy <2.3",
             "scipy 1.15.0 → 1.13.1: 1.15.0 has no wheel for manylinux_2_17_aarch64",
         ]
     );
@@ -635,4 +639,28 @@ fn prefetch_hints_name_what_comes_next_and_each_fetch_happens_once() {
     sorted.sort();
     sorted.dedup();
     assert_eq!(calls.len(), sorted.len(), "{calls:?}");
+}
+
+#[test]
+fn downgrade_because_a_dependency_lacks_wheels() {
+    let mut index = Index::default();
+    index.add("app", "2.0", Files::Wheel, &["lib>=2"]);
+    index.add("app", "1.0", Files::Wheel, &["lib<2"]);
+    index.add("lib", "2.0", Files::Sdist, &[]);
+    index.add("lib", "1.0", Files::Wheel, &[]);
+    let env = linux();
+    let r = reqs(&["app"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    let lines: Vec<String> = analysis
+        .downgrades
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "app 2.0 → 1.0: 2.0 requires lib >=2, which has no compatible wheel",
+            "lib 2.0 → 1.0: 2.0 has no wheel for manylinux_2_17_aarch64",
+        ]
+    );
 }
