@@ -46,6 +46,21 @@
 //!    smallest. Each blocker comes with its dependency paths from the user's requirements and
 //!    the newest version of it that has a compatible wheel.
 //!
+//! # Known differences from pip
+//!
+//! - The pre-release fallback ("no final release in range is usable") looks at the range PubGrub
+//!   has derived so far, which after backtracking can be narrower than the declared range; pip
+//!   filters on the declared specifiers. Only matters when finals conflict and a pre-release
+//!   does not.
+//! - `==1.0` does not match a local version `1.0+cpu` (PubGrub ranges cannot express PEP 440's
+//!   local-version rule); indexes that need local versions are rare outside PyTorch's.
+//! - A URL in a *dependency's* metadata is resolved by name from the index.
+//! - `requires-python` is per version (the source merges its files); pip checks it per file.
+//!
+//! The `Ranges` type in [`PrefetchHint`] is `pubgrub::Ranges<Version>`, the same
+//! `version-ranges` crate that `pep440_rs` converts specifiers into (one version in the lock
+//! file), so `Ranges::from(specifiers)` works across both.
+//!
 //! # Latency
 //!
 //! The solver is sequential, so the source gets [`PackageSource::prefetch`] hints as soon as a

@@ -490,9 +490,11 @@ impl<S: PackageSource + ?Sized> Run<'_, '_, S> {
             if names_prerelease(&rec.specifiers) {
                 pre.insert(rec.name.clone());
             }
-            let new: Vec<Version> = pins_of(&rec.specifiers).cloned().collect();
-            if !new.is_empty() {
-                pins.entry(rec.name.clone()).or_default().extend(new);
+            for pin in pins_of(&rec.specifiers) {
+                let known = pins.entry(rec.name.clone()).or_default();
+                if !known.contains(pin) {
+                    known.push(pin.clone());
+                }
             }
         }
     }

@@ -9,6 +9,7 @@ use pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, PackageName, Requirement};
 
 use super::*;
+use crate::metadata::MetadataOrigin;
 
 #[derive(Clone, Copy)]
 enum Files {
@@ -24,6 +25,8 @@ enum Files {
 struct Index {
     versions: HashMap<PackageName, Vec<Candidate>>,
     metadata: HashMap<(PackageName, Version), String>,
+    /// Versions whose metadata is an sdist `PKG-INFO` (Metadata-Version 2.1: untrusted).
+    pkg_info: Vec<(PackageName, Version)>,
     calls: RefCell<Vec<String>>,
     hints: RefCell<Vec<String>>,
 }
@@ -89,8 +92,13 @@ impl PackageSource for Index {
             .metadata
             .get(&(pkg.clone(), version.clone()))
             .ok_or_else(|| SourceError::new(format!("no metadata for {pkg} {version}")))?;
+        let origin = if self.pkg_info.contains(&(pkg.clone(), version.clone())) {
+            MetadataOrigin::Sdist
+        } else {
+            MetadataOrigin::Wheel
+        };
         Ok(Arc::new(
-            CoreMetadata::parse_wheel(text).map_err(SourceError::new)?,
+            CoreMetadata::parse(text, origin).map_err(SourceError::new)?,
         ))
     }
 
@@ -486,6 +494,7 @@ fn sdist_only_leaf_needs_build_by_default_and_has_no_wheel_version() {
     let res = resolve_default(&index, &request(&r, &env)).unwrap();
     let leaf = res.get(&name("leaf")).unwrap();
     assert!(leaf.needs_build);
+    assert!(!leaf.dependencies_unknown);
     assert_eq!(leaf.wheel, None);
     let text = conflict_text(resolve_wheel_only(&index, &request(&r, &env)));
     assert_eq!(
@@ -670,9 +679,12 @@ fn downgrade_because_a_dependency_lacks_wheels() {
 struct SlowIndex {
     index: Arc<std::sync::Mutex<HashMap<String, String>>>,
     versions: Arc<HashMap<PackageName, Vec<Candidate>>>,
-    cells: Arc<std::sync::Mutex<HashMap<String, Arc<std::sync::OnceLock<Arc<CoreMetadata>>>>>>,
-    pages: Arc<std::sync::Mutex<HashMap<PackageName, Arc<std::sync::OnceLock<Arc<[Candidate]>>>>>>,
+    cells: Cells<String, Arc<CoreMetadata>>,
+    pages: Cells<PackageName, Arc<[Candidate]>>,
 }
+
+/// Shared once-filled slots: concurrent fetches of one key wait for the first.
+type Cells<K, V> = Arc<std::sync::Mutex<HashMap<K, Arc<std::sync::OnceLock<V>>>>>;
 
 const LATENCY: std::time::Duration = std::time::Duration::from_millis(25);
 
@@ -780,4 +792,27 @@ fn prefetch_hints_hide_latency_of_a_cold_resolution() {
         elapsed < std::time::Duration::from_millis(1500),
         "{elapsed:?}"
     );
+}
+
+#[test]
+fn sdist_metadata_without_static_dependencies_is_flagged() {
+    let mut index = Index::default();
+    index.add("app", "1.0", Files::Wheel, &["legacy"]);
+    index.add("legacy", "0.3", Files::Sdist, &["six"]);
+    index.add("six", "1.17.0", Files::Wheel, &[]);
+    index.pkg_info.push((name("legacy"), v("0.3")));
+    let text = index.metadata.get_mut(&(name("legacy"), v("0.3"))).unwrap();
+    *text = text.replace("Metadata-Version: 2.2", "Metadata-Version: 2.1");
+    let env = linux();
+    let r = reqs(&["app"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    // What the PKG-INFO lists is still followed, but flagged as possibly incomplete.
+    assert_eq!(pins(&res), ["app==1.0", "legacy==0.3", "six==1.17.0"]);
+    let flagged: Vec<&str> = res
+        .packages
+        .iter()
+        .filter(|p| p.dependencies_unknown)
+        .map(|p| p.name.as_ref())
+        .collect();
+    assert_eq!(flagged, ["legacy"]);
 }
