@@ -816,3 +816,62 @@ fn sdist_metadata_without_static_dependencies_is_flagged() {
         .collect();
     assert_eq!(flagged, ["legacy"]);
 }
+
+fn blocker_lines(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .blockers
+        .iter()
+        .map(|b| {
+            let paths: Vec<String> = b
+                .paths
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                })
+                .collect();
+            format!("{} {} via {}", b.name, b.version, paths.join(" | "))
+        })
+        .collect()
+}
+
+#[test]
+fn blockers_behind_blockers_are_found_by_relaxing_again() {
+    // z is only reached through x, which itself has no wheel: the first wheel-only failure
+    // cannot mention z; the relaxation round that builds x finds it.
+    let mut index = Index::default();
+    index.add("x", "1.0", Files::Sdist, &["z"]);
+    index.add("z", "1.0", Files::Sdist, &[]);
+    index.add("w", "1.0", Files::Wheel, &[]);
+    let env = linux();
+    let r = reqs(&["x", "w"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    assert_eq!(blocker_lines(&analysis), ["x 1.0 via x", "z 1.0 via x → z"]);
+    assert_eq!(
+        analysis.wheel_only_conflict.as_deref(),
+        Some(
+            "Because no version of x has a compatible wheel and you require x, your requirements cannot be satisfied."
+        )
+    );
+}
+
+#[test]
+fn alternative_blockers_report_the_ones_the_relaxed_resolution_builds() {
+    // a 2.0 needs p, a 1.0 needs q; neither p nor q has a wheel. Building p (with the newest a)
+    // suffices, so p is the blocker; q would only matter with a 1.0.
+    let mut index = Index::default();
+    index.add("a", "2.0", Files::Wheel, &["p"]);
+    index.add("a", "1.0", Files::Wheel, &["q"]);
+    index.add("p", "1.0", Files::Sdist, &[]);
+    index.add("q", "1.0", Files::Sdist, &[]);
+    let env = linux();
+    let r = reqs(&["a"]);
+    let analysis = analyze(&index, &request(&r, &env)).unwrap();
+    assert_eq!(blocker_lines(&analysis), ["p 1.0 via a → p"]);
+    assert_eq!(
+        pins(analysis.relaxed.as_ref().unwrap()),
+        ["a==2.0", "p==1.0"]
+    );
+}
