@@ -23,10 +23,7 @@ pub struct FilenameError {
 }
 
 fn err(filename: &str, reason: impl Into<String>) -> FilenameError {
-    FilenameError {
-        filename: filename.to_string(),
-        reason: reason.into(),
-    }
+    FilenameError { filename: filename.to_string(), reason: reason.into() }
 }
 
 /// `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`, with compressed tag sets
@@ -53,9 +50,7 @@ impl WheelFilename {
     pub fn tag_triples(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.python.iter().flat_map(move |py| {
             self.abi.iter().flat_map(move |abi| {
-                self.platform
-                    .iter()
-                    .map(move |plat| (py.as_str(), abi.as_str(), plat.as_str()))
+                self.platform.iter().map(move |plat| (py.as_str(), abi.as_str(), plat.as_str()))
             })
         })
     }
@@ -75,21 +70,12 @@ impl FromStr for WheelFilename {
             .ok_or_else(|| err(filename, "must end with .whl"))?;
         let parts: Vec<&str> = stem.split('-').collect();
         let (name, version, build, python, abi, platform) = match parts.as_slice() {
-            [name, version, python, abi, platform] => {
-                (*name, *version, None, *python, *abi, *platform)
-            }
+            [name, version, python, abi, platform] => (*name, *version, None, *python, *abi, *platform),
             [name, version, build, python, abi, platform] => {
                 if !build.starts_with(|c: char| c.is_ascii_digit()) {
                     return Err(err(filename, "the build tag must start with a digit"));
                 }
-                (
-                    *name,
-                    *version,
-                    Some((*build).to_string()),
-                    *python,
-                    *abi,
-                    *platform,
-                )
+                (*name, *version, Some((*build).to_string()), *python, *abi, *platform)
             }
             _ => {
                 return Err(err(
@@ -98,8 +84,8 @@ impl FromStr for WheelFilename {
                 ));
             }
         };
-        let name =
-            PackageName::from_str(name).map_err(|e| err(filename, format!("invalid name: {e}")))?;
+        let name = PackageName::from_str(name)
+            .map_err(|e| err(filename, format!("invalid name: {e}")))?;
         let version = Version::from_str(version)
             .map_err(|e| err(filename, format!("invalid version: {e}")))?;
         let split = |s: &str, what: &str| -> Result<Vec<String>, FilenameError> {
@@ -182,17 +168,10 @@ impl SdistFilename {
             if PackageName::from_str(name).is_ok_and(|n| &n == project) {
                 let version = Version::from_str(version)
                     .map_err(|e| err(filename, format!("invalid version: {e}")))?;
-                return Ok(Self {
-                    name: project.clone(),
-                    version,
-                    extension,
-                });
+                return Ok(Self { name: project.clone(), version, extension });
             }
         }
-        Err(err(
-            filename,
-            format!("the name does not match the project `{project}`"),
-        ))
+        Err(err(filename, format!("the name does not match the project `{project}`")))
     }
 }
 
@@ -215,10 +194,7 @@ impl DistFilename {
         {
             let wheel = WheelFilename::from_str(filename)?;
             if &wheel.name != project {
-                return Err(err(
-                    filename,
-                    format!("the name does not match the project `{project}`"),
-                ));
+                return Err(err(filename, format!("the name does not match the project `{project}`")));
             }
             Ok(Self::Wheel(wheel))
         } else {
@@ -252,10 +228,7 @@ mod tests {
         assert_eq!(w.name, name("numpy"));
         assert_eq!(w.version.to_string(), "2.2.6");
         assert_eq!(w.build.as_deref(), Some("1"));
-        assert_eq!(
-            w.platform,
-            ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]
-        );
+        assert_eq!(w.platform, ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
         assert_eq!(w.tag_triples().count(), 2);
         assert_eq!(
             w.to_string(),
@@ -268,15 +241,9 @@ mod tests {
     #[test]
     fn wheel_errors_name_the_input() {
         let e = WheelFilename::from_str("foo.rs").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "the file name \"foo.rs\" is invalid: must end with .whl"
-        );
+        assert_eq!(e.to_string(), "the file name \"foo.rs\" is invalid: must end with .whl");
         let e = WheelFilename::from_str("foo-1.0-py3-none.whl").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("the file name \"foo-1.0-py3-none.whl\" is invalid: expected")
-        );
+        assert!(e.to_string().starts_with("the file name \"foo-1.0-py3-none.whl\" is invalid: expected"));
         assert!(WheelFilename::from_str("foo-1.0-x1-py3-none-any.whl").is_err());
     }
 
