@@ -16,11 +16,13 @@ pub mod health;
 pub mod host;
 pub mod index;
 pub mod logging;
+pub mod metadata;
 pub mod platform;
 pub mod python;
 pub mod report;
 pub mod requirements;
 pub mod settings;
+pub mod resolve;
 pub mod tags;
 pub mod target;
 
