@@ -152,15 +152,15 @@ mod tests {
             max_age: None,
             files: None,
         };
-        assert!(entry.is_fresh(Duration::from_secs(600)));
+        assert!(entry.is_fresh(Duration::from_mins(10)));
         assert!(!entry.is_fresh(Duration::ZERO));
         entry.max_age = Some(0);
         assert!(
-            !entry.is_fresh(Duration::from_secs(600)),
+            !entry.is_fresh(Duration::from_mins(10)),
             "the server's max-age wins"
         );
         entry.fetched_at -= 700;
         entry.max_age = None;
-        assert!(!entry.is_fresh(Duration::from_secs(600)));
+        assert!(!entry.is_fresh(Duration::from_mins(10)));
     }
 }

@@ -279,6 +279,10 @@ fn error_chain(err: &reqwest::Error) -> String {
 impl IndexClient {
     /// Builds a client: parses and splits the configured URLs, sets up TLS (ring provider,
     /// system trust store plus `settings.cert` and `SSL_CERT_FILE`), opens the cache.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "callers hand their settings over; taking them by value keeps the API simple"
+    )]
     pub fn new(settings: IndexSettings) -> Result<Self, IndexError> {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder()
@@ -355,7 +359,7 @@ impl IndexClient {
 
     /// The configured index URLs, credentials redacted.
     pub fn index_urls(&self) -> Vec<String> {
-        self.inner.indexes.iter().map(|l| display(l)).collect()
+        self.inner.indexes.iter().map(display).collect()
     }
 
     /// What the client has done so far.

@@ -55,7 +55,7 @@ impl Default for CacheSettings {
         Self {
             dir: Self::default_dir(),
             mode: CacheMode::Normal,
-            max_age: Duration::from_secs(600),
+            max_age: Duration::from_mins(10),
         }
     }
 }
@@ -291,25 +291,25 @@ pub fn pip_configuration_from(
                 config.index_url = Some(Sourced {
                     value: value.trim().to_string(),
                     source,
-                })
+                });
             }
             "extra-index-url" => {
                 config.extra_index_urls = Some(Sourced {
                     value: list(),
                     source,
-                })
+                });
             }
             "find-links" | "f" => {
                 config.find_links = Some(Sourced {
                     value: list(),
                     source,
-                })
+                });
             }
             "cert" => {
                 config.cert = Some(Sourced {
                     value: PathBuf::from(value.trim()),
                     source,
-                })
+                });
             }
             "no-index" => match parse_bool(&value) {
                 Some(b) => config.no_index = Some(Sourced { value: b, source }),
