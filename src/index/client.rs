@@ -438,7 +438,18 @@ impl IndexClient {
             .cache
             .as_ref()
             .map(|c| (c, c.path(loc.url.as_str(), name)));
-        let cached = cache_path.as_ref().and_then(|(c, path)| c.read(path));
+        let cached = match &cache_path {
+            Some((c, path)) => {
+                // Reading and decoding is synchronous work: keep it off the runtime workers so
+                // many projects decode in parallel.
+                let (c, path, project) = ((*c).clone(), path.clone(), name.clone());
+                tokio::task::spawn_blocking(move || c.read(&path, &project))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            None => None,
+        };
         match inner.cache_mode {
             CacheMode::Offline => {
                 return match cached {

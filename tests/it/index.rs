@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use crate::common::{CoreMetadata, TestIndex};
+use crate::common::{CoreMetadata, FileSpec, TestIndex};
 
 /// A minimal raw HTTP/1.1 GET (Connection: close) so the harness is tested independently of
 /// the client under test.
@@ -803,4 +803,61 @@ async fn concurrent_lookups_of_one_project_share_a_request() {
     let (a, b) = tokio::join!(client.project(&name), client.project(&name));
     assert!(matches!(a, Ok(ProjectLookup::Found(_))) && matches!(b, Ok(ProjectLookup::Found(_))));
     assert_eq!(index.page_requests(), 1);
+}
+
+#[tokio::test]
+async fn warm_run_of_seventy_big_projects_reads_only_the_cache() {
+    const TAGS: [&str; 8] = [
+        "cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64",
+        "cp312-cp312-musllinux_1_2_x86_64",
+        "cp312-cp312-macosx_11_0_arm64",
+        "cp313-cp313-win_amd64",
+        "cp313-cp313t-manylinux_2_28_x86_64",
+        "py3-none-any",
+    ];
+    let mut builder = TestIndex::builder();
+    for p in 0..70 {
+        builder = builder.project(&format!("project-{p}"), |mut proj| {
+            for v in 0..40 {
+                for tags in TAGS {
+                    proj = proj.wheel_with(&format!("1.{v}.0"), tags, |w| {
+                        w.listing_only().requires_python(">=3.9")
+                    });
+                }
+                proj = proj.sdist_with(&format!("1.{v}.0"), FileSpec::listing_only);
+            }
+            proj
+        });
+    }
+    let index = builder.serve();
+    let cache = tempfile::tempdir().unwrap();
+    let names: Vec<PackageName> = (0..70).map(|p| pkg(&format!("project-{p}"))).collect();
+    let run = || async {
+        let client = IndexClient::new(settings(&index.url(), Some(cache.path()))).unwrap();
+        let start = std::time::Instant::now();
+        let pages = futures::future::join_all(names.iter().map(|n| client.project(n))).await;
+        let elapsed = start.elapsed();
+        let files: usize = pages
+            .into_iter()
+            .map(|p| match p {
+                Ok(ProjectLookup::Found(page)) => page.files.len(),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        (elapsed, files, client.stats())
+    };
+    let (cold, files, _) = run().await;
+    assert_eq!(files, 70 * 40 * 9);
+    let requests = index.page_requests();
+    let (warm, warm_files, stats) = run().await;
+    assert_eq!(warm_files, files);
+    assert_eq!(
+        index.page_requests(),
+        requests,
+        "the warm run made requests"
+    );
+    assert_eq!(stats.cache_hits, 70);
+    eprintln!("70 projects x 360 files: cold {cold:?}, warm {warm:?} (this build's profile)");
 }
