@@ -228,13 +228,12 @@ fn decode(bytes: &[u8], project: &PackageName) -> Result<CacheEntry, String> {
             let mut versions: HashMap<Cow<'_, str>, Version> = HashMap::new();
             let mut files = Vec::with_capacity(stored_files.len());
             for file in stored_files {
-                let version = match versions.get(&file.v) {
-                    Some(v) => v.clone(),
-                    None => {
-                        let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
-                        versions.insert(file.v.clone(), v.clone());
-                        v
-                    }
+                let version = if let Some(v) = versions.get(&file.v) {
+                    v.clone()
+                } else {
+                    let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
+                    versions.insert(file.v.clone(), v.clone());
+                    v
                 };
                 let split = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
                 let parsed = match (&file.w, file.x) {
