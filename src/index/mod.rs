@@ -1,8 +1,31 @@
 //! The package index client: PEP 691 JSON and PEP 503 HTML Simple-API pages, `--find-links`
-//! directories, pip's configuration (`PIP_*` variables and pip.conf), an on-disk HTTP cache, and
-//! bounded concurrent requests with retries. This is the only module that talks HTTP.
+//! directories and pages, pip's configuration (`PIP_*` variables and pip.conf), an on-disk cache
+//! of parsed pages, and bounded concurrent requests with retries. This is the only module that
+//! talks HTTP. It does not interpret what it fetches (tags, versions, resolution live in the
+//! pure modules).
 //!
-//! STUB: to be completed.
+//! Failure semantics matter to callers: a project absent from every index (HTTP 404/410) is
+//! [`ProjectLookup::NotFound`]; anything else that goes wrong (connection failure, timeout, 5xx
+//! after retries, an unparseable page, a cache miss in offline mode) is an [`IndexError`], i.e.
+//! "could not assess", never "no wheel".
+//!
+//! Credentials embedded in index URLs are split off when the client is built and sent only as
+//! basic auth to the same host; every URL shown (errors, logs, [`crate::dist::DistFile::url`])
+//! goes through [`redact_url`] / [`redact::strip_credentials`].
+
+mod cache;
+mod client;
+pub mod parse;
+pub mod redact;
+mod settings;
+
+pub use cache::{CacheEntry, PageCache};
+pub use client::{IndexClient, IndexError, ProjectLookup, RequestStats};
+pub use redact::{redact_text, redact_url};
+pub use settings::{
+    CacheMode, CacheSettings, ConfigFileKind, ConfigSource, IndexSettings, PipConfig, Sourced,
+    pip_config_files, pip_configuration, pip_configuration_from,
+};
 
 /// The default index: the public Python Package Index. The one place its address is written.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple/";

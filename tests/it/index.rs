@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use crate::common::{CoreMetadata, TestIndex};
+use crate::common::{CoreMetadata, FileSpec, TestIndex};
 
 /// A minimal raw HTTP/1.1 GET (Connection: close) so the harness is tested independently of
 /// the client under test.
@@ -304,4 +304,560 @@ fn harness_index_and_wheels_work_with_real_pip() {
         index.count_requests("/simple/dep-pkg/") >= 1,
         "pip followed the dependency"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The index client against the harness.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use pep508_rs::PackageName;
+use wheelwatch::dist::ProjectPage;
+use wheelwatch::index::{CacheMode, IndexClient, IndexError, IndexSettings, ProjectLookup};
+
+fn pkg(name: &str) -> PackageName {
+    PackageName::from_str(name).unwrap()
+}
+
+/// Settings pointing at `index_url`, with a private cache dir and fast retries.
+fn settings(index_url: &str, cache: Option<&std::path::Path>) -> IndexSettings {
+    let mut s = IndexSettings {
+        index_url: index_url.to_string(),
+        timeout: Duration::from_secs(5),
+        retries: 2,
+        retry_backoff: Duration::from_millis(1),
+        ..IndexSettings::default()
+    };
+    s.cache.dir = cache.map(std::path::Path::to_path_buf);
+    if cache.is_none() {
+        s.cache.mode = CacheMode::NoCache;
+    }
+    s
+}
+
+async fn found(client: &IndexClient, name: &str) -> std::sync::Arc<ProjectPage> {
+    match client.project(&pkg(name)).await {
+        Ok(ProjectLookup::Found(page)) => page,
+        other => panic!("expected `{name}` to be found, got {other:?}"),
+    }
+}
+
+/// A comparable summary of a page: every field the index client fills, sorted.
+fn summary(page: &ProjectPage) -> Vec<String> {
+    let mut out: Vec<String> = page
+        .files
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} rp={:?} yanked={:?} md={} sha={:?}",
+                f.filename, f.url, f.requires_python, f.yanked, f.core_metadata, f.sha256
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn rich_index(builder: crate::common::TestIndexBuilder) -> TestIndex {
+    builder
+        .project("numpy", |p| {
+            p.wheel(
+                "2.2.6",
+                "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64",
+            )
+            .sdist("2.2.6")
+            .wheel_with("1.0", "py3-none-any", |w| {
+                w.requires_dist("six>=1")
+                    .requires_python(">=3.8,<4")
+                    .yanked("bad build")
+            })
+            .wheel_with("0.9", "py3-none-any", |w| {
+                w.yanked("").core_metadata(CoreMetadata::Absent)
+            })
+            .sdist_with("0.8", |s| s.filename("numpy-0.8.exe"))
+        })
+        .serve()
+}
+
+#[tokio::test]
+async fn json_and_html_pages_give_the_same_project_page() {
+    let json_index = rich_index(TestIndex::builder());
+    let html_index = rich_index(TestIndex::builder().html_only());
+    let json_page = found(
+        &IndexClient::new(settings(&json_index.url(), None)).unwrap(),
+        "numpy",
+    )
+    .await;
+    let html_page = found(
+        &IndexClient::new(settings(&html_index.url(), None)).unwrap(),
+        "numpy",
+    )
+    .await;
+    assert_eq!(
+        json_page.files.len(),
+        4,
+        "the .exe is skipped, the rest kept"
+    );
+    let port = |s: &str, idx: &TestIndex| s.replace(&idx.base_url(), "BASE");
+    let a: Vec<String> = summary(&json_page)
+        .iter()
+        .map(|s| port(s, &json_index))
+        .collect();
+    let b: Vec<String> = summary(&html_page)
+        .iter()
+        .map(|s| port(s, &html_index))
+        .collect();
+    assert_eq!(a, b);
+    let one = json_page
+        .files
+        .iter()
+        .find(|f| f.version().to_string() == "1.0")
+        .unwrap();
+    assert_eq!(one.yanked.as_deref(), Some("bad build"));
+    assert_eq!(one.requires_python.as_deref(), Some(">=3.8,<4"));
+    assert!(one.core_metadata);
+    let old = json_page
+        .files
+        .iter()
+        .find(|f| f.version().to_string() == "0.9")
+        .unwrap();
+    assert_eq!(
+        old.yanked.as_deref(),
+        Some(""),
+        "yanked without a reason is still yanked"
+    );
+    assert!(!old.core_metadata);
+    // The JSON index was asked for JSON; the HTML-only one answered HTML anyway.
+    assert!(
+        json_index.request_log()[0]
+            .accept
+            .as_deref()
+            .unwrap()
+            .starts_with("application/vnd.pypi.simple.v1+json")
+    );
+}
+
+#[tokio::test]
+async fn relative_json_urls_resolve_against_the_page() {
+    let index = TestIndex::builder()
+        .relative_json_urls()
+        .project("Foo.Bar", |p| p.wheel("1.0", "py3-none-any"))
+        .serve();
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    let page = found(&client, "foo-bar").await;
+    assert_eq!(
+        page.files[0].url,
+        index.file_url("foo_bar-1.0-py3-none-any.whl")
+    );
+}
+
+#[tokio::test]
+async fn missing_project_is_not_found_but_failures_are_errors() {
+    let index = TestIndex::builder()
+        .project("down", |p| p.wheel("1.0", "py3-none-any").status(500))
+        .project("junk", |p| p.wheel("1.0", "py3-none-any").garbage())
+        .project("teapot", |p| p.status(418))
+        .serve();
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    assert!(matches!(
+        client.project(&pkg("absent")).await,
+        Ok(ProjectLookup::NotFound)
+    ));
+
+    let err = client.project(&pkg("down")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IndexError::Status {
+                status: 500,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("/simple/down/"), "{err}");
+    assert_eq!(
+        index.count_requests("/simple/down/"),
+        3,
+        "one attempt and two retries"
+    );
+
+    let err = client.project(&pkg("junk")).await.unwrap_err();
+    assert!(matches!(err, IndexError::InvalidPage { .. }), "{err:?}");
+    assert_eq!(
+        index.count_requests("/simple/junk/"),
+        1,
+        "garbage is not retried"
+    );
+
+    let err = client.project(&pkg("teapot")).await.unwrap_err();
+    assert!(
+        matches!(err, IndexError::Status { status: 418, .. }),
+        "{err:?}"
+    );
+    assert!(client.stats().retries >= 2);
+}
+
+#[tokio::test]
+async fn flaky_index_recovers_within_retries() {
+    let index = TestIndex::builder()
+        .project("six", |p| p.wheel("1.16.0", "py2.py3-none-any").flaky(2))
+        .serve();
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    let page = found(&client, "six").await;
+    assert_eq!(page.files.len(), 1);
+    assert_eq!(index.count_requests("/simple/six/"), 3);
+    assert_eq!(client.stats().retries, 2);
+}
+
+#[tokio::test]
+async fn timeouts_are_errors_after_retries() {
+    let index = TestIndex::builder()
+        .project("slow", |p| {
+            p.wheel("1.0", "py3-none-any")
+                .delay(Duration::from_millis(1500))
+        })
+        .serve();
+    let mut s = settings(&index.url(), None);
+    s.timeout = Duration::from_millis(200);
+    s.retries = 1;
+    let client = IndexClient::new(s).unwrap();
+    let err = client.project(&pkg("slow")).await.unwrap_err();
+    assert!(
+        matches!(err, IndexError::Timeout { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(index.count_requests("/simple/slow/"), 2);
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let mut s = settings(&format!("http://{addr}/simple/"), None);
+    s.retries = 1;
+    let client = IndexClient::new(s).unwrap();
+    let err = client.project(&pkg("anything")).await.unwrap_err();
+    assert!(
+        matches!(err, IndexError::Network { attempts: 2, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn credentials_authenticate_and_never_leak() {
+    let index = TestIndex::builder()
+        .basic_auth("alice", "s3cret-token")
+        .project("private", |p| p.wheel("1.0", "py3-none-any"))
+        .project("down", |p| p.status(503))
+        .serve();
+    let client = IndexClient::new(settings(
+        &index.url_with_credentials("alice", "s3cret-token"),
+        None,
+    ))
+    .unwrap();
+    let page = found(&client, "private").await;
+    assert!(
+        !page.files[0].url.contains("s3cret"),
+        "{}",
+        page.files[0].url
+    );
+    assert!(
+        !page.files[0].url.contains("alice"),
+        "{}",
+        page.files[0].url
+    );
+    let auth = index.request_log()[0].authorization.clone().unwrap();
+    assert!(auth.starts_with("Basic "));
+    let err = client.project(&pkg("down")).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(!format!("{client:?} {:?}", client.index_urls()).contains("s3cret"));
+
+    // Wrong credentials: an error that says so, still without the secret.
+    let client = IndexClient::new(settings(
+        &index.url_with_credentials("alice", "wrong-pw"),
+        None,
+    ))
+    .unwrap();
+    let err = client.project(&pkg("private")).await.unwrap_err();
+    assert!(
+        matches!(err, IndexError::Unauthorized { status: 401, .. }),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("wrong-pw"));
+}
+
+#[tokio::test]
+async fn cache_makes_second_run_free_and_offline_works_from_it() {
+    let index = TestIndex::builder()
+        .project("six", |p| p.wheel("1.16.0", "py2.py3-none-any"))
+        .serve();
+    let cache = tempfile::tempdir().unwrap();
+    let first = found(
+        &IndexClient::new(settings(&index.url(), Some(cache.path()))).unwrap(),
+        "six",
+    )
+    .await;
+    assert!(matches!(
+        IndexClient::new(settings(&index.url(), Some(cache.path())))
+            .unwrap()
+            .project(&pkg("absent"))
+            .await,
+        Ok(ProjectLookup::NotFound)
+    ));
+    assert_eq!(index.page_requests(), 2);
+
+    // A new client (a new run): no request at all, same answers.
+    let client = IndexClient::new(settings(&index.url(), Some(cache.path()))).unwrap();
+    let second = found(&client, "six").await;
+    assert!(matches!(
+        client.project(&pkg("absent")).await,
+        Ok(ProjectLookup::NotFound)
+    ));
+    assert_eq!(index.page_requests(), 2, "the warm run made requests");
+    assert_eq!(summary(&first), summary(&second));
+    assert_eq!(client.stats().cache_hits, 2);
+
+    // Offline: served from the cache even when the index is down; clear error otherwise.
+    index.set_status("six", Some(500));
+    let mut s = settings(&index.url(), Some(cache.path()));
+    s.cache.mode = CacheMode::Offline;
+    s.cache.max_age = Duration::ZERO;
+    let client = IndexClient::new(s).unwrap();
+    assert_eq!(summary(&*found(&client, "six").await), summary(&first));
+    let err = client.project(&pkg("numpy")).await.unwrap_err();
+    assert!(matches!(err, IndexError::Offline { .. }));
+    assert!(err.to_string().contains("`numpy`"), "{err}");
+    assert_eq!(index.page_requests(), 2, "offline mode made a request");
+
+    // Refresh: asks again even though the entry is fresh.
+    index.set_status("six", None);
+    let mut s = settings(&index.url(), Some(cache.path()));
+    s.cache.mode = CacheMode::Refresh;
+    found(&IndexClient::new(s).unwrap(), "six").await;
+    assert_eq!(index.page_requests(), 3);
+}
+
+#[tokio::test]
+async fn stale_entries_are_revalidated_with_etag_and_last_modified() {
+    for etag in [true, false] {
+        let builder =
+            TestIndex::builder().project("six", |p| p.wheel("1.16.0", "py2.py3-none-any"));
+        let index = if etag {
+            builder.etag().serve()
+        } else {
+            builder.last_modified().serve()
+        };
+        let cache = tempfile::tempdir().unwrap();
+        let mut s = settings(&index.url(), Some(cache.path()));
+        s.cache.max_age = Duration::ZERO;
+        found(&IndexClient::new(s.clone()).unwrap(), "six").await;
+        let client = IndexClient::new(s.clone()).unwrap();
+        let page = found(&client, "six").await;
+        assert_eq!(page.files.len(), 1);
+        let log = index.request_log();
+        assert_eq!(log.len(), 2);
+        if etag {
+            assert!(log[1].if_none_match.is_some(), "no If-None-Match sent");
+        } else {
+            assert!(
+                log[1].if_modified_since.is_some(),
+                "no If-Modified-Since sent"
+            );
+        }
+        let stats = client.stats();
+        assert_eq!(stats.not_modified, 1, "expected a 304 ({stats:?})");
+        assert_eq!(stats.bytes, 0, "a 304 carries no body");
+
+        // The page changes: the validator no longer matches, the new file appears.
+        index.add_file(
+            "six",
+            crate::common::FileSpec::wheel("six", "1.17.0", "py2.py3-none-any"),
+        );
+        let page = found(&IndexClient::new(s).unwrap(), "six").await;
+        assert_eq!(page.files.len(), if etag { 2 } else { 1 }, "etag={etag}");
+    }
+}
+
+#[tokio::test]
+async fn server_max_age_is_honoured() {
+    let index = TestIndex::builder()
+        .max_age(0)
+        .project("six", |p| p.wheel("1.16.0", "py2.py3-none-any"))
+        .serve();
+    let cache = tempfile::tempdir().unwrap();
+    let s = settings(&index.url(), Some(cache.path()));
+    found(&IndexClient::new(s.clone()).unwrap(), "six").await;
+    found(&IndexClient::new(s).unwrap(), "six").await;
+    assert_eq!(
+        index.page_requests(),
+        2,
+        "max-age=0 must beat the 10-minute default"
+    );
+}
+
+#[tokio::test]
+async fn find_links_directory_and_extra_index_merge() {
+    let primary = TestIndex::builder()
+        .project("numpy", |p| {
+            p.wheel("2.2.6", "cp312-cp312-manylinux_2_17_x86_64")
+        })
+        .serve();
+    let extra = TestIndex::builder()
+        .project("numpy", |p| p.wheel("2.2.6", "cp312-cp312-win_amd64"))
+        .project("only-extra", |p| p.sdist("1.0"))
+        .serve();
+    let links = tempfile::tempdir().unwrap();
+    TestIndex::builder()
+        .project("numpy", |p| {
+            p.wheel("2.2.6", "cp312-cp312-musllinux_1_2_x86_64")
+        })
+        .project("local-only", |p| p.wheel("0.1", "py3-none-any"))
+        .write_files(links.path())
+        .unwrap();
+    std::fs::write(links.path().join("README.txt"), "not a distribution").unwrap();
+
+    let mut s = settings(&primary.url(), None);
+    s.extra_index_urls = vec![extra.url()];
+    s.find_links = vec![links.path().display().to_string()];
+    let client = IndexClient::new(s).unwrap();
+    let page = found(&client, "numpy").await;
+    let mut platforms: Vec<String> = page
+        .files
+        .iter()
+        .map(|f| f.wheel().unwrap().platform_tag())
+        .collect();
+    platforms.sort();
+    assert_eq!(
+        platforms,
+        ["manylinux_2_17_x86_64", "musllinux_1_2_x86_64", "win_amd64"]
+    );
+    let local = page
+        .files
+        .iter()
+        .find(|f| f.filename.contains("musllinux"))
+        .unwrap();
+    assert!(local.url.starts_with("file://"), "{}", local.url);
+    found(&client, "only-extra").await;
+    let local_only = found(&client, "local-only").await;
+    assert_eq!(local_only.files.len(), 1);
+    assert!(matches!(
+        client.project(&pkg("nowhere")).await,
+        Ok(ProjectLookup::NotFound)
+    ));
+
+    // --no-index: find-links only.
+    let mut s = settings(&primary.url(), None);
+    s.no_index = true;
+    s.find_links = vec![links.path().display().to_string()];
+    primary.clear_log();
+    let client = IndexClient::new(s).unwrap();
+    assert_eq!(found(&client, "numpy").await.files.len(), 1);
+    assert!(primary.request_log().is_empty());
+
+    // A missing find-links directory is an error, not an empty listing.
+    let mut s = settings(&primary.url(), None);
+    s.find_links = vec![links.path().join("nope").display().to_string()];
+    let err = IndexClient::new(s)
+        .unwrap()
+        .project(&pkg("numpy"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+}
+
+#[tokio::test]
+async fn an_error_on_one_index_is_not_hidden_by_another() {
+    let good = TestIndex::builder()
+        .project("six", |p| p.wheel("1.16.0", "py2.py3-none-any"))
+        .serve();
+    let bad = TestIndex::builder()
+        .project("six", |p| p.status(500))
+        .serve();
+    let mut s = settings(&good.url(), None);
+    s.extra_index_urls = vec![bad.url()];
+    s.retries = 0;
+    let err = IndexClient::new(s)
+        .unwrap()
+        .project(&pkg("six"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IndexError::Status { status: 500, .. }));
+}
+
+#[tokio::test]
+async fn concurrent_lookups_of_one_project_share_a_request() {
+    let index = TestIndex::builder()
+        .project("six", |p| {
+            p.wheel("1.16.0", "py2.py3-none-any")
+                .delay(Duration::from_millis(100))
+        })
+        .serve();
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    let name = pkg("six");
+    let (a, b) = tokio::join!(client.project(&name), client.project(&name));
+    assert!(matches!(a, Ok(ProjectLookup::Found(_))) && matches!(b, Ok(ProjectLookup::Found(_))));
+    assert_eq!(index.page_requests(), 1);
+}
+
+#[tokio::test]
+async fn warm_run_of_seventy_big_projects_reads_only_the_cache() {
+    const TAGS: [&str; 8] = [
+        "cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64",
+        "cp312-cp312-musllinux_1_2_x86_64",
+        "cp312-cp312-macosx_11_0_arm64",
+        "cp313-cp313-win_amd64",
+        "cp313-cp313t-manylinux_2_28_x86_64",
+        "py3-none-any",
+    ];
+    let mut builder = TestIndex::builder();
+    for p in 0..70 {
+        builder = builder.project(&format!("project-{p}"), |mut proj| {
+            for v in 0..40 {
+                for tags in TAGS {
+                    proj = proj.wheel_with(&format!("1.{v}.0"), tags, |w| {
+                        w.listing_only().requires_python(">=3.9")
+                    });
+                }
+                proj = proj.sdist_with(&format!("1.{v}.0"), FileSpec::listing_only);
+            }
+            proj
+        });
+    }
+    let index = builder.serve();
+    let cache = tempfile::tempdir().unwrap();
+    let names: Vec<PackageName> = (0..70).map(|p| pkg(&format!("project-{p}"))).collect();
+    let run = || async {
+        let client = IndexClient::new(settings(&index.url(), Some(cache.path()))).unwrap();
+        let start = std::time::Instant::now();
+        let pages = futures::future::join_all(names.iter().map(|n| client.project(n))).await;
+        let elapsed = start.elapsed();
+        let files: usize = pages
+            .into_iter()
+            .map(|p| match p {
+                Ok(ProjectLookup::Found(page)) => page.files.len(),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        (elapsed, files, client.stats())
+    };
+    let (cold, files, _) = run().await;
+    assert_eq!(files, 70 * 40 * 9);
+    let requests = index.page_requests();
+    let (warm, warm_files, stats) = run().await;
+    assert_eq!(warm_files, files);
+    assert_eq!(
+        index.page_requests(),
+        requests,
+        "the warm run made requests"
+    );
+    assert_eq!(stats.cache_hits, 70);
+    eprintln!("70 projects x 360 files: cold {cold:?}, warm {warm:?} (this build's profile)");
 }

@@ -85,6 +85,8 @@ pub struct FileSpec {
     pub upload_time: Option<String>,
     /// Override of the generated file name (to serve odd or invalid names).
     pub filename_override: Option<String>,
+    /// Listed on the page but not a real archive (cheap fixtures for big pages).
+    pub listing_only: bool,
 }
 
 impl FileSpec {
@@ -120,6 +122,7 @@ impl FileSpec {
             core_metadata,
             upload_time: None,
             filename_override: None,
+            listing_only: false,
         }
     }
 
@@ -187,6 +190,14 @@ impl FileSpec {
     #[must_use]
     pub fn filename(mut self, filename: &str) -> Self {
         self.filename_override = Some(filename.to_string());
+        self
+    }
+
+    /// Listed on the page, but the file is a placeholder, not a real archive (for pages with
+    /// thousands of files where only the listing matters).
+    #[must_use]
+    pub fn listing_only(mut self) -> Self {
+        self.listing_only = true;
         self
     }
 
@@ -260,6 +271,9 @@ impl FileSpec {
 
     /// Generates the file's bytes.
     pub fn build_bytes(&self) -> Vec<u8> {
+        if self.listing_only {
+            return format!("placeholder for {}\n", self.filename_str()).into_bytes();
+        }
         match &self.kind {
             FileKind::Wheel { tags } => self.build_wheel(tags),
             FileKind::Sdist => self.build_sdist(),

@@ -1,0 +1,391 @@
+//! The on-disk cache of parsed project pages: one JSON file per (index, project) holding the
+//! compact parsed file list (not the raw page, which can be megabytes) plus the HTTP validators
+//! (`ETag`, `Last-Modified`), the server's `max-age` and when it was fetched. "Not found" answers
+//! are cached too, so a warm run makes no request at all. Writes are atomic (temporary file in
+//! the same directory, then rename), so concurrent runs never see half-written entries.
+//!
+//! Reading must be cheap (a warm run of 70 projects with thousands of files each): entries are
+//! stored in a compact layout ([`StoredFile`]) that keeps the already-split parts of each file
+//! name, so decoding rebuilds [`DistFilename`]s without re-validating the project name per
+//! file and parses each distinct version string once.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use pep508_rs::PackageName;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use pep440_rs::Version;
+
+use crate::dist::DistFile;
+use crate::filename::{DistFilename, SdistExtension, SdistFilename, WheelFilename};
+
+/// Bumped whenever the entry layout (or `DistFile`) changes.
+const LAYOUT: &str = "simple-v2";
+
+/// One cached answer of one index for one project.
+#[derive(Clone, Debug)]
+pub struct CacheEntry {
+    /// Seconds since the Unix epoch when the page was fetched or last revalidated.
+    pub fetched_at: u64,
+    /// `ETag` sent by the index.
+    pub etag: Option<String>,
+    /// `Last-Modified` sent by the index.
+    pub last_modified: Option<String>,
+    /// `Cache-Control: max-age` sent by the index (seconds).
+    pub max_age: Option<u64>,
+    /// The files, or `None` when the index answered 404.
+    pub files: Option<Vec<DistFile>>,
+}
+
+impl CacheEntry {
+    /// Whether the entry may be used without asking the index.
+    pub fn is_fresh(&self, default_max_age: Duration) -> bool {
+        let age = now().saturating_sub(self.fetched_at);
+        let max_age = self.max_age.unwrap_or(default_max_age.as_secs());
+        age < max_age
+    }
+
+    /// Whether a conditional request is possible.
+    pub fn has_validators(&self) -> bool {
+        self.etag.is_some() || self.last_modified.is_some()
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The cache directory of project pages.
+#[derive(Clone, Debug)]
+pub struct PageCache {
+    root: PathBuf,
+}
+
+impl PageCache {
+    /// A cache under `dir`.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            root: dir.join(LAYOUT),
+        }
+    }
+
+    /// The entry file for `index` (credential-free URL) and `project`.
+    pub fn path(&self, index: &str, project: &PackageName) -> PathBuf {
+        let digest = Sha256::digest(index.as_bytes());
+        let mut key = String::with_capacity(16);
+        for b in &digest[..8] {
+            use std::fmt::Write as _;
+            let _ = write!(key, "{b:02x}");
+        }
+        self.root.join(key).join(format!("{project}.json"))
+    }
+
+    /// Reads an entry; a missing or unreadable entry is `None` (a corrupt entry is logged and
+    /// treated as missing: the cache is never a reason to fail).
+    pub fn read(&self, path: &Path, project: &PackageName) -> Option<CacheEntry> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                if err.kind() != std::io::ErrorKind::NotFound {
+                    tracing::debug!("cache entry {} unreadable: {err}", path.display());
+                }
+                return None;
+            }
+        };
+        match decode(&bytes, project) {
+            Ok(entry) => Some(entry),
+            Err(err) => {
+                tracing::debug!(
+                    "cache entry {} is corrupt, ignoring it: {err}",
+                    path.display()
+                );
+                None
+            }
+        }
+    }
+
+    /// Writes an entry atomically. Failures are logged, not returned: a read-only cache
+    /// directory must not stop an assessment.
+    pub fn write(&self, path: &Path, entry: &CacheEntry) {
+        if let Err(err) = write_atomic(path, entry) {
+            tracing::debug!("could not write cache entry {}: {err}", path.display());
+        }
+    }
+}
+
+fn write_atomic(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs_err::create_dir_all(parent)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
+    let bytes = encode(entry).map_err(std::io::Error::other)?;
+    tmp.write_all(&bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredEntry<'a> {
+    fetched_at: u64,
+    #[serde(default, borrow)]
+    etag: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    last_modified: Option<Cow<'a, str>>,
+    #[serde(default)]
+    max_age: Option<u64>,
+    #[serde(default, borrow)]
+    files: Option<Vec<StoredFile<'a>>>,
+}
+
+/// One file, with its name already split. Short keys: entries of big projects hold thousands.
+#[derive(Serialize, Deserialize)]
+struct StoredFile<'a> {
+    #[serde(borrow)]
+    f: Cow<'a, str>,
+    #[serde(borrow)]
+    u: Cow<'a, str>,
+    #[serde(borrow)]
+    v: Cow<'a, str>,
+    /// Wheel build tag.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    b: Option<Cow<'a, str>>,
+    /// Wheel python, ABI and platform tag sets, each `.`-joined; absent for sdists.
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    w: Option<[Cow<'a, str>; 3]>,
+    /// Sdist archive format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x: Option<SdistExtension>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    rp: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    y: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    m: bool,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    h: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    s: Option<u64>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    t: Option<Cow<'a, str>>,
+}
+
+fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
+    let files = entry.files.as_ref().map(|files| {
+        files
+            .iter()
+            .map(|file| {
+                let (b, w, x) = match &file.parsed {
+                    DistFilename::Wheel(wheel) => (
+                        wheel.build.as_deref().map(Cow::Borrowed),
+                        Some([
+                            Cow::Owned(wheel.python.join(".")),
+                            Cow::Owned(wheel.abi.join(".")),
+                            Cow::Owned(wheel.platform.join(".")),
+                        ]),
+                        None,
+                    ),
+                    DistFilename::Sdist(sdist) => (None, None, Some(sdist.extension)),
+                };
+                StoredFile {
+                    f: Cow::Borrowed(&file.filename),
+                    u: Cow::Borrowed(&file.url),
+                    v: Cow::Owned(file.version().to_string()),
+                    b,
+                    w,
+                    x,
+                    rp: file.requires_python.as_deref().map(Cow::Borrowed),
+                    y: file.yanked.as_deref().map(Cow::Borrowed),
+                    m: file.core_metadata,
+                    h: file.sha256.as_deref().map(Cow::Borrowed),
+                    s: file.size,
+                    t: file.upload_time.as_deref().map(Cow::Borrowed),
+                }
+            })
+            .collect()
+    });
+    serde_json::to_vec(&StoredEntry {
+        fetched_at: entry.fetched_at,
+        etag: entry.etag.as_deref().map(Cow::Borrowed),
+        last_modified: entry.last_modified.as_deref().map(Cow::Borrowed),
+        max_age: entry.max_age,
+        files,
+    })
+}
+
+fn decode(bytes: &[u8], project: &PackageName) -> Result<CacheEntry, String> {
+    let stored: StoredEntry<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let files = match stored.files {
+        None => None,
+        Some(stored_files) => {
+            let mut versions: HashMap<Cow<'_, str>, Version> = HashMap::new();
+            let mut files = Vec::with_capacity(stored_files.len());
+            for file in stored_files {
+                let version = if let Some(v) = versions.get(&file.v) {
+                    v.clone()
+                } else {
+                    let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
+                    versions.insert(file.v.clone(), v.clone());
+                    v
+                };
+                let split = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
+                let parsed = match (&file.w, file.x) {
+                    (Some([py, abi, plat]), _) => DistFilename::Wheel(WheelFilename {
+                        name: project.clone(),
+                        version,
+                        build: file.b.map(Cow::into_owned),
+                        python: split(py),
+                        abi: split(abi),
+                        platform: split(plat),
+                    }),
+                    (None, Some(extension)) => DistFilename::Sdist(SdistFilename {
+                        name: project.clone(),
+                        version,
+                        extension,
+                    }),
+                    (None, None) => {
+                        return Err(format!("entry for `{}` is neither wheel nor sdist", file.f));
+                    }
+                };
+                files.push(DistFile {
+                    filename: file.f.into_owned(),
+                    url: file.u.into_owned(),
+                    parsed,
+                    requires_python: file.rp.map(Cow::into_owned),
+                    yanked: file.y.map(Cow::into_owned),
+                    core_metadata: file.m,
+                    sha256: file.h.map(Cow::into_owned),
+                    size: file.s,
+                    upload_time: file.t.map(Cow::into_owned),
+                });
+            }
+            Some(files)
+        }
+    };
+    Ok(CacheEntry {
+        fetched_at: stored.fetched_at,
+        etag: stored.etag.map(Cow::into_owned),
+        last_modified: stored.last_modified.map(Cow::into_owned),
+        max_age: stored.max_age,
+        files,
+    })
+}
+
+/// `max-age` from a `Cache-Control` value; `no-cache` / `no-store` / `must-revalidate` with no
+/// max-age count as 0.
+pub fn parse_max_age(cache_control: &str) -> Option<u64> {
+    let mut max_age = None;
+    for directive in cache_control.split(',') {
+        let directive = directive.trim().to_ascii_lowercase();
+        if let Some(v) = directive.strip_prefix("max-age=") {
+            max_age = v.trim_matches('"').parse().ok().or(max_age);
+        } else if directive == "no-cache" || directive == "no-store" {
+            return Some(0);
+        }
+    }
+    max_age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_through_disk() {
+        let project = PackageName::from_str("foo-bar").unwrap();
+        let file = |filename: &str| {
+            let parsed = DistFilename::parse(filename, &project).unwrap();
+            DistFile {
+                filename: filename.to_string(),
+                url: format!("https://files.test/{filename}"),
+                parsed,
+                requires_python: Some(">=3.8".into()),
+                yanked: Some(String::new()),
+                core_metadata: true,
+                sha256: Some("ab".into()),
+                size: Some(7),
+                upload_time: None,
+            }
+        };
+        let files = vec![
+            file("foo_bar-1.0-2-cp312-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
+            file("foo_bar-1.0-py2.py3-none-any.whl"),
+            file("Foo.Bar-1.0.zip"),
+        ];
+        let entry = CacheEntry {
+            fetched_at: 5,
+            etag: Some("\"x\"".into()),
+            last_modified: None,
+            max_age: Some(60),
+            files: Some(files.clone()),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PageCache::new(dir.path());
+        let path = cache.path("https://index.test/simple/", &project);
+        cache.write(&path, &entry);
+        let back = cache.read(&path, &project).expect("entry read back");
+        assert_eq!(back.etag, entry.etag);
+        assert_eq!(back.max_age, Some(60));
+        let back_files = back.files.unwrap();
+        for (a, b) in files.iter().zip(&back_files) {
+            assert_eq!(a.parsed, b.parsed);
+            assert_eq!(
+                (
+                    &a.filename,
+                    &a.url,
+                    &a.requires_python,
+                    &a.yanked,
+                    a.core_metadata,
+                    &a.sha256,
+                    a.size
+                ),
+                (
+                    &b.filename,
+                    &b.url,
+                    &b.requires_python,
+                    &b.yanked,
+                    b.core_metadata,
+                    &b.sha256,
+                    b.size
+                )
+            );
+        }
+        assert_eq!(back_files.len(), 3);
+        fs_err::write(&path, b"{corrupt").unwrap();
+        assert!(
+            cache.read(&path, &project).is_none(),
+            "a corrupt entry is a miss"
+        );
+    }
+
+    #[test]
+    fn cache_control_and_freshness() {
+        assert_eq!(parse_max_age("public, max-age=600"), Some(600));
+        assert_eq!(parse_max_age("no-cache"), Some(0));
+        assert_eq!(parse_max_age("public"), None);
+        let mut entry = CacheEntry {
+            fetched_at: now(),
+            etag: None,
+            last_modified: None,
+            max_age: None,
+            files: None,
+        };
+        assert!(entry.is_fresh(Duration::from_mins(10)));
+        assert!(!entry.is_fresh(Duration::ZERO));
+        entry.max_age = Some(0);
+        assert!(
+            !entry.is_fresh(Duration::from_mins(10)),
+            "the server's max-age wins"
+        );
+        entry.fetched_at -= 700;
+        entry.max_age = None;
+        assert!(!entry.is_fresh(Duration::from_mins(10)));
+    }
+}

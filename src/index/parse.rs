@@ -1,0 +1,414 @@
+//! Parsing Simple-API project pages into [`DistFile`]s: PEP 691 JSON and PEP 503 HTML (with the
+//! PEP 592 / 658 / 714 attributes), plus `--find-links` HTML pages. Pure: bytes and a base URL
+//! in, files out. Files whose names do not parse as a wheel or sdist of the project are skipped
+//! (logged at debug), as pip does.
+//!
+//! JSON is deserialized with borrowed strings and only the fields we keep (pages of popular
+//! projects are several megabytes); HTML goes through `tl`, a fast non-validating parser, with
+//! attribute values HTML-unescaped here (tl returns them raw).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use pep508_rs::PackageName;
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use url::Url;
+
+use crate::dist::DistFile;
+use crate::filename::DistFilename;
+
+use super::redact::strip_credentials;
+
+/// Why a page could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PageError(pub String);
+
+#[derive(Deserialize)]
+struct JsonPage<'a> {
+    #[serde(borrow)]
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Deserialize)]
+struct JsonFile<'a> {
+    #[serde(borrow)]
+    filename: Cow<'a, str>,
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(default, borrow)]
+    hashes: Option<JsonHashes<'a>>,
+    #[serde(default, borrow, rename = "requires-python")]
+    requires_python: Option<Cow<'a, str>>,
+    #[serde(default)]
+    yanked: Yanked,
+    #[serde(default, rename = "core-metadata")]
+    core_metadata: Option<Flag>,
+    #[serde(default, rename = "dist-info-metadata")]
+    dist_info_metadata: Option<Flag>,
+    #[serde(default, rename = "data-dist-info-metadata")]
+    data_dist_info_metadata: Option<Flag>,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default, borrow, rename = "upload-time")]
+    upload_time: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+struct JsonHashes<'a> {
+    #[serde(default, borrow)]
+    sha256: Option<Cow<'a, str>>,
+}
+
+/// `yanked`: `false`, `true` or a reason string.
+#[derive(Default)]
+struct Yanked(Option<String>);
+
+impl<'de> Deserialize<'de> for Yanked {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Yanked;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a boolean or a string")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Yanked, E> {
+                Ok(Yanked(v.then(String::new)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Yanked, E> {
+                Ok(Yanked(Some(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Yanked, E> {
+                Ok(Yanked(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `core-metadata` and friends: `false`, `true` or a hash map (= true).
+struct Flag(bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a boolean or a map of hashes")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Flag, E> {
+                Ok(Flag(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Flag, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Flag(true))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Builds a [`DistFile`] or logs why the entry is skipped.
+struct Entry<'s> {
+    filename: Cow<'s, str>,
+    href: &'s str,
+    sha256: Option<String>,
+    requires_python: Option<String>,
+    yanked: Option<String>,
+    core_metadata: bool,
+    size: Option<u64>,
+    upload_time: Option<String>,
+}
+
+impl Entry<'_> {
+    fn into_file(self, base: &Url, project: &PackageName) -> Option<DistFile> {
+        let parsed = match DistFilename::parse(&self.filename, project) {
+            Ok(parsed) => parsed,
+            Err(err) => {
+                tracing::debug!("skipping a file listed for `{project}`: {err}");
+                return None;
+            }
+        };
+        let mut url = match base.join(self.href) {
+            Ok(url) => url,
+            Err(err) => {
+                tracing::debug!(
+                    "skipping `{}` listed for `{project}`: bad URL: {err}",
+                    self.filename
+                );
+                return None;
+            }
+        };
+        let fragment_hash = url
+            .fragment()
+            .and_then(|f| f.strip_prefix("sha256="))
+            .map(str::to_string);
+        url.set_fragment(None);
+        Some(DistFile {
+            filename: self.filename.into_owned(),
+            url: strip_credentials(&url),
+            parsed,
+            requires_python: self.requires_python.filter(|s| !s.trim().is_empty()),
+            yanked: self.yanked,
+            core_metadata: self.core_metadata,
+            sha256: self
+                .sha256
+                .or(fragment_hash)
+                .map(|h| h.to_ascii_lowercase()),
+            size: self.size,
+            upload_time: self.upload_time,
+        })
+    }
+}
+
+/// Parses a PEP 691 JSON project page. `base` is the page's final URL (relative file URLs are
+/// resolved against it).
+pub fn parse_json(
+    body: &[u8],
+    base: &Url,
+    project: &PackageName,
+) -> Result<Vec<DistFile>, PageError> {
+    let page: JsonPage<'_> = serde_json::from_slice(body)
+        .map_err(|e| PageError(format!("invalid PEP 691 JSON: {e}")))?;
+    Ok(page
+        .files
+        .into_iter()
+        .filter_map(|f| {
+            Entry {
+                filename: f.filename,
+                href: &f.url,
+                sha256: f.hashes.and_then(|h| h.sha256).map(Cow::into_owned),
+                requires_python: f.requires_python.map(Cow::into_owned),
+                yanked: f.yanked.0,
+                core_metadata: [
+                    f.core_metadata,
+                    f.dist_info_metadata,
+                    f.data_dist_info_metadata,
+                ]
+                .into_iter()
+                .flatten()
+                .any(|flag| flag.0),
+                size: f.size,
+                upload_time: f.upload_time.map(Cow::into_owned),
+            }
+            .into_file(base, project)
+        })
+        .collect())
+}
+
+/// Parses a PEP 503 HTML project page (or a `--find-links` page; pass `only_project` to keep
+/// only that project's files). A body that is not HTML at all is an error; an HTML page without
+/// links is an empty project.
+pub fn parse_html(
+    body: &[u8],
+    base: &Url,
+    project: &PackageName,
+) -> Result<Vec<DistFile>, PageError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| PageError(format!("the HTML page is not UTF-8: {e}")))?;
+    if text.contains('\0') {
+        return Err(PageError(
+            "the page contains NUL bytes: not an HTML page".into(),
+        ));
+    }
+    let dom = tl::parse(text, tl::ParserOptions::default())
+        .map_err(|e| PageError(format!("invalid HTML: {e}")))?;
+    let mut base = base.clone();
+    let mut files = Vec::new();
+    let mut saw_html = text.trim_start().starts_with('<');
+    for node in dom.nodes() {
+        let Some(tag) = node.as_tag() else { continue };
+        saw_html = true;
+        let name = tag.name().as_utf8_str();
+        let attrs = tag.attributes();
+        let attr = |key: &'static str| -> Option<String> {
+            attrs.get(key).map(|v| {
+                v.map(|b| unescape(&b.as_utf8_str()).into_owned())
+                    .unwrap_or_default()
+            })
+        };
+        if name.eq_ignore_ascii_case("base") {
+            if let Some(href) = attr("href")
+                && let Ok(new_base) = base.join(&href)
+            {
+                base = new_base;
+            }
+            continue;
+        }
+        if !name.eq_ignore_ascii_case("a") {
+            continue;
+        }
+        let Some(href) = attr("href") else { continue };
+        let filename = filename_from_href(&href);
+        if filename.is_empty() {
+            continue;
+        }
+        let metadata = attr("data-core-metadata").or_else(|| attr("data-dist-info-metadata"));
+        let entry = Entry {
+            filename: Cow::Owned(filename),
+            href: &href,
+            sha256: None,
+            requires_python: attr("data-requires-python"),
+            yanked: attr("data-yanked"),
+            core_metadata: metadata.is_some_and(|m| !m.eq_ignore_ascii_case("false")),
+            size: None,
+            upload_time: None,
+        };
+        files.extend(entry.into_file(&base, project));
+    }
+    if !saw_html {
+        return Err(PageError("the body is not an HTML page".into()));
+    }
+    Ok(files)
+}
+
+/// The file name of a link: the last path segment, percent-decoded.
+fn filename_from_href(href: &str) -> String {
+    let path = href.split(['#', '?']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
+    percent_decode(last)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(v) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// HTML character references: the named ones index pages use and numeric ones.
+pub fn unescape(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some('\u{a0}'),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        if let Some(c) = decoded {
+            out.push(c);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    fn name(s: &str) -> PackageName {
+        PackageName::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn html_attributes_are_unescaped_and_links_resolved() {
+        let html = r#"<html><body>
+            <a href="../../files/foo-1.0-py3-none-any.whl#sha256=ABCDEF" data-requires-python="&gt;=3.8,&lt;4" data-yanked="" data-core-metadata="sha256=00">foo-1.0-py3-none-any.whl</a>
+            <a href="https://u:p@other.example/x/foo-1.1.tar.gz" data-dist-info-metadata="false">foo-1.1.tar.gz</a>
+            <a href="/x/bar-1.0-py3-none-any.whl">bar</a>
+            <a href="/x/foo-1.2.exe">nope</a>
+        </body></html>"#;
+        let base = Url::parse("http://h:1/simple/foo/").unwrap();
+        let files = parse_html(html.as_bytes(), &base, &name("foo")).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].url, "http://h:1/files/foo-1.0-py3-none-any.whl");
+        assert_eq!(files[0].requires_python.as_deref(), Some(">=3.8,<4"));
+        assert_eq!(files[0].yanked.as_deref(), Some(""));
+        assert!(files[0].core_metadata);
+        assert_eq!(files[0].sha256.as_deref(), Some("abcdef"));
+        assert_eq!(files[1].url, "https://other.example/x/foo-1.1.tar.gz");
+        assert!(!files[1].core_metadata);
+        assert!(files[1].yanked.is_none());
+    }
+
+    #[test]
+    fn json_variants_of_yanked_and_metadata() {
+        let json = br#"{"meta":{"api-version":"1.1"},"name":"foo","files":[
+            {"filename":"foo-1.0-py3-none-any.whl","url":"../../f/foo-1.0-py3-none-any.whl","hashes":{"sha256":"aa"},"yanked":true,"core-metadata":{"sha256":"bb"},"requires-python":">=3.7","size":10},
+            {"filename":"foo-1.1.tar.gz","url":"https://x/foo-1.1.tar.gz","hashes":{},"yanked":"broken","data-dist-info-metadata":false,"unknown":[1,2,{"a":null}]},
+            {"filename":"foo-1.2-py3-none-any.whl","url":"https://x/w","hashes":{},"dist-info-metadata":true}
+        ]}"#;
+        let base = Url::parse("https://i/simple/foo/").unwrap();
+        let files = parse_json(json, &base, &name("foo")).unwrap();
+        assert_eq!(files.len(), 3);
+        assert_eq!(files[0].url, "https://i/f/foo-1.0-py3-none-any.whl");
+        assert_eq!(files[0].yanked.as_deref(), Some(""));
+        assert!(files[0].core_metadata);
+        assert_eq!(files[0].size, Some(10));
+        assert_eq!(files[1].yanked.as_deref(), Some("broken"));
+        assert!(!files[1].core_metadata);
+        assert!(files[2].core_metadata);
+        assert!(parse_json(b"<html>", &base, &name("foo")).is_err());
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_an_empty_page() {
+        let base = Url::parse("https://i/simple/foo/").unwrap();
+        assert!(parse_html(b"\0\x01 junk", &base, &name("foo")).is_err());
+        assert!(parse_html(b"plain words", &base, &name("foo")).is_err());
+        assert_eq!(
+            parse_html(b"<html><body></body></html>", &base, &name("foo"))
+                .unwrap()
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn unescape_numeric_and_named() {
+        assert_eq!(
+            unescape("&gt;=3.6&#44;&#x3c;4 &amp; &bogus; &"),
+            ">=3.6,<4 & &bogus; &"
+        );
+    }
+}
