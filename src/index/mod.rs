@@ -30,7 +30,3 @@ pub use settings::{
 /// The default index: the public Python Package Index. The one place its address is written.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple/";
 
-/// Removes credentials from a URL for display. (Placeholder until the client lands.)
-pub fn redact_url(url: &str) -> String {
-    url.to_string()
-}
