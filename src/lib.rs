@@ -21,8 +21,8 @@ pub mod platform;
 pub mod python;
 pub mod report;
 pub mod requirements;
-pub mod settings;
 pub mod resolve;
+pub mod settings;
 pub mod tags;
 pub mod target;
 

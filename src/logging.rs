@@ -32,7 +32,11 @@ pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
                 .append(true)
                 .open(path)
                 .with_context(|| format!("failed to open the log file `{}`", path.display()))?;
-            let file_level = if verbose > 0 { LevelFilter::DEBUG } else { LevelFilter::INFO };
+            let file_level = if verbose > 0 {
+                LevelFilter::DEBUG
+            } else {
+                LevelFilter::INFO
+            };
             Some(
                 fmt::layer()
                     .with_writer(std::sync::Mutex::new(file.into_parts().0))
@@ -42,6 +46,9 @@ pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
         }
         None => None,
     };
-    let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr_layer)
+        .with(file_layer)
+        .try_init();
     Ok(())
 }

@@ -28,7 +28,12 @@ use crate::target::{Role, Target};
 pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     let settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
     let report = assess(&settings, globals)?;
-    emit(&report, settings.format, settings.output.as_deref(), globals)?;
+    emit(
+        &report,
+        settings.format,
+        settings.output.as_deref(),
+        globals,
+    )?;
     Ok(exit_status(report.verdict, settings.strict))
 }
 
@@ -43,7 +48,12 @@ pub fn exit_status(verdict: Verdict, strict: bool) -> ExitStatus {
 }
 
 /// Writes the report where the settings say.
-pub fn emit(report: &Report, format: Format, output: Option<&Path>, globals: &GlobalSettings) -> Result<()> {
+pub fn emit(
+    report: &Report,
+    format: Format,
+    output: Option<&Path>,
+    globals: &GlobalSettings,
+) -> Result<()> {
     let render = |out: &mut dyn Write, color: bool| -> std::io::Result<()> {
         match format {
             Format::Table => report::table::write(report, out, color),
@@ -53,7 +63,10 @@ pub fn emit(report: &Report, format: Format, output: Option<&Path>, globals: &Gl
     };
     match output {
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             let mut file = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("failed to create a file in `{}`", dir.display()))?;
             render(&mut file, false)?;
@@ -90,8 +103,13 @@ fn sources(settings: &CheckSettings, cwd: &Path) -> Result<Vec<Source>> {
         }
     }
     if !s.extras.is_empty() || !s.groups.is_empty() {
-        if !out.iter().any(|src| matches!(src, Source::Pyproject { .. })) {
-            bail!("--extra and --group select parts of a pyproject.toml, but none is among the inputs");
+        if !out
+            .iter()
+            .any(|src| matches!(src, Source::Pyproject { .. }))
+        {
+            bail!(
+                "--extra and --group select parts of a pyproject.toml, but none is among the inputs"
+            );
         }
     }
     Ok(out)
@@ -99,8 +117,14 @@ fn sources(settings: &CheckSettings, cwd: &Path) -> Result<Vec<Source>> {
 
 fn source_label(source: &Source) -> String {
     match source {
-        Source::RequirementsTxt(p) | Source::Constraints(p) | Source::Lock(p) => p.display().to_string(),
-        Source::Pyproject { path, extras, groups } => {
+        Source::RequirementsTxt(p) | Source::Constraints(p) | Source::Lock(p) => {
+            p.display().to_string()
+        }
+        Source::Pyproject {
+            path,
+            extras,
+            groups,
+        } => {
             let mut label = path.display().to_string();
             if !extras.is_empty() {
                 label.push_str(&format!(" [extras: {}]", extras.join(", ")));
@@ -123,14 +147,17 @@ fn targets(settings: &CheckSettings) -> Result<Vec<Target>> {
         None => default_primary()?,
     };
     let mut out = vec![
-        Target::parse(&primary, &host, Role::Primary).with_context(|| format!("invalid primary Python `{primary}`"))?,
+        Target::parse(&primary, &host, Role::Primary)
+            .with_context(|| format!("invalid primary Python `{primary}`"))?,
     ];
     for f in &settings.fallbacks.value {
-        let target = Target::parse(f, &host, Role::Fallback).with_context(|| format!("invalid fallback `{f}`"))?;
+        let target = Target::parse(f, &host, Role::Fallback)
+            .with_context(|| format!("invalid fallback `{f}`"))?;
         out.push(target);
     }
     for t in &settings.targets.value {
-        let target = Target::parse(t, &host, Role::Extra).with_context(|| format!("invalid target `{t}`"))?;
+        let target = Target::parse(t, &host, Role::Extra)
+            .with_context(|| format!("invalid target `{t}`"))?;
         out.push(target);
     }
     // The same Python and platform twice would be assessed twice: keep the first role.
@@ -167,14 +194,20 @@ fn index_settings(choice: &IndexChoice, set: &RequirementSet) -> IndexSettings {
     if let Some(url) = &file.index_url {
         settings.index_url.clone_from(url);
     }
-    settings.extra_index_urls.extend(file.extra_index_urls.iter().cloned());
+    settings
+        .extra_index_urls
+        .extend(file.extra_index_urls.iter().cloned());
     settings.find_links.extend(file.find_links.iter().cloned());
     settings.no_index |= file.no_index;
     if let Some(url) = &choice.index_url {
         settings.index_url.clone_from(&url.value);
     }
-    settings.extra_index_urls.extend(choice.extra_index_urls.iter().map(|u| u.value.clone()));
-    settings.find_links.extend(choice.find_links.iter().map(|u| u.value.clone()));
+    settings
+        .extra_index_urls
+        .extend(choice.extra_index_urls.iter().map(|u| u.value.clone()));
+    settings
+        .find_links
+        .extend(choice.find_links.iter().map(|u| u.value.clone()));
     settings.no_index |= choice.no_index;
     settings.extra_index_urls.dedup();
     settings.cache.dir = Some(choice.cache_dir.value.clone());
@@ -185,10 +218,16 @@ fn index_settings(choice: &IndexChoice, set: &RequirementSet) -> IndexSettings {
         CacheMode::Offline => crate::index::CacheMode::Offline,
         CacheMode::Refresh => crate::index::CacheMode::Refresh,
     };
-    if let Some(timeout) = std::env::var("WHEELWATCH_HTTP_TIMEOUT").ok().and_then(|v| v.parse().ok()) {
+    if let Some(timeout) = std::env::var("WHEELWATCH_HTTP_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         settings.timeout = Duration::from_secs(timeout);
     }
-    if let Some(retries) = std::env::var("WHEELWATCH_HTTP_RETRIES").ok().and_then(|v| v.parse().ok()) {
+    if let Some(retries) = std::env::var("WHEELWATCH_HTTP_RETRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         settings.retries = retries;
     }
     settings
@@ -197,7 +236,11 @@ fn index_settings(choice: &IndexChoice, set: &RequirementSet) -> IndexSettings {
 type Pages = HashMap<PackageName, Result<Option<Arc<ProjectPage>>, String>>;
 
 /// Fetches every named project once, concurrently.
-fn fetch_pages(client: &IndexClient, names: Vec<PackageName>, show_progress: bool) -> Result<Pages> {
+fn fetch_pages(
+    client: &IndexClient,
+    names: Vec<PackageName>,
+    show_progress: bool,
+) -> Result<Pages> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -206,8 +249,10 @@ fn fetch_pages(client: &IndexClient, names: Vec<PackageName>, show_progress: boo
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(names.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} fetching index pages {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} fetching index pages {pos}/{len} {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
@@ -255,10 +300,16 @@ pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Repo
     names.sort();
     names.dedup();
     let show_progress = !globals.quiet && std::io::stderr().is_terminal() && names.len() > 1;
-    info!("checking {} projects on {} targets", names.len(), targets.len());
+    info!(
+        "checking {} projects on {} targets",
+        names.len(),
+        targets.len()
+    );
     let pages = fetch_pages(&client, names.clone(), show_progress)?;
 
-    let options = Options { pre: settings.pre || set.index.pre };
+    let options = Options {
+        pre: settings.pre || set.index.pre,
+    };
     let threshold = settings.threshold.value;
     let mut reports = Vec::new();
     for target in &targets {
@@ -292,7 +343,10 @@ pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Repo
         sources.iter().map(source_label).collect(),
         set.skipped
             .iter()
-            .map(|s| Skipped { requirement: s.raw.clone(), reason: s.reason.to_string() })
+            .map(|s| Skipped {
+                requirement: s.raw.clone(),
+                reason: s.reason.to_string(),
+            })
             .collect(),
         Stats {
             projects: names.len(),
@@ -314,7 +368,12 @@ pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Repo
 /// Every requirement on one target. Requirements naming the same project narrow each other
 /// (as an installer combines them) when their markers apply to the target; constraints
 /// narrow too.
-fn assess_target(set: &RequirementSet, pages: &Pages, ctx: &TargetContext<'_>, options: Options) -> Vec<PackageHealth> {
+fn assess_target(
+    set: &RequirementSet,
+    pages: &Pages,
+    ctx: &TargetContext<'_>,
+    options: Options,
+) -> Vec<PackageHealth> {
     let applies = |r: &Requirement| r.evaluate_markers(ctx.markers, &[]);
     let specifiers = |r: &DeclaredRequirement| match &r.requirement.version_or_url {
         Some(VersionOrUrl::VersionSpecifier(s)) if applies(&r.requirement) => Some(s.clone()),

@@ -29,4 +29,3 @@ pub use settings::{
 
 /// The default index: the public Python Package Index. The one place its address is written.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple/";
-

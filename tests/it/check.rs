@@ -27,7 +27,11 @@ fn ww(dir: &Path) -> Command {
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("run wheelwatch");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run wheelwatch");
     (
         status.code().unwrap_or(-1),
         String::from_utf8_lossy(&stdout).into_owned(),
@@ -40,10 +44,17 @@ fn json(stdout: &str) -> Value {
 }
 
 fn validate(report: &Value) {
-    let schema: Value = serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "report does not match schema/report.schema.json: {errors:#?}");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match schema/report.schema.json: {errors:#?}"
+    );
 }
 
 /// The runbook's situation: a pin with wheels for 3.11 only.
@@ -56,7 +67,9 @@ fn numpy_index() -> TestIndex {
                 .wheel("2.2.6", &format!("cp312-cp312-{LINUX}"))
                 .sdist("2.2.6")
         })
-        .project("requests", |p| p.wheel("2.32.3", "py3-none-any").sdist("2.32.3"))
+        .project("requests", |p| {
+            p.wheel("2.32.3", "py3-none-any").sdist("2.32.3")
+        })
         .serve()
 }
 
@@ -77,10 +90,23 @@ fn pkg<'a>(report: &'a Value, target: usize, name: &str) -> &'a Value {
 fn fallback_available_when_primary_lacks_a_wheel() {
     let index = numpy_index();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "requirements.txt", "numpy==1.24.4\nrequests>=2\n");
-    let (code, stdout, stderr) = run(ww(dir.path()).args([
-        "check", "--python", "3.12@linux", "--fallback", "3.11@linux", "--format", "json", "--index-url",
-    ]).arg(index.url()));
+    write(
+        dir.path(),
+        "requirements.txt",
+        "numpy==1.24.4\nrequests>=2\n",
+    );
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args([
+            "check",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "--format",
+            "json",
+            "--index-url",
+        ])
+        .arg(index.url()));
     assert_eq!(code, 0, "stderr: {stderr}");
     let report = json(&stdout);
     validate(&report);
@@ -99,12 +125,23 @@ fn fallback_available_when_primary_lacks_a_wheel() {
     assert_eq!(report["targets"][0]["healthy"], false);
     let numpy311 = pkg(&report, 1, "numpy");
     assert_eq!(numpy311["status"], "wheel");
-    assert_eq!(numpy311["wheel"], format!("numpy-1.24.4-cp311-cp311-{LINUX}.whl"));
+    assert_eq!(
+        numpy311["wheel"],
+        format!("numpy-1.24.4-cp311-cp311-{LINUX}.whl")
+    );
     assert_eq!(report["targets"][1]["healthy"], true);
 
     // --strict: a fallback is not good enough.
     let (code, _, _) = run(ww(dir.path())
-        .args(["check", "--strict", "--python", "3.12@linux", "--fallback", "3.11@linux", "--index-url"])
+        .args([
+            "check",
+            "--strict",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "--index-url",
+        ])
         .arg(index.url()));
     assert_eq!(code, 1);
 }
@@ -113,9 +150,20 @@ fn fallback_available_when_primary_lacks_a_wheel() {
 fn table_output_reads_as_a_person_expects() {
     let index = numpy_index();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "requirements.txt", "numpy==1.24.4\nrequests>=2\n");
+    write(
+        dir.path(),
+        "requirements.txt",
+        "numpy==1.24.4\nrequests>=2\n",
+    );
     let (code, stdout, stderr) = run(ww(dir.path())
-        .args(["check", "--python", "3.12@linux", "--fallback", "3.11@linux", "--index-url"])
+        .args([
+            "check",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "--index-url",
+        ])
         .arg(index.url()));
     assert_eq!(code, 0, "stderr: {stderr}");
     let expected = "\
@@ -149,7 +197,17 @@ fn an_unreachable_index_is_not_a_missing_wheel() {
         .serve();
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = run(ww(dir.path())
-        .args(["check", "-p", "numpy", "-p", "requests", "--python", "3.12@linux", "--fallback", "3.11@linux"])
+        .args([
+            "check",
+            "-p",
+            "numpy",
+            "-p",
+            "requests",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+        ])
         .args(["--format", "json", "--index-url"])
         .arg(index.url()));
     assert_eq!(code, 3, "stderr: {stderr}");
@@ -166,7 +224,16 @@ fn an_unreachable_index_is_not_a_missing_wheel() {
         listener.local_addr().unwrap()
     };
     let (code, stdout, _) = run(ww(dir.path())
-        .args(["check", "-p", "numpy", "--python", "3.12@linux", "--format", "json", "--index-url"])
+        .args([
+            "check",
+            "-p",
+            "numpy",
+            "--python",
+            "3.12@linux",
+            "--format",
+            "json",
+            "--index-url",
+        ])
         .arg(format!("http://{closed}/simple/")));
     assert_eq!(code, 3);
     assert_eq!(json(&stdout)["verdict"], "assessment_failed");
@@ -179,7 +246,17 @@ fn complete_failure_and_not_found() {
         .serve();
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, _) = run(ww(dir.path())
-        .args(["check", "-p", "onlysdist", "-p", "ghost", "--python", "3.12@linux", "--fallback", "3.11@linux"])
+        .args([
+            "check",
+            "-p",
+            "onlysdist",
+            "-p",
+            "ghost",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+        ])
         .args(["--format", "json", "--index-url"])
         .arg(index.url()));
     assert_eq!(code, 1);
@@ -190,7 +267,17 @@ fn complete_failure_and_not_found() {
     assert_eq!(pkg(&report, 0, "onlysdist")["status"], "sdist_only");
     // The runbook's 90% is a flag away; half is not enough for it either.
     let (code, _, _) = run(ww(dir.path())
-        .args(["check", "-p", "onlysdist", "-p", "ghost", "--python", "3.12@linux", "--threshold", "0.9"])
+        .args([
+            "check",
+            "-p",
+            "onlysdist",
+            "-p",
+            "ghost",
+            "--python",
+            "3.12@linux",
+            "--threshold",
+            "0.9",
+        ])
         .arg("--index-url")
         .arg(index.url()));
     assert_eq!(code, 1);
@@ -220,7 +307,10 @@ fn configuration_file_supplies_targets_and_unknown_keys_fail() {
     write(
         dir.path(),
         "wheelwatch.toml",
-        &format!("primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n", index.url()),
+        &format!(
+            "primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n",
+            index.url()
+        ),
     );
     let (code, stdout, stderr) = run(ww(dir.path()).args(["check", "--format", "json"]));
     assert_eq!(code, 0, "{stderr}");
@@ -231,7 +321,11 @@ fn configuration_file_supplies_targets_and_unknown_keys_fail() {
     assert!(stdout.contains("3.12@linux"), "{stdout}");
     assert!(stdout.contains("wheelwatch.toml (primary)"), "{stdout}");
 
-    write(dir.path(), "wheelwatch.toml", "primary = \"3.12\"\nfalbacks = [\"3.11\"]\n");
+    write(
+        dir.path(),
+        "wheelwatch.toml",
+        "primary = \"3.12\"\nfalbacks = [\"3.11\"]\n",
+    );
     let (code, stdout, stderr) = run(ww(dir.path()).args(["check"]));
     assert_eq!(code, 2);
     assert_eq!(stdout, "");
@@ -246,9 +340,21 @@ fn extra_targets_markers_and_output_file() {
         .project("colorama", |p| p.wheel("0.4.6", "py2.py3-none-any"))
         .serve();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "requirements.txt", "winonly\ncolorama ; sys_platform == 'win32'\n");
+    write(
+        dir.path(),
+        "requirements.txt",
+        "winonly\ncolorama ; sys_platform == 'win32'\n",
+    );
     let (code, _, stderr) = run(ww(dir.path())
-        .args(["check", "--python", "3.12@windows", "--target", "3.12@linux", "--format", "json"])
+        .args([
+            "check",
+            "--python",
+            "3.12@windows",
+            "--target",
+            "3.12@linux",
+            "--format",
+            "json",
+        ])
         .args(["--output", "report.json", "--index-url"])
         .arg(index.url()));
     assert_eq!(code, 0, "{stderr}");
@@ -267,19 +373,40 @@ fn warm_cache_makes_no_requests_and_credentials_never_show() {
     let index = numpy_index();
     let dir = tempfile::tempdir().unwrap();
     let url = index.url().replace("http://", "http://alice:s3cret@");
-    let args = ["check", "-p", "numpy", "-p", "requests", "--python", "3.12@linux", "--format", "json"];
+    let args = [
+        "check",
+        "-p",
+        "numpy",
+        "-p",
+        "requests",
+        "--python",
+        "3.12@linux",
+        "--format",
+        "json",
+    ];
     let (code, stdout, stderr) = run(ww(dir.path()).args(args).arg("--index-url").arg(&url));
     assert_eq!(code, 0, "{stderr}");
     let first = json(&stdout);
     assert!(first["stats"]["requests"].as_u64().unwrap() >= 2);
     let before = index.page_requests();
-    let (code, stdout, stderr) = run(ww(dir.path()).args(args).arg("--index-url").arg(&url).arg("-v"));
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args(args)
+        .arg("--index-url")
+        .arg(&url)
+        .arg("-v"));
     assert_eq!(code, 0);
     let second = json(&stdout);
     assert_eq!(second["stats"]["requests"], 0);
     assert_eq!(index.page_requests(), before, "a warm cache asks nothing");
-    assert!(!stdout.contains("s3cret") && !stderr.contains("s3cret"), "{stderr}");
+    assert!(
+        !stdout.contains("s3cret") && !stderr.contains("s3cret"),
+        "{stderr}"
+    );
     // Offline works from the cache too.
-    let (code, _, _) = run(ww(dir.path()).args(args).arg("--index-url").arg(&url).arg("--offline"));
+    let (code, _, _) = run(ww(dir.path())
+        .args(args)
+        .arg("--index-url")
+        .arg(&url)
+        .arg("--offline"));
     assert_eq!(code, 0);
 }
