@@ -375,6 +375,12 @@ pub fn assess(
 fn miss_phrase(view: &VersionView<'_>, ctx: &TargetContext<'_>) -> String {
     match view.wheel_miss {
         Some(Incompatible::Platform) => format!("has no wheel for {}", ctx.platform_label),
+        Some(Incompatible::Abi) if ctx.python_label.ends_with('t') => {
+            format!(
+                "has no free-threaded wheel for CPython {}",
+                ctx.python_label
+            )
+        }
         Some(Incompatible::Abi) => {
             format!("has no wheel for the ABI of CPython {}", ctx.python_label)
         }
