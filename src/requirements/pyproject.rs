@@ -425,3 +425,206 @@ fn find_extra(optional: &[(String, String, &Spanned<DeValue<'_>>)], extra: &str)
         .iter()
         .position(|(name, _, _)| normalize_group(name) == wanted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirements::test_support::{fixtures, shown};
+
+    fn basic() -> (std::path::PathBuf, String) {
+        let path = fixtures().join("pyproject/basic/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        (path, text)
+    }
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn project_dependencies_with_origins_and_requires_python() {
+        let (path, text) = basic();
+        let set = parse_pyproject(&path, &text, &[], &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            [
+                "httpx>=0.27",
+                "pydantic[email]>=2.6,<3",
+                "orjson>=3.9 ; platform_python_implementation == 'CPython'"
+            ]
+        );
+        let lines: Vec<usize> = set
+            .requirements
+            .iter()
+            .map(|r| r.origin.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [10, 11, 12]);
+        assert_eq!(set.requires_python.len(), 1);
+        assert_eq!(set.requires_python[0].specifiers.to_string(), ">=3.10");
+    }
+
+    #[test]
+    fn self_referencing_extras_expand_to_the_project_extras() {
+        let (path, text) = basic();
+        let set = parse_pyproject(&path, &text, &strings(&["all"]), &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements)[3..],
+            [
+                "psycopg[binary]>=3.1",
+                "numpy>=1.26",
+                "scikit-learn>=1.4 ; python_full_version < '3.13'"
+            ]
+        );
+        // A marker on the self-reference applies to everything it pulls in.
+        let set = parse_pyproject(&path, &text, &strings(&["Linux_Extras"]), &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements)[3..],
+            [
+                "numpy>=1.26 ; sys_platform == 'linux'",
+                "scikit-learn>=1.4 ; python_full_version < '3.13' and sys_platform == 'linux'"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_extra_lists_the_available_ones() {
+        let (path, text) = basic();
+        let error = parse_pyproject(&path, &text, &strings(&["gpu"]), &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: unknown extra `gpu`; available extras: `all`, `linux-extras`, `ml`, `postgres`",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn dependency_groups_follow_include_group() {
+        let (path, text) = basic();
+        let set = parse_pyproject(&path, &text, &[], &strings(&["dev"])).unwrap();
+        assert_eq!(
+            shown(&set.requirements)[3..],
+            ["pytest>=8", "pytest-cov", "ruff>=0.4", "ipython"]
+        );
+        let error = parse_pyproject(&path, &text, &[], &strings(&["docs"])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: unknown dependency group `docs`; available groups: `dev`, `lint`, `test`",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn group_cycles_are_reported() {
+        let path = fixtures().join("pyproject/group-cycle/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &strings(&["test"])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: dependency groups include each other in a cycle: test -> dev -> lint -> test",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn dynamic_dependencies_cannot_be_read() {
+        let path = fixtures().join("pyproject/dynamic/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: `project.dependencies` is listed in `project.dynamic`, so it is computed by the build backend and cannot be read statically; pass a requirements file or lock file instead",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_name_the_key_path_and_line() {
+        let path = fixtures().join("pyproject/bad-shape/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:6: `project.dependencies[1]` must be a string, found integer",
+                path.display()
+            )
+        );
+        let path = std::path::Path::new("p/pyproject.toml");
+        let error = parse_pyproject(
+            path,
+            "[project]\nname = \"x\"\noptional-dependencies = [\"a\"]\n",
+            &strings(&["a"]),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "p/pyproject.toml:3: `project.optional-dependencies` must be a table, found array"
+        );
+        let error = parse_pyproject(
+            path,
+            "[dependency-groups]\ndev = [{include = \"x\"}]\n",
+            &[],
+            &strings(&["dev"]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "p/pyproject.toml:2: `dependency-groups.dev[0]` must be a requirement string or `{include-group = \"name\"}`, found table"
+        );
+    }
+
+    #[test]
+    fn invalid_requirements_and_toml_are_located() {
+        let path = std::path::Path::new("p/pyproject.toml");
+        let error = parse_pyproject(
+            path,
+            "[project]\nname = \"x\"\ndependencies = [\n  \"ok\",\n  \"bad>=>1\",\n  \"also bad\",\n]\n",
+            &[],
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "p/pyproject.toml:5: invalid requirement `bad>=>1` at `project.dependencies[1]`: no such comparison operator \">=>\", must be one of ~= == != <= >= < > === (at column 4)\n\
+             p/pyproject.toml:6: invalid requirement `also bad` at `project.dependencies[2]`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `b` (at column 6)"
+        );
+        let error =
+            parse_pyproject(path, "[project]\nname = \"x\nversion = 1\n", &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`p/pyproject.toml` is not valid TOML: line 2, column 10: invalid basic string, expected `\"`"
+        );
+    }
+
+    #[test]
+    fn no_project_table_is_explained() {
+        let path = fixtures().join("pyproject/poetry/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: no `[project]` table (tool-specific tables such as `[tool.poetry]` are not read); select a dependency group with `--group` or pass a requirements or lock file",
+                path.display()
+            )
+        );
+        // Groups alone need no `[project]` (PEP 735).
+        let set = parse_pyproject(
+            std::path::Path::new("pyproject.toml"),
+            "[dependency-groups]\ntools = [\"ruff\"]\n",
+            &[],
+            &strings(&["tools"]),
+        )
+        .unwrap();
+        assert_eq!(shown(&set.requirements), ["ruff"]);
+    }
+}
