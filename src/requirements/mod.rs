@@ -685,3 +685,153 @@ pub(crate) mod test_support {
         list.iter().map(|r| r.requirement.to_string()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{fixtures, shown};
+    use super::*;
+
+    #[test]
+    fn file_kinds_are_told_from_names() {
+        let kind = |p: &str| Source::detect(Path::new(p));
+        assert_eq!(
+            kind("reqs/dev.txt").unwrap(),
+            Source::RequirementsTxt("reqs/dev.txt".into())
+        );
+        assert_eq!(
+            kind("requirements.in").unwrap(),
+            Source::RequirementsTxt("requirements.in".into())
+        );
+        assert_eq!(
+            kind("a/pyproject.toml").unwrap(),
+            Source::Pyproject {
+                path: "a/pyproject.toml".into(),
+                extras: vec![],
+                groups: vec![]
+            }
+        );
+        assert_eq!(kind("uv.lock").unwrap(), Source::Lock("uv.lock".into()));
+        assert_eq!(
+            kind("x/pylock.toml").unwrap(),
+            Source::Lock("x/pylock.toml".into())
+        );
+        assert_eq!(
+            kind("pylock.prod.toml").unwrap(),
+            Source::Lock("pylock.prod.toml".into())
+        );
+        assert_eq!(
+            kind("pylock.a.b.toml").unwrap_err().to_string(),
+            "cannot tell what kind of file `pylock.a.b.toml` is: expected `*.txt` or `*.in` (requirements), `pyproject.toml`, `uv.lock`, `pylock.toml` or `pylock.<name>.toml`"
+        );
+        assert!(kind("setup.py").is_err());
+        assert!(kind("Pipfile.lock").is_err());
+    }
+
+    #[test]
+    fn discovery_prefers_requirements_txt_then_pyproject() {
+        let dir = fixtures().join("discover");
+        assert_eq!(
+            discover(&dir.join("both")).unwrap(),
+            Source::RequirementsTxt(dir.join("both/requirements.txt"))
+        );
+        assert_eq!(
+            Source::from_user_path(&dir.join("only-pyproject")).unwrap(),
+            Source::Pyproject {
+                path: dir.join("only-pyproject/pyproject.toml"),
+                extras: vec![],
+                groups: vec![]
+            }
+        );
+        let empty = dir.join("empty");
+        assert_eq!(
+            discover(&empty).unwrap_err().to_string(),
+            format!(
+                "no requirements found in `{}`: looked for `requirements.txt` and `pyproject.toml`; pass a requirements, pyproject or lock file explicitly",
+                empty.display()
+            )
+        );
+    }
+
+    #[test]
+    fn package_specs_are_pep508() {
+        let spec = parse_package_spec(" numpy[extra]>=2 ; python_version >= '3.10' ").unwrap();
+        assert_eq!(
+            spec.requirement.to_string(),
+            "numpy[extra]>=2 ; python_full_version >= '3.10'"
+        );
+        assert!(spec.origin.is_none() && !spec.locked);
+        assert_eq!(
+            parse_package_spec("numpy>=>2").unwrap_err().to_string(),
+            "invalid `--package` value `numpy>=>2`: no such comparison operator \">=>\", must be one of ~= == != <= >= < > === (at column 6)"
+        );
+        assert_eq!(
+            parse_package_spec("").unwrap_err().to_string(),
+            "invalid `--package` value ``: expected a requirement such as `numpy>=2`"
+        );
+    }
+
+    #[test]
+    fn load_merges_sources_in_order_without_duplicates() {
+        let dir = fixtures();
+        let set = load(
+            &[
+                Source::Package("django>=5".to_string()),
+                Source::Pyproject {
+                    path: dir.join("discover/only-pyproject/pyproject.toml"),
+                    extras: vec![],
+                    groups: vec![],
+                },
+                Source::Constraints(dir.join("txt/constraints.txt")),
+                Source::RequirementsTxt(dir.join("discover/both/requirements.txt")),
+                Source::Package("flask>=3".to_string()),
+            ],
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        // `django>=5` from the pyproject and `flask>=3` from `--package` repeat earlier ones.
+        assert_eq!(shown(&set.requirements), ["django>=5", "flask>=3"]);
+        assert!(set.requirements[0].origin.is_none());
+        assert_eq!(
+            set.requirements[1].origin.as_ref().unwrap().file,
+            dir.join("discover/both/requirements.txt")
+        );
+        assert_eq!(
+            shown(&set.constraints),
+            ["urllib3<2.3", "certifi>=2024.2.2"]
+        );
+        assert!(!set.has_locked());
+
+        let set = load(
+            &[Source::Lock(dir.join("lock/pylock.toml"))],
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert!(set.has_locked());
+    }
+
+    #[test]
+    fn load_reports_errors_of_every_source_and_returns_nothing() {
+        let dir = fixtures();
+        let error = load(
+            &[
+                Source::RequirementsTxt(dir.join("txt/unknown-option.txt")),
+                Source::Package("ok".to_string()),
+                Source::Package("bad spec!".to_string()),
+                Source::RequirementsTxt(dir.join("txt/nope.txt")),
+            ],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(error.errors().len(), 3);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:2: unknown option `--frobnicate` in `--frobnicate yes`\n\
+                 invalid `--package` value `bad spec!`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `s` (at column 5)\n\
+                 failed to read `{}`",
+                dir.join("txt/unknown-option.txt").display(),
+                dir.join("txt/nope.txt").display()
+            )
+        );
+    }
+}
