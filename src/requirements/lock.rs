@@ -650,18 +650,16 @@ pub fn parse_pylock(path: &Path, content: &str) -> Result<RequirementSet, Requir
             None => MarkerTree::TRUE,
         };
         if let Some(requires_python) = &package.requires_python {
-            match python_marker(requires_python) {
-                Some(python) => marker.and(python),
-                None => {
-                    errors.push(shape(
-                        path,
-                        line,
-                        key("requires-python"),
-                        format!("is not valid version specifiers: `{requires_python}`"),
-                    ));
-                    continue;
-                }
-            }
+            let Some(python) = python_marker(requires_python) else {
+                errors.push(shape(
+                    path,
+                    line,
+                    key("requires-python"),
+                    format!("is not valid version specifiers: `{requires_python}`"),
+                ));
+                continue;
+            };
+            marker.and(python);
         }
         let sources = [
             package.vcs.is_some(),

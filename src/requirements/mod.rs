@@ -460,6 +460,10 @@ where
 }
 
 /// 1-based line number of a byte offset.
+#[expect(
+    clippy::naive_bytecount,
+    reason = "a few files of a few KB: not worth the bytecount crate"
+)]
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]

@@ -76,14 +76,12 @@ pub fn parse_requirements_txt(
     let identity = parser.reader.identity(path);
     parser.stack.push((identity, path.to_path_buf()));
     parser.parse_file(path, content, constraint);
-    match RequirementsError::from_many(parser.errors) {
-        Some(error) => Err(error),
-        None => {
-            let mut set = parser.set;
-            set.dedup();
-            Ok(set)
-        }
+    if let Some(error) = RequirementsError::from_many(parser.errors) {
+        return Err(error);
     }
+    let mut set = parser.set;
+    set.dedup();
+    Ok(set)
 }
 
 struct Parser<'a> {
@@ -113,7 +111,7 @@ enum Opt {
 }
 
 /// Options allowed on a line of their own (pip's `SUPPORTED_OPTIONS`): (short, long, kind).
-const LINE_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
+const LINE_OPTIONS: &[(Option<&str>, &str, Opt)] = &[
     (Some("-r"), "--requirement", Opt::Requirement),
     (Some("-c"), "--constraint", Opt::Constraint),
     (Some("-e"), "--editable", Opt::Editable),
@@ -131,7 +129,7 @@ const LINE_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
 ];
 
 /// Options allowed after a requirement (pip's `SUPPORTED_OPTIONS_REQ`).
-const REQUIREMENT_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
+const REQUIREMENT_OPTIONS: &[(Option<&str>, &str, Opt)] = &[
     (None, "--hash", Opt::IgnoredValue),
     (None, "--global-option", Opt::IgnoredValue),
     (Some("-C"), "--config-settings", Opt::IgnoredValue),
@@ -224,7 +222,7 @@ pub fn expand_env_vars(line: &str, env: &dyn Fn(&str) -> Option<String>) -> Stri
             let name = &after[..name_len];
             match env(name) {
                 Some(value) => out.push_str(&value),
-                None => out.push_str(&rest[start..start + 2 + name_len + 1]),
+                None => out.push_str(&rest[start..=start + 2 + name_len]),
             }
             rest = &after[name_len + 1..];
         } else {
@@ -475,16 +473,10 @@ impl Parser<'_> {
                 return None;
             };
             if opt.takes_value() {
-                let value = match attached {
-                    Some(value) => value,
-                    None => match words.next() {
-                        Some(value) => value,
-                        None => {
-                            self.errors
-                                .push(bad(format!("option `{canonical}` needs a value")));
-                            return None;
-                        }
-                    },
+                let Some(value) = attached.or_else(|| words.next()) else {
+                    self.errors
+                        .push(bad(format!("option `{canonical}` needs a value")));
+                    return None;
                 };
                 out.push((opt, value));
             } else if attached.is_some() {
@@ -534,7 +526,7 @@ impl Parser<'_> {
                     ..FileIndexOptions::default()
                 }),
                 Opt::FindLinks => {
-                    let link = if has_scheme(&value) || Path::new(&value).is_absolute() {
+                    let resolved = if has_scheme(&value) || Path::new(&value).is_absolute() {
                         value
                     } else {
                         normalize_lexically(&dir.join(&value))
@@ -542,7 +534,7 @@ impl Parser<'_> {
                             .into_owned()
                     };
                     self.set.index.merge(FileIndexOptions {
-                        find_links: vec![link],
+                        find_links: vec![resolved],
                         ..FileIndexOptions::default()
                     });
                 }
