@@ -7,7 +7,7 @@
 //! [`lock::parse_uv_lock`], [`lock::parse_pylock`], [`parse_package_spec`]); includes are read
 //! through the [`txt::IncludeReader`] trait and environment variables through a closure, so
 //! every parser is unit-testable without files. The thin loader ([`load`], [`discover`],
-//! [`Source::from_user_path`]) reads files with `fs-err` and merges the results.
+//! [`Source::from_user_path`]) reads files and merges the results.
 //!
 //! This module does not evaluate markers, resolve versions or talk to an index: it only says what
 //! was declared, where, and what was skipped as not assessable.
@@ -203,14 +203,15 @@ impl RequirementSet {
 /// A requirement source that could not be read or parsed. Nothing is assessed on partial input.
 #[derive(Debug, Error)]
 pub enum RequirementsError {
-    /// The file could not be read.
-    #[error("failed to read `{path}`", path = .path.display())]
+    /// The file could not be read. The cause is part of the message (not a `source()`), so
+    /// that errors collected in [`RequirementsError::Multiple`] keep it, and it is not printed
+    /// twice by error-chain reporters.
+    #[error("failed to read `{path}`: {cause}", path = .path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A line did not parse.
     #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display())]
@@ -608,12 +609,15 @@ impl LoadOptions {
     }
 }
 
+// Files are read with `std::fs` rather than fs-err: `RequirementsError::Io` names the path
+// itself, and fs-err's message would repeat it (its OS error is not reachable as a source).
+
 /// Reads includes from the file system; cycle identity is the canonical path when it exists.
 struct FsReader;
 
 impl txt::IncludeReader for FsReader {
     fn read(&mut self, path: &Path) -> std::io::Result<String> {
-        fs_err::read_to_string(path)
+        std::fs::read_to_string(path)
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
@@ -622,9 +626,9 @@ impl txt::IncludeReader for FsReader {
 }
 
 fn read_file(path: &Path) -> Result<String, RequirementsError> {
-    fs_err::read_to_string(path).map_err(|source| RequirementsError::Io {
+    std::fs::read_to_string(path).map_err(|cause| RequirementsError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 
@@ -832,7 +836,7 @@ mod tests {
             format!(
                 "{}:2: unknown option `--frobnicate` in `--frobnicate yes`\n\
                  invalid `--package` value `bad spec!`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `s` (at column 5)\n\
-                 failed to read `{}`",
+                 failed to read `{}`: No such file or directory (os error 2)",
                 dir.join("txt/unknown-option.txt").display(),
                 dir.join("txt/nope.txt").display()
             )

@@ -574,8 +574,8 @@ impl Parser<'_> {
         }
         let content = match self.reader.read(&path) {
             Ok(content) => content,
-            Err(source) => {
-                self.errors.push(RequirementsError::Io { path, source });
+            Err(cause) => {
+                self.errors.push(RequirementsError::Io { path, cause });
                 return;
             }
         };
@@ -1037,7 +1037,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             format!(
-                "failed to read `{}`",
+                "failed to read `{}`: No such file or directory (os error 2)",
                 dir.join("does-not-exist.txt").display()
             )
         );
