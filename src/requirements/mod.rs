@@ -453,9 +453,11 @@ where
     T::Err: fmt::Display,
 {
     let message = error.message.to_string();
-    let column = error.input[..error.start.min(error.input.len())]
-        .chars()
-        .count()
+    // `start` is a byte offset into the input.
+    let column = error
+        .input
+        .get(..error.start)
+        .map_or(error.input.chars().count(), |before| before.chars().count())
         + 1;
     format!("{message} (at column {column})")
 }

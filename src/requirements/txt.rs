@@ -453,8 +453,11 @@ impl Parser<'_> {
                     Some((name, value)) => (format!("--{name}"), Some(value.to_string())),
                     None => (word.clone(), None),
                 }
-            } else if word.starts_with('-') && word.len() > 2 {
-                (word[..2].to_string(), Some(word[2..].to_string()))
+            } else if let Some((at, _)) =
+                word.char_indices().nth(2).filter(|_| word.starts_with('-'))
+            {
+                // `-rfile`: a short option with its value attached.
+                (word[..at].to_string(), Some(word[at..].to_string()))
             } else if word.starts_with('-') {
                 (word.clone(), None)
             } else {
@@ -718,6 +721,42 @@ mod tests {
         );
         assert!(set.index.no_index && set.index.pre);
         assert_eq!(shown(&set.requirements), ["flask"]);
+    }
+
+    #[test]
+    fn non_ascii_input_does_not_panic() {
+        let error = parse("-é€x\nnümpy>=1\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: unknown option `-é` in `-é€x`\n\
+             dir/main.txt:2: invalid requirement `nümpy>=1`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `ü` (at column 2)"
+        );
+    }
+
+    #[test]
+    fn constraint_files_skip_unnamed_entries_and_refuse_hash_lines() {
+        let mut reader = |_: &Path| -> std::io::Result<String> { unreachable!("no includes") };
+        let set = parse_requirements_txt(
+            Path::new("c.txt"),
+            "-e ./local\nurllib3<2\n./wheel.whl\n",
+            true,
+            &mut reader,
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(shown(&set.constraints), ["urllib3<2"]);
+        assert!(set.requirements.is_empty());
+        assert!(
+            set.skipped
+                .iter()
+                .all(|s| s.reason == SkipReason::UnusableConstraint)
+        );
+        assert_eq!(set.skipped.len(), 2);
+        let error = parse("--hash=sha256:abc\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: unknown option `--hash` in `--hash=sha256:abc`"
+        );
     }
 
     #[test]
