@@ -26,8 +26,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    DeclaredRequirement, DeclaredRequiresPython, Origin, RequirementSet, RequirementsError,
-    SkipReason, SkippedEntry, line_of, pep508_message,
+    DeclaredRequirement, DeclaredRequiresPython, LineIndex, Origin, RequirementSet,
+    RequirementsError, SkipReason, SkippedEntry, line_of, pep508_message,
 };
 
 fn toml_error(path: &Path, content: &str, error: &toml::de::Error) -> RequirementsError {
@@ -255,9 +255,10 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
     )?);
 
     let packages = &lock.package;
+    let line_index = LineIndex::new(content);
     let lines: Vec<usize> = packages
         .iter()
-        .map(|p| line_of(content, p.span().start))
+        .map(|p| line_index.line(p.span().start))
         .collect();
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, package) in packages.iter().enumerate() {
@@ -273,6 +274,7 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
     let mut edges: Vec<(usize, usize, MarkerTree)> = Vec::new();
     let mut roots: Vec<usize> = Vec::new();
     let mut errors = Vec::new();
+    let mut parsed_markers: HashMap<&str, MarkerTree> = HashMap::new();
 
     for (index, package) in packages.iter().enumerate() {
         let package = package.get_ref();
@@ -319,14 +321,26 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
             };
             for (position, dependency) in deps.iter().enumerate() {
                 let dep_key = format!("{key}[{position}]");
-                let marker =
-                    match lock_marker(path, lines[index], &dep_key, dependency.marker.as_deref()) {
-                        Ok(marker) => marker,
-                        Err(error) => {
-                            errors.push(error);
-                            continue;
+                // The same few marker strings repeat across a lock: parse each once.
+                let marker = match dependency.marker.as_deref() {
+                    None => MarkerTree::TRUE,
+                    Some(text) => {
+                        if let Some(marker) = parsed_markers.get(text) {
+                            marker.clone()
+                        } else {
+                            match lock_marker(path, lines[index], &dep_key, Some(text)) {
+                                Ok(marker) => {
+                                    parsed_markers.insert(text, marker.clone());
+                                    marker
+                                }
+                                Err(error) => {
+                                    errors.push(error);
+                                    continue;
+                                }
+                            }
                         }
-                    };
+                    }
+                };
                 let candidates: Vec<usize> = by_name
                     .get(dependency.name.as_str())
                     .into_iter()
@@ -380,8 +394,17 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
     for (from, to, marker) in edges {
         outgoing[from].push((to, marker));
     }
-    let mut work: Vec<usize> = roots.clone();
-    while let Some(from) = work.pop() {
+    // FIFO worklist, each node queued at most once at a time: a node is re-propagated only
+    // after its marker has grown.
+    let mut work: std::collections::VecDeque<usize> = roots.iter().copied().collect();
+    let mut queued = vec![false; nodes.len()];
+    for &root in &roots {
+        queued[root] = true;
+    }
+    let mut propagations = 0usize;
+    while let Some(from) = work.pop_front() {
+        propagations += 1;
+        queued[from] = false;
         let source_marker = markers[from].clone();
         for (to, edge) in &outgoing[from] {
             let to = *to;
@@ -391,11 +414,19 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
             updated.or(reach);
             if updated != markers[to] {
                 markers[to] = updated;
-                work.push(to);
+                if !queued[to] {
+                    queued[to] = true;
+                    work.push_back(to);
+                }
             }
         }
     }
 
+    tracing::debug!(
+        "{}: reachability markers of {} nodes after {propagations} propagations",
+        path.display(),
+        nodes.len()
+    );
     for (index, package) in packages.iter().enumerate() {
         let line = lines[index];
         let package = package.get_ref();
@@ -614,9 +645,10 @@ pub fn parse_pylock(path: &Path, content: &str) -> Result<RequirementSet, Requir
         lock.requires_python.as_deref(),
     )?);
     let mut errors = Vec::new();
+    let line_index = LineIndex::new(content);
     for (index, spanned) in lock.packages.iter().enumerate() {
         let package = spanned.get_ref();
-        let line = line_of(content, spanned.span().start);
+        let line = line_index.line(spanned.span().start);
         let origin = Origin {
             file: path.to_path_buf(),
             line,

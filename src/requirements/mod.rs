@@ -462,18 +462,31 @@ where
     format!("{message} (at column {column})")
 }
 
-/// 1-based line number of a byte offset.
-#[expect(
-    clippy::naive_bytecount,
-    reason = "a few files of a few KB: not worth the bytecount crate"
-)]
+/// 1-based line number of a byte offset (for one-off lookups; see [`LineIndex`] for many).
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    LineIndex::new(text).line(offset)
+}
+
+/// Byte offsets of the newlines of a text, to turn many offsets into line numbers quickly.
+pub(crate) struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter_map(|(i, b)| (b == b'\n').then_some(i))
+                .collect(),
+        }
+    }
+
+    /// 1-based line number of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&n| n < offset) + 1
+    }
 }
 
 /// Parses a `--package` value: one PEP 508 requirement.

@@ -15,8 +15,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    DeclaredRequirement, DeclaredRequiresPython, Origin, RequirementSet, RequirementsError,
-    line_of, pep508_message,
+    DeclaredRequirement, DeclaredRequiresPython, LineIndex, Origin, RequirementSet,
+    RequirementsError, line_of, pep508_message,
 };
 
 /// Parses a pyproject: `[project] dependencies`, plus the requested `extras` and `groups`.
@@ -29,7 +29,7 @@ pub fn parse_pyproject(
     let document = parse_toml(path, content)?;
     let reader = Reader {
         path,
-        content,
+        lines: LineIndex::new(content),
         root: document.get_ref(),
     };
     reader.read(extras, groups)
@@ -64,7 +64,7 @@ pub(crate) fn parse_toml<'i>(
 
 struct Reader<'a, 'i> {
     path: &'a Path,
-    content: &'a str,
+    lines: LineIndex,
     root: &'a DeTable<'i>,
 }
 
@@ -79,7 +79,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     fn shape(&self, key: &str, value: &Spanned<DeValue<'_>>, expected: &str) -> RequirementsError {
         RequirementsError::Shape {
             file: self.path.to_path_buf(),
-            line: line_of(self.content, value.span().start),
+            line: self.lines.line(value.span().start),
             key: key.to_string(),
             expected: format!("{expected}, found {}", value.get_ref().type_str()),
         }
@@ -116,7 +116,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                 DeValue::String(text) => out.push(Entry {
                     text: text.to_string(),
                     key,
-                    line: line_of(self.content, item.span().start),
+                    line: self.lines.line(item.span().start),
                 }),
                 _ => return Err(self.shape(&key, item, "must be a string")),
             }
@@ -165,7 +165,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                     }),
                     Err(error) => errors.push(RequirementsError::Shape {
                         file: self.path.to_path_buf(),
-                        line: line_of(self.content, value.span().start),
+                        line: self.lines.line(value.span().start),
                         key: "project.requires-python".to_string(),
                         expected: format!("must be version specifiers: {error}"),
                     }),
@@ -370,7 +370,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                 DeValue::String(text) => out.push(Entry {
                     text: text.to_string(),
                     key: item_key,
-                    line: line_of(self.content, item.span().start),
+                    line: self.lines.line(item.span().start),
                 }),
                 DeValue::Table(include) => {
                     let target = include.get("include-group");
