@@ -213,6 +213,22 @@ pub enum RequirementsError {
         /// The cause.
         cause: std::io::Error,
     },
+    /// A file named by `-r` / `-c` could not be read.
+    #[error(
+        "{file}:{line}: failed to read included file `{path}`: {cause}",
+        file = .file.display(),
+        path = .path.display()
+    )]
+    Include {
+        /// The including file.
+        file: PathBuf,
+        /// 1-based line of the `-r` / `-c`.
+        line: usize,
+        /// The included file, resolved against the including file's directory.
+        path: PathBuf,
+        /// The cause.
+        cause: std::io::Error,
+    },
     /// A line did not parse.
     #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display())]
     Parse {

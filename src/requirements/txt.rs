@@ -578,7 +578,12 @@ impl Parser<'_> {
         let content = match self.reader.read(&path) {
             Ok(content) => content,
             Err(cause) => {
-                self.errors.push(RequirementsError::Io { path, cause });
+                self.errors.push(RequirementsError::Include {
+                    file: from.to_path_buf(),
+                    line,
+                    path,
+                    cause,
+                });
                 return;
             }
         };
@@ -1076,7 +1081,8 @@ mod tests {
         assert_eq!(
             error.to_string(),
             format!(
-                "failed to read `{}`: No such file or directory (os error 2)",
+                "{}:2: failed to read included file `{}`: No such file or directory (os error 2)",
+                dir.join("missing-include.txt").display(),
                 dir.join("does-not-exist.txt").display()
             )
         );
