@@ -648,7 +648,7 @@ struct FsReader;
 
 impl txt::IncludeReader for FsReader {
     fn read(&mut self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        decode_text(&std::fs::read(path)?)
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
@@ -657,9 +657,42 @@ impl txt::IncludeReader for FsReader {
 }
 
 fn read_file(path: &Path) -> Result<String, RequirementsError> {
-    std::fs::read_to_string(path).map_err(|cause| RequirementsError::Io {
-        path: path.to_path_buf(),
-        cause,
+    std::fs::read(path)
+        .and_then(|bytes| decode_text(&bytes))
+        .map_err(|cause| RequirementsError::Io {
+            path: path.to_path_buf(),
+            cause,
+        })
+}
+
+/// Decodes a text file the way pip's `auto_decode` does for the common cases: a UTF-16 byte
+/// order mark (what `pip freeze > requirements.txt` writes in Windows PowerShell 5) selects
+/// UTF-16; otherwise the text must be UTF-8 (a UTF-8 BOM is dropped).
+pub(crate) fn decode_text(bytes: &[u8]) -> std::io::Result<String> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|pair| from([pair[0], pair.get(1).copied().unwrap_or(0)]))
+            .collect();
+        String::from_utf16(&units).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "invalid UTF-16 text")
+        })
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, u16::from_be_bytes);
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 
@@ -729,6 +762,21 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::{fixtures, shown};
     use super::*;
+
+    #[test]
+    fn text_files_decode_utf16_with_bom_and_reject_other_encodings() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("flask>=3\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_text(&le).unwrap(), "flask>=3\r\n");
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("attrs\n".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode_text(&be).unwrap(), "attrs\n");
+        assert_eq!(decode_text(b"\xEF\xBB\xBFnumpy\n").unwrap(), "numpy\n");
+        assert_eq!(
+            decode_text(b"caf\xE9\n").unwrap_err().to_string(),
+            "not UTF-8 text (invalid byte at offset 3)"
+        );
+    }
 
     #[test]
     fn file_kinds_are_told_from_names() {
