@@ -38,7 +38,15 @@ impl<F: FnMut(&Path) -> std::io::Result<String>> IncludeReader for F {
     }
 }
 
-/// Removes `.` and resolves `..` components without touching the file system.
+/// Drops `.` components: always safe, unlike resolving `..` (which a symlink can redirect).
+pub fn without_cur_dir(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+/// Removes `.` and resolves `..` components without touching the file system. Used only as a
+/// cycle-detection identity when a path cannot be canonicalized.
 pub fn normalize_lexically(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -532,7 +540,7 @@ impl Parser<'_> {
                     let resolved = if has_scheme(&value) || Path::new(&value).is_absolute() {
                         value
                     } else {
-                        normalize_lexically(&dir.join(&value))
+                        without_cur_dir(&dir.join(&value))
                             .to_string_lossy()
                             .into_owned()
                     };
@@ -563,7 +571,7 @@ impl Parser<'_> {
         let path = if target_path.is_absolute() {
             target_path.to_path_buf()
         } else {
-            normalize_lexically(&from.parent().unwrap_or(Path::new("")).join(target_path))
+            without_cur_dir(&from.parent().unwrap_or(Path::new("")).join(target_path))
         };
         let identity = self.reader.identity(&path);
         if let Some(start) = self.stack.iter().position(|(id, _)| *id == identity) {
@@ -640,7 +648,7 @@ mod tests {
             .collect();
         let mut reader = |path: &Path| {
             files
-                .get(path)
+                .get(&normalize_lexically(path))
                 .cloned()
                 .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
         };
@@ -815,7 +823,7 @@ mod tests {
         let origin = set.requirements[1].origin.as_ref().unwrap();
         assert_eq!(
             (origin.file.as_path(), origin.line),
-            (Path::new("top.txt"), 1)
+            (Path::new("dir/sub/../../top.txt"), 1)
         );
     }
 
