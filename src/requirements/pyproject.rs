@@ -6,11 +6,11 @@
 //! structs so that every error can name the key path and line, and every requirement gets an
 //! origin line. Build-system requirements and tool tables (`[tool.*]`) are not read.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep508_rs::{ExtraName, PackageName, Requirement};
+use pep508_rs::{MarkerTree, PackageName, Requirement};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -205,7 +205,11 @@ impl<'a, 'i> Reader<'a, 'i> {
                 }),
             }
         }
+        // Per extra (normalized name), the marker under which it is already included: a
+        // self-reference is expanded only for the part of its marker not yet covered.
+        let mut covered: HashMap<String, MarkerTree> = HashMap::new();
         for index in requested {
+            covered.insert(normalize_group(&optional[index].0), MarkerTree::TRUE);
             entries.extend(self.string_array(optional[index].2, &optional[index].1)?);
         }
 
@@ -217,12 +221,9 @@ impl<'a, 'i> Reader<'a, 'i> {
         }
 
         // Parse, expanding self-references to the project's own extras.
-        let mut queue: Vec<(Entry, pep508_rs::MarkerTree)> = entries
-            .into_iter()
-            .map(|e| (e, pep508_rs::MarkerTree::TRUE))
-            .collect();
+        let mut queue: Vec<(Entry, MarkerTree)> =
+            entries.into_iter().map(|e| (e, MarkerTree::TRUE)).collect();
         queue.reverse();
-        let mut expanded_extras: HashSet<(ExtraName, pep508_rs::MarkerTree)> = HashSet::new();
         while let Some((entry, outer_marker)) = queue.pop() {
             let mut requirement = match Requirement::from_str(&entry.text) {
                 Ok(requirement) => requirement,
@@ -242,9 +243,15 @@ impl<'a, 'i> Reader<'a, 'i> {
                 // `myproj[a,b]`: the project's own extras, under the reference's marker.
                 let mut inner = Vec::new();
                 for extra in &requirement.extras {
-                    if !expanded_extras.insert((extra.clone(), requirement.marker.clone())) {
+                    let seen = covered
+                        .entry(normalize_group(extra.as_ref()))
+                        .or_insert(MarkerTree::FALSE);
+                    let mut uncovered = requirement.marker.clone();
+                    uncovered.and(seen.negate());
+                    if uncovered.is_false() {
                         continue;
                     }
+                    seen.or(requirement.marker.clone());
                     match find_extra(&optional, extra.as_ref()) {
                         Some(index) => {
                             for e in self.string_array(optional[index].2, &optional[index].1)? {
@@ -483,6 +490,18 @@ mod tests {
                 "numpy>=1.26 ; sys_platform == 'linux'",
                 "scikit-learn>=1.4 ; python_full_version < '3.13' and sys_platform == 'linux'"
             ]
+        );
+    }
+
+    #[test]
+    fn mutually_referencing_extras_terminate() {
+        let text = "[project]\nname = \"p\"\n[project.optional-dependencies]\na = [\"x\", \"p[b] ; sys_platform == 'linux'\"]\nb = [\"y\", \"P[a] ; os_name == 'posix'\"]\n";
+        let set =
+            parse_pyproject(Path::new("pyproject.toml"), text, &strings(&["a"]), &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            // `p[a]` under linux-and-posix is already covered by `a` itself.
+            ["x", "y ; sys_platform == 'linux'"]
         );
     }
 
