@@ -3,9 +3,11 @@
 //! then `${VAR}` expanded, then the line split into a requirement and its options at the first
 //! token starting with `-`.
 //!
-//! Hand-written because no maintained crate parses pip's format (pep508_rs only parses the
-//! requirement part, which we delegate to it). Includes (`-r`, `-c`) are read through
-//! [`IncludeReader`], so parsing stays pure and testable over strings.
+//! Hand-written because no crate published for outside use parses pip's format (uv's parser is
+//! internal to uv); pep508_rs parses the requirement part, which we delegate to it. Includes
+//! (`-r`, `-c`) are read through [`IncludeReader`], so parsing stays pure and testable over
+//! strings. Unnamed entries (`./pkg`, bare URLs, `name @ ./path`) and editables are listed in
+//! [`RequirementSet::skipped`] rather than rejected.
 //!
 //! Not handled here: fetching remote includes (an error), evaluating markers, hashes (accepted
 //! and ignored: we read metadata, we do not install).
