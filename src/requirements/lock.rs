@@ -8,9 +8,9 @@
 //!   conjunction of edge markers (what `uv export` does). All extras and dependency groups of
 //!   the members are included, and uv's `extra == ...` conflict markers are taken as satisfied,
 //!   so the set covers every configuration the lock can install.
-//! - `pylock.toml` records a `marker` and `requires-python` per package; PEP 751's `extras` and
-//!   `dependency_groups` marker variables (which pep508_rs does not know) are taken as
-//!   including every extra and group.
+//! - `pylock.toml` records a `marker` and `requires-python` per package; tests of PEP 751's
+//!   `extras` and `dependency_groups` marker variables (which pep508_rs does not know) are taken
+//!   as satisfied, so again every extra/group selection is covered.
 //!
 //! Git and URL sources become `name @ url` direct references (reported "not assessed");
 //! directory, path and editable sources are listed in [`RequirementSet::skipped`]. The lock's
@@ -26,8 +26,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    DeclaredRequirement, DeclaredRequiresPython, Origin, RequirementSet, RequirementsError,
-    SkipReason, SkippedEntry, line_of, pep508_message,
+    DeclaredRequirement, DeclaredRequiresPython, LineIndex, Origin, RequirementSet,
+    RequirementsError, SkipReason, SkippedEntry, line_of, pep508_message,
 };
 
 fn toml_error(path: &Path, content: &str, error: &toml::de::Error) -> RequirementsError {
@@ -255,9 +255,10 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
     )?);
 
     let packages = &lock.package;
+    let line_index = LineIndex::new(content);
     let lines: Vec<usize> = packages
         .iter()
-        .map(|p| line_of(content, p.span().start))
+        .map(|p| line_index.line(p.span().start))
         .collect();
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, package) in packages.iter().enumerate() {
@@ -273,6 +274,7 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
     let mut edges: Vec<(usize, usize, MarkerTree)> = Vec::new();
     let mut roots: Vec<usize> = Vec::new();
     let mut errors = Vec::new();
+    let mut parsed_markers: HashMap<&str, MarkerTree> = HashMap::new();
 
     for (index, package) in packages.iter().enumerate() {
         let package = package.get_ref();
@@ -319,14 +321,26 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
             };
             for (position, dependency) in deps.iter().enumerate() {
                 let dep_key = format!("{key}[{position}]");
-                let marker =
-                    match lock_marker(path, lines[index], &dep_key, dependency.marker.as_deref()) {
-                        Ok(marker) => marker,
-                        Err(error) => {
-                            errors.push(error);
-                            continue;
+                // The same few marker strings repeat across a lock: parse each once.
+                let marker = match dependency.marker.as_deref() {
+                    None => MarkerTree::TRUE,
+                    Some(text) => {
+                        if let Some(marker) = parsed_markers.get(text) {
+                            marker.clone()
+                        } else {
+                            match lock_marker(path, lines[index], &dep_key, Some(text)) {
+                                Ok(marker) => {
+                                    parsed_markers.insert(text, marker.clone());
+                                    marker
+                                }
+                                Err(error) => {
+                                    errors.push(error);
+                                    continue;
+                                }
+                            }
                         }
-                    };
+                    }
+                };
                 let candidates: Vec<usize> = by_name
                     .get(dependency.name.as_str())
                     .into_iter()
@@ -380,8 +394,17 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
     for (from, to, marker) in edges {
         outgoing[from].push((to, marker));
     }
-    let mut work: Vec<usize> = roots.clone();
-    while let Some(from) = work.pop() {
+    // FIFO worklist, each node queued at most once at a time: a node is re-propagated only
+    // after its marker has grown.
+    let mut work: std::collections::VecDeque<usize> = roots.iter().copied().collect();
+    let mut queued = vec![false; nodes.len()];
+    for &root in &roots {
+        queued[root] = true;
+    }
+    let mut propagations = 0usize;
+    while let Some(from) = work.pop_front() {
+        propagations += 1;
+        queued[from] = false;
         let source_marker = markers[from].clone();
         for (to, edge) in &outgoing[from] {
             let to = *to;
@@ -391,11 +414,19 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
             updated.or(reach);
             if updated != markers[to] {
                 markers[to] = updated;
-                work.push(to);
+                if !queued[to] {
+                    queued[to] = true;
+                    work.push_back(to);
+                }
             }
         }
     }
 
+    tracing::debug!(
+        "{}: reachability markers of {} nodes after {propagations} propagations",
+        path.display(),
+        nodes.len()
+    );
     for (index, package) in packages.iter().enumerate() {
         let line = lines[index];
         let package = package.get_ref();
@@ -419,8 +450,10 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
                 continue;
             }
         };
-        let marker = if roots.is_empty() {
-            // No workspace member recorded: fall back to the package's resolution markers.
+        let reach = markers[nodes.id(index, None)].clone();
+        let marker = if roots.is_empty() || reach.is_false() {
+            // No workspace member recorded, or the package is not reachable from one: fall back
+            // to the package's resolution markers rather than dropping a locked pin.
             let mut marker = if package.resolution_markers.is_empty() {
                 MarkerTree::TRUE
             } else {
@@ -439,7 +472,7 @@ pub fn parse_uv_lock(path: &Path, content: &str) -> Result<RequirementSet, Requi
             }
             marker
         } else {
-            markers[nodes.id(index, None)].clone()
+            reach
         };
         match source {
             UvSource::Local { .. } => set.skipped.push(SkippedEntry {
@@ -538,12 +571,14 @@ struct PylockSource {
     commit_id: Option<String>,
 }
 
-/// Replaces PEP 751's `'x' in extras` / `'x' in dependency_groups` (and `not in`) with marker
-/// expressions that are always true (or false): every extra and group is taken as selected.
+/// Replaces PEP 751's `'x' in extras` / `'x' in dependency_groups` (and `not in`) with a marker
+/// expression that is always true: the pin set covers every extra/group selection, so each such
+/// test is taken as satisfiable either way (a package needed only when an extra is *not*
+/// selected is still a package the lock can install).
 /// Hand-written because pep508_rs 0.9 predates these marker variables.
 fn rewrite_lock_marker_variables(marker: &str) -> String {
-    const TRUE: &str = "python_full_version >= '0'";
-    const FALSE: &str = "python_full_version < '0'";
+    // A tautology that the marker algebra simplifies away.
+    const TRUE: &str = "(os_name == 'x' or os_name != 'x')";
     let mut out = String::with_capacity(marker.len());
     let mut rest = marker;
     loop {
@@ -560,15 +595,14 @@ fn rewrite_lock_marker_variables(marker: &str) -> String {
         let literal_end = quote_at + 1 + close + 1;
         let after = &rest[literal_end..];
         let words: Vec<&str> = after.split_whitespace().take(3).collect();
-        let (negated, variable) = match words.as_slice() {
-            ["not", "in", var, ..] => (true, *var),
-            ["in", var, ..] => (false, *var),
-            _ => (false, ""),
+        let variable = match words.as_slice() {
+            ["not", "in", var, ..] | ["in", var, ..] => *var,
+            _ => "",
         };
         let variable_name = variable.trim_end_matches(')');
         if variable_name == "extras" || variable_name == "dependency_groups" {
             out.push_str(&rest[..quote_at]);
-            out.push_str(if negated { FALSE } else { TRUE });
+            out.push_str(TRUE);
             // Skip past the variable name.
             let variable_at = after.find(variable_name).unwrap_or(0) + variable_name.len();
             rest = &after[variable_at..];
@@ -611,9 +645,10 @@ pub fn parse_pylock(path: &Path, content: &str) -> Result<RequirementSet, Requir
         lock.requires_python.as_deref(),
     )?);
     let mut errors = Vec::new();
+    let line_index = LineIndex::new(content);
     for (index, spanned) in lock.packages.iter().enumerate() {
         let package = spanned.get_ref();
-        let line = line_of(content, spanned.span().start);
+        let line = line_index.line(spanned.span().start);
         let origin = Origin {
             file: path.to_path_buf(),
             line,
@@ -647,18 +682,16 @@ pub fn parse_pylock(path: &Path, content: &str) -> Result<RequirementSet, Requir
             None => MarkerTree::TRUE,
         };
         if let Some(requires_python) = &package.requires_python {
-            match python_marker(requires_python) {
-                Some(python) => marker.and(python),
-                None => {
-                    errors.push(shape(
-                        path,
-                        line,
-                        key("requires-python"),
-                        format!("is not valid version specifiers: `{requires_python}`"),
-                    ));
-                    continue;
-                }
-            }
+            let Some(python) = python_marker(requires_python) else {
+                errors.push(shape(
+                    path,
+                    line,
+                    key("requires-python"),
+                    format!("is not valid version specifiers: `{requires_python}`"),
+                ));
+                continue;
+            };
+            marker.and(python);
         }
         let sources = [
             package.vcs.is_some(),
@@ -776,4 +809,185 @@ fn python_marker(requires_python: &str) -> Option<MarkerTree> {
         marker.and(MarkerTree::from_str(&text).ok()?);
     }
     Some(marker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirements::test_support::{fixtures, shown};
+
+    fn read(name: &str) -> (std::path::PathBuf, String) {
+        let path = fixtures().join("lock").join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        (path, text)
+    }
+
+    #[test]
+    fn uv_lock_pins_with_markers_computed_over_the_graph() {
+        let (path, text) = read("uv.lock");
+        let set = parse_uv_lock(&path, &text).unwrap();
+        assert!(set.requirements.iter().all(|r| r.locked));
+        assert_eq!(
+            shown(&set.requirements),
+            [
+                "anyio==4.4.0",
+                "attrs==24.2.0",
+                "colorama==0.4.6 ; sys_platform == 'win32' or platform_system == 'Windows'",
+                "exceptiongroup==1.2.2 ; python_full_version < '3.11'",
+                "idna==3.7",
+                "iniconfig==2.0.0",
+                "mylib @ git+https://git.example.org/org/mylib?rev=v0.3.0#0123456789abcdef0123456789abcdef01234567",
+                "numpy==1.26.4 ; python_full_version < '3.12'",
+                "numpy==2.1.0 ; python_full_version >= '3.12'",
+                "pytest==8.3.2",
+                "pywin32==306 ; sys_platform == 'win32'",
+                "sniffio==1.3.1",
+                "tqdm==4.66.4",
+                "trio==0.26.0",
+                "typing-extensions==4.12.2 ; python_full_version < '3.11'",
+            ]
+        );
+        assert_eq!(set.skipped.len(), 1);
+        assert_eq!(set.skipped[0].raw, "shared");
+        assert_eq!(set.skipped[0].reason, SkipReason::LocalSource);
+        let origin = set.requirements[0].origin.as_ref().unwrap();
+        assert_eq!(origin.line, 9);
+        assert_eq!(set.requires_python[0].specifiers.to_string(), ">=3.10");
+    }
+
+    #[test]
+    fn uv_lock_conflict_markers_on_extras_are_taken_as_satisfied() {
+        let text = r#"
+version = 1
+requires-python = ">=3.12"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+
+[package.optional-dependencies]
+cpu = [{ name = "torch", version = "2.4.0", marker = "extra == 'extra-3-app-cpu'" }]
+cuda = [{ name = "torch", version = "2.4.0+cu124", marker = "sys_platform == 'linux' and extra == 'extra-3-app-cuda'" }]
+
+[[package]]
+name = "torch"
+version = "2.4.0"
+source = { registry = "https://mirror.example.org/simple" }
+
+[[package]]
+name = "torch"
+version = "2.4.0+cu124"
+source = { registry = "https://mirror.example.org/cu124" }
+"#;
+        let set = parse_uv_lock(Path::new("uv.lock"), text).unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            [
+                "torch==2.4.0",
+                "torch==2.4.0+cu124 ; sys_platform == 'linux'"
+            ]
+        );
+    }
+
+    #[test]
+    fn uv_lock_errors() {
+        let error = parse_uv_lock(Path::new("uv.lock"), "version = 2\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "uv.lock: unsupported lock file version `2` (supported: 1)"
+        );
+        let text = "version = 1\n[[package]]\nname = \"a\"\nversion = \"1\"\ndependencies = [{ name = \"ghost\" }]\n";
+        let error = parse_uv_lock(Path::new("uv.lock"), text).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "uv.lock:2: `package[0].dependencies[0]` names `ghost`, which is not a package of the lock"
+        );
+        let error = parse_uv_lock(
+            Path::new("uv.lock"),
+            "version = 1\n[[package]]\nversion = \"1\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`uv.lock` is not valid TOML: line 2: missing field `name`"
+        );
+    }
+
+    #[test]
+    fn pylock_pins_with_markers_and_requires_python() {
+        let (path, text) = read("pylock.toml");
+        let set = parse_pylock(&path, &text).unwrap();
+        assert!(set.requirements.iter().all(|r| r.locked));
+        assert_eq!(
+            shown(&set.requirements),
+            [
+                "attrs==25.1.0 ; python_full_version >= '3.8'",
+                "click==8.1.8",
+                "numpy==2.2.3 ; python_full_version >= '3.10' and sys_platform == 'linux'",
+                "pytest==8.3.4 ; python_full_version >= '3.11'",
+                "colorama==0.4.6 ; sys_platform == 'win32'",
+                "mylib @ git+https://git.example.org/org/mylib.git@0123456789abcdef0123456789abcdef01234567 ; sys_platform == 'linux'",
+                "thing @ https://example.org/dist/thing-2.0.tar.gz",
+            ]
+        );
+        assert_eq!(set.skipped.len(), 1);
+        assert_eq!(
+            (set.skipped[0].raw.as_str(), &set.skipped[0].reason),
+            ("web-app", &SkipReason::LocalSource)
+        );
+        assert_eq!(set.requires_python[0].specifiers.to_string(), ">=3.11");
+    }
+
+    #[test]
+    fn pylock_version_is_checked() {
+        let (path, text) = read("pylock.future.toml");
+        let error = parse_pylock(&path, &text).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: unsupported lock file version `2.0` (supported: 1.x)",
+                path.display()
+            )
+        );
+        // A newer minor version is read (with a warning).
+        let set = parse_pylock(
+            Path::new("pylock.toml"),
+            "lock-version = '1.1'\n[[packages]]\nname = 'a'\nversion = '1'\nwheels = []\n",
+        )
+        .unwrap();
+        assert_eq!(shown(&set.requirements), ["a==1"]);
+    }
+
+    #[test]
+    fn pylock_shape_errors() {
+        let error = parse_pylock(
+            Path::new("pylock.toml"),
+            "lock-version = '1.0'\n[[packages]]\nname = 'a'\nwheels = []\n\n[[packages]]\nname = 'b'\nversion = '1'\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "pylock.toml:2: `packages[0].version` is missing for `a` (required for packages from an index)\n\
+             pylock.toml:6: `packages[1]` (`b`) must have exactly one of `vcs`, `directory`, `archive`, or `sdist`/`wheels`"
+        );
+    }
+
+    #[test]
+    fn pep751_marker_variables_are_rewritten() {
+        assert_eq!(
+            rewrite_lock_marker_variables(
+                "'cli' in extras and (\"dev\" not in dependency_groups or os_name == 'nt')"
+            ),
+            "(os_name == 'x' or os_name != 'x') and ((os_name == 'x' or os_name != 'x') or os_name == 'nt')"
+        );
+        assert_eq!(
+            rewrite_lock_marker_variables("extra == 'in extras' and 'x' in platform_release"),
+            "extra == 'in extras' and 'x' in platform_release"
+        );
+        let negated = rewrite_lock_marker_variables("'cli' not in extras");
+        assert!(MarkerTree::from_str(&negated).unwrap().is_true());
+        let both = rewrite_lock_marker_variables("'cli' in extras or 'dev' in dependency_groups");
+        assert!(MarkerTree::from_str(&both).unwrap().is_true());
+    }
 }

@@ -7,7 +7,7 @@
 //! [`lock::parse_uv_lock`], [`lock::parse_pylock`], [`parse_package_spec`]); includes are read
 //! through the [`txt::IncludeReader`] trait and environment variables through a closure, so
 //! every parser is unit-testable without files. The thin loader ([`load`], [`discover`],
-//! [`Source::from_user_path`]) reads files with `fs-err` and merges the results.
+//! [`Source::from_user_path`]) reads files and merges the results.
 //!
 //! This module does not evaluate markers, resolve versions or talk to an index: it only says what
 //! was declared, where, and what was skipped as not assessable.
@@ -203,14 +203,31 @@ impl RequirementSet {
 /// A requirement source that could not be read or parsed. Nothing is assessed on partial input.
 #[derive(Debug, Error)]
 pub enum RequirementsError {
-    /// The file could not be read.
-    #[error("failed to read `{path}`", path = .path.display())]
+    /// The file could not be read. The cause is part of the message (not a `source()`), so
+    /// that errors collected in [`RequirementsError::Multiple`] keep it, and it is not printed
+    /// twice by error-chain reporters.
+    #[error("failed to read `{path}`: {cause}", path = .path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+    /// A file named by `-r` / `-c` could not be read.
+    #[error(
+        "{file}:{line}: failed to read included file `{path}`: {cause}",
+        file = .file.display(),
+        path = .path.display()
+    )]
+    Include {
+        /// The including file.
+        file: PathBuf,
+        /// 1-based line of the `-r` / `-c`.
+        line: usize,
+        /// The included file, resolved against the including file's directory.
+        path: PathBuf,
+        /// The cause.
+        cause: std::io::Error,
     },
     /// A line did not parse.
     #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display())]
@@ -452,21 +469,40 @@ where
     T::Err: fmt::Display,
 {
     let message = error.message.to_string();
-    let column = error.input[..error.start.min(error.input.len())]
-        .chars()
-        .count()
+    // `start` is a byte offset into the input.
+    let column = error
+        .input
+        .get(..error.start)
+        .map_or(error.input.chars().count(), |before| before.chars().count())
         + 1;
     format!("{message} (at column {column})")
 }
 
-/// 1-based line number of a byte offset.
+/// 1-based line number of a byte offset (for one-off lookups; see [`LineIndex`] for many).
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    LineIndex::new(text).line(offset)
+}
+
+/// Byte offsets of the newlines of a text, to turn many offsets into line numbers quickly.
+pub(crate) struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter_map(|(i, b)| (b == b'\n').then_some(i))
+                .collect(),
+        }
+    }
+
+    /// 1-based line number of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&n| n < offset) + 1
+    }
 }
 
 /// Parses a `--package` value: one PEP 508 requirement.
@@ -604,12 +640,15 @@ impl LoadOptions {
     }
 }
 
+// Files are read with `std::fs` rather than fs-err: `RequirementsError::Io` names the path
+// itself, and fs-err's message would repeat it (its OS error is not reachable as a source).
+
 /// Reads includes from the file system; cycle identity is the canonical path when it exists.
 struct FsReader;
 
 impl txt::IncludeReader for FsReader {
     fn read(&mut self, path: &Path) -> std::io::Result<String> {
-        fs_err::read_to_string(path)
+        decode_text(&std::fs::read(path)?)
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
@@ -618,9 +657,42 @@ impl txt::IncludeReader for FsReader {
 }
 
 fn read_file(path: &Path) -> Result<String, RequirementsError> {
-    fs_err::read_to_string(path).map_err(|source| RequirementsError::Io {
-        path: path.to_path_buf(),
-        source,
+    std::fs::read(path)
+        .and_then(|bytes| decode_text(&bytes))
+        .map_err(|cause| RequirementsError::Io {
+            path: path.to_path_buf(),
+            cause,
+        })
+}
+
+/// Decodes a text file the way pip's `auto_decode` does for the common cases: a UTF-16 byte
+/// order mark (what `pip freeze > requirements.txt` writes in Windows PowerShell 5) selects
+/// UTF-16; otherwise the text must be UTF-8 (a UTF-8 BOM is dropped).
+pub(crate) fn decode_text(bytes: &[u8]) -> std::io::Result<String> {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|pair| from([pair[0], pair.get(1).copied().unwrap_or(0)]))
+            .collect();
+        String::from_utf16(&units).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "invalid UTF-16 text")
+        })
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, u16::from_be_bytes);
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 
@@ -683,5 +755,170 @@ pub(crate) mod test_support {
     /// Names and texts of the requirements, as displayed.
     pub fn shown(list: &[super::DeclaredRequirement]) -> Vec<String> {
         list.iter().map(|r| r.requirement.to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{fixtures, shown};
+    use super::*;
+
+    #[test]
+    fn text_files_decode_utf16_with_bom_and_reject_other_encodings() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("flask>=3\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_text(&le).unwrap(), "flask>=3\r\n");
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("attrs\n".encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(decode_text(&be).unwrap(), "attrs\n");
+        assert_eq!(decode_text(b"\xEF\xBB\xBFnumpy\n").unwrap(), "numpy\n");
+        assert_eq!(
+            decode_text(b"caf\xE9\n").unwrap_err().to_string(),
+            "not UTF-8 text (invalid byte at offset 3)"
+        );
+    }
+
+    #[test]
+    fn file_kinds_are_told_from_names() {
+        let kind = |p: &str| Source::detect(Path::new(p));
+        assert_eq!(
+            kind("reqs/dev.txt").unwrap(),
+            Source::RequirementsTxt("reqs/dev.txt".into())
+        );
+        assert_eq!(
+            kind("requirements.in").unwrap(),
+            Source::RequirementsTxt("requirements.in".into())
+        );
+        assert_eq!(
+            kind("a/pyproject.toml").unwrap(),
+            Source::Pyproject {
+                path: "a/pyproject.toml".into(),
+                extras: vec![],
+                groups: vec![]
+            }
+        );
+        assert_eq!(kind("uv.lock").unwrap(), Source::Lock("uv.lock".into()));
+        assert_eq!(
+            kind("x/pylock.toml").unwrap(),
+            Source::Lock("x/pylock.toml".into())
+        );
+        assert_eq!(
+            kind("pylock.prod.toml").unwrap(),
+            Source::Lock("pylock.prod.toml".into())
+        );
+        assert_eq!(
+            kind("pylock.a.b.toml").unwrap_err().to_string(),
+            "cannot tell what kind of file `pylock.a.b.toml` is: expected `*.txt` or `*.in` (requirements), `pyproject.toml`, `uv.lock`, `pylock.toml` or `pylock.<name>.toml`"
+        );
+        assert!(kind("setup.py").is_err());
+        assert!(kind("Pipfile.lock").is_err());
+    }
+
+    #[test]
+    fn discovery_prefers_requirements_txt_then_pyproject() {
+        let dir = fixtures().join("discover");
+        assert_eq!(
+            discover(&dir.join("both")).unwrap(),
+            Source::RequirementsTxt(dir.join("both/requirements.txt"))
+        );
+        assert_eq!(
+            Source::from_user_path(&dir.join("only-pyproject")).unwrap(),
+            Source::Pyproject {
+                path: dir.join("only-pyproject/pyproject.toml"),
+                extras: vec![],
+                groups: vec![]
+            }
+        );
+        let empty = dir.join("empty");
+        assert_eq!(
+            discover(&empty).unwrap_err().to_string(),
+            format!(
+                "no requirements found in `{}`: looked for `requirements.txt` and `pyproject.toml`; pass a requirements, pyproject or lock file explicitly",
+                empty.display()
+            )
+        );
+    }
+
+    #[test]
+    fn package_specs_are_pep508() {
+        let spec = parse_package_spec(" numpy[extra]>=2 ; python_version >= '3.10' ").unwrap();
+        assert_eq!(
+            spec.requirement.to_string(),
+            "numpy[extra]>=2 ; python_full_version >= '3.10'"
+        );
+        assert!(spec.origin.is_none() && !spec.locked);
+        assert_eq!(
+            parse_package_spec("numpy>=>2").unwrap_err().to_string(),
+            "invalid `--package` value `numpy>=>2`: no such comparison operator \">=>\", must be one of ~= == != <= >= < > === (at column 6)"
+        );
+        assert_eq!(
+            parse_package_spec("").unwrap_err().to_string(),
+            "invalid `--package` value ``: expected a requirement such as `numpy>=2`"
+        );
+    }
+
+    #[test]
+    fn load_merges_sources_in_order_without_duplicates() {
+        let dir = fixtures();
+        let set = load(
+            &[
+                Source::Package("django>=5".to_string()),
+                Source::Pyproject {
+                    path: dir.join("discover/only-pyproject/pyproject.toml"),
+                    extras: vec![],
+                    groups: vec![],
+                },
+                Source::Constraints(dir.join("txt/constraints.txt")),
+                Source::RequirementsTxt(dir.join("discover/both/requirements.txt")),
+                Source::Package("flask>=3".to_string()),
+            ],
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        // `django>=5` from the pyproject and `flask>=3` from `--package` repeat earlier ones.
+        assert_eq!(shown(&set.requirements), ["django>=5", "flask>=3"]);
+        assert!(set.requirements[0].origin.is_none());
+        assert_eq!(
+            set.requirements[1].origin.as_ref().unwrap().file,
+            dir.join("discover/both/requirements.txt")
+        );
+        assert_eq!(
+            shown(&set.constraints),
+            ["urllib3<2.3", "certifi>=2024.2.2"]
+        );
+        assert!(!set.has_locked());
+
+        let set = load(
+            &[Source::Lock(dir.join("lock/pylock.toml"))],
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert!(set.has_locked());
+    }
+
+    #[test]
+    fn load_reports_errors_of_every_source_and_returns_nothing() {
+        let dir = fixtures();
+        let error = load(
+            &[
+                Source::RequirementsTxt(dir.join("txt/unknown-option.txt")),
+                Source::Package("ok".to_string()),
+                Source::Package("bad spec!".to_string()),
+                Source::RequirementsTxt(dir.join("txt/nope.txt")),
+            ],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(error.errors().len(), 3);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:2: unknown option `--frobnicate` in `--frobnicate yes`\n\
+                 invalid `--package` value `bad spec!`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `s` (at column 5)\n\
+                 failed to read `{}`: No such file or directory (os error 2)",
+                dir.join("txt/unknown-option.txt").display(),
+                dir.join("txt/nope.txt").display()
+            )
+        );
     }
 }

@@ -6,17 +6,17 @@
 //! structs so that every error can name the key path and line, and every requirement gets an
 //! origin line. Build-system requirements and tool tables (`[tool.*]`) are not read.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep508_rs::{ExtraName, PackageName, Requirement};
+use pep508_rs::{MarkerTree, PackageName, Requirement};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    DeclaredRequirement, DeclaredRequiresPython, Origin, RequirementSet, RequirementsError,
-    line_of, pep508_message,
+    DeclaredRequirement, DeclaredRequiresPython, LineIndex, Origin, RequirementSet,
+    RequirementsError, line_of, pep508_message,
 };
 
 /// Parses a pyproject: `[project] dependencies`, plus the requested `extras` and `groups`.
@@ -29,7 +29,7 @@ pub fn parse_pyproject(
     let document = parse_toml(path, content)?;
     let reader = Reader {
         path,
-        content,
+        lines: LineIndex::new(content),
         root: document.get_ref(),
     };
     reader.read(extras, groups)
@@ -64,7 +64,7 @@ pub(crate) fn parse_toml<'i>(
 
 struct Reader<'a, 'i> {
     path: &'a Path,
-    content: &'a str,
+    lines: LineIndex,
     root: &'a DeTable<'i>,
 }
 
@@ -79,7 +79,7 @@ impl<'a, 'i> Reader<'a, 'i> {
     fn shape(&self, key: &str, value: &Spanned<DeValue<'_>>, expected: &str) -> RequirementsError {
         RequirementsError::Shape {
             file: self.path.to_path_buf(),
-            line: line_of(self.content, value.span().start),
+            line: self.lines.line(value.span().start),
             key: key.to_string(),
             expected: format!("{expected}, found {}", value.get_ref().type_str()),
         }
@@ -116,7 +116,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                 DeValue::String(text) => out.push(Entry {
                     text: text.to_string(),
                     key,
-                    line: line_of(self.content, item.span().start),
+                    line: self.lines.line(item.span().start),
                 }),
                 _ => return Err(self.shape(&key, item, "must be a string")),
             }
@@ -165,7 +165,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                     }),
                     Err(error) => errors.push(RequirementsError::Shape {
                         file: self.path.to_path_buf(),
-                        line: line_of(self.content, value.span().start),
+                        line: self.lines.line(value.span().start),
                         key: "project.requires-python".to_string(),
                         expected: format!("must be version specifiers: {error}"),
                     }),
@@ -205,7 +205,11 @@ impl<'a, 'i> Reader<'a, 'i> {
                 }),
             }
         }
+        // Per extra (normalized name), the marker under which it is already included: a
+        // self-reference is expanded only for the part of its marker not yet covered.
+        let mut covered: HashMap<String, MarkerTree> = HashMap::new();
         for index in requested {
+            covered.insert(normalize_group(&optional[index].0), MarkerTree::TRUE);
             entries.extend(self.string_array(optional[index].2, &optional[index].1)?);
         }
 
@@ -217,12 +221,9 @@ impl<'a, 'i> Reader<'a, 'i> {
         }
 
         // Parse, expanding self-references to the project's own extras.
-        let mut queue: Vec<(Entry, pep508_rs::MarkerTree)> = entries
-            .into_iter()
-            .map(|e| (e, pep508_rs::MarkerTree::TRUE))
-            .collect();
+        let mut queue: Vec<(Entry, MarkerTree)> =
+            entries.into_iter().map(|e| (e, MarkerTree::TRUE)).collect();
         queue.reverse();
-        let mut expanded_extras: HashSet<(ExtraName, pep508_rs::MarkerTree)> = HashSet::new();
         while let Some((entry, outer_marker)) = queue.pop() {
             let mut requirement = match Requirement::from_str(&entry.text) {
                 Ok(requirement) => requirement,
@@ -242,9 +243,15 @@ impl<'a, 'i> Reader<'a, 'i> {
                 // `myproj[a,b]`: the project's own extras, under the reference's marker.
                 let mut inner = Vec::new();
                 for extra in &requirement.extras {
-                    if !expanded_extras.insert((extra.clone(), requirement.marker.clone())) {
+                    let seen = covered
+                        .entry(normalize_group(extra.as_ref()))
+                        .or_insert(MarkerTree::FALSE);
+                    let mut uncovered = requirement.marker.clone();
+                    uncovered.and(seen.negate());
+                    if uncovered.is_false() {
                         continue;
                     }
+                    seen.or(requirement.marker.clone());
                     match find_extra(&optional, extra.as_ref()) {
                         Some(index) => {
                             for e in self.string_array(optional[index].2, &optional[index].1)? {
@@ -370,7 +377,7 @@ impl<'a, 'i> Reader<'a, 'i> {
                 DeValue::String(text) => out.push(Entry {
                     text: text.to_string(),
                     key: item_key,
-                    line: line_of(self.content, item.span().start),
+                    line: self.lines.line(item.span().start),
                 }),
                 DeValue::Table(include) => {
                     let target = include.get("include-group");
@@ -424,4 +431,219 @@ fn find_extra(optional: &[(String, String, &Spanned<DeValue<'_>>)], extra: &str)
     optional
         .iter()
         .position(|(name, _, _)| normalize_group(name) == wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requirements::test_support::{fixtures, shown};
+
+    fn basic() -> (std::path::PathBuf, String) {
+        let path = fixtures().join("pyproject/basic/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        (path, text)
+    }
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn project_dependencies_with_origins_and_requires_python() {
+        let (path, text) = basic();
+        let set = parse_pyproject(&path, &text, &[], &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            [
+                "httpx>=0.27",
+                "pydantic[email]>=2.6,<3",
+                "orjson>=3.9 ; platform_python_implementation == 'CPython'"
+            ]
+        );
+        let lines: Vec<usize> = set
+            .requirements
+            .iter()
+            .map(|r| r.origin.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [10, 11, 12]);
+        assert_eq!(set.requires_python.len(), 1);
+        assert_eq!(set.requires_python[0].specifiers.to_string(), ">=3.10");
+    }
+
+    #[test]
+    fn self_referencing_extras_expand_to_the_project_extras() {
+        let (path, text) = basic();
+        let set = parse_pyproject(&path, &text, &strings(&["all"]), &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements)[3..],
+            [
+                "psycopg[binary]>=3.1",
+                "numpy>=1.26",
+                "scikit-learn>=1.4 ; python_full_version < '3.13'"
+            ]
+        );
+        // A marker on the self-reference applies to everything it pulls in.
+        let set = parse_pyproject(&path, &text, &strings(&["Linux_Extras"]), &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements)[3..],
+            [
+                "numpy>=1.26 ; sys_platform == 'linux'",
+                "scikit-learn>=1.4 ; python_full_version < '3.13' and sys_platform == 'linux'"
+            ]
+        );
+    }
+
+    #[test]
+    fn mutually_referencing_extras_terminate() {
+        let text = "[project]\nname = \"p\"\n[project.optional-dependencies]\na = [\"x\", \"p[b] ; sys_platform == 'linux'\"]\nb = [\"y\", \"P[a] ; os_name == 'posix'\"]\n";
+        let set =
+            parse_pyproject(Path::new("pyproject.toml"), text, &strings(&["a"]), &[]).unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            // `p[a]` under linux-and-posix is already covered by `a` itself.
+            ["x", "y ; sys_platform == 'linux'"]
+        );
+    }
+
+    #[test]
+    fn unknown_extra_lists_the_available_ones() {
+        let (path, text) = basic();
+        let error = parse_pyproject(&path, &text, &strings(&["gpu"]), &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: unknown extra `gpu`; available extras: `all`, `linux-extras`, `ml`, `postgres`",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn dependency_groups_follow_include_group() {
+        let (path, text) = basic();
+        let set = parse_pyproject(&path, &text, &[], &strings(&["dev"])).unwrap();
+        assert_eq!(
+            shown(&set.requirements)[3..],
+            ["pytest>=8", "pytest-cov", "ruff>=0.4", "ipython"]
+        );
+        let error = parse_pyproject(&path, &text, &[], &strings(&["docs"])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: unknown dependency group `docs`; available groups: `dev`, `lint`, `test`",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn group_cycles_are_reported() {
+        let path = fixtures().join("pyproject/group-cycle/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &strings(&["test"])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: dependency groups include each other in a cycle: test -> dev -> lint -> test",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn dynamic_dependencies_cannot_be_read() {
+        let path = fixtures().join("pyproject/dynamic/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: `project.dependencies` is listed in `project.dynamic`, so it is computed by the build backend and cannot be read statically; pass a requirements file or lock file instead",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_name_the_key_path_and_line() {
+        let path = fixtures().join("pyproject/bad-shape/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:6: `project.dependencies[1]` must be a string, found integer",
+                path.display()
+            )
+        );
+        let path = std::path::Path::new("p/pyproject.toml");
+        let error = parse_pyproject(
+            path,
+            "[project]\nname = \"x\"\noptional-dependencies = [\"a\"]\n",
+            &strings(&["a"]),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "p/pyproject.toml:3: `project.optional-dependencies` must be a table, found array"
+        );
+        let error = parse_pyproject(
+            path,
+            "[dependency-groups]\ndev = [{include = \"x\"}]\n",
+            &[],
+            &strings(&["dev"]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "p/pyproject.toml:2: `dependency-groups.dev[0]` must be a requirement string or `{include-group = \"name\"}`, found table"
+        );
+    }
+
+    #[test]
+    fn invalid_requirements_and_toml_are_located() {
+        let path = std::path::Path::new("p/pyproject.toml");
+        let error = parse_pyproject(
+            path,
+            "[project]\nname = \"x\"\ndependencies = [\n  \"ok\",\n  \"bad>=>1\",\n  \"also bad\",\n]\n",
+            &[],
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "p/pyproject.toml:5: invalid requirement `bad>=>1` at `project.dependencies[1]`: no such comparison operator \">=>\", must be one of ~= == != <= >= < > === (at column 4)\n\
+             p/pyproject.toml:6: invalid requirement `also bad` at `project.dependencies[2]`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `b` (at column 6)"
+        );
+        let error =
+            parse_pyproject(path, "[project]\nname = \"x\nversion = 1\n", &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`p/pyproject.toml` is not valid TOML: line 2, column 10: invalid basic string, expected `\"`"
+        );
+    }
+
+    #[test]
+    fn no_project_table_is_explained() {
+        let path = fixtures().join("pyproject/poetry/pyproject.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: no `[project]` table (tool-specific tables such as `[tool.poetry]` are not read); select a dependency group with `--group` or pass a requirements or lock file",
+                path.display()
+            )
+        );
+        // Groups alone need no `[project]` (PEP 735).
+        let set = parse_pyproject(
+            std::path::Path::new("pyproject.toml"),
+            "[dependency-groups]\ntools = [\"ruff\"]\n",
+            &[],
+            &strings(&["tools"]),
+        )
+        .unwrap();
+        assert_eq!(shown(&set.requirements), ["ruff"]);
+    }
 }

@@ -3,9 +3,11 @@
 //! then `${VAR}` expanded, then the line split into a requirement and its options at the first
 //! token starting with `-`.
 //!
-//! Hand-written because no maintained crate parses pip's format (pep508_rs only parses the
-//! requirement part, which we delegate to it). Includes (`-r`, `-c`) are read through
-//! [`IncludeReader`], so parsing stays pure and testable over strings.
+//! Hand-written because no crate published for outside use parses pip's format (uv's parser is
+//! internal to uv); pep508_rs parses the requirement part, which we delegate to it. Includes
+//! (`-r`, `-c`) are read through [`IncludeReader`], so parsing stays pure and testable over
+//! strings. Unnamed entries (`./pkg`, bare URLs, `name @ ./path`) and editables are listed in
+//! [`RequirementSet::skipped`] rather than rejected.
 //!
 //! Not handled here: fetching remote includes (an error), evaluating markers, hashes (accepted
 //! and ignored: we read metadata, we do not install).
@@ -38,7 +40,15 @@ impl<F: FnMut(&Path) -> std::io::Result<String>> IncludeReader for F {
     }
 }
 
-/// Removes `.` and resolves `..` components without touching the file system.
+/// Drops `.` components: always safe, unlike resolving `..` (which a symlink can redirect).
+pub fn without_cur_dir(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+/// Removes `.` and resolves `..` components without touching the file system. Used only as a
+/// cycle-detection identity when a path cannot be canonicalized.
 pub fn normalize_lexically(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -76,14 +86,12 @@ pub fn parse_requirements_txt(
     let identity = parser.reader.identity(path);
     parser.stack.push((identity, path.to_path_buf()));
     parser.parse_file(path, content, constraint);
-    match RequirementsError::from_many(parser.errors) {
-        Some(error) => Err(error),
-        None => {
-            let mut set = parser.set;
-            set.dedup();
-            Ok(set)
-        }
+    if let Some(error) = RequirementsError::from_many(parser.errors) {
+        return Err(error);
     }
+    let mut set = parser.set;
+    set.dedup();
+    Ok(set)
 }
 
 struct Parser<'a> {
@@ -113,7 +121,7 @@ enum Opt {
 }
 
 /// Options allowed on a line of their own (pip's `SUPPORTED_OPTIONS`): (short, long, kind).
-const LINE_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
+const LINE_OPTIONS: &[(Option<&str>, &str, Opt)] = &[
     (Some("-r"), "--requirement", Opt::Requirement),
     (Some("-c"), "--constraint", Opt::Constraint),
     (Some("-e"), "--editable", Opt::Editable),
@@ -131,7 +139,7 @@ const LINE_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
 ];
 
 /// Options allowed after a requirement (pip's `SUPPORTED_OPTIONS_REQ`).
-const REQUIREMENT_OPTIONS: &[(Option<&'static str>, &'static str, Opt)] = &[
+const REQUIREMENT_OPTIONS: &[(Option<&str>, &str, Opt)] = &[
     (None, "--hash", Opt::IgnoredValue),
     (None, "--global-option", Opt::IgnoredValue),
     (Some("-C"), "--config-settings", Opt::IgnoredValue),
@@ -224,7 +232,7 @@ pub fn expand_env_vars(line: &str, env: &dyn Fn(&str) -> Option<String>) -> Stri
             let name = &after[..name_len];
             match env(name) {
                 Some(value) => out.push_str(&value),
-                None => out.push_str(&rest[start..start + 2 + name_len + 1]),
+                None => out.push_str(&rest[start..=start + 2 + name_len]),
             }
             rest = &after[name_len + 1..];
         } else {
@@ -455,8 +463,11 @@ impl Parser<'_> {
                     Some((name, value)) => (format!("--{name}"), Some(value.to_string())),
                     None => (word.clone(), None),
                 }
-            } else if word.starts_with('-') && word.len() > 2 {
-                (word[..2].to_string(), Some(word[2..].to_string()))
+            } else if let Some((at, _)) =
+                word.char_indices().nth(2).filter(|_| word.starts_with('-'))
+            {
+                // `-rfile`: a short option with its value attached.
+                (word[..at].to_string(), Some(word[at..].to_string()))
             } else if word.starts_with('-') {
                 (word.clone(), None)
             } else {
@@ -475,16 +486,10 @@ impl Parser<'_> {
                 return None;
             };
             if opt.takes_value() {
-                let value = match attached {
-                    Some(value) => value,
-                    None => match words.next() {
-                        Some(value) => value,
-                        None => {
-                            self.errors
-                                .push(bad(format!("option `{canonical}` needs a value")));
-                            return None;
-                        }
-                    },
+                let Some(value) = attached.or_else(|| words.next()) else {
+                    self.errors
+                        .push(bad(format!("option `{canonical}` needs a value")));
+                    return None;
                 };
                 out.push((opt, value));
             } else if attached.is_some() {
@@ -534,15 +539,15 @@ impl Parser<'_> {
                     ..FileIndexOptions::default()
                 }),
                 Opt::FindLinks => {
-                    let link = if has_scheme(&value) || Path::new(&value).is_absolute() {
+                    let resolved = if has_scheme(&value) || Path::new(&value).is_absolute() {
                         value
                     } else {
-                        normalize_lexically(&dir.join(&value))
+                        without_cur_dir(&dir.join(&value))
                             .to_string_lossy()
                             .into_owned()
                     };
                     self.set.index.merge(FileIndexOptions {
-                        find_links: vec![link],
+                        find_links: vec![resolved],
                         ..FileIndexOptions::default()
                     });
                 }
@@ -568,7 +573,7 @@ impl Parser<'_> {
         let path = if target_path.is_absolute() {
             target_path.to_path_buf()
         } else {
-            normalize_lexically(&from.parent().unwrap_or(Path::new("")).join(target_path))
+            without_cur_dir(&from.parent().unwrap_or(Path::new("")).join(target_path))
         };
         let identity = self.reader.identity(&path);
         if let Some(start) = self.stack.iter().position(|(id, _)| *id == identity) {
@@ -582,8 +587,13 @@ impl Parser<'_> {
         }
         let content = match self.reader.read(&path) {
             Ok(content) => content,
-            Err(source) => {
-                self.errors.push(RequirementsError::Io { path, source });
+            Err(cause) => {
+                self.errors.push(RequirementsError::Include {
+                    file: from.to_path_buf(),
+                    line,
+                    path,
+                    cause,
+                });
                 return;
             }
         };
@@ -617,4 +627,474 @@ fn lookup_option(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::requirements::test_support::{fixtures, shown};
+    use crate::requirements::{LoadOptions, Source, load};
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    /// Parses `main` (named `dir/main.txt`) with the other files served from memory.
+    fn parse_with(main: &str, files: &[(&str, &str)]) -> Result<RequirementSet, RequirementsError> {
+        let files: HashMap<PathBuf, String> = files
+            .iter()
+            .map(|(name, text)| (PathBuf::from(name), (*text).to_string()))
+            .collect();
+        let mut reader = |path: &Path| {
+            files
+                .get(&normalize_lexically(path))
+                .cloned()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+        };
+        parse_requirements_txt(Path::new("dir/main.txt"), main, false, &mut reader, &no_env)
+    }
+
+    fn parse(main: &str) -> Result<RequirementSet, RequirementsError> {
+        parse_with(main, &[])
+    }
+
+    #[test]
+    fn continuations_and_comments_follow_pip() {
+        let set = parse(concat!(
+            "# leading comment \\\n",
+            "flask \\\n",
+            "  >=3.0 # trailing comment\n",
+            "   # indented comment\n",
+            "attrs \\\n",
+            "# comment ends the continuation\n",
+            "django\t# tab before hash is whitespace too\n",
+            "\n",
+            "   \n",
+        ))
+        .unwrap();
+        assert_eq!(shown(&set.requirements), ["flask>=3.0", "attrs", "django"]);
+        let lines: Vec<usize> = set
+            .requirements
+            .iter()
+            .map(|r| r.origin.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [2, 5, 7]);
+        assert_eq!(set.requirements[0].raw, "flask   >=3.0");
+    }
+
+    #[test]
+    fn hash_inside_a_url_is_not_a_comment() {
+        let set =
+            parse("pkg @ https://example.org/pkg-1.0-py3-none-any.whl#sha256=abcd\n").unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            ["pkg @ https://example.org/pkg-1.0-py3-none-any.whl#sha256=abcd"]
+        );
+    }
+
+    #[test]
+    fn crlf_line_endings_and_bom() {
+        let set = parse("\u{feff}flask>=3\r\nattrs \\\r\n  >=23\r\n").unwrap();
+        assert_eq!(shown(&set.requirements), ["flask>=3", "attrs>=23"]);
+    }
+
+    #[test]
+    fn environment_variables_expand_like_pip() {
+        let env = |name: &str| (name == "HOST").then(|| "mirror.example.org".to_string());
+        assert_eq!(
+            expand_env_vars(
+                "https://${HOST}/simple ${UNSET} $HOST ${lower} ${HOST",
+                &env
+            ),
+            "https://mirror.example.org/simple ${UNSET} $HOST ${lower} ${HOST"
+        );
+    }
+
+    #[test]
+    fn options_with_quotes_attached_values_and_abbreviations() {
+        let set = parse(concat!(
+            "--extra-index-url \"https://a.example.org/simple\"\n",
+            "-ihttps://b.example.org/simple\n",
+            "--no-index --pre\n",
+            "--extra-index https://c.example.org/simple\n",
+            "flask --has=sha256:abc\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            set.index.index_url.as_deref(),
+            Some("https://b.example.org/simple")
+        );
+        assert_eq!(
+            set.index.extra_index_urls,
+            [
+                "https://a.example.org/simple",
+                "https://c.example.org/simple"
+            ]
+        );
+        assert!(set.index.no_index && set.index.pre);
+        assert_eq!(shown(&set.requirements), ["flask"]);
+    }
+
+    #[test]
+    fn non_ascii_input_does_not_panic() {
+        let error = parse("-é€x\nnümpy>=1\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: unknown option `-é` in `-é€x`\n\
+             dir/main.txt:2: invalid requirement `nümpy>=1`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `ü` (at column 2)"
+        );
+    }
+
+    #[test]
+    fn constraint_files_skip_unnamed_entries_and_refuse_hash_lines() {
+        let mut reader = |_: &Path| -> std::io::Result<String> { unreachable!("no includes") };
+        let set = parse_requirements_txt(
+            Path::new("c.txt"),
+            "-e ./local\nurllib3<2\n./wheel.whl\n",
+            true,
+            &mut reader,
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(shown(&set.constraints), ["urllib3<2"]);
+        assert!(set.requirements.is_empty());
+        assert!(
+            set.skipped
+                .iter()
+                .all(|s| s.reason == SkipReason::UnusableConstraint)
+        );
+        assert_eq!(set.skipped.len(), 2);
+        let error = parse("--hash=sha256:abc\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: unknown option `--hash` in `--hash=sha256:abc`"
+        );
+    }
+
+    #[test]
+    fn option_errors_name_the_option() {
+        let error = parse("flask\n--index-url\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:2: option `--index-url` needs a value in `--index-url`"
+        );
+        let error = parse("--pre=yes\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: option `--pre` takes no value in `--pre=yes`"
+        );
+        let error = parse("--pre flask\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: unexpected argument `flask` among options (a requirement must come first) in `--pre flask`"
+        );
+        // `--install-option` was removed from pip: an unknown option after a requirement.
+        let error = parse("flask --install-option=--x\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: unknown option `--install-option` in `flask --install-option=--x`"
+        );
+    }
+
+    #[test]
+    fn includes_resolve_relative_to_the_including_file() {
+        let set = parse_with(
+            "-r sub/more.txt\n-c pins.txt\nflask\n",
+            &[
+                ("dir/sub/more.txt", "attrs\n-r ../../top.txt\n-f ./wheels\n"),
+                ("top.txt", "django\n"),
+                (
+                    "dir/pins.txt",
+                    "urllib3<2\n-r from-constraints.txt\n-c nested-pins.txt\n",
+                ),
+                ("dir/from-constraints.txt", "idna\n"),
+                ("dir/nested-pins.txt", "certifi>=2024\n"),
+            ],
+        )
+        .unwrap();
+        // As in pip, `-r` inside a constraints file gives requirements.
+        assert_eq!(
+            shown(&set.requirements),
+            ["attrs", "django", "idna", "flask"]
+        );
+        assert_eq!(shown(&set.constraints), ["urllib3<2", "certifi>=2024"]);
+        assert_eq!(set.index.find_links, ["dir/sub/wheels"]);
+        let origin = set.requirements[1].origin.as_ref().unwrap();
+        assert_eq!(
+            (origin.file.as_path(), origin.line),
+            (Path::new("dir/sub/../../top.txt"), 1)
+        );
+    }
+
+    #[test]
+    fn include_cycles_are_reported_with_the_chain() {
+        let error = parse_with(
+            "flask\n-r a.txt\n",
+            &[
+                ("dir/a.txt", "-r b.txt\n"),
+                ("dir/b.txt", "-r ./main.txt\n"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "requirements files include each other in a cycle: `dir/main.txt` -> `dir/a.txt` -> `dir/b.txt` -> `dir/main.txt`"
+        );
+        let error = parse("-r main.txt\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "requirements files include each other in a cycle: `dir/main.txt` -> `dir/main.txt`"
+        );
+    }
+
+    #[test]
+    fn same_file_included_twice_is_not_a_cycle() {
+        let set = parse_with(
+            "-r a.txt\n-r b.txt\n",
+            &[
+                ("dir/a.txt", "-r common.txt\nflask\n"),
+                ("dir/b.txt", "-r common.txt\n"),
+                ("dir/common.txt", "attrs\n"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(shown(&set.requirements), ["attrs", "flask"]);
+    }
+
+    #[test]
+    fn remote_includes_are_refused() {
+        let error = parse("-r https://example.org/reqs.txt\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "dir/main.txt:1: cannot include remote requirements file `https://example.org/reqs.txt`: download it and pass the local copy"
+        );
+    }
+
+    #[test]
+    fn editables_and_unnamed_references_are_skipped_not_errors() {
+        let set = parse(concat!(
+            "-e ./local\n",
+            "--editable=git+https://example.org/repo.git#egg=repo\n",
+            ".\n",
+            "../sibling\n",
+            "/abs/path/pkg\n",
+            "pkg-1.0-py3-none-any.whl\n",
+            "git+https://example.org/repo.git@v1#egg=repo\n",
+            "named @ ../relative/dir\n",
+            "flask\n",
+        ))
+        .unwrap();
+        assert_eq!(shown(&set.requirements), ["flask"]);
+        let skipped: Vec<(&str, &SkipReason)> = set
+            .skipped
+            .iter()
+            .map(|s| (s.raw.as_str(), &s.reason))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("-e ./local", &SkipReason::Editable),
+                (
+                    "--editable=git+https://example.org/repo.git#egg=repo",
+                    &SkipReason::Editable
+                ),
+                (".", &SkipReason::DirectReference),
+                ("../sibling", &SkipReason::DirectReference),
+                ("/abs/path/pkg", &SkipReason::DirectReference),
+                ("pkg-1.0-py3-none-any.whl", &SkipReason::DirectReference),
+                (
+                    "git+https://example.org/repo.git@v1#egg=repo",
+                    &SkipReason::DirectReference
+                ),
+                ("named @ ../relative/dir", &SkipReason::DirectReference),
+            ]
+        );
+    }
+
+    fn env_map() -> LoadOptions {
+        LoadOptions {
+            environment: Some(HashMap::from([
+                (
+                    "WW_INDEX_URL".to_string(),
+                    "https://mirror.example.org/simple".to_string(),
+                ),
+                ("WW_TOKEN".to_string(), "s3cret".to_string()),
+            ])),
+        }
+    }
+
+    #[test]
+    fn realistic_fixture_with_includes_hashes_markers_and_options() {
+        let dir = fixtures().join("txt");
+        let set = load(
+            &[Source::RequirementsTxt(dir.join("requirements.txt"))],
+            &env_map(),
+        )
+        .unwrap();
+        assert_eq!(
+            shown(&set.requirements),
+            [
+                "attrs>=23.1",
+                "pyyaml==6.0.1",
+                "cffi>=1.16 ; platform_python_implementation == 'CPython'",
+                "requests[socks,security]>=2.31,<3",
+                "numpy==1.26.4 ; python_full_version < '3.13'",
+                "pywin32>=306 ; sys_platform == 'win32'",
+                "uvloop>=0.19 ; sys_platform != 'win32'",
+                "private-lib @ https://s3cret@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c",
+            ]
+        );
+        // The raw text keeps `${WW_TOKEN}` unexpanded: secrets are never echoed back.
+        assert_eq!(
+            set.requirements[7].raw,
+            "private-lib @ https://${WW_TOKEN}@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c"
+        );
+        let origins: Vec<String> = set
+            .requirements
+            .iter()
+            .map(|r| {
+                let o = r.origin.as_ref().unwrap();
+                format!(
+                    "{}:{}",
+                    o.file.file_name().unwrap().to_string_lossy(),
+                    o.line
+                )
+            })
+            .collect();
+        assert_eq!(
+            origins,
+            [
+                "base.txt:2",
+                "base.txt:3",
+                "base.txt:5",
+                "requirements.txt:14",
+                "requirements.txt:15",
+                "requirements.txt:18",
+                "requirements.txt:19",
+                "requirements.txt:22"
+            ]
+        );
+        assert_eq!(
+            shown(&set.constraints),
+            ["urllib3<2.3", "certifi>=2024.2.2"]
+        );
+        assert_eq!(
+            set.index,
+            FileIndexOptions {
+                index_url: Some("https://mirror.example.org/simple".to_string()),
+                extra_index_urls: vec!["https://extra.example.org/simple".to_string()],
+                find_links: vec![
+                    dir.join("wheels").to_string_lossy().into_owned(),
+                    "https://example.org/links/".to_string()
+                ],
+                no_index: false,
+                pre: true,
+            }
+        );
+        let skipped: Vec<(&str, usize, &SkipReason)> = set
+            .skipped
+            .iter()
+            .map(|s| (s.raw.as_str(), s.origin.as_ref().unwrap().line, &s.reason))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("-e ./libs/shared", 25, &SkipReason::Editable),
+                ("./vendor/legacy-pkg", 26, &SkipReason::DirectReference),
+                (
+                    "https://example.org/dist/thing-2.0-py3-none-any.whl",
+                    27,
+                    &SkipReason::DirectReference
+                ),
+                (
+                    "local-thing @ ./vendor/local-thing",
+                    28,
+                    &SkipReason::DirectReference
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_at_once() {
+        let path = fixtures().join("txt/bad.txt");
+        let error = load(
+            &[Source::RequirementsTxt(path.clone())],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        let p = path.display();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{p}:2: invalid requirement `django>=>4`: no such comparison operator \">=>\", must be one of ~= == != <= >= < > === (at column 7)\n\
+                 {p}:3: invalid requirement `numpy ==1.26 ; python_version <`: Expected marker value, found end of dependency specification (at column 32)\n\
+                 {p}:5: invalid requirement `pandas[excel =2.2`: Expected either `,` (separating extras) or `]` (ending the extras section), found `=` (at column 14)"
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_options_in_fixtures() {
+        let path = fixtures().join("txt/unknown-option.txt");
+        let error = load(
+            &[Source::RequirementsTxt(path.clone())],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:2: unknown option `--frobnicate` in `--frobnicate yes`",
+                path.display()
+            )
+        );
+        let path = fixtures().join("txt/bad-hash-option.txt");
+        let error = load(
+            &[Source::RequirementsTxt(path.clone())],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:1: unknown option `--hsh` in `flask>=3.0 --hsh=sha256:abc`",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn fixture_cycle_and_missing_include() {
+        let dir = fixtures().join("txt");
+        let error = load(
+            &[Source::RequirementsTxt(dir.join("cycle-a.txt"))],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "requirements files include each other in a cycle: `{a}` -> `{b}` -> `{a}`",
+                a = dir.join("cycle-a.txt").display(),
+                b = dir.join("cycle-b.txt").display()
+            )
+        );
+        let error = load(
+            &[Source::RequirementsTxt(dir.join("missing-include.txt"))],
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:2: failed to read included file `{}`: No such file or directory (os error 2)",
+                dir.join("missing-include.txt").display(),
+                dir.join("does-not-exist.txt").display()
+            )
+        );
+    }
 }
