@@ -48,7 +48,10 @@ pub struct AssessmentError(pub anyhow::Error);
 
 /// The exit status an error maps to.
 pub fn status_for_error(err: &anyhow::Error) -> ExitStatus {
-    if err.chain().any(|cause| cause.is::<AssessmentError>()) {
+    if err
+        .chain()
+        .any(<dyn std::error::Error + 'static>::is::<AssessmentError>)
+    {
         ExitStatus::AssessmentFailed
     } else {
         ExitStatus::BadInput

@@ -169,11 +169,11 @@ fn view_versions<'p>(
             continue;
         }
         view.yanked_only = false;
-        if let Some(requires) = file.requires_python() {
-            if !requires.contains(ctx.python_full_version) {
-                view.python_excluded = file.requires_python.as_deref();
-                continue;
-            }
+        if let Some(requires) = file.requires_python()
+            && !requires.contains(ctx.python_full_version)
+        {
+            view.python_excluded = file.requires_python.as_deref();
+            continue;
         }
         match file.wheel() {
             Some(wheel) => match ctx.tags.compatibility(wheel) {

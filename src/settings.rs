@@ -135,21 +135,18 @@ impl LoadedConfig {
 /// Finds and parses the configuration: `explicit` if given, else `wheelwatch.toml`, else
 /// `[tool.wheelwatch]` of `pyproject.toml`, in `dir`.
 pub fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<LoadedConfig>> {
-    let (path, in_pyproject) = match explicit {
-        Some(path) => {
-            let in_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-            (path.to_path_buf(), in_pyproject)
-        }
-        None => {
-            let standalone = dir.join("wheelwatch.toml");
-            let pyproject = dir.join("pyproject.toml");
-            if standalone.is_file() {
-                (standalone, false)
-            } else if pyproject.is_file() {
-                (pyproject, true)
-            } else {
-                return Ok(None);
-            }
+    let (path, in_pyproject) = if let Some(path) = explicit {
+        let in_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        (path.to_path_buf(), in_pyproject)
+    } else {
+        let standalone = dir.join("wheelwatch.toml");
+        let pyproject = dir.join("pyproject.toml");
+        if standalone.is_file() {
+            (standalone, false)
+        } else if pyproject.is_file() {
+            (pyproject, true)
+        } else {
+            return Ok(None);
         }
     };
     let text = fs_err::read_to_string(&path)?;
@@ -328,7 +325,7 @@ fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error>
 }
 
 /// Default freshness of a cached index page when the server sends no caching headers.
-pub const DEFAULT_CACHE_MAX_AGE: Duration = Duration::from_secs(600);
+pub const DEFAULT_CACHE_MAX_AGE: Duration = Duration::from_mins(10);
 
 /// Settings of `wheelwatch check` (and of every command that assesses first).
 #[derive(Clone, Debug, Serialize)]
@@ -387,15 +384,15 @@ fn resolve_sources(args: SourceArgs, config: Option<&LoadedConfig>) -> SourceSet
     };
     if let Some(loaded) = config {
         let c = &loaded.config;
-        if sources.is_empty() {
-            if let Some(files) = &c.requirements {
-                sources.files = files.iter().map(|p| loaded.dir().join(p)).collect();
-            }
+        if sources.is_empty()
+            && let Some(files) = &c.requirements
+        {
+            sources.files = files.iter().map(|p| loaded.dir().join(p)).collect();
         }
-        if sources.constraints.is_empty() {
-            if let Some(files) = &c.constraints {
-                sources.constraints = files.iter().map(|p| loaded.dir().join(p)).collect();
-            }
+        if sources.constraints.is_empty()
+            && let Some(files) = &c.constraints
+        {
+            sources.constraints = files.iter().map(|p| loaded.dir().join(p)).collect();
         }
         if sources.extras.is_empty() {
             sources.extras = c.extras.clone().unwrap_or_default();
@@ -407,15 +404,18 @@ fn resolve_sources(args: SourceArgs, config: Option<&LoadedConfig>) -> SourceSet
     sources
 }
 
+/// Primary, fallbacks and extra targets, each with its source.
+type ResolvedTargets = (
+    Option<Sourced<String>>,
+    Sourced<Vec<String>>,
+    Sourced<Vec<String>>,
+);
+
 fn resolve_targets(
     args: TargetArgs,
     config: Option<&LoadedConfig>,
     env: &dyn Env,
-) -> (
-    Option<Sourced<String>>,
-    Sourced<Vec<String>>,
-    Sourced<Vec<String>>,
-) {
+) -> ResolvedTargets {
     let TargetArgs {
         python,
         fallback,
@@ -468,9 +468,10 @@ fn resolve_targets(
 
 fn default_cache_dir() -> PathBuf {
     use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy()
-        .map(|s| s.cache_dir().join("wheelwatch"))
-        .unwrap_or_else(|_| std::env::temp_dir().join("wheelwatch-cache"))
+    etcetera::choose_base_strategy().map_or_else(
+        |_| std::env::temp_dir().join("wheelwatch-cache"),
+        |s| s.cache_dir().join("wheelwatch"),
+    )
 }
 
 /// Resolves index and cache settings.

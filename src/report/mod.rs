@@ -350,14 +350,15 @@ fn recommend(
             }
         }
         for pkg in &p.packages {
-            if pkg.status == Status::Wheel && !pkg.default_has_wheel {
-                if let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version) {
-                    out.push(format!(
-                        "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
+            if pkg.status == Status::Wheel
+                && !pkg.default_has_wheel
+                && let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version)
+            {
+                out.push(format!(
+                    "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
                          picks {d}, which builds from source on {}.",
-                        pkg.name, pkg.name, pkg.name, p.name
-                    ));
-                }
+                    pkg.name, pkg.name, pkg.name, p.name
+                ));
             }
         }
     }
