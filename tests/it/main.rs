@@ -3,4 +3,5 @@
 mod check;
 mod common;
 mod index;
+mod live;
 mod tags;
