@@ -574,7 +574,7 @@ impl IndexClient {
             status => Err(IndexError::Status {
                 url: redact_text(page_url.as_str()),
                 status: status.as_u16(),
-                attempts: 1 + inner.retries,
+                attempts: 1,
             }),
         }
     }
