@@ -736,6 +736,12 @@ impl IndexClient {
             match link {
                 FindLink::Dir(dir) => listings.push(Listing::Dir(list_dir(dir)?)),
                 FindLink::Page(loc) => {
+                    if self.inner.cache_mode == CacheMode::Offline {
+                        return Err(IndexError::Offline {
+                            project: "the find-links page".into(),
+                            index: display(loc),
+                        });
+                    }
                     let mut headers = HeaderMap::new();
                     headers.insert(header::ACCEPT, HeaderValue::from_static("text/html"));
                     let fetched = self.fetch(&loc.url, loc.auth.as_ref(), headers).await?;
