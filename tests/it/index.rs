@@ -820,7 +820,7 @@ async fn warm_run_of_seventy_big_projects_reads_only_the_cache() {
     let mut builder = TestIndex::builder();
     for p in 0..70 {
         builder = builder.project(&format!("project-{p}"), |mut proj| {
-            for v in 0..40 {
+            for v in 0..20 {
                 for tags in TAGS {
                     proj = proj.wheel_with(&format!("1.{v}.0"), tags, |w| {
                         w.listing_only().requires_python(">=3.9")
@@ -853,7 +853,7 @@ async fn warm_run_of_seventy_big_projects_reads_only_the_cache() {
         (elapsed, files, client.stats())
     };
     let (cold, files, _) = run().await;
-    assert_eq!(files, 70 * 40 * 9);
+    assert_eq!(files, 70 * 20 * 9);
     let requests = index.page_requests();
     let (warm, warm_files, stats) = run().await;
     assert_eq!(warm_files, files);
@@ -863,7 +863,7 @@ async fn warm_run_of_seventy_big_projects_reads_only_the_cache() {
         "the warm run made requests"
     );
     assert_eq!(stats.cache_hits, 70);
-    eprintln!("70 projects x 360 files: cold {cold:?}, warm {warm:?} (this build's profile)");
+    eprintln!("70 projects x 180 files: cold {cold:?}, warm {warm:?} (this build's profile)");
 }
 
 // ---------------------------------------------------------------------------------------------
