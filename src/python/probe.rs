@@ -198,11 +198,19 @@ pub enum Unusable {
 
 impl std::fmt::Display for Unusable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // One line of stderr in a sentence; the whole excerpt stays in the JSON evidence.
         let with_stderr = |f: &mut std::fmt::Formatter<'_>, stderr: &str| {
-            if stderr.trim().is_empty() {
-                Ok(())
-            } else {
-                write!(f, "; stderr: {}", stderr.trim())
+            let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+            match lines.next() {
+                None => Ok(()),
+                Some(first) => {
+                    let more = lines.count();
+                    write!(f, "; stderr: {first}")?;
+                    if more > 0 {
+                        write!(f, " (+{more} more lines)")?;
+                    }
+                    Ok(())
+                }
             }
         };
         match self {
@@ -234,7 +242,7 @@ impl std::fmt::Display for Unusable {
                     f,
                     "did not behave like a Python interpreter (exit code {}); stdout: {:?}",
                     exit_code.map_or_else(|| "none".to_string(), |c| c.to_string()),
-                    stdout.trim()
+                    stdout.trim().chars().take(120).collect::<String>()
                 )?;
                 with_stderr(f, stderr)
             }
