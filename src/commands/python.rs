@@ -18,7 +18,8 @@ pub fn run(args: &PythonArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
             let mut out = std::io::stdout().lock();
             match list.format {
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut out, &candidates)?;
+                    serde_json::to_writer_pretty(&mut out, &candidates)
+                        .map_err(std::io::Error::from)?;
                     writeln!(out)?;
                 }
                 Format::Table => write_table(&mut out, &candidates, false)?,
