@@ -138,7 +138,7 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     interpreters.push(check_interpreter(
         "primary",
         &primary,
-        primary_source,
+        &primary_source,
         &options,
         &mut checks,
     ));
@@ -150,7 +150,7 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         interpreters.push(check_interpreter(
             "fallback",
             fallback,
-            source,
+            &source,
             &options,
             &mut checks,
         ));
@@ -212,7 +212,7 @@ impl Check {
 fn check_interpreter(
     role: &'static str,
     request_text: &str,
-    request_source: String,
+    request_source: &str,
     options: &FindOptions,
     checks: &mut Vec<Check>,
 ) -> InterpreterReport {
@@ -220,7 +220,7 @@ fn check_interpreter(
     let mut report = InterpreterReport {
         role,
         request: request_text.to_string(),
-        request_source: request_source.clone(),
+        request_source: request_source.to_string(),
         found: false,
         usable: false,
         path: None,

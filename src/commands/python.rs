@@ -100,10 +100,10 @@ fn write_table(out: &mut impl Write, candidates: &[Candidate], markdown: bool) -
         for also in &c.also_found {
             writeln!(
                 out,
-                "{:<w0$}  {:<w1$}  {}",
+                "{:<w0$}  {:<w1$}    = {}",
                 "",
                 also.source.label(),
-                format!("  = {}", also.path.display()),
+                also.path.display(),
                 w0 = widths[0],
                 w1 = widths[1],
             )?;

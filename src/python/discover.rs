@@ -214,7 +214,8 @@ pub fn version_hint(path: &Path, source: Source) -> Option<String> {
             from_dir(dir)
         }
         _ => {
-            let name = path.file_stem()?.to_str()?;
+            let name = path.file_name()?.to_str()?;
+            let name = name.strip_suffix(".exe").unwrap_or(name);
             let rest = name.strip_prefix("python")?;
             let rest = rest.strip_suffix('t').unwrap_or(rest);
             (rest.starts_with("3.") && rest.len() > 2).then(|| rest.to_string())
@@ -234,7 +235,7 @@ fn scan_dir(dir: &Path, source: Source, out: &mut Vec<RawCandidate>) {
         })
         .collect();
     // python3.13 before python3.9; then python3, then python.
-    names.sort_by(|a, b| name_rank(&a.0).cmp(&name_rank(&b.0)));
+    names.sort_by_key(|(name, _)| name_rank(name));
     for (_, path) in names {
         out.push(RawCandidate { path, source });
     }

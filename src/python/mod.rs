@@ -11,7 +11,7 @@ pub mod discover;
 pub mod probe;
 pub mod request;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -357,36 +357,30 @@ fn merge_by_real_path(
     raw: Vec<discover::RawCandidate>,
 ) -> Vec<(discover::RawCandidate, Vec<AlsoFound>)> {
     let mut out: Vec<(discover::RawCandidate, Vec<AlsoFound>)> = Vec::new();
-    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
-    let mut seen_paths: HashMap<PathBuf, ()> = HashMap::new();
+    let mut index: HashMap<PathBuf, usize> = HashMap::new();
+    let mut seen_paths: HashSet<PathBuf> = HashSet::new();
     for c in raw {
-        if seen_paths.insert(c.path.clone(), ()).is_some() {
+        if !seen_paths.insert(c.path.clone()) {
             continue;
         }
         // A venv's `python` links to its base interpreter but is a different environment:
-        // key such links by the path itself when a pyvenv.cfg sits above them.
+        // such links are keyed by their own path.
         let key = if in_venv_layout(&c.path) {
             Some(c.path.clone())
         } else {
-            fs_err::canonicalize(&c.path).ok()
+            std::fs::canonicalize(&c.path).ok()
         };
-        match key.and_then(|k| seen.get(&k).copied().map(|i| (i, k))) {
-            Some((i, _)) => out[i].1.push(AlsoFound {
+        if let Some(&i) = key.as_ref().and_then(|k| index.get(k)) {
+            out[i].1.push(AlsoFound {
                 path: c.path,
                 source: c.source,
-            }),
-            None => {
-                if let Ok(k) = fs_err::canonicalize(&c.path) {
-                    let k = if in_venv_layout(&c.path) {
-                        c.path.clone()
-                    } else {
-                        k
-                    };
-                    seen.insert(k, out.len());
-                }
-                out.push((c, Vec::new()));
-            }
+            });
+            continue;
         }
+        if let Some(k) = key {
+            index.insert(k, out.len());
+        }
+        out.push((c, Vec::new()));
     }
     out
 }
@@ -550,26 +544,23 @@ pub fn find(request: &PythonRequest, options: &FindOptions) -> Result<Interprete
             }
         }
     };
-    match request {
-        PythonRequest::Path(path) => return direct(path.clone(), Source::Explicit),
-        PythonRequest::Name(name) => {
-            return match discover::which_in(name, options.env.path.as_deref()) {
-                Some(path) => direct(path, Source::Path),
-                None => {
-                    let others: Vec<Interpreter> = discover_all(options)
-                        .iter()
-                        .filter_map(|c| c.interpreter().cloned())
-                        .collect();
-                    Err(FindError {
-                        request: request.clone(),
-                        unusable: Vec::new(),
-                        hint: install_hint(request, options, &others),
-                        others,
-                    })
-                }
-            };
+    if let PythonRequest::Path(path) = request {
+        return direct(path.clone(), Source::Explicit);
+    }
+    if let PythonRequest::Name(name) = request {
+        if let Some(path) = discover::which_in(name, options.env.path.as_deref()) {
+            return direct(path, Source::Path);
         }
-        PythonRequest::Any | PythonRequest::Version(_) | PythonRequest::Range(_) => {}
+        let others: Vec<Interpreter> = discover_all(options)
+            .iter()
+            .filter_map(|c| c.interpreter().cloned())
+            .collect();
+        return Err(FindError {
+            request: request.clone(),
+            unusable: Vec::new(),
+            hint: install_hint(request, options, &others),
+            others,
+        });
     }
     let merged = merge_by_real_path(discover::candidates(&options.env));
     let (likely, unlikely): (Vec<_>, Vec<_>) = merged.into_iter().partition(|(c, _)| {

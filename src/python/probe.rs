@@ -485,10 +485,10 @@ pub fn clear_memory_cache() {
 /// Probes `path` (as given, not canonicalised: a venv's `python` is a link whose location
 /// matters). Returns the real path and the probe's facts, or why it is unusable.
 pub fn probe(path: &Path, options: &ProbeOptions) -> ProbeResult {
-    if options.cache != CacheUse::Refresh {
-        if let Some(hit) = memory().lock().ok().and_then(|m| m.get(path).cloned()) {
-            return hit;
-        }
+    if options.cache != CacheUse::Refresh
+        && let Some(hit) = memory().lock().ok().and_then(|m| m.get(path).cloned())
+    {
+        return hit;
     }
     let result = probe_uncached(path, options);
     if let Ok(mut m) = memory().lock() {
@@ -500,11 +500,11 @@ pub fn probe(path: &Path, options: &ProbeOptions) -> ProbeResult {
 fn probe_uncached(path: &Path, options: &ProbeOptions) -> ProbeResult {
     let real = check_file(path)?;
     let disk = DiskKey::new(path, &real, options);
-    if options.cache == CacheUse::ReadWrite {
-        if let Some(raw) = disk.as_ref().and_then(DiskKey::read) {
-            tracing::debug!("probe cache hit for {}", path.display());
-            return Ok((real, raw));
-        }
+    if options.cache == CacheUse::ReadWrite
+        && let Some(raw) = disk.as_ref().and_then(DiskKey::read)
+    {
+        tracing::debug!("probe cache hit for {}", path.display());
+        return Ok((real, raw));
     }
     let mut cmd = Command::new(path);
     cmd.args(["-E", "-s", "-B", "-c", PROBE_SCRIPT]);
@@ -577,7 +577,11 @@ impl DiskKey {
         h.update(mtime_ns(real)?.to_le_bytes());
         h.update(meta.len().to_le_bytes());
         let digest = h.finalize();
-        let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let name = digest.iter().fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
         Some(Self {
             file: dir.join(format!("{name}.json")),
         })

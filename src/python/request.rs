@@ -129,10 +129,10 @@ fn looks_like_path(s: &str) -> bool {
 }
 
 fn expand_tilde(s: &str) -> PathBuf {
-    if let Some(rest) = s.strip_prefix("~/").or_else(|| s.strip_prefix("~\\")) {
-        if let Some(home) = etcetera::home_dir().ok() {
-            return home.join(rest);
-        }
+    if let Some(rest) = s.strip_prefix("~/").or_else(|| s.strip_prefix("~\\"))
+        && let Ok(home) = etcetera::home_dir()
+    {
+        return home.join(rest);
     }
     PathBuf::from(s)
 }

@@ -233,7 +233,7 @@ print(json.dumps({'version': __version__, 'tags': [[t.interpreter, t.abi, t.plat
 
 /// packaging before 26.3 listed native `linux_*` platforms after manylinux/musllinux within
 /// each (interpreter, abi) run; 26.3 moved them first. Applies that change to an old list.
-fn move_linux_first(tags: Vec<(String, String, String)>) -> Vec<(String, String, String)> {
+fn move_linux_first(tags: &[(String, String, String)]) -> Vec<(String, String, String)> {
     let mut out = Vec::with_capacity(tags.len());
     let mut i = 0;
     while i < tags.len() {
@@ -270,7 +270,7 @@ fn probed_tags_and_markers_equal_packaging() {
             serde_json::from_value(reference["tags"].clone()).unwrap();
         let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
         if parts < vec![26, 3] {
-            expected = move_linux_first(expected);
+            expected = move_linux_first(&expected);
         }
         let options = ProbeOptions {
             timeout: Duration::from_secs(20),
