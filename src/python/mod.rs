@@ -486,6 +486,24 @@ fn install_hint(request: &PythonRequest, options: &FindOptions, others: &[Interp
                 "install Python {v} (your package manager, pyenv or uv) or pass `--python PATH`"
             ));
         }
+    } else if let PythonRequest::Range(range) = request {
+        let tools: Vec<&str> = [
+            (options.env.pyenv_root.as_ref().is_some_and(|r| r.is_dir())
+                || tool_on_path("pyenv", options))
+            .then_some("`pyenv install`"),
+            tool_on_path("uv", options).then_some("`uv python install`"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let with = if tools.is_empty() {
+            "your package manager".to_string()
+        } else {
+            tools.join(" or ")
+        };
+        parts.push(format!(
+            "install a Python matching `{range}` with {with}, or pass `--python PATH`"
+        ));
     } else if parts.is_empty() {
         let usable: Vec<String> = others
             .iter()
@@ -603,7 +621,15 @@ pub fn find(request: &PythonRequest, options: &FindOptions) -> Result<Interprete
         .filter_map(|c| c.interpreter().cloned())
         .filter(|i| i.implementation == "cpython")
         .collect();
-    let mut others_sorted = others;
+    let mut others_sorted: Vec<Interpreter> = Vec::new();
+    for i in others {
+        if !others_sorted
+            .iter()
+            .any(|o| o.real_path == i.real_path && o.prefix == i.prefix)
+        {
+            others_sorted.push(i);
+        }
+    }
     others_sorted.sort_by(|a, b| b.version.cmp(&a.version));
     Err(FindError {
         request: request.clone(),

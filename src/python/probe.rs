@@ -371,7 +371,7 @@ pub fn interpret(out: &RunOutput, timeout: Duration) -> Result<RawProbe, Unusabl
 pub enum CacheUse {
     /// Read valid entries, write new ones.
     ReadWrite,
-    /// Probe again and write the result.
+    /// Probe again (once per process) and write the result.
     Refresh,
     /// Neither read nor write the disk (the in-process cache still applies).
     Off,
@@ -485,9 +485,8 @@ pub fn clear_memory_cache() {
 /// Probes `path` (as given, not canonicalised: a venv's `python` is a link whose location
 /// matters). Returns the real path and the probe's facts, or why it is unusable.
 pub fn probe(path: &Path, options: &ProbeOptions) -> ProbeResult {
-    if options.cache != CacheUse::Refresh
-        && let Some(hit) = memory().lock().ok().and_then(|m| m.get(path).cloned())
-    {
+    // In-process results are fresh by definition, even when refreshing the disk cache.
+    if let Some(hit) = memory().lock().ok().and_then(|m| m.get(path).cloned()) {
         return hit;
     }
     let result = probe_uncached(path, options);
