@@ -56,6 +56,26 @@ fn doctor(dir: &Path, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
+/// `doctor` with a small machine-wide search (for the hint): no pyenv, no shims.
+fn doctor_isolated(dir: &Path, args: &[&str]) -> Output {
+    let empty = dir.join("empty");
+    let _ = std::fs::create_dir(&empty);
+    Command::new(env!("CARGO_BIN_EXE_wheelwatch"))
+        .arg("doctor")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", "/usr/bin:/bin")
+        .env("PYENV_ROOT", &empty)
+        .env("UV_PYTHON_INSTALL_DIR", &empty)
+        .env("WHEELWATCH_CACHE_DIR", dir.join("cache"))
+        .env_remove("WHEELWATCH_PYTHON")
+        .env_remove("WHEELWATCH_FALLBACK")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("CONDA_PREFIX")
+        .output()
+        .unwrap()
+}
+
 #[cfg(unix)]
 fn failing_shim(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
@@ -130,7 +150,7 @@ fn working_primary_exits_zero_and_reports_its_checks() {
 fn broken_primary_exits_one_with_evidence_and_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let shim = failing_shim(dir.path());
-    let out = doctor(
+    let out = doctor_isolated(
         dir.path(),
         &[
             "--python",
@@ -163,7 +183,7 @@ fn broken_primary_exits_one_with_evidence_and_a_hint() {
     );
 
     // The table says the same for people, with the hint.
-    let out = doctor(
+    let out = doctor_isolated(
         dir.path(),
         &["--python", shim.to_str().unwrap(), "--no-index"],
     );
