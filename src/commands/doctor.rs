@@ -97,7 +97,14 @@ struct Report {
     exit_code: u8,
     interpreters: Vec<InterpreterReport>,
     checks: Vec<Check>,
-    proxies: Vec<(String, String)>,
+    proxies: Vec<Proxy>,
+}
+
+/// A proxy variable in use, credentials removed.
+#[derive(Serialize)]
+struct Proxy {
+    name: String,
+    value: String,
 }
 
 /// Runs `wheelwatch doctor`.
@@ -559,7 +566,7 @@ fn redact(value: &str) -> String {
     }
 }
 
-fn proxy_vars() -> Vec<(String, String)> {
+fn proxy_vars() -> Vec<Proxy> {
     let mut out = Vec::new();
     for name in [
         "HTTPS_PROXY",
@@ -577,15 +584,21 @@ fn proxy_vars() -> Vec<(String, String)> {
             } else {
                 redact(&v)
             };
-            out.push((name.to_string(), shown));
+            out.push(Proxy {
+                name: name.to_string(),
+                value: shown,
+            });
         }
     }
     out
 }
 
-fn check_index(settings: &CheckSettings, proxies: &[(String, String)], checks: &mut Vec<Check>) {
+fn check_index(settings: &CheckSettings, proxies: &[Proxy], checks: &mut Vec<Check>) {
     if !proxies.is_empty() {
-        let list: Vec<String> = proxies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let list: Vec<String> = proxies
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.value))
+            .collect();
         checks.push(check("index", "proxy", Level::Ok, list.join(", ")));
     }
     let idx = &settings.index;

@@ -32,7 +32,7 @@ fn local_index(count: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
     (format!("127.0.0.1:{port}"), handle)
 }
 
-fn doctor(dir: &Path, args: &[&str]) -> Output {
+fn doctor(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelwatch"));
     cmd.arg("doctor")
         .args(args)
@@ -53,6 +53,7 @@ fn doctor(dir: &Path, args: &[&str]) -> Output {
     ] {
         cmd.env_remove(var);
     }
+    cmd.envs(envs.iter().copied());
     cmd.output().unwrap()
 }
 
@@ -108,8 +109,15 @@ fn working_primary_exits_zero_and_reports_its_checks() {
             "--format",
             "json",
         ],
+        // Used only for https URLs, so the local http index is reached directly.
+        &[("HTTPS_PROXY", "http://carol:proxys3cret@127.0.0.1:9")],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("proxys3cret"), "proxy credentials leaked");
+    assert!(
+        stdout.contains("\"HTTPS_PROXY\""),
+        "proxy not reported: {stdout}"
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -214,6 +222,7 @@ fn working_fallback_rescues_a_broken_primary() {
             "--format",
             "json",
         ],
+        &[],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
