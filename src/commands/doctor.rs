@@ -129,7 +129,14 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         &ProcessEnv,
     )?;
     let mut options = FindOptions::default();
-    options.probe.cache = CacheUse::Refresh;
+    // The doctor re-probes (and refreshes the cache for later commands) unless told not to
+    // touch the cache at all.
+    options.probe.cache_dir = Some(settings.index.cache_dir.value.clone());
+    options.probe.cache = if settings.index.cache_mode == crate::settings::CacheMode::NoCache {
+        CacheUse::Off
+    } else {
+        CacheUse::Refresh
+    };
 
     let mut checks = Vec::new();
     let mut interpreters = Vec::new();
