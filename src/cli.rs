@@ -58,6 +58,10 @@ pub enum Command {
     Tags(TagsArgs),
     /// Show the effective configuration and where each value came from.
     Config(ConfigArgs),
+    /// Check this machine: interpreters, pip, venv, build tools, disk space, index.
+    Doctor(DoctorArgs),
+    /// Python interpreters on this machine.
+    Python(PythonArgs),
 }
 
 /// The report formats.
@@ -179,6 +183,43 @@ pub struct TagsArgs {
 /// `wheelwatch config`.
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `wheelwatch doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Primary and fallback Pythons to check.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// The index to check.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `wheelwatch python`.
+#[derive(Debug, Args)]
+pub struct PythonArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: PythonCommand,
+}
+
+/// `wheelwatch python` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PythonCommand {
+    /// List every interpreter found, with where it was found and whether it works.
+    List(PythonListArgs),
+}
+
+/// `wheelwatch python list`.
+#[derive(Debug, Args)]
+pub struct PythonListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -9,6 +9,8 @@ use crate::settings::GlobalSettings;
 
 pub mod check;
 pub mod config;
+pub mod doctor;
+pub mod python;
 pub mod tags;
 
 /// Runs a parsed command line.
@@ -18,5 +20,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Check(args) => check::run(*args, &globals),
         Command::Tags(args) => tags::run(&args, &globals),
         Command::Config(args) => config::run(&args, &globals),
+        Command::Doctor(args) => doctor::run(args, &globals),
+        Command::Python(args) => python::run(&args, &globals),
     }
 }

@@ -2,6 +2,8 @@
 
 mod check;
 mod common;
+mod doctor;
 mod index;
 mod live;
+mod python;
 mod tags;

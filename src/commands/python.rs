@@ -1,0 +1,119 @@
+//! `wheelwatch python list`: every interpreter discovery finds, with where it was found and
+//! whether it works (and, when not, the evidence).
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::{Format, PythonArgs, PythonCommand};
+use crate::exit::ExitStatus;
+use crate::python::{Candidate, FindOptions, discover_all};
+use crate::settings::GlobalSettings;
+
+/// Runs `wheelwatch python ...`.
+pub fn run(args: &PythonArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
+    match &args.command {
+        PythonCommand::List(list) => {
+            let candidates = discover_all(&FindOptions::default());
+            let mut out = std::io::stdout().lock();
+            match list.format {
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut out, &candidates)
+                        .map_err(std::io::Error::from)?;
+                    writeln!(out)?;
+                }
+                Format::Table => write_table(&mut out, &candidates, false)?,
+                Format::Markdown => write_table(&mut out, &candidates, true)?,
+            }
+            out.flush()?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+fn row(c: &Candidate) -> [String; 4] {
+    match c.interpreter() {
+        Some(i) => {
+            let mut what = i.implementation.clone();
+            if i.is_venv {
+                what.push_str(", venv");
+            }
+            [
+                i.version_label(),
+                c.source.label().to_string(),
+                c.path.display().to_string(),
+                format!("usable ({what})"),
+            ]
+        }
+        None => [
+            "-".to_string(),
+            c.source.label().to_string(),
+            c.path.display().to_string(),
+            format!(
+                "UNUSABLE: {}",
+                c.unusable().map(ToString::to_string).unwrap_or_default()
+            ),
+        ],
+    }
+}
+
+fn write_table(out: &mut impl Write, candidates: &[Candidate], markdown: bool) -> Result<()> {
+    let header = ["VERSION", "SOURCE", "PATH", "STATUS"];
+    let rows: Vec<[String; 4]> = candidates.iter().map(row).collect();
+    if markdown {
+        writeln!(out, "| {} |", header.join(" | "))?;
+        writeln!(out, "|---|---|---|---|")?;
+        for r in &rows {
+            writeln!(out, "| {} |", r.join(" | ").replace('\n', " "))?;
+        }
+        return Ok(());
+    }
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r.iter()).take(3) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    writeln!(
+        out,
+        "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+        header[0],
+        header[1],
+        header[2],
+        header[3],
+        w0 = widths[0],
+        w1 = widths[1],
+        w2 = widths[2]
+    )?;
+    for (r, c) in rows.iter().zip(candidates) {
+        writeln!(
+            out,
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3].replace('\n', " | "),
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        )?;
+        for also in &c.also_found {
+            writeln!(
+                out,
+                "{:<w0$}  {:<w1$}    = {}",
+                "",
+                also.source.label(),
+                also.path.display(),
+                w0 = widths[0],
+                w1 = widths[1],
+            )?;
+        }
+    }
+    let usable = candidates.iter().filter(|c| c.usable).count();
+    writeln!(
+        out,
+        "\n{usable} usable, {} unusable",
+        candidates.len() - usable
+    )?;
+    Ok(())
+}

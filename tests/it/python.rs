@@ -1,0 +1,499 @@
+//! Interpreter discovery and probing against the interpreters on this machine (pyenv's several)
+//! and fake ones made in a temporary directory: a failing shim, a script printing garbage, a
+//! hanging one, a symlink loop, a directory named `python3.12`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use wheelwatch::python::{
+    CacheUse, DiscoveryEnv, FindOptions, ProbeOptions, PythonRequest, Source, Unusable,
+    discover_all, find, probe::clear_memory_cache, probe_path,
+};
+
+/// pyenv's installed interpreters as (directory name, python path), newest first.
+pub fn pyenv_pythons() -> Vec<(String, PathBuf)> {
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
+    let Some(root) = root else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(root.join("versions")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let py = ["bin/python3", "bin/python"]
+                .iter()
+                .map(|p| e.path().join(p))
+                .find(|p| p.is_file())?;
+            Some((name, py))
+        })
+        .collect();
+    out.sort_by_key(|(n, _)| {
+        std::cmp::Reverse(
+            n.split('.')
+                .map(|p| p.parse::<u32>().unwrap_or(0))
+                .collect::<Vec<_>>(),
+        )
+    });
+    out
+}
+
+fn minor_of(dir_name: &str) -> Option<(u32, u32)> {
+    let mut it = dir_name.split('.');
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+fn quick(cache_dir: Option<PathBuf>) -> ProbeOptions {
+    ProbeOptions {
+        timeout: Duration::from_millis(700),
+        cache: if cache_dir.is_some() {
+            CacheUse::ReadWrite
+        } else {
+            CacheUse::Off
+        },
+        cache_dir,
+    }
+}
+
+#[cfg(unix)]
+fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A directory of broken "interpreters", plus `python3.12` → a real pyenv 3.12 when one exists.
+#[cfg(unix)]
+pub fn fake_bin(dir: &Path) -> Option<PathBuf> {
+    script(
+        dir,
+        "python3",
+        "echo 'pyenv: python3: command not found' >&2\nexit 1",
+    );
+    script(dir, "python3.11", "echo 'hello, I am not Python'");
+    script(dir, "python3.10", "PATH=/usr/bin:/bin exec sleep 30");
+    std::os::unix::fs::symlink(dir.join("python3.8"), dir.join("python3.9")).unwrap();
+    std::os::unix::fs::symlink(dir.join("python3.9"), dir.join("python3.8")).unwrap();
+    std::fs::create_dir(dir.join("python3.12")).unwrap();
+    let real312 = pyenv_pythons()
+        .into_iter()
+        .find(|(n, _)| n.starts_with("3.12."))
+        .map(|(_, p)| p);
+    if let Some(real) = &real312 {
+        std::os::unix::fs::symlink(real, dir.join("python3.13")).unwrap();
+    }
+    real312
+}
+
+#[cfg(unix)]
+#[test]
+fn broken_interpreters_are_reported_with_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = fake_bin(dir.path());
+    let options = FindOptions {
+        env: DiscoveryEnv::path_only(OsString::from(dir.path())),
+        probe: quick(None),
+        parallelism: 4,
+    };
+    let start = Instant::now();
+    let all = discover_all(&options);
+    let elapsed = start.elapsed();
+    // The hanging one is killed at the timeout, not after its 30 s sleep.
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    let reason = |name: &str| -> Option<Unusable> {
+        all.iter()
+            .find(|c| c.path == dir.path().join(name))
+            .unwrap_or_else(|| panic!("{name} not listed: {all:#?}"))
+            .unusable()
+            .cloned()
+    };
+    match reason("python3") {
+        Some(Unusable::Failed { exit_code, stderr }) => {
+            assert_eq!(exit_code, Some(1));
+            assert!(stderr.contains("command not found"), "{stderr}");
+        }
+        other => panic!("failing shim: {other:?}"),
+    }
+    match reason("python3.11") {
+        Some(Unusable::Garbage { stdout, .. }) => {
+            assert!(stdout.contains("not Python"), "{stdout}");
+        }
+        other => panic!("garbage: {other:?}"),
+    }
+    assert!(
+        matches!(reason("python3.10"), Some(Unusable::TimedOut { .. })),
+        "{:?}",
+        reason("python3.10")
+    );
+    assert_eq!(reason("python3.9"), Some(Unusable::SymlinkLoop));
+    assert_eq!(reason("python3.8"), Some(Unusable::SymlinkLoop));
+    assert_eq!(reason("python3.12"), Some(Unusable::IsDirectory));
+    // Every candidate in the directory was listed, once.
+    let expected = if real.is_some() { 7 } else { 6 };
+    assert_eq!(all.len(), expected, "{all:#?}");
+
+    // find: a version request skips the broken ones and says why nothing matched.
+    let err = find(&"3.11".parse().unwrap(), &options).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("no usable Python matching `3.11`"), "{text}");
+    assert!(text.contains("python3.11"), "{text}");
+    assert!(
+        text.contains("did not behave like a Python interpreter"),
+        "{text}"
+    );
+    // A name request reports the shim's failure with its stderr.
+    let err = find(&PythonRequest::Name("python3".into()), &options).unwrap_err();
+    assert!(err.to_string().contains("exited with code 1"), "{err}");
+    assert!(err.to_string().contains("command not found"), "{err}");
+
+    match real {
+        Some(real) => {
+            // The link named python3.13 is really 3.12: the probe, not the name, decides.
+            let found = find(&"3.12".parse().unwrap(), &options).unwrap();
+            assert_eq!(found.path, dir.path().join("python3.13"));
+            assert_eq!(
+                found.real_path,
+                std::fs::canonicalize(&real).unwrap(),
+                "real path"
+            );
+            assert!(find(&"3.13".parse().unwrap(), &options).is_err());
+        }
+        None => eprintln!("SKIPPED: no pyenv 3.12 to link into the fake PATH"),
+    }
+}
+
+#[test]
+fn missing_paths_and_python2_are_unusable() {
+    let options = quick(None);
+    let missing = probe_path(
+        Path::new("/nonexistent/wheelwatch/python3"),
+        Source::Explicit,
+        &options,
+    );
+    assert_eq!(missing.unwrap_err(), Unusable::Missing);
+    let Some((_, py27)) = pyenv_pythons()
+        .into_iter()
+        .find(|(n, _)| n.starts_with("2."))
+    else {
+        eprintln!("SKIPPED: no Python 2 under pyenv");
+        return;
+    };
+    let options = ProbeOptions {
+        timeout: Duration::from_secs(10),
+        ..quick(None)
+    };
+    match probe_path(&py27, Source::Pyenv, &options) {
+        Err(Unusable::Unsupported { version }) => assert!(version.starts_with("2.7")),
+        other => panic!("Python 2.7 should be unsupported, got {other:?}"),
+    }
+}
+
+/// Finds a `packaging` the interpreter can import: its own, or one in another pyenv
+/// interpreter's site-packages (pure Python) put on PYTHONPATH.
+fn reference_tags(python: &Path, others: &[(String, PathBuf)]) -> Option<(String, String)> {
+    let code = "import json, sys, platform\n\
+from packaging import tags, markers, __version__\n\
+print(json.dumps({'version': __version__, 'tags': [[t.interpreter, t.abi, t.platform] for t in tags.sys_tags()], 'markers': markers.default_environment()}))";
+    let mut pythonpaths: Vec<Option<PathBuf>> = vec![None];
+    for (_, other) in others {
+        let Some(prefix) = other.parent().and_then(Path::parent) else {
+            continue;
+        };
+        let Ok(libs) = std::fs::read_dir(prefix.join("lib")) else {
+            continue;
+        };
+        for lib in libs.filter_map(Result::ok) {
+            let sp = lib.path().join("site-packages");
+            if sp.join("packaging").join("tags.py").is_file() {
+                pythonpaths.push(Some(sp));
+            }
+        }
+    }
+    for pp in pythonpaths {
+        let mut cmd = Command::new(python);
+        cmd.args(["-s", "-c", code]).env_remove("PYTHONPATH");
+        if let Some(pp) = &pp {
+            cmd.env("PYTHONPATH", pp);
+        }
+        let Ok(out) = cmd.output() else { continue };
+        if out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let from = pp.map_or_else(|| "its own".to_string(), |p| p.display().to_string());
+            return Some((text, from));
+        }
+    }
+    None
+}
+
+/// packaging before 26.3 listed native `linux_*` platforms after manylinux/musllinux within
+/// each (interpreter, abi) run; 26.3 moved them first. Applies that change to an old list.
+fn move_linux_first(tags: &[(String, String, String)]) -> Vec<(String, String, String)> {
+    let mut out = Vec::with_capacity(tags.len());
+    let mut i = 0;
+    while i < tags.len() {
+        let mut j = i;
+        while j < tags.len() && tags[j].0 == tags[i].0 && tags[j].1 == tags[i].1 {
+            j += 1;
+        }
+        let run = &tags[i..j];
+        out.extend(run.iter().filter(|t| t.2.starts_with("linux_")).cloned());
+        out.extend(run.iter().filter(|t| !t.2.starts_with("linux_")).cloned());
+        i = j;
+    }
+    out
+}
+
+#[test]
+fn probed_tags_and_markers_equal_packaging() {
+    let pythons = pyenv_pythons();
+    let mut compared = 0;
+    for (name, python) in &pythons {
+        if minor_of(name).is_none_or(|v| v < (3, 8)) {
+            continue;
+        }
+        let Some((json, from)) = reference_tags(python, &pythons) else {
+            eprintln!(
+                "SKIPPED: {name}: no importable `packaging` (run `{} -m pip install packaging`)",
+                python.display()
+            );
+            continue;
+        };
+        let reference: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+        let version = reference["version"].as_str().unwrap().to_string();
+        let mut expected: Vec<(String, String, String)> =
+            serde_json::from_value(reference["tags"].clone()).unwrap();
+        let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        if parts < vec![26, 3] {
+            expected = move_linux_first(&expected);
+        }
+        let options = ProbeOptions {
+            timeout: Duration::from_secs(20),
+            ..quick(None)
+        };
+        let interp = probe_path(python, Source::Pyenv, &options)
+            .unwrap_or_else(|e| panic!("{name} unusable: {e}"));
+        assert_eq!(
+            interp.tags.len(),
+            expected.len(),
+            "{name}: tag count vs packaging {version} ({from})"
+        );
+        for (i, (got, want)) in interp.tags.iter().zip(&expected).enumerate() {
+            assert_eq!(
+                got, want,
+                "{name}: tag #{i} differs from packaging {version} ({from})"
+            );
+        }
+        let markers: serde_json::Value = serde_json::to_value(&interp.markers).unwrap();
+        for (key, value) in reference["markers"].as_object().unwrap() {
+            assert_eq!(&markers[key], value, "{name}: marker {key}");
+        }
+        let env = interp.marker_environment().unwrap();
+        assert_eq!(
+            env.python_full_version().version.to_string(),
+            interp.version.to_string()
+        );
+        eprintln!(
+            "{name}: {} tags equal packaging {version} ({from})",
+            expected.len()
+        );
+        compared += 1;
+    }
+    if compared == 0 {
+        eprintln!("SKIPPED: no pyenv interpreter >= 3.8 with an importable `packaging`");
+    }
+}
+
+#[test]
+fn pyenv_versions_are_found_without_their_shims() {
+    let pythons = pyenv_pythons();
+    if pythons.is_empty() {
+        eprintln!("SKIPPED: no pyenv interpreters");
+        return;
+    }
+    let root = pythons[0]
+        .1
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap();
+    let options = FindOptions {
+        env: DiscoveryEnv {
+            pyenv_root: Some(root.to_path_buf()),
+            ..DiscoveryEnv::default()
+        },
+        probe: ProbeOptions {
+            timeout: Duration::from_secs(20),
+            ..quick(None)
+        },
+        parallelism: 4,
+    };
+    let all = discover_all(&options);
+    for (name, path) in &pythons {
+        let c = all
+            .iter()
+            .find(|c| &c.path == path)
+            .unwrap_or_else(|| panic!("{} not discovered", path.display()));
+        assert_eq!(c.source, Source::Pyenv);
+        if minor_of(name).is_some_and(|v| v >= (3, 6)) {
+            let i = c
+                .interpreter()
+                .unwrap_or_else(|| panic!("{name}: {:?}", c.unusable()));
+            assert_eq!(
+                i.version.to_string(),
+                *name,
+                "probe agrees with the directory"
+            );
+            assert!(i.has_venv);
+        }
+    }
+    // Newest in a series; exact; range; free-threaded absent.
+    let newest = |prefix: &str| {
+        pythons
+            .iter()
+            .find(|(n, _)| n.starts_with(prefix))
+            .map(|(n, _)| n.clone())
+    };
+    for series in ["3.12", "3.11", "3.10"] {
+        if let Some(want) = newest(&format!("{series}.")) {
+            let got = find(&series.parse().unwrap(), &options).unwrap();
+            assert_eq!(got.version.to_string(), want);
+            let exact = find(&want.parse().unwrap(), &options).unwrap();
+            assert_eq!(exact.version.to_string(), want);
+        }
+    }
+    if let Some(want) = newest("3.10.") {
+        let got = find(&">=3.9,<3.11".parse().unwrap(), &options).unwrap();
+        assert_eq!(got.version.to_string(), want, "newest in range");
+    }
+    if let Some(have) = newest("3.12.") {
+        let err = find(&"3.12.99".parse().unwrap(), &options).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&format!("pyenv has {have}")), "{text}");
+        assert!(text.contains("pyenv install 3.12.99"), "{text}");
+        assert!(text.contains("--python"), "{text}");
+    }
+    assert!(find(&"3.13t".parse().unwrap(), &options).is_err() || newest("3.13").is_some());
+}
+
+#[test]
+fn venvs_are_detected_and_the_disk_cache_is_invalidated() {
+    let Some((_, base)) = pyenv_pythons()
+        .into_iter()
+        .find(|(n, _)| minor_of(n).is_some_and(|v| v >= (3, 8)))
+    else {
+        eprintln!("SKIPPED: no pyenv interpreter >= 3.8 to make a venv with");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let venv = dir.path().join("venv");
+    let status = Command::new(&base)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let python = venv.join("bin").join("python");
+    let cache = dir.path().join("cache");
+    let options = ProbeOptions {
+        timeout: Duration::from_secs(20),
+        ..quick(Some(cache.clone()))
+    };
+    clear_memory_cache();
+    let first = probe_path(&python, Source::VirtualEnv, &options).unwrap();
+    assert!(first.is_venv);
+    assert_eq!(
+        std::fs::canonicalize(&first.prefix).unwrap(),
+        std::fs::canonicalize(&venv).unwrap()
+    );
+    assert_eq!(first.pip_version, None, "created --without-pip");
+    // The entry is on disk: doctor a copy and see it come back (proving it is read).
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache.join("interpreters"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "one cache entry");
+    let text = std::fs::read_to_string(&entries[0]).unwrap();
+    let tampered = text.replace(&first.markers.platform_release, "cached-marker");
+    assert_ne!(text, tampered);
+    std::fs::write(&entries[0], tampered).unwrap();
+    clear_memory_cache();
+    let second = probe_path(&python, Source::VirtualEnv, &options).unwrap();
+    assert_eq!(second.markers.platform_release, "cached-marker");
+    // Touching pyvenv.cfg (a watched file) invalidates the entry.
+    std::thread::sleep(Duration::from_millis(20));
+    let cfg = venv.join("pyvenv.cfg");
+    let body = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, body).unwrap();
+    clear_memory_cache();
+    let third = probe_path(&python, Source::VirtualEnv, &options).unwrap();
+    assert_eq!(
+        third.markers.platform_release,
+        first.markers.platform_release
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn python_list_reports_every_candidate_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let real = fake_bin(&bin);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_wheelwatch"))
+        .args(["python", "list", "--format", "json"])
+        .current_dir(dir.path())
+        .env("PATH", &bin)
+        .env("PYENV_ROOT", &empty)
+        .env("UV_PYTHON_INSTALL_DIR", &empty)
+        .env("WHEELWATCH_CACHE_DIR", dir.path().join("cache"))
+        .env("WHEELWATCH_PROBE_TIMEOUT", "0.7")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("CONDA_PREFIX")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    let entry = |name: &str| {
+        let path = bin.join(name).display().to_string();
+        list.iter()
+            .find(|c| c["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{name} missing from {list:#?}"))
+            .clone()
+    };
+    assert_eq!(entry("python3")["usable"], false);
+    assert_eq!(entry("python3")["reason"]["kind"], "failed");
+    assert_eq!(entry("python3")["reason"]["exit_code"], 1);
+    assert_eq!(entry("python3.10")["reason"]["kind"], "timed_out");
+    assert_eq!(entry("python3.11")["reason"]["kind"], "garbage");
+    assert_eq!(entry("python3.9")["reason"]["kind"], "symlink_loop");
+    assert_eq!(entry("python3.12")["reason"]["kind"], "is_directory");
+    assert_eq!(entry("python3")["source"], "path");
+    if real.is_some() {
+        let ok = entry("python3.13");
+        assert_eq!(ok["usable"], true);
+        assert!(
+            ok["interpreter"]["version"]
+                .as_str()
+                .unwrap()
+                .starts_with("3.12.")
+        );
+        assert!(ok["interpreter"]["tags"].as_array().unwrap().len() > 100);
+    }
+}
