@@ -14,8 +14,10 @@
 //!   counted but not imported.
 //!
 //! The import runs in one `python -I -c <script> <result file> <module>...` process (isolated:
-//! no `PYTHONPATH`, no user site, no current directory on `sys.path`); each failure is reported
-//! with the last line of its traceback. Results go to a file, not stdout, so modules printing on
+//! no `PYTHONPATH`, no user site, no current directory on `sys.path`). Imports in one process can
+//! interfere (importing `pkg_resources` before `setuptools` trips setuptools' distutils check),
+//! so a module that fails is retried alone in a fresh interpreter and only reported if it fails
+//! there too; each failure is reported with the last line of its traceback. Results go to a file, not stdout, so modules printing on
 //! import cannot corrupt them.
 
 use std::collections::BTreeSet;
@@ -58,22 +60,33 @@ pub(crate) struct Probe {
     pub platlib: PathBuf,
 }
 
-const PROBE: &str = "import json, sys, sysconfig\n\
-p = sysconfig.get_paths()\n\
-print(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3], 'prefix': sys.prefix, \
-'base_prefix': getattr(sys, 'base_prefix', sys.prefix), 'purelib': p['purelib'], 'platlib': p['platlib']}))\n";
+const PROBE: &str = r"import json, sys, sysconfig
+p = sysconfig.get_paths()
+print(json.dumps({'version': '%d.%d.%d' % sys.version_info[:3], 'prefix': sys.prefix,
+                  'base_prefix': getattr(sys, 'base_prefix', sys.prefix),
+                  'purelib': p['purelib'], 'platlib': p['platlib']}))
+";
 
-const IMPORT_ALL: &str = "import importlib, json, sys, traceback\n\
-out = sys.argv[1]\n\
-failures = []\n\
-for name in sys.argv[2:]:\n\
-    try:\n\
-        importlib.import_module(name)\n\
-    except BaseException as e:\n\
-        lines = traceback.format_exception_only(type(e), e)\n\
-        failures.append({'module': name, 'error': lines[-1].strip() if lines else repr(e)})\n\
-with open(out, 'w', encoding='utf-8') as f:\n\
-    json.dump(failures, f)\n";
+const IMPORT_ALL: &str = r"import importlib, json, subprocess, sys, traceback
+out = sys.argv[1]
+failures = []
+alone = 'import importlib, sys; importlib.import_module(sys.argv[1])'
+for name in sys.argv[2:]:
+    try:
+        importlib.import_module(name)
+    except BaseException as e:
+        lines = traceback.format_exception_only(type(e), e)
+        error = lines[-1].strip() if lines else repr(e)
+        # Confirm in a fresh interpreter: an earlier import in this one may have interfered.
+        r = subprocess.run([sys.executable, '-I', '-c', alone, name],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode == 0:
+            continue
+        tail = [l for l in r.stderr.decode('utf-8', 'replace').splitlines() if l.strip()]
+        failures.append({'module': name, 'error': tail[-1].strip() if tail else error})
+with open(out, 'w', encoding='utf-8') as f:
+    json.dump(failures, f)
+";
 
 /// Asks `python` for its version and install paths.
 pub(crate) fn probe(python: &Path) -> Result<Probe, EnvError> {

@@ -1,1 +1,2 @@
+mod environment;
 mod tags;
