@@ -131,7 +131,7 @@ impl Project {
             root,
             venv_path: venv,
             state_dir,
-            lock_timeout: Duration::from_secs(60),
+            lock_timeout: Duration::from_mins(1),
         })
     }
 
@@ -422,7 +422,7 @@ pub(crate) fn pause_point(step: &str) {
     if std::env::var_os("WHEELWATCH_PAUSE_AT").is_some_and(|v| v == step) {
         eprintln!("paused at {step}");
         loop {
-            std::thread::sleep(Duration::from_secs(3600));
+            std::thread::sleep(Duration::from_hours(1));
         }
     }
 }

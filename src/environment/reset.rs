@@ -80,6 +80,10 @@ const LOCK_FILES: &[&str] = &[
     "Pipfile.lock",
 ];
 
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "Python and the tools write these names in lower case, and Linux names are case-sensitive"
+)]
 fn is_requirement_file(name: &str) -> bool {
     LOCK_FILES.contains(&name)
         || (name.starts_with("requirements") && name.ends_with(".txt"))
@@ -141,6 +145,10 @@ fn archive_path(project: &Project) -> PathBuf {
     candidate
 }
 
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "Python and the tools write these names in lower case, and Linux names are case-sensitive"
+)]
 fn collect_caches(project: &Project, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), EnvError> {
     let backup_prefix = format!(
         "{}.backup.",
@@ -245,7 +253,7 @@ fn remove_caches(project: &Project, paths: &[PathBuf]) -> Vec<PathBuf> {
 fn purge_pip_cache(python: &Path) -> Option<String> {
     let mut cmd = Command::new(python);
     cmd.args(["-m", "pip", "cache", "purge"]);
-    match process::run(&mut cmd, Duration::from_secs(600)) {
+    match process::run(&mut cmd, Duration::from_mins(10)) {
         Ok(out) if out.status.success() => None,
         Ok(out) => Some(format!("pip cache purge failed: {}", out.tail(2))),
         Err(e) => Some(e.to_string()),

@@ -365,7 +365,7 @@ fn build(
     progress(Step::Creating);
     let out = process::run(
         &mut create_command(&req.python, env_dir),
-        Duration::from_secs(600),
+        Duration::from_mins(10),
     )?;
     if !out.status.success() {
         return Err(EnvError::VenvCreate {
@@ -394,7 +394,7 @@ fn build(
     if !req.pins.is_empty() {
         let mut cmd = install::install_command(&env_python, uv, &req.pins, &req.index);
         cmd.current_dir(env_dir);
-        let out = process::run(&mut cmd, Duration::from_secs(3600))?;
+        let out = process::run(&mut cmd, Duration::from_hours(1))?;
         if !out.status.success() {
             return Err(EnvError::Install {
                 installer: req.installer.name(),
@@ -656,9 +656,9 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
             if name.starts_with(".trash-") {
                 remove_tree(&path);
                 report.removed_trash.push(path);
-            } else if Some(&path) == active.as_ref() {
-                continue;
-            } else if EnvMeta::load(&path).is_none_or(|m| m.activated_at.is_none()) {
+            } else if Some(&path) != active.as_ref()
+                && EnvMeta::load(&path).is_none_or(|m| m.activated_at.is_none())
+            {
                 remove_dir_via_trash(project, &path);
                 report.removed_staging.push(path);
             }

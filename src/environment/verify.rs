@@ -92,7 +92,7 @@ with open(out, 'w', encoding='utf-8') as f:
 pub(crate) fn probe(python: &Path) -> Result<Probe, EnvError> {
     let mut cmd = Command::new(python);
     cmd.args(["-I", "-c", PROBE]);
-    let out = process::run(&mut cmd, Duration::from_secs(60))?;
+    let out = process::run(&mut cmd, Duration::from_mins(1))?;
     if !out.status.success() {
         return Err(EnvError::Probe {
             python: python.to_path_buf(),
@@ -135,6 +135,10 @@ pub fn top_level_modules(top_level_txt: Option<&str>, record: Option<&str>) -> V
     valid.into_iter().filter(|n| !n.starts_with('_')).collect()
 }
 
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "imports are case-sensitive: `X.PY` is not an importable module"
+)]
 fn record_top_level(path: &str) -> Option<String> {
     let path = path.trim();
     if path.is_empty() || path.starts_with("..") || path.starts_with('/') {
@@ -168,6 +172,12 @@ fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    module: String,
+    error: String,
 }
 
 /// Imports every top-level module of every distribution in the environment's site-packages
@@ -214,17 +224,12 @@ pub(crate) fn verify(
         .arg(&result_file)
         .args(owners.iter().map(|(m, _)| m))
         .current_dir(scratch);
-    let out = process::run(&mut cmd, Duration::from_secs(600))?;
+    let out = process::run(&mut cmd, Duration::from_mins(10))?;
     let text = std::fs::read_to_string(&result_file).map_err(|_| EnvError::VerifyCrashed {
         python: env_python.to_path_buf(),
         detail: out.tail(5),
     })?;
     let _ = std::fs::remove_file(&result_file);
-    #[derive(Deserialize)]
-    struct Raw {
-        module: String,
-        error: String,
-    }
     let raw: Vec<Raw> = serde_json::from_str(&text).map_err(|e| EnvError::VerifyCrashed {
         python: env_python.to_path_buf(),
         detail: format!("unreadable result: {e}"),

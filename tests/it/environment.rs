@@ -46,12 +46,11 @@ struct Pythons {
 }
 
 fn pythons() -> Option<Pythons> {
-    match (pyenv_python("3.11"), pyenv_python("3.12")) {
-        (Some(old), Some(new)) => Some(Pythons { old, new }),
-        _ => {
-            eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
-            None
-        }
+    if let (Some(old), Some(new)) = (pyenv_python("3.11"), pyenv_python("3.12")) {
+        Some(Pythons { old, new })
+    } else {
+        eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
+        None
     }
 }
 
@@ -84,8 +83,13 @@ fn write_wheel(
     if let Some(e) = entry_points {
         all.push((format!("{info}/entry_points.txt"), e.to_string()));
     }
-    let mut record: String = all.iter().map(|(p, _)| format!("{p},,\n")).collect();
-    record.push_str(&format!("{info}/RECORD,,\n"));
+    let mut record = String::new();
+    for (p, _) in &all {
+        record.push_str(p);
+        record.push_str(",,\n");
+    }
+    record.push_str(&info);
+    record.push_str("/RECORD,,\n");
     all.push((format!("{info}/RECORD"), record));
     let path = dir.join(format!("{name}-{version}-py3-none-any.whl"));
     let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
@@ -338,7 +342,7 @@ fn switch_replaces_the_users_venv_and_everything_in_it_works() {
     assert_eq!(venv_minor(&venv), Some(minor_of(&py.old.1)));
     assert_eq!(second.previous_env.as_ref(), Some(&outcome.env_dir));
     assert!(outcome.env_dir.is_dir(), "previous env kept as a backup");
-    assert_eq!(second.pruned, [backup.clone()]);
+    assert_eq!(second.pruned, std::slice::from_ref(&backup));
     assert!(!backup.exists());
     let hello = Command::new(venv.join("bin/wwdemo-hello"))
         .output()
@@ -482,7 +486,7 @@ fn concurrent_switches_serialize() {
     let fx = fixture();
     make_old_venv(&fx.root, &py.old.0);
     let mut project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
-    project.lock_timeout = Duration::from_secs(600);
+    project.lock_timeout = Duration::from_mins(10);
     let handles: Vec<_> = [
         (Operation::Fallback, Role::Fallback, py.new.clone()),
         (Operation::Promote, Role::Primary, py.old.clone()),
@@ -565,7 +569,7 @@ fn kill_at(step: &str) {
     let wanted = format!("paused at {step}");
     let mut seen = Vec::new();
     loop {
-        match rx.recv_timeout(Duration::from_secs(300)) {
+        match rx.recv_timeout(Duration::from_mins(5)) {
             Ok(line) if line.trim() == wanted => break,
             Ok(line) => seen.push(line),
             Err(e) => {
