@@ -29,7 +29,7 @@ use flate2::write::GzEncoder;
 use jiff::Timestamp;
 
 use super::swap::{self, SwitchOutcome, SwitchPlan, VenvKind};
-use super::{EnvError, Project, Step, SwitchRequest, process};
+use super::{EnvError, Event, Project, Step, SwitchRequest, append_event, process, redact_text};
 
 /// A reset: the switch to perform afterwards, and whether to purge pip's cache.
 #[derive(Debug, Clone)]
@@ -269,15 +269,29 @@ pub fn reset(
     progress: &mut dyn FnMut(Step),
 ) -> Result<ResetOutcome, EnvError> {
     let _lock = project.lock()?;
-    swap::recover_locked(project)?;
-    let plan = plan_reset(project, req)?;
-    if !plan.switch.problems.is_empty() {
-        return Err(EnvError::BadVenvPath {
-            path: project.venv_path.clone(),
-            why: plan.switch.problems.join("; "),
-        });
-    }
-    write_archive(project, &plan)?;
+    let prepared = (|| {
+        swap::recover_locked(project)?;
+        let plan = plan_reset(project, req)?;
+        if !plan.switch.problems.is_empty() {
+            return Err(EnvError::BadVenvPath {
+                path: project.venv_path.clone(),
+                why: plan.switch.problems.join("; "),
+            });
+        }
+        write_archive(project, &plan)?;
+        Ok(plan)
+    })();
+    let plan = match prepared {
+        Ok(plan) => plan,
+        Err(err) => {
+            let mut ev = Event::new(req.switch.operation.events().2);
+            ev.error = Some(redact_text(&err.to_string()));
+            if let Err(e) = append_event(&project.events_file(), &ev) {
+                tracing::warn!("{e}");
+            }
+            return Err(err);
+        }
+    };
     let removed = remove_caches(project, &plan.remove);
     let purge_warning = plan
         .purge_pip_cache_with

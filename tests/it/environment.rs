@@ -536,11 +536,9 @@ fn child_switch() {
     environment::switch(&project, &req, &mut |_| {}).unwrap();
 }
 
-/// Runs a switch in a child, SIGKILLs it at `step`, then checks the venv and recovery.
-fn kill_at(step: &str) {
-    let Some(py) = pythons() else { return };
-    let fx = fixture();
-    make_old_venv(&fx.root, &py.old.0);
+/// Runs a switch of `fx`'s project to `python` in a child process and SIGKILLs it once it
+/// reports `paused at <step>`.
+fn switch_in_child_and_kill_at(fx: &Fixture, python: &(PathBuf, String), step: &str) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -549,8 +547,8 @@ fn kill_at(step: &str) {
             "--nocapture",
         ])
         .env("WW_CHILD_ROOT", &fx.root)
-        .env("WW_CHILD_PYTHON", &py.new.0)
-        .env("WW_CHILD_VERSION", &py.new.1)
+        .env("WW_CHILD_PYTHON", &python.0)
+        .env("WW_CHILD_VERSION", &python.1)
         .env("WW_CHILD_WHEELS", &fx.wheels)
         .env("WHEELWATCH_PAUSE_AT", step)
         .stdout(Stdio::null())
@@ -580,6 +578,15 @@ fn kill_at(step: &str) {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+}
+
+/// Migration case (the venv path is the user's real directory): SIGKILL at `step`, then check
+/// the venv and recovery.
+fn kill_at(step: &str) {
+    let Some(py) = pythons() else { return };
+    let fx = fixture();
+    make_old_venv(&fx.root, &py.old.0);
+    switch_in_child_and_kill_at(&fx, &py.new, step);
 
     let venv = fx.root.join(".venv");
     let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
@@ -774,4 +781,75 @@ fn reset_archives_cleans_and_rebuilds() {
         .map(|e| e.event)
         .collect();
     assert_eq!(names, ["reset_started", "reset"]);
+}
+
+/// Managed case: the venv path is already our symlink, so the swap is one atomic rename; killed
+/// just before it, the previous environment keeps working without any recovery.
+#[test]
+fn kill_before_an_atomic_swap_keeps_the_previous_environment() {
+    let Some(py) = pythons() else { return };
+    let fx = fixture();
+    let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
+    let req = request(
+        Operation::Fallback,
+        Role::Fallback,
+        &py.new,
+        &["wwdemo==1.0"],
+        &fx.wheels,
+    );
+    let first = environment::switch(&project, &req, &mut |_| {}).unwrap();
+    assert_eq!(first.migration_backup, None, "nothing to migrate");
+    let venv = fx.root.join(".venv");
+    switch_in_child_and_kill_at(&fx, &py.old, "swapping");
+    assert_eq!(venv_minor(&venv), Some(minor_of(&py.new.1)));
+    assert!(fx.root.join(".venv.wheelwatch-swap").exists());
+    let report = environment::recover(&project).unwrap();
+    assert!(report.removed_staged_link, "{report:?}");
+    assert_eq!(report.removed_staging.len(), 1, "{report:?}");
+    assert_eq!(venv_minor(&venv), Some(minor_of(&py.new.1)));
+    assert_eq!(env_dirs(&fx.root), std::slice::from_ref(&first.env_id));
+    assert_eq!(
+        State::load(&project.state_file())
+            .unwrap()
+            .active
+            .unwrap()
+            .env_id,
+        first.env_id
+    );
+}
+
+#[test]
+fn a_switch_plan_changes_nothing_and_shows_no_secrets() {
+    let Some(py) = pythons() else { return };
+    let fx = fixture();
+    make_old_venv(&fx.root, &py.old.0);
+    let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
+    let mut req = request(
+        Operation::Fallback,
+        Role::Fallback,
+        &py.new,
+        &["wwdemo==1.0"],
+        &fx.wheels,
+    );
+    req.index.index_url = Some("https://alice:s3cret@mirror.invalid/simple".into());
+    req.installer = Installer::Uv(Some(fx.root.join("no uv here")));
+    let mut before = BTreeMap::new();
+    snapshot(fx.root.parent().unwrap(), &mut before);
+    let plan = environment::plan_switch(&project, &req).unwrap();
+    let mut after = BTreeMap::new();
+    snapshot(fx.root.parent().unwrap(), &mut after);
+    assert_eq!(before, after);
+    assert_eq!(plan.venv_kind, environment::VenvKind::RealDir);
+    assert!(plan.migration_backup.is_some());
+    assert!(
+        !plan.install_command.contains("s3cret"),
+        "{}",
+        plan.install_command
+    );
+    assert!(plan.install_command.contains("wwdemo==1.0"));
+    assert!(
+        plan.problems.iter().any(|p| p.contains("uv")),
+        "{:?}",
+        plan.problems
+    );
 }
