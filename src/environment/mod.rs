@@ -25,7 +25,7 @@
 //! 1. takes the lock, runs [`recover`] (finishes or undoes whatever a killed run left);
 //! 2. creates `envs/<id>` with `<python> -m venv`, checks the new interpreter's version;
 //! 3. installs exactly the pins (`--no-deps`, `--only-binary` for wheel-assessed pins);
-//! 4. imports every top-level module of every installed distribution (see [`verify`]);
+//! 4. imports every top-level module of every installed distribution (see [`top_level_modules`] for which names);
 //! 5. writes `envs/<id>/wheelwatch-env.toml` (the "ready" mark) and a staged symlink
 //!    `<venv>.wheelwatch-swap` next to the venv path;
 //! 6. swaps: when the venv path is already our symlink, `rename(2)` of the staged link over it
@@ -52,13 +52,22 @@
 //! between the two renames of a migration, just before the rename otherwise — `swapped`,
 //! `recorded`), so tests can SIGKILL the process there.
 //!
+//! Events: `<op>_started`, then `fallback_succeeded` / `promoted` / `reset` or `<op>_failed`
+//! with the error (credentials redacted); `recovered` when recovery had to record an activation
+//! a killed run did not.
+//!
+//! Limits: a SIGKILL while `venv` or the installer runs leaves that subprocess running as an
+//! orphan until it finishes; the next run's recovery removes its directory regardless (a removal
+//! racing with it is retried by the run after). Installer `uv` is exercised by argv tests only
+//! (no uv on the test machine).
+//!
 //! # API
 //!
 //! - [`Project::new`]`(root, venv_path, allow_outside)`;
 //! - [`plan_switch`]`(&Project, &SwitchRequest) -> SwitchPlan` (changes nothing);
 //! - [`switch`]`(&Project, &SwitchRequest, &mut dyn FnMut(Step)) -> Result<SwitchOutcome>`;
 //! - [`recover`]`(&Project) -> Result<RecoveryReport>`;
-//! - [`plan_reset`] / [`reset`] (see [`reset`](mod@reset));
+//! - [`plan_reset`] / [`reset()`](fn@reset) (see [the reset module](mod@reset));
 //! - [`State::load`] / [`State::save`], [`append_event`], [`read_events`].
 
 mod install;
