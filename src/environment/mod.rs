@@ -16,6 +16,7 @@
 //! <project>/.wheelwatch/events.jsonl   append-only event log
 //! <project>/.wheelwatch/lock           exclusive lock (holder pid inside)
 //! <project>/.wheelwatch/backups/       reset archives (tar.gz)
+//! <project>/.wheelwatch/.gitignore     `*`: none of this belongs in version control
 //! ```
 //!
 //! Virtual environments are not relocatable (`bin/pip`'s shebang and `bin/activate` embed the

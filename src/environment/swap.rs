@@ -272,6 +272,14 @@ pub(crate) fn switch_locked(
     progress: &mut dyn FnMut(Step),
 ) -> Result<SwitchOutcome, EnvError> {
     let recovery = recover_locked(project)?;
+    let ignore = project.state_dir.join(".gitignore");
+    if !ignore.exists() {
+        // Environments hold absolute paths and whole venvs: never for version control.
+        write_atomic(
+            &ignore,
+            b"# written by wheelwatch: nothing here belongs in git\n*\n",
+        )?;
+    }
     progress(Step::Locked);
     pause_point("locked");
     let (started, succeeded, failed) = req.operation.events();
