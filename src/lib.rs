@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod commands;
 pub mod dist;
+pub mod environment;
 pub mod exit;
 pub mod filename;
 pub mod health;

@@ -3,6 +3,7 @@
 mod check;
 mod common;
 mod doctor;
+mod environment;
 mod index;
 mod live;
 mod python;
