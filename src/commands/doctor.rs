@@ -546,33 +546,6 @@ fn check_disk(venv: &Path, checks: &mut Vec<Check>) {
     }
 }
 
-/// Removes `user:password@` from a URL (or a bare `host:port` proxy value) for display.
-fn redact(value: &str) -> String {
-    let with_scheme = if value.contains("://") {
-        value.to_string()
-    } else {
-        format!("http://{value}")
-    };
-    match url::Url::parse(&with_scheme) {
-        Ok(mut u) => {
-            if !u.username().is_empty() || u.password().is_some() {
-                let _ = u.set_username("");
-                let _ = u.set_password(None);
-            }
-            let s = u.to_string();
-            if value.contains("://") {
-                s
-            } else {
-                s.trim_start_matches("http://")
-                    .trim_end_matches('/')
-                    .to_string()
-            }
-        }
-        // Not a URL: show everything after the last `@`, which drops any credentials.
-        Err(_) => value.rsplit('@').next().unwrap_or_default().to_string(),
-    }
-}
-
 fn proxy_vars() -> Vec<Proxy> {
     let mut out = Vec::new();
     for name in [
@@ -589,7 +562,7 @@ fn proxy_vars() -> Vec<Proxy> {
             let shown = if name.eq_ignore_ascii_case("no_proxy") {
                 v
             } else {
-                redact(&v)
+                crate::index::redact_url(&v)
             };
             out.push(Proxy {
                 name: name.to_string(),
@@ -637,7 +610,7 @@ fn check_index(settings: &CheckSettings, proxies: &[Proxy], checks: &mut Vec<Che
                 .filter(|v| !v.is_empty())
         })
         .unwrap_or_else(|| crate::index::DEFAULT_INDEX_URL.to_string());
-    let shown = redact(&url);
+    let shown = crate::index::redact_url(&url);
     match probe_index(&url) {
         Ok((status, latency)) if status < 400 => checks.push(check(
             "index",
@@ -785,18 +758,18 @@ mod tests {
     #[test]
     fn credentials_never_shown() {
         assert_eq!(
-            redact("https://user:s3cret@example.invalid/simple/"),
-            "https://example.invalid/simple/"
+            crate::index::redact_url("https://user:s3cret@example.invalid/simple/"),
+            "https://***@example.invalid/simple/"
         );
         assert_eq!(
-            redact("user:s3cret@proxy.invalid:3128"),
-            "proxy.invalid:3128"
+            crate::index::redact_url("user:s3cret@proxy.invalid:3128"),
+            "***@proxy.invalid:3128"
         );
         assert_eq!(
-            redact("http://proxy.invalid:3128"),
-            "http://proxy.invalid:3128/"
+            crate::index::redact_url("http://proxy.invalid:3128"),
+            "http://proxy.invalid:3128"
         );
-        assert!(!redact("token@weird value").contains("token"));
+        assert!(!crate::index::redact_url("token@weird value").contains("token"));
     }
 
     #[test]

@@ -168,37 +168,7 @@ pub(crate) fn install_command(
     cmd
 }
 
-/// Replaces the password (or token) of every `scheme://user:secret@host` in `text` with `****`,
-/// and a bare `scheme://token@host` user part too.
-pub fn redact_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        // The authority ends at the first '/', whitespace, or quote.
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => {
-                    out.push_str(user);
-                    out.push_str(":****");
-                }
-                None => out.push_str("****"),
-            }
-            out.push_str(&authority[at..]);
-        } else {
-            out.push_str(authority);
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
+pub use crate::index::redact_text;
 
 #[cfg(test)]
 mod tests {
@@ -243,7 +213,7 @@ mod tests {
         );
         let shown = super::super::process::display(&cmd);
         assert!(!shown.contains("secret"), "{shown}");
-        assert!(shown.contains("u:****@mirror.example"), "{shown}");
+        assert!(shown.contains("***@mirror.example"), "{shown}");
     }
 
     #[test]
@@ -280,7 +250,7 @@ mod tests {
     fn redaction() {
         assert_eq!(
             redact_text("Looking in https://alice:pw@host/simple and http://tok@h2/x"),
-            "Looking in https://alice:****@host/simple and http://****@h2/x"
+            "Looking in https://***@host/simple and http://***@h2/x"
         );
         assert_eq!(
             redact_text("no creds https://host/a@b"),

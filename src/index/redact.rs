@@ -8,12 +8,19 @@ use url::Url;
 /// A URL with any `user:password@` replaced by `***@`, for messages and logs. Works on strings
 /// that are not valid URLs too (anything between `://` and the next `/` containing `@`).
 pub fn redact_url(raw: &str) -> String {
-    if let Ok(mut url) = Url::parse(raw) {
+    if let Some(mut url) = raw.contains("://").then(|| Url::parse(raw).ok()).flatten() {
         if url.username().is_empty() && url.password().is_none() {
             return raw.to_string();
         }
         if url.set_password(None).is_ok() && url.set_username("***").is_ok() {
             return url.to_string();
+        }
+    }
+    if !raw.contains("://") {
+        // A bare `user:pass@host:port` (proxy variables are often written so).
+        let authority_end = raw.find('/').unwrap_or(raw.len());
+        if let Some(at) = raw[..authority_end].rfind('@') {
+            return format!("***@{}", &raw[at + 1..]);
         }
     }
     redact_text(raw)
