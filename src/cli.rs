@@ -58,6 +58,13 @@ pub enum Command {
     Tags(TagsArgs),
     /// Show the effective configuration and where each value came from.
     Config(ConfigArgs),
+    /// Move the venv to the first healthy fallback Python: build beside, install exactly what
+    /// was assessed, verify by importing, swap atomically.
+    Fallback(Box<SwitchArgs>),
+    /// Move the venv back to the primary Python once it is healthy again.
+    Promote(Box<SwitchArgs>),
+    /// Emergency reset: archive the venv, clear caches, rebuild it fresh (needs --yes).
+    Reset(Box<ResetArgs>),
     /// Check this machine: interpreters, pip, venv, build tools, disk space, index.
     Doctor(DoctorArgs),
     /// Python interpreters on this machine.
@@ -170,6 +177,114 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    /// The arguments of an assessment run on behalf of another command (`doctor`, `fallback`,
+    /// …): table format, stdout, not strict.
+    pub fn for_assessment(
+        sources: SourceArgs,
+        targets: TargetArgs,
+        index: IndexArgs,
+        threshold: Option<f64>,
+        pre: bool,
+    ) -> Self {
+        Self {
+            sources,
+            targets,
+            index,
+            threshold,
+            strict: false,
+            pre,
+            format: Format::Table,
+            output: None,
+        }
+    }
+}
+
+/// Which installer fills a new environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InstallerChoice {
+    /// pip inside the new environment.
+    Pip,
+    /// uv (must be on PATH).
+    Uv,
+}
+
+/// Options of the commands that switch environments.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The virtual environment to manage (default: configuration `venv`, else ./.venv).
+    #[arg(long, value_name = "PATH")]
+    pub venv: Option<PathBuf>,
+    /// Allow a venv path outside the project directory.
+    #[arg(long)]
+    pub allow_outside: bool,
+    /// The installer.
+    #[arg(long, value_enum, default_value_t = InstallerChoice::Pip)]
+    pub installer: InstallerChoice,
+    /// How many previous environments and venv backups to keep.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub keep_backups: usize,
+    /// Show what would be done and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `wheelwatch fallback` and `wheelwatch promote`.
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Environment options.
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Health threshold (share of packages with a wheel), 0.0-1.0.
+    #[arg(long, value_name = "SHARE")]
+    pub threshold: Option<f64>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Why (recorded in the state and events); default: the assessment's reason.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// (fallback) Switch to this Python instead of the first healthy fallback; it must be
+    /// healthy.
+    #[arg(long, value_name = "PY")]
+    pub to: Option<String>,
+}
+
+/// `wheelwatch reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets (`--python` names the interpreter to rebuild on; default: the active one).
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Environment options.
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Also run `pip cache purge`.
+    #[arg(long)]
+    pub purge_pip_cache: bool,
+    /// Really do it; without this the plan is printed and nothing changes.
+    #[arg(long)]
+    pub yes: bool,
+    /// Why (recorded in the state and events).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 /// `wheelwatch tags`.

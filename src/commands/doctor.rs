@@ -115,16 +115,7 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         format,
     } = args;
     let settings = CheckSettings::resolve(
-        CheckArgs {
-            sources: SourceArgs::default(),
-            targets,
-            index,
-            threshold: None,
-            strict: false,
-            pre: false,
-            format: Format::Table,
-            output: None,
-        },
+        CheckArgs::for_assessment(SourceArgs::default(), targets, index, None, false),
         globals,
         &ProcessEnv,
     )?;

@@ -11,6 +11,7 @@ pub mod check;
 pub mod config;
 pub mod doctor;
 pub mod python;
+pub mod switch;
 pub mod tags;
 
 /// Runs a parsed command line.
@@ -22,5 +23,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Config(args) => config::run(&args, &globals),
         Command::Doctor(args) => doctor::run(args, &globals),
         Command::Python(args) => python::run(&args, &globals),
+        Command::Fallback(args) => switch::fallback(*args, &globals),
+        Command::Promote(args) => switch::promote(*args, &globals),
+        Command::Reset(args) => switch::reset(*args, &globals),
     }
 }

@@ -4,6 +4,7 @@ mod check;
 mod common;
 mod doctor;
 mod environment;
+mod fallback;
 mod index;
 mod live;
 mod python;

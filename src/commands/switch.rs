@@ -1,0 +1,419 @@
+//! `wheelwatch fallback`, `promote` and `reset`: assess first (an assessment that fails aborts
+//! with exit 3: an outage is never a reason to rebuild an environment), choose the target and
+//! its interpreter, pin exactly what the assessment chose for that target, then hand the build,
+//! verification and atomic swap to [`crate::environment`]. Progress goes to stderr, the outcome
+//! to stdout.
+
+use std::io::{IsTerminal, Write};
+use std::str::FromStr;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::cli::{CheckArgs, EnvArgs, InstallerChoice, ResetArgs, SwitchArgs};
+use crate::environment::{
+    self, InstallIndex, Installer, Operation, Pin, Project, ResetRequest, Role as EnvRole, State,
+    Step, SwitchRequest,
+};
+use crate::exit::{AssessmentError, ExitStatus};
+use crate::health::Status;
+use crate::python::{FindOptions, Interpreter, PythonRequest};
+use crate::report::{Report, TargetReport, Verdict};
+use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
+use crate::target::Role;
+
+/// Runs `wheelwatch fallback`.
+pub fn fallback(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    run_switch(args, globals, Operation::Fallback)
+}
+
+/// Runs `wheelwatch promote`.
+pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    run_switch(args, globals, Operation::Promote)
+}
+
+fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Report> {
+    let report = super::check::assess(settings, globals)?;
+    if report.verdict == Verdict::AssessmentFailed {
+        let reason = report.fallback_reason.clone().unwrap_or_default();
+        return Err(AssessmentError(anyhow!(
+            "the assessment failed ({reason}); nothing was changed: an outage is not a reason to \
+             rebuild an environment"
+        ))
+        .into());
+    }
+    Ok(report)
+}
+
+fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) -> Result<Project> {
+    let venv = env
+        .venv
+        .clone()
+        .unwrap_or_else(|| settings.venv.value.clone());
+    let venv = if venv.is_absolute() {
+        venv
+    } else {
+        globals.cwd.join(venv)
+    };
+    Ok(Project::new(&globals.cwd, &venv, env.allow_outside)?)
+}
+
+fn installer(choice: InstallerChoice) -> Installer {
+    match choice {
+        InstallerChoice::Pip => Installer::Pip,
+        InstallerChoice::Uv => Installer::Uv(None),
+    }
+}
+
+/// The index the installer uses: the same one the assessment used.
+fn install_index(settings: &CheckSettings) -> InstallIndex {
+    let idx = &settings.index;
+    InstallIndex {
+        index_url: idx.index_url.as_ref().map(|u| u.value.clone()),
+        extra_index_urls: idx
+            .extra_index_urls
+            .iter()
+            .map(|u| u.value.clone())
+            .collect(),
+        find_links: idx.find_links.iter().map(|u| u.value.clone()).collect(),
+        no_index: idx.no_index,
+    }
+}
+
+/// Exactly what the assessment chose for the target: every package it would install, with
+/// binary-only installs for those assessed as wheels.
+pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
+    let mut pins = Vec::new();
+    for p in &target.packages {
+        match p.status {
+            Status::Excluded => {}
+            Status::Wheel | Status::SdistOnly => {
+                let version = p
+                    .version
+                    .as_deref()
+                    .ok_or_else(|| anyhow!("{} has no version", p.name))?;
+                pins.push(Pin::new(&p.name, version, p.status == Status::Wheel)?);
+            }
+            Status::NotAssessed => bail!(
+                "`{}` is a direct reference, which wheelwatch does not assess; install it by hand",
+                p.requirement
+            ),
+            Status::NoDistribution | Status::NotFound | Status::Error => {
+                bail!(
+                    "{} cannot be installed on {}: {}",
+                    p.name,
+                    target.name,
+                    p.reason
+                )
+            }
+        }
+    }
+    Ok(pins)
+}
+
+fn find_interpreter(target: &TargetReport) -> Result<Interpreter> {
+    let request = PythonRequest::from_str(&target.python)
+        .map_err(|e| anyhow!("invalid Python `{}`: {e}", target.python))?;
+    crate::python::find(&request, &FindOptions::default())
+        .map_err(|e| AssessmentError(anyhow!("{e}")).into())
+}
+
+fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
+    let show = !globals.quiet;
+    let tty = std::io::stderr().is_terminal();
+    move |step: Step| {
+        if !show {
+            return;
+        }
+        let text = match step {
+            Step::Locked => "locked the project; cleaned up leftovers",
+            Step::Creating => "creating the environment",
+            Step::Installing => "installing the assessed versions",
+            Step::Verifying => "importing every installed module",
+            Step::Swapping => "swapping the venv",
+            Step::Swapped => "swapped",
+            Step::Recorded => "recorded state and events",
+        };
+        let mut err = std::io::stderr().lock();
+        if tty {
+            let _ = writeln!(err, "\u{2022} {text}");
+        } else {
+            let _ = writeln!(err, "{text}");
+        }
+    }
+}
+
+fn run_switch(
+    args: SwitchArgs,
+    globals: &GlobalSettings,
+    operation: Operation,
+) -> Result<ExitStatus> {
+    let SwitchArgs {
+        sources,
+        mut targets,
+        index,
+        env,
+        threshold,
+        pre,
+        reason,
+        to,
+    } = args;
+    if let Some(to) = &to {
+        if operation == Operation::Promote {
+            bail!("--to is for `fallback`; `promote` always returns to the primary");
+        }
+        // Make sure the requested Python is assessed, as a fallback.
+        if !targets.fallback.iter().any(|f| f == to) {
+            targets.fallback.insert(0, to.clone());
+        }
+    }
+    let check = CheckArgs::for_assessment(sources, targets, index, threshold, pre);
+    let settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
+    let project = project(&env, &settings, globals)?;
+    let report = assess(&settings, globals)?;
+
+    let target = match operation {
+        Operation::Promote => {
+            let primary = report
+                .targets
+                .iter()
+                .find(|t| t.role == Role::Primary)
+                .context("no primary target")?;
+            if !primary.healthy {
+                eprintln!(
+                    "error: the primary {} is still unhealthy: {}",
+                    primary.name,
+                    report.fallback_reason.clone().unwrap_or_default()
+                );
+                return Ok(ExitStatus::Unhealthy);
+            }
+            primary
+        }
+        _ => {
+            let chosen = match &to {
+                Some(to) => report
+                    .targets
+                    .iter()
+                    .find(|t| {
+                        t.role == Role::Fallback
+                            && (t.python == *to
+                                || t.name == *to
+                                || to.starts_with(&format!("{}@", t.python)))
+                    })
+                    .context("the --to Python was not assessed")?,
+                None => {
+                    if report.verdict == Verdict::PrimaryHealthy {
+                        println!("The primary is healthy; no fallback needed.");
+                        return Ok(ExitStatus::Success);
+                    }
+                    match report
+                        .targets
+                        .iter()
+                        .find(|t| t.role == Role::Fallback && t.healthy)
+                    {
+                        Some(t) => t,
+                        None => {
+                            eprintln!(
+                                "error: no healthy fallback: {}",
+                                report.fallback_reason.clone().unwrap_or_default()
+                            );
+                            return Ok(ExitStatus::Unhealthy);
+                        }
+                    }
+                }
+            };
+            if !chosen.healthy {
+                eprintln!(
+                    "error: {} is not healthy, so it is no fallback",
+                    chosen.name
+                );
+                return Ok(ExitStatus::Unhealthy);
+            }
+            chosen
+        }
+    };
+    let interpreter = find_interpreter(target)?;
+    let pins = pins(target)?;
+    let reason = reason
+        .or_else(|| report.fallback_reason.clone())
+        .unwrap_or_else(|| match operation {
+            Operation::Promote => format!("the primary {} is healthy again", target.name),
+            _ => format!("switch to {}", target.name),
+        });
+    let request = SwitchRequest {
+        operation,
+        python: interpreter.path.clone(),
+        python_version: interpreter.version.to_string(),
+        role: if target.role == Role::Primary {
+            EnvRole::Primary
+        } else {
+            EnvRole::Fallback
+        },
+        reason,
+        assessment_id: Some(report.timestamp.clone()),
+        wheel_status: serde_json::to_value(report.verdict)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        pins,
+        index: install_index(&settings),
+        installer: installer(env.installer),
+        keep_backups: env.keep_backups,
+    };
+    if env.dry_run {
+        let plan = environment::plan_switch(&project, &request)?;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "would switch {} to Python {} ({})",
+            plan.venv_path.display(),
+            request.python_version,
+            target.name
+        )?;
+        writeln!(out, "  interpreter: {}", request.python.display())?;
+        writeln!(out, "  new environment: {}", plan.env_dir.display())?;
+        if let Some(backup) = &plan.migration_backup {
+            writeln!(out, "  the current venv moves to: {}", backup.display())?;
+        }
+        writeln!(out, "  create: {}", plan.create_command)?;
+        writeln!(out, "  install: {}", plan.install_command)?;
+        for p in &plan.prune {
+            writeln!(out, "  then remove old backup: {}", p.display())?;
+        }
+        for p in &plan.problems {
+            writeln!(out, "  problem: {p}")?;
+        }
+        return Ok(if plan.problems.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::BadInput
+        });
+    }
+    let outcome = match environment::switch(&project, &request, &mut progress(globals)) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            // The environment module guarantees the venv is untouched when a switch fails.
+            eprintln!(
+                "error: failed to switch {} to {}; it is unchanged: {err}",
+                project.venv_path.display(),
+                target.name
+            );
+            return Ok(ExitStatus::Unhealthy);
+        }
+    };
+    println!(
+        "{} now runs Python {} ({}, {}): {} distributions installed, {} modules imported",
+        outcome.venv_path.display(),
+        outcome.python_version,
+        target.name,
+        match request.role {
+            EnvRole::Primary => "primary",
+            EnvRole::Fallback => "fallback",
+        },
+        outcome.verified.distributions,
+        outcome.verified.modules.len()
+    );
+    if let Some(backup) = &outcome.migration_backup {
+        println!("the previous venv was kept at {}", backup.display());
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Runs `wheelwatch reset`.
+pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    let ResetArgs {
+        sources,
+        mut targets,
+        index,
+        env,
+        purge_pip_cache,
+        yes,
+        reason,
+    } = args;
+    let check_probe = CheckArgs::for_assessment(
+        Default::default(),
+        Default::default(),
+        Default::default(),
+        None,
+        false,
+    );
+    let probe_settings = CheckSettings::resolve(check_probe, globals, &ProcessEnv)?;
+    let project = project(&env, &probe_settings, globals)?;
+    // Rebuild on the active interpreter unless told otherwise.
+    let state = State::load(&project.state_file()).unwrap_or_default();
+    if targets.python.is_none() {
+        if let Some(active) = &state.active {
+            let parts: Vec<&str> = active.python_version.split('.').collect();
+            if parts.len() >= 2 {
+                targets.python = Some(format!("{}.{}", parts[0], parts[1]));
+            }
+        }
+    }
+    let check = CheckArgs::for_assessment(sources, targets, index, None, false);
+    let settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
+    let report = assess(&settings, globals)?;
+    let target = report
+        .targets
+        .iter()
+        .find(|t| t.role == Role::Primary)
+        .context("no primary target")?;
+    let interpreter = find_interpreter(target)?;
+    let request = ResetRequest {
+        switch: SwitchRequest {
+            operation: Operation::Reset,
+            python: interpreter.path.clone(),
+            python_version: interpreter.version.to_string(),
+            role: state.active.as_ref().map_or(EnvRole::Primary, |a| a.role),
+            reason: reason.unwrap_or_else(|| "emergency reset".to_string()),
+            assessment_id: Some(report.timestamp.clone()),
+            wheel_status: serde_json::to_value(report.verdict)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            pins: pins(target)?,
+            index: install_index(&settings),
+            installer: installer(env.installer),
+            keep_backups: env.keep_backups,
+        },
+        purge_pip_cache,
+    };
+    if !yes || env.dry_run {
+        let plan = environment::plan_reset(&project, &request)?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "reset would (nothing changes without --yes):")?;
+        writeln!(out, "  archive to {}:", plan.archive.display())?;
+        if let Some(v) = &plan.archive_venv {
+            writeln!(out, "    {}", v.display())?;
+        }
+        for f in &plan.archive_files {
+            writeln!(out, "    {}", f.display())?;
+        }
+        writeln!(out, "  remove {} cache paths:", plan.remove.len())?;
+        for p in &plan.remove {
+            writeln!(out, "    {}", p.display())?;
+        }
+        if let Some(py) = &plan.purge_pip_cache_with {
+            writeln!(out, "  purge pip's cache with {}", py.display())?;
+        }
+        writeln!(
+            out,
+            "  rebuild {} on Python {}",
+            plan.switch.venv_path.display(),
+            request.switch.python_version
+        )?;
+        writeln!(out, "    install: {}", plan.switch.install_command)?;
+        return Ok(ExitStatus::Success);
+    }
+    let outcome =
+        environment::reset(&project, &request, &mut progress(globals)).context("reset failed")?;
+    println!(
+        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {}",
+        outcome.switch.venv_path.display(),
+        outcome.archive.display(),
+        outcome.removed.len(),
+        outcome.switch.python_version
+    );
+    if let Some(w) = outcome.purge_warning {
+        eprintln!("warning: pip cache purge: {w}");
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,234 @@
+//! `wheelwatch fallback` / `promote` / `reset` through the binary: real pyenv interpreters
+//! (3.11 and 3.12), the local test index serving small real wheels, real venvs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::TestIndex;
+
+const LINUX: &str = "manylinux_2_17_x86_64";
+
+fn pyenv(minor: &str) -> Option<PathBuf> {
+    let versions = PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
+    let mut names: Vec<String> = std::fs::read_dir(&versions)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!("{minor}.")))
+        .collect();
+    names.sort();
+    let python = versions.join(names.pop()?).join("bin/python3");
+    Command::new(&python)
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some(python)
+}
+
+fn ww(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelwatch"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().to_string();
+        if key.starts_with("PIP_") || key.starts_with("WHEELWATCH_") || key == "VIRTUAL_ENV" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("WHEELWATCH_CACHE_DIR", dir.join(".cache"))
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("NO_COLOR", "1")
+        .env("WHEELWATCH_HTTP_RETRIES", "0");
+    cmd
+}
+
+fn python_version(venv: &Path) -> String {
+    let out = Command::new(venv.join("bin/python"))
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output()
+        .expect("run venv python");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A project with a 3.12 venv and a requirement whose only wheels are for 3.11.
+fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let (Some(py311), Some(py312)) = (pyenv("3.11"), pyenv("3.12")) else {
+        eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(&py312)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(dir.path().join(".venv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(dir.path().join(".venv/USER_MARKER"), "mine").unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
+    std::fs::write(
+        dir.path().join("wheelwatch.toml"),
+        format!("primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{index_url}\"\n"),
+    )
+    .unwrap();
+    Some((dir, py311, py312))
+}
+
+fn index(broken: bool) -> TestIndex {
+    TestIndex::builder()
+        .project("wwfast", |p| {
+            p.wheel_with("1.0", &format!("cp311-cp311-{LINUX}"), |w| {
+                if broken {
+                    w.raises_on_import()
+                } else {
+                    w.module_source("VALUE = 42\n")
+                }
+            })
+            .sdist("1.0")
+        })
+        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
+        .serve()
+}
+
+#[test]
+fn fallback_switches_to_the_healthy_python_and_records_why() {
+    let index = index(false);
+    let Some((dir, _, _)) = setup(&index.url()) else {
+        return;
+    };
+    let venv = dir.path().join(".venv");
+
+    // Dry run first: nothing changes.
+    let out = ww(dir.path())
+        .args(["fallback", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("would switch"));
+    assert!(venv.join("USER_MARKER").is_file() && !venv.is_symlink());
+
+    let out = ww(dir.path()).args(["fallback"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(venv.is_symlink());
+    assert_eq!(python_version(&venv), "3.11");
+    let import = Command::new(venv.join("bin/python"))
+        .args(["-c", "import wwfast, wwpure; print(wwfast.VALUE)"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&import.stdout).trim(), "42");
+    let state = std::fs::read_to_string(dir.path().join(".wheelwatch/state.toml")).unwrap();
+    assert!(state.contains("role = \"fallback\""), "{state}");
+    assert!(
+        state.contains("wwfast"),
+        "the reason names the blocking package: {state}"
+    );
+    let env_file = std::fs::read_to_string(dir.path().join(".wheelwatch/env")).unwrap();
+    assert!(env_file.contains("python_version=3.11"), "{env_file}");
+    assert!(
+        env_file.contains("wheel_status=fallback_available"),
+        "{env_file}"
+    );
+    let events = std::fs::read_to_string(dir.path().join(".wheelwatch/events.jsonl")).unwrap();
+    let names: Vec<String> = events
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ["fallback_started", "fallback_succeeded"]);
+    // The user's own venv was kept as a backup.
+    let backup = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with(".venv.backup."))
+        .expect("a timestamped backup");
+    assert!(backup.path().join("USER_MARKER").is_file());
+
+    // Promote refuses while the primary is still unhealthy, and changes nothing.
+    let out = ww(dir.path()).args(["promote"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(python_version(&venv), "3.11");
+}
+
+#[test]
+fn an_outage_or_a_broken_import_never_touches_the_venv() {
+    let index = index(true);
+    let Some((dir, _, _)) = setup(&index.url()) else {
+        return;
+    };
+    let venv = dir.path().join(".venv");
+
+    let out = ww(dir.path()).args(["fallback"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("wwfast"), "{stderr}");
+    assert!(!venv.is_symlink() && venv.join("USER_MARKER").is_file());
+    assert_eq!(python_version(&venv), "3.12");
+
+    // The index answers 500: exit 3, nothing built.
+    let down = TestIndex::builder()
+        .project("wwfast", |p| p.status(500))
+        .project("wwpure", |p| p.status(500))
+        .serve();
+    let out = ww(dir.path())
+        .args(["fallback", "--index-url"])
+        .arg(down.url())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!venv.is_symlink() && venv.join("USER_MARKER").is_file());
+    let envs = dir.path().join(".wheelwatch/envs");
+    let leftovers = std::fs::read_dir(&envs)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "no environment left behind");
+}
+
+#[test]
+fn reset_without_yes_changes_nothing() {
+    let index = index(false);
+    let Some((dir, _, _)) = setup(&index.url()) else {
+        return;
+    };
+    std::fs::create_dir_all(dir.path().join("pkg/__pycache__")).unwrap();
+    std::fs::write(dir.path().join("pkg/__pycache__/x.cpython-312.pyc"), "x").unwrap();
+    let out = ww(dir.path())
+        .args(["reset", "--fallback", "3.11"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("reset would (nothing changes without --yes):"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("__pycache__"), "{stdout}");
+    assert!(
+        dir.path()
+            .join("pkg/__pycache__/x.cpython-312.pyc")
+            .is_file()
+    );
+    assert!(!dir.path().join(".wheelwatch/backups").exists());
+}
