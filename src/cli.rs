@@ -290,9 +290,13 @@ pub struct ResetArgs {
 /// `wheelwatch tags`.
 #[derive(Debug, Args)]
 pub struct TagsArgs {
-    /// The target `PY[@PLATFORM]` (default platform: this machine's).
-    #[arg(long, value_name = "PY[@PLATFORM]")]
-    pub target: String,
+    /// The target `PY[@PLATFORM]` (default platform: this machine's); tags are computed.
+    #[arg(long, value_name = "PY[@PLATFORM]", required_unless_present = "python")]
+    pub target: Option<String>,
+    /// An interpreter on this machine (`3.12`, `3.13t`, or a path): its tags are probed, exactly
+    /// as an installer running on it computes them.
+    #[arg(long, value_name = "PY", conflicts_with = "target")]
+    pub python: Option<String>,
 }
 
 /// `wheelwatch config`.

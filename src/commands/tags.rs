@@ -1,22 +1,42 @@
-//! `wheelwatch tags`: print a target's compatible tags, best first, one a line.
+//! `wheelwatch tags`: print a target's compatible tags, best first, one a line: computed for
+//! `--target`, probed from the interpreter for `--python`.
 
 use std::io::Write;
+use std::str::FromStr;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 
 use crate::cli::TagsArgs;
-use crate::exit::ExitStatus;
+use crate::exit::{AssessmentError, ExitStatus};
+use crate::python::{FindOptions, PythonRequest};
 use crate::settings::GlobalSettings;
 use crate::tags::Tags;
 use crate::target::{Role, Target};
 
 /// Runs `wheelwatch tags`.
 pub fn run(args: &TagsArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
-    let host = crate::host::host_platform().context("failed to detect this machine's platform")?;
-    let target = Target::parse(&args.target, &host, Role::Extra)?;
-    let tags = Tags::new(&target.python, &target.platform);
+    let tags: Vec<(String, String, String)> = match (&args.python, &args.target) {
+        (Some(python), _) => {
+            let request = PythonRequest::from_str(python)
+                .map_err(|e| anyhow!("invalid --python `{python}`: {e}"))?;
+            let interpreter = crate::python::find(&request, &FindOptions::default())
+                .map_err(|e| AssessmentError(anyhow!("{e}")))?;
+            tracing::info!("tags probed from {}", interpreter.path.display());
+            interpreter.tags
+        }
+        (None, Some(target)) => {
+            let host = crate::host::host_platform()
+                .context("failed to detect this machine's platform; name one with PY@PLATFORM")?;
+            let target = Target::parse(target, &host, Role::Extra)?;
+            Tags::new(&target.python, &target.platform)
+                .iter()
+                .cloned()
+                .collect()
+        }
+        (None, None) => unreachable!("clap requires --target or --python"),
+    };
     let mut out = std::io::stdout().lock();
-    for (py, abi, plat) in tags.iter() {
+    for (py, abi, plat) in &tags {
         writeln!(out, "{py}-{abi}-{plat}")?;
     }
     out.flush()?;

@@ -177,3 +177,42 @@ fn host_is_manylinux_with_the_glibc_python_reports() {
         }
     }
 }
+
+/// `tags --python` probes the interpreter; on this machine it must agree with the list
+/// computed for the same version on the detected host platform.
+#[test]
+fn probed_tags_agree_with_computed_tags_on_this_host() {
+    let Some(home) = std::env::var_os("HOME") else {
+        return;
+    };
+    let versions = std::path::Path::new(&home).join(".pyenv/versions");
+    let Some(python) = std::fs::read_dir(&versions).ok().and_then(|d| {
+        let mut v: Vec<_> = d
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin/python3"))
+            .filter(|p| p.to_string_lossy().contains("/3.12."))
+            .filter(|p| p.is_file())
+            .collect();
+        v.sort();
+        v.pop()
+    }) else {
+        eprintln!("SKIPPED: no pyenv CPython 3.12 to probe");
+        return;
+    };
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wheelwatch"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let probed = run(&["tags", "--python", python.to_str().unwrap()]);
+    let computed = run(&["tags", "--target", "3.12"]);
+    assert!(probed.lines().count() > 100, "{probed}");
+    assert_eq!(probed, computed);
+}
