@@ -63,13 +63,41 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
                 &settings.venv.source,
             )?;
             let idx = &settings.index;
-            match &idx.index_url {
-                Some(u) => row("index-url", crate::index::redact_url(&u.value), &u.source)?,
-                None => row(
+            let env = |name: &str| std::env::var(name).ok();
+            let pip = crate::index::pip_configuration(&env);
+            match (&idx.index_url, &pip.index_url) {
+                (Some(u), _) => row("index-url", crate::index::redact_url(&u.value), &u.source)?,
+                (None, Some(u)) => row(
                     "index-url",
-                    "(pip configuration or the public index)".into(),
+                    crate::index::redact_url(&u.value),
+                    &ValueSource::Pip(u.source.to_string()),
+                )?,
+                (None, None) => row(
+                    "index-url",
+                    crate::index::DEFAULT_INDEX_URL.to_string(),
                     &ValueSource::Default,
                 )?,
+            }
+            if let Some(urls) = &pip.extra_index_urls {
+                for u in &urls.value {
+                    row(
+                        "extra-index-url",
+                        crate::index::redact_url(u),
+                        &ValueSource::Pip(urls.source.to_string()),
+                    )?;
+                }
+            }
+            if let Some(links) = &pip.find_links {
+                for u in &links.value {
+                    row(
+                        "find-links",
+                        u.clone(),
+                        &ValueSource::Pip(links.source.to_string()),
+                    )?;
+                }
+            }
+            for warning in &pip.warnings {
+                tracing::warn!("pip configuration: {warning}");
             }
             for u in &idx.extra_index_urls {
                 row(
