@@ -18,7 +18,7 @@ use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
 use crate::python::{FindOptions, Interpreter, PythonRequest};
 use crate::report::{Report, TargetReport, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
+use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, Sourced, ValueSource};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
@@ -322,34 +322,26 @@ fn run_switch(
 pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     let ResetArgs {
         sources,
-        mut targets,
+        targets,
         index,
         env,
         purge_pip_cache,
         yes,
         reason,
     } = args;
-    let check_probe = CheckArgs::for_assessment(
-        Default::default(),
-        Default::default(),
-        Default::default(),
-        None,
-        false,
-    );
-    let probe_settings = CheckSettings::resolve(check_probe, globals, &ProcessEnv)?;
-    let project = project(&env, &probe_settings, globals)?;
-    // Rebuild on the active interpreter unless told otherwise.
-    let state = State::load(&project.state_file()).unwrap_or_default();
-    if targets.python.is_none() {
-        if let Some(active) = &state.active {
-            let parts: Vec<&str> = active.python_version.split('.').collect();
-            if parts.len() >= 2 {
-                targets.python = Some(format!("{}.{}", parts[0], parts[1]));
-            }
-        }
-    }
+    let explicit_python = targets.python.is_some();
     let check = CheckArgs::for_assessment(sources, targets, index, None, false);
-    let settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
+    let mut settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
+    let project = project(&env, &settings, globals)?;
+    // Rebuild on the active interpreter unless --python names another.
+    let state = State::load(&project.state_file()).unwrap_or_default();
+    if let (false, Some(active)) = (explicit_python, &state.active) {
+        let minor: Vec<&str> = active.python_version.splitn(3, '.').take(2).collect();
+        settings.primary = Some(Sourced {
+            value: minor.join("."),
+            source: ValueSource::File(project.state_file().display().to_string()),
+        });
+    }
     let report = assess(&settings, globals)?;
     let target = report
         .targets

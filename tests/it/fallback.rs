@@ -191,13 +191,11 @@ fn an_outage_or_a_broken_import_never_touches_the_venv() {
     );
     assert!(!venv.is_symlink() && venv.join("USER_MARKER").is_file());
     let envs = dir.path().join(".wheelwatch/envs");
-    let leftovers = std::fs::read_dir(&envs)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                .count()
-        })
-        .unwrap_or(0);
+    let leftovers = std::fs::read_dir(&envs).map_or(0, |d| {
+        d.filter_map(Result::ok)
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    });
     assert_eq!(leftovers, 0, "no environment left behind");
 }
 
