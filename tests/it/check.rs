@@ -1,43 +1,12 @@
 //! `wheelwatch check` end to end: the real binary against the local test index.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::common::TestIndex;
+use crate::common::{TestIndex, run, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
-
-/// The binary with a clean environment: its own cache dir, no pip configuration, no colour.
-fn ww(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelwatch"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().to_string();
-        if key.starts_with("PIP_") || key.starts_with("WHEELWATCH_") || key == "RUST_LOG" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("WHEELWATCH_CACHE_DIR", dir.join(".cache"))
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("NO_COLOR", "1")
-        .env("WHEELWATCH_HTTP_RETRIES", "0");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("run wheelwatch");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
 
 fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))

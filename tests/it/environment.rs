@@ -21,24 +21,7 @@ use wheelwatch::environment::{
     SwitchRequest, read_events,
 };
 
-/// A pyenv interpreter of the given minor version (`"3.11"`): (path, full version).
-fn pyenv_python(minor: &str) -> Option<(PathBuf, String)> {
-    let versions = PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
-    let mut names: Vec<String> = fs::read_dir(&versions)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&format!("{minor}.")))
-        .collect();
-    names.sort();
-    let name = names.pop()?;
-    let python = versions.join(&name).join("bin/python3");
-    let ok = Command::new(&python)
-        .args(["-c", "import venv, ensurepip"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ok.then_some((python, name))
-}
+use crate::common::pyenv_python;
 
 struct Pythons {
     old: (PathBuf, String),

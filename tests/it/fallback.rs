@@ -4,43 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::TestIndex;
+use crate::common::{TestIndex, pyenv_python, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64";
-
-fn pyenv(minor: &str) -> Option<PathBuf> {
-    let versions = PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
-    let mut names: Vec<String> = std::fs::read_dir(&versions)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&format!("{minor}.")))
-        .collect();
-    names.sort();
-    let python = versions.join(names.pop()?).join("bin/python3");
-    Command::new(&python)
-        .args(["-c", "import venv, ensurepip"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-        .then_some(python)
-}
-
-fn ww(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelwatch"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy().to_string();
-        if key.starts_with("PIP_") || key.starts_with("WHEELWATCH_") || key == "VIRTUAL_ENV" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("WHEELWATCH_CACHE_DIR", dir.join(".cache"))
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("NO_COLOR", "1")
-        .env("WHEELWATCH_HTTP_RETRIES", "0");
-    cmd
-}
 
 fn python_version(venv: &Path) -> String {
     let out = Command::new(venv.join("bin/python"))
@@ -52,7 +18,7 @@ fn python_version(venv: &Path) -> String {
 
 /// A project with a 3.12 venv and a requirement whose only wheels are for 3.11.
 fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
-    let (Some(py311), Some(py312)) = (pyenv("3.11"), pyenv("3.12")) else {
+    let (Some((py311, _)), Some((py312, _))) = (pyenv_python("3.11"), pyenv_python("3.12")) else {
         eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
         return None;
     };

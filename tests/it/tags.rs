@@ -182,20 +182,7 @@ fn host_is_manylinux_with_the_glibc_python_reports() {
 /// computed for the same version on the detected host platform.
 #[test]
 fn probed_tags_agree_with_computed_tags_on_this_host() {
-    let Some(home) = std::env::var_os("HOME") else {
-        return;
-    };
-    let versions = std::path::Path::new(&home).join(".pyenv/versions");
-    let Some(python) = std::fs::read_dir(&versions).ok().and_then(|d| {
-        let mut v: Vec<_> = d
-            .filter_map(Result::ok)
-            .map(|e| e.path().join("bin/python3"))
-            .filter(|p| p.to_string_lossy().contains("/3.12."))
-            .filter(|p| p.is_file())
-            .collect();
-        v.sort();
-        v.pop()
-    }) else {
+    let Some((python, _)) = crate::common::pyenv_python("3.12") else {
         eprintln!("SKIPPED: no pyenv CPython 3.12 to probe");
         return;
     };

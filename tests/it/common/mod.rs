@@ -26,7 +26,9 @@
 )]
 
 pub mod artifacts;
+pub mod cli;
 pub mod server;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
+pub use cli::{pyenv_python, run, wheelwatch};
 pub use server::{LoggedRequest, TestIndex, TestIndexBuilder};
