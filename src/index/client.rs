@@ -147,10 +147,10 @@ pub struct RequestStats {
 }
 
 #[derive(Default)]
-struct Stats {
+pub(super) struct Stats {
     requests: AtomicU64,
     retries: AtomicU64,
-    cache_hits: AtomicU64,
+    pub(super) cache_hits: AtomicU64,
     not_modified: AtomicU64,
     bytes: AtomicU64,
 }
@@ -185,6 +185,7 @@ struct Inner {
     indexes: Vec<Location>,
     find_links: Vec<FindLink>,
     cache: Option<PageCache>,
+    cache_dir: Option<PathBuf>,
     cache_mode: CacheMode,
     max_age: Duration,
     timeout: Duration,
@@ -211,11 +212,11 @@ impl std::fmt::Debug for IndexClient {
 }
 
 /// A fully read HTTP answer.
-struct Fetched {
-    status: StatusCode,
-    url: Url,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(super) struct Fetched {
+    pub(super) status: StatusCode,
+    pub(super) url: Url,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Vec<u8>,
 }
 
 fn parse_location(raw: &str) -> Result<Location, IndexError> {
@@ -343,6 +344,7 @@ impl IndexClient {
                 http,
                 indexes,
                 find_links,
+                cache_dir: cache.as_ref().and(settings.cache.dir.clone()),
                 cache,
                 cache_mode: settings.cache.mode,
                 max_age: settings.cache.max_age,
@@ -355,6 +357,24 @@ impl IndexClient {
                 listings: OnceCell::new(),
             }),
         })
+    }
+
+    pub(super) fn cache_mode(&self) -> CacheMode {
+        self.inner.cache_mode
+    }
+
+    /// The cache directory, unless caching is off.
+    pub(super) fn cache_dir(&self) -> Option<&Path> {
+        self.inner.cache_dir.as_deref()
+    }
+
+    pub(super) fn stats_ref(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// GET with retries, credentials for the URL's origin, and the concurrency limit.
+    pub(super) async fn get(&self, url: &Url, headers: HeaderMap) -> Result<Fetched, IndexError> {
+        self.fetch(url, None, headers).await
     }
 
     /// The configured index URLs, credentials redacted.

@@ -15,12 +15,14 @@
 
 mod cache;
 mod client;
+mod metadata;
 pub mod parse;
 pub mod redact;
 mod settings;
 
 pub use cache::{CacheEntry, PageCache};
 pub use client::{IndexClient, IndexError, ProjectLookup, RequestStats};
+pub use metadata::{CoreMetadataBytes, MetadataSource};
 pub use redact::{redact_text, redact_url};
 pub use settings::{
     CacheMode, CacheSettings, ConfigFileKind, ConfigSource, IndexSettings, PipConfig, Sourced,

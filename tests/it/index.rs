@@ -861,3 +861,200 @@ async fn warm_run_of_seventy_big_projects_reads_only_the_cache() {
     assert_eq!(stats.cache_hits, 70);
     eprintln!("70 projects x 360 files: cold {cold:?}, warm {warm:?} (this build's profile)");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Core metadata for the resolver.
+
+use wheelwatch::index::MetadataSource;
+
+fn metadata_index(builder: crate::common::TestIndexBuilder) -> TestIndex {
+    builder
+        .project("pkg", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.requires_dist("six>=1").provides_extra("fast")
+            })
+            .wheel_with("1.1", "py3-none-any", |w| {
+                w.requires_dist("attrs")
+                    .core_metadata(CoreMetadata::Unadvertised)
+            })
+            .wheel_with("1.2", "py3-none-any", |w| {
+                w.requires_dist("idna").core_metadata(CoreMetadata::Broken)
+            })
+            .wheel_with("1.3", "py3-none-any", |w| {
+                w.requires_dist("big-dep")
+                    .core_metadata(CoreMetadata::Absent)
+                    .padding(200_000)
+            })
+            .sdist_with("1.4", |s| {
+                s.requires_dist("sdist-dep").requires_python(">=3.9")
+            })
+        })
+        .serve()
+}
+
+async fn metadata_of(client: &IndexClient, version: &str, ext: &str) -> (String, MetadataSource) {
+    let page = found(client, "pkg").await;
+    let file = page
+        .files
+        .iter()
+        .find(|f| f.version().to_string() == version && f.filename.ends_with(ext))
+        .unwrap();
+    let md = client
+        .metadata(file)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (String::from_utf8(md.bytes.to_vec()).unwrap(), md.source)
+}
+
+#[tokio::test]
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "request paths of lowercase fixtures"
+)]
+async fn metadata_prefers_pep658_then_ranges_then_download() {
+    let index = metadata_index(TestIndex::builder());
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    let expected = |v: &str| {
+        let f = index
+            .files("pkg")
+            .into_iter()
+            .find(|f| f.spec.version == v)
+            .unwrap();
+        String::from_utf8(f.metadata.clone()).unwrap()
+    };
+
+    index.clear_log();
+    let (md, source) = metadata_of(&client, "1.0", ".whl").await;
+    assert_eq!(md, expected("1.0"));
+    assert!(md.contains("Requires-Dist: six>=1"));
+    assert_eq!(source, MetadataSource::Pep658);
+    assert_eq!(
+        index.count_requests("/files/"),
+        1,
+        "{:?}",
+        index.request_log()
+    );
+
+    let (md, source) = metadata_of(&client, "1.1", ".whl").await;
+    assert_eq!(
+        (md, source),
+        (expected("1.1"), MetadataSource::Pep658),
+        "unadvertised but served"
+    );
+
+    // Advertised but 404: range requests, never the whole wheel.
+    index.clear_log();
+    let (md, source) = metadata_of(&client, "1.2", ".whl").await;
+    assert_eq!(
+        (md, source),
+        (expected("1.2"), MetadataSource::RangeRequests)
+    );
+    let wheel_requests: Vec<_> = index
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.ends_with(".whl"))
+        .collect();
+    assert!(!wheel_requests.is_empty());
+    assert!(
+        wheel_requests.iter().all(|r| r.range.is_some()),
+        "{wheel_requests:?}"
+    );
+
+    // A wheel bigger than the first tail read: METADATA is fetched with a further range.
+    index.clear_log();
+    let (md, source) = metadata_of(&client, "1.3", ".whl").await;
+    assert_eq!(
+        (md, source),
+        (expected("1.3"), MetadataSource::RangeRequests)
+    );
+    let log = index.request_log();
+    let wheel_requests: Vec<_> = log.iter().filter(|r| r.path.ends_with(".whl")).collect();
+    assert!(wheel_requests.len() >= 2, "{wheel_requests:?}");
+    assert!(
+        wheel_requests.iter().all(|r| r.range.is_some()),
+        "{wheel_requests:?}"
+    );
+    let size = index
+        .files("pkg")
+        .into_iter()
+        .find(|f| f.spec.version == "1.3")
+        .unwrap()
+        .bytes
+        .len();
+    assert!(size > 200_000);
+    let stats = client.stats();
+    assert!(
+        stats.bytes < 150_000,
+        "range requests downloaded {} bytes of a {size}-byte wheel",
+        stats.bytes
+    );
+
+    // Sdists: PKG-INFO from the downloaded tar.gz.
+    let (md, source) = metadata_of(&client, "1.4", ".tar.gz").await;
+    assert_eq!(
+        (md, source),
+        (expected("1.4"), MetadataSource::FullDownload)
+    );
+}
+
+#[tokio::test]
+async fn metadata_without_range_support_downloads_the_wheel() {
+    let index = metadata_index(TestIndex::builder().no_ranges());
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    let (md, source) = metadata_of(&client, "1.3", ".whl").await;
+    assert!(md.contains("Requires-Dist: big-dep"), "{md}");
+    assert_eq!(source, MetadataSource::FullDownload);
+}
+
+#[tokio::test]
+async fn metadata_is_cached_so_a_second_run_makes_no_request() {
+    let index = metadata_index(TestIndex::builder());
+    let cache = tempfile::tempdir().unwrap();
+    let client = IndexClient::new(settings(&index.url(), Some(cache.path()))).unwrap();
+    for (v, ext) in [("1.0", ".whl"), ("1.2", ".whl"), ("1.4", ".tar.gz")] {
+        metadata_of(&client, v, ext).await;
+    }
+    index.clear_log();
+    let client = IndexClient::new(settings(&index.url(), Some(cache.path()))).unwrap();
+    for (v, ext) in [("1.0", ".whl"), ("1.2", ".whl"), ("1.4", ".tar.gz")] {
+        let (md, source) = metadata_of(&client, v, ext).await;
+        assert_eq!(source, MetadataSource::Cache);
+        assert!(md.starts_with("Metadata-Version: 2.1"));
+    }
+    assert!(index.request_log().is_empty(), "{:?}", index.request_log());
+}
+
+#[tokio::test]
+async fn metadata_of_find_links_files_and_checksum_errors() {
+    let links = tempfile::tempdir().unwrap();
+    TestIndex::builder()
+        .project("pkg", |p| {
+            p.wheel_with("2.0", "py3-none-any", |w| w.requires_dist("local-dep"))
+                .sdist_with("2.0", |s| s.requires_dist("local-dep"))
+        })
+        .write_files(links.path())
+        .unwrap();
+    let mut s = settings("http://127.0.0.1:9/simple/", None);
+    s.no_index = true;
+    s.find_links = vec![links.path().display().to_string()];
+    let client = IndexClient::new(s).unwrap();
+    let (md, source) = metadata_of(&client, "2.0", ".whl").await;
+    assert!(md.contains("Requires-Dist: local-dep"));
+    assert_eq!(source, MetadataSource::LocalFile);
+    let (md, _) = metadata_of(&client, "2.0", ".tar.gz").await;
+    assert!(md.contains("Requires-Dist: local-dep"));
+
+    // A full download whose bytes do not match the listed sha256 is refused.
+    let index = metadata_index(TestIndex::builder().no_ranges());
+    let client = IndexClient::new(settings(&index.url(), None)).unwrap();
+    let page = found(&client, "pkg").await;
+    let mut file = page
+        .files
+        .iter()
+        .find(|f| f.filename.ends_with(".tar.gz"))
+        .unwrap()
+        .clone();
+    file.sha256 = Some("00".repeat(32));
+    let err = client.metadata(&file).await.unwrap_err();
+    assert!(err.to_string().contains("sha256 mismatch"), "{err}");
+}

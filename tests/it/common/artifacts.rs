@@ -87,6 +87,8 @@ pub struct FileSpec {
     pub filename_override: Option<String>,
     /// Listed on the page but not a real archive (cheap fixtures for big pages).
     pub listing_only: bool,
+    /// Bytes of incompressible padding added as `<pkg>/_padding.bin` (big wheels).
+    pub padding: usize,
 }
 
 impl FileSpec {
@@ -123,6 +125,7 @@ impl FileSpec {
             upload_time: None,
             filename_override: None,
             listing_only: false,
+            padding: 0,
         }
     }
 
@@ -198,6 +201,14 @@ impl FileSpec {
     #[must_use]
     pub fn listing_only(mut self) -> Self {
         self.listing_only = true;
+        self
+    }
+
+    /// Adds `bytes` of deterministic incompressible data to the wheel, after `METADATA`, so
+    /// the archive's tail does not contain it.
+    #[must_use]
+    pub fn padding(mut self, bytes: usize) -> Self {
+        self.padding = bytes;
         self
     }
 
@@ -303,7 +314,7 @@ impl FileSpec {
         if let Some(build) = &self.build {
             let _ = writeln!(wheel_text, "Build: {build}");
         }
-        let entries: Vec<(String, Vec<u8>)> = vec![
+        let mut entries: Vec<(String, Vec<u8>)> = vec![
             (
                 format!("{pkg}/__init__.py"),
                 self.module_text().into_bytes(),
@@ -318,6 +329,19 @@ impl FileSpec {
                 format!("{pkg}\n").into_bytes(),
             ),
         ];
+        if self.padding > 0 {
+            // xorshift: deterministic, incompressible.
+            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+            let data = (0..self.padding)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect();
+            entries.push((format!("{pkg}/_padding.bin"), data));
+        }
         let mut record = String::new();
         for (path, data) in &entries {
             let digest = Sha256::digest(data);

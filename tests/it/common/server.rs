@@ -166,6 +166,7 @@ struct Options {
     max_age: Option<u64>,
     delay: Option<Duration>,
     relative_json_urls: bool,
+    no_ranges: bool,
 }
 
 /// Builds a [`TestIndex`].
@@ -229,6 +230,13 @@ impl TestIndexBuilder {
     #[must_use]
     pub fn relative_json_urls(mut self) -> Self {
         self.options.relative_json_urls = true;
+        self
+    }
+
+    /// Ignore `Range` headers (always answer 200 with the whole file).
+    #[must_use]
+    pub fn no_ranges(mut self) -> Self {
+        self.options.no_ranges = true;
         self
     }
 
@@ -667,13 +675,14 @@ fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Opt
     }
     if let Some(filename) = path.strip_prefix("/files/") {
         let filename = percent_decode(filename);
+        let range = if state.options.no_ranges {
+            None
+        } else {
+            req.range.as_deref()
+        };
         if let Some(file) = state.files.get(&filename) {
             return (
-                serve_bytes(
-                    &file.bytes,
-                    req.range.as_deref(),
-                    "application/octet-stream",
-                ),
+                serve_bytes(&file.bytes, range, "application/octet-stream"),
                 global_delay,
             );
         }
@@ -682,7 +691,7 @@ fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Opt
             && file.spec.core_metadata.served()
         {
             return (
-                serve_bytes(&file.metadata, req.range.as_deref(), "text/plain"),
+                serve_bytes(&file.metadata, range, "text/plain"),
                 global_delay,
             );
         }
