@@ -171,6 +171,13 @@ pub struct CheckArgs {
     /// Consider pre-releases for every package.
     #[arg(long)]
     pub pre: bool,
+    /// Assess only the direct requirements; do not resolve dependency trees.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Write each target's wheel-only resolution to this directory, as `pylock.<target>.toml`
+    /// (PEP 751) and `constraints.<target>.txt` (pinned, for `pip install -c`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_deps")]
+    pub lock_dir: Option<PathBuf>,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -602,6 +602,9 @@ impl CheckSettings {
             pre,
             format,
             output,
+            // Read by the check command itself (flags only, no configuration key).
+            no_deps: _,
+            lock_dir: _,
         } = args;
         let config = globals.config.as_ref();
         let sources = resolve_sources(sources, config);

@@ -1,10 +1,19 @@
 //! `wheelwatch check`: load the requirements, build the targets, fetch each project's index page
-//! once (concurrently, shared by every target), assess every package on every target, and hand
-//! one [`Report`] to the chosen renderer. The exit status follows the verdict.
+//! once (concurrently, shared by every target), assess every direct requirement on every
+//! target, resolve every target's whole dependency tree (default and wheel-only, see
+//! [`crate::resolve`]) over one shared fetch layer ([`source`]), optionally write the
+//! wheel-only resolutions as lock files ([`locks`]), and hand one [`Report`] to the chosen
+//! renderer. The exit status follows the verdict.
+//!
+//! Targets are resolved in parallel threads; each blocks on the shared async fetches, so every
+//! page and metadata file is fetched once per run whichever target asks first.
+
+pub mod locks;
+pub mod source;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,17 +26,33 @@ use crate::cli::{CheckArgs, Format};
 use crate::dist::ProjectPage;
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::{self, Lookup, Options, PackageHealth, TargetContext};
-use crate::index::{IndexClient, IndexSettings, ProjectLookup};
-use crate::report::{self, Report, Skipped, Stats, TargetReport, Verdict};
+use crate::index::{IndexClient, IndexSettings};
+use crate::report::{
+    self, Dependencies, Report, Skipped, Stats, TargetReport, TreeAssessment, Verdict,
+};
 use crate::requirements::{self, DeclaredRequirement, RequirementSet, Source};
+use crate::resolve::{self, Analysis};
 use crate::settings::{CacheMode, CheckSettings, GlobalSettings, IndexChoice, ProcessEnv};
 use crate::tags::Tags;
 use crate::target::{Role, Target};
 
+/// What `check` does beyond the direct requirements.
+#[derive(Clone, Debug, Default)]
+pub struct TreeOptions {
+    /// `--no-deps`: assess the direct requirements only.
+    pub no_deps: bool,
+    /// `--lock-dir`: write each target's wheel-only resolution here.
+    pub lock_dir: Option<PathBuf>,
+}
+
 /// Runs `wheelwatch check`.
 pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    let tree = TreeOptions {
+        no_deps: args.no_deps,
+        lock_dir: args.lock_dir.clone(),
+    };
     let settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
-    let report = assess(&settings, globals)?;
+    let report = assess(&settings, globals, &tree)?;
     emit(
         &report,
         settings.format,
@@ -237,15 +262,11 @@ type Pages = HashMap<PackageName, Result<Option<Arc<ProjectPage>>, String>>;
 
 /// Fetches every named project once, concurrently.
 fn fetch_pages(
-    client: &IndexClient,
+    runtime: &tokio::runtime::Runtime,
+    shared: &source::Shared,
     names: Vec<PackageName>,
     show_progress: bool,
-) -> Result<Pages> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
+) -> Pages {
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(names.len() as u64);
         bar.set_style(
@@ -261,16 +282,11 @@ fn fetch_pages(
         let futures = names.into_iter().map(|name| {
             let bar = bar.clone();
             async move {
-                let result = client.project(&name).await;
+                let result = shared.page(&name).await;
                 if let Some(bar) = &bar {
                     bar.set_message(name.to_string());
                     bar.inc(1);
                 }
-                let result = match result {
-                    Ok(ProjectLookup::Found(page)) => Ok(Some(page)),
-                    Ok(ProjectLookup::NotFound) => Ok(None),
-                    Err(err) => Err(crate::index::redact_text(&format!("{err:#}"))),
-                };
                 (name, result)
             }
         });
@@ -279,17 +295,27 @@ fn fetch_pages(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(pages.into_iter().collect())
+    pages.into_iter().collect()
 }
 
 /// Runs the whole assessment and builds the report (no rendering).
-pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Report> {
+pub fn assess(
+    settings: &CheckSettings,
+    globals: &GlobalSettings,
+    tree: &TreeOptions,
+) -> Result<Report> {
     let started = Instant::now();
     let sources = sources(settings, &globals.cwd)?;
     let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
     let targets = targets(settings)?;
     let index = index_settings(&settings.index, &set);
     let client = IndexClient::new(index).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let shared = source::Shared::new(client.clone(), runtime.handle().clone());
 
     let mut names: Vec<PackageName> = set
         .requirements
@@ -300,45 +326,98 @@ pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Repo
     names.sort();
     names.dedup();
     let show_progress = !globals.quiet && std::io::stderr().is_terminal() && names.len() > 1;
+    let dependencies = if tree.no_deps {
+        Dependencies::DirectOnly
+    } else if !set.requirements.is_empty() && set.requirements.iter().all(|r| r.locked) {
+        Dependencies::Locked
+    } else {
+        Dependencies::Resolved
+    };
+    if tree.lock_dir.is_some() && dependencies == Dependencies::Locked {
+        bail!("--lock-dir writes resolutions, but the inputs are already lock files");
+    }
     info!(
-        "checking {} projects on {} targets",
+        "checking {} projects on {} targets ({dependencies:?})",
         names.len(),
         targets.len()
     );
-    let pages = fetch_pages(&client, names.clone(), show_progress)?;
+    let pages = fetch_pages(&runtime, &shared, names.clone(), show_progress);
 
     let options = Options {
         pre: settings.pre || set.index.pre,
     };
     let threshold = settings.threshold.value;
+    let facts: Vec<source::TargetFacts> = targets
+        .iter()
+        .map(|target| source::TargetFacts {
+            tags: Tags::new(&target.python, &target.platform),
+            python: target.python.full_version(),
+            python_label: target.python.to_string(),
+            platform_label: target.platform.to_string(),
+            env: target.marker_environment(),
+        })
+        .collect();
+    let direct: Vec<Vec<PackageHealth>> = facts
+        .iter()
+        .map(|f| {
+            let ctx = TargetContext {
+                tags: &f.tags,
+                markers: &f.env,
+                python_full_version: &f.python,
+                python_label: &f.python_label,
+                platform_label: &f.platform_label,
+            };
+            assess_target(&set, &pages, &ctx, options)
+        })
+        .collect();
+
+    let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
+    {
+        let resolve_started = Instant::now();
+        let out = resolve_all(&shared, &set, facts, options.pre);
+        info!(
+            "resolved {} targets in {} ms",
+            targets.len(),
+            resolve_started.elapsed().as_millis()
+        );
+        out.into_iter().map(Some).collect()
+    } else {
+        targets.iter().map(|_| None).collect()
+    };
+
+    if let Some(dir) = &tree.lock_dir {
+        let written = locks::write_all(dir, &targets, &analyses, &shared)?;
+        for line in written {
+            info!("{line}");
+        }
+    }
+
     let mut reports = Vec::new();
-    for target in &targets {
-        let tags = Tags::new(&target.python, &target.platform);
-        let markers = target.marker_environment();
-        let full = target.python.full_version();
-        let python_label = target.python.to_string();
-        let platform_label = target.platform.to_string();
-        let ctx = TargetContext {
-            tags: &tags,
-            markers: &markers,
-            python_full_version: &full,
-            python_label: &python_label,
-            platform_label: &platform_label,
-        };
-        let packages = assess_target(&set, &pages, &ctx, options);
+    for ((target, packages), analysis) in targets.iter().zip(direct).zip(&analyses) {
+        let tree = analysis.as_ref().map(|a| match a {
+            Ok(analysis) => TreeAssessment::from_analysis(analysis),
+            Err(message) => TreeAssessment::failed(message.clone()),
+        });
         reports.push(TargetReport::new(
             target.name(),
-            python_label.clone(),
-            platform_label.clone(),
+            target.python.to_string(),
+            target.platform.to_string(),
             target.role,
             "computed".to_string(),
             packages,
+            tree,
             threshold,
         ));
     }
     let stats = client.stats();
+    let projects = if dependencies == Dependencies::Resolved {
+        shared.projects_seen()
+    } else {
+        names.len()
+    };
     let report = Report::new(
         reports,
+        dependencies,
         threshold,
         sources.iter().map(source_label).collect(),
         set.skipped
@@ -349,12 +428,14 @@ pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Repo
             })
             .collect(),
         Stats {
-            projects: names.len(),
+            projects,
             requests: stats.requests,
             cache_hits: stats.cache_hits,
             elapsed_ms: started.elapsed().as_millis() as u64,
         },
     );
+    // Speculative fetches still in flight are abandoned, not awaited.
+    runtime.shutdown_background();
     info!(
         "verdict: {} ({} projects, {} requests, {} ms)",
         report.verdict.describe(),
@@ -363,6 +444,62 @@ pub fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Repo
         report.stats.elapsed_ms
     );
     Ok(report)
+}
+
+/// Resolves every target on its own thread over the shared fetch layer. A source failure
+/// becomes the target's error message (no conclusion), never a missing wheel.
+fn resolve_all(
+    shared: &Arc<source::Shared>,
+    set: &RequirementSet,
+    facts: Vec<source::TargetFacts>,
+    pre: bool,
+) -> Vec<Result<Analysis, String>> {
+    let requirements: Vec<Requirement> = set
+        .requirements
+        .iter()
+        .map(|r| r.requirement.clone())
+        .collect();
+    let constraints: Vec<Requirement> = set
+        .constraints
+        .iter()
+        .map(|r| r.requirement.clone())
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = facts
+            .into_iter()
+            .map(|facts| {
+                let requirements = &requirements;
+                let constraints = &constraints;
+                scope.spawn(move || {
+                    let env = facts.env.clone();
+                    let source = source::TargetSource::new(Arc::clone(shared), facts);
+                    let request = resolve::Request {
+                        requirements,
+                        constraints,
+                        env: &env,
+                        allow_prerelease: pre,
+                    };
+                    resolve::analyze(&source, &request).map_err(|e| {
+                        let mut message = e.to_string();
+                        let mut cause = std::error::Error::source(&e);
+                        while let Some(c) = cause {
+                            message.push_str(": ");
+                            message.push_str(&c.to_string());
+                            cause = c.source();
+                        }
+                        crate::index::redact_text(&message)
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("the resolver thread panicked".to_string()))
+            })
+            .collect()
+    })
 }
 
 /// Every requirement on one target. Requirements naming the same project narrow each other

@@ -14,7 +14,13 @@ use crate::target::Role;
 
 pub mod json;
 pub mod markdown;
+mod resolution;
 pub mod table;
+
+pub use resolution::{
+    BlockerEntry, Dependencies, DowngradeEntry, ResolutionReport, ResolvedEntry, ResolvedStatus,
+    TreeAssessment, path_text,
+};
 
 /// Version of the JSON report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -115,7 +121,9 @@ pub struct TargetReport {
     pub role: Role,
     /// Where the compatible tags came from: `computed`, or the interpreter probed.
     pub tags_source: String,
-    /// Share of assessed packages with a wheel ≥ threshold, and no errors.
+    /// Share of assessed packages with a wheel ≥ threshold, and no errors; when dependencies
+    /// are resolved, also: the requirements resolve, and the share of the whole tree that
+    /// installs from wheels ≥ threshold.
     pub healthy: bool,
     /// Share of assessed packages with a wheel.
     pub wheel_share: f64,
@@ -123,6 +131,13 @@ pub struct TargetReport {
     pub counts: Counts,
     /// Per package, in requirement order.
     pub packages: Vec<PackageHealth>,
+    /// Both resolutions of the whole tree; `null` when dependencies were not resolved
+    /// (`--no-deps`, lock files).
+    pub resolution: Option<ResolutionReport>,
+    /// Packages a wheel-only install takes at an older version than a default install.
+    pub downgrades: Vec<DowngradeEntry>,
+    /// When no wheel-only resolution exists: every package that blocks one.
+    pub blockers: Vec<BlockerEntry>,
 }
 
 impl TargetReport {
@@ -134,11 +149,20 @@ impl TargetReport {
         role: Role,
         tags_source: String,
         packages: Vec<PackageHealth>,
+        tree: Option<TreeAssessment>,
         threshold: f64,
     ) -> Self {
         let counts = Counts::from_packages(&packages);
         let wheel_share = counts.wheel_share();
-        let healthy = counts.error == 0 && wheel_share >= threshold - f64::EPSILON;
+        let tree_ok = tree.as_ref().is_none_or(|t| {
+            let r = &t.resolution;
+            r.error.is_none() && r.conflict.is_none() && r.wheel_share >= threshold - f64::EPSILON
+        });
+        let healthy = counts.error == 0 && wheel_share >= threshold - f64::EPSILON && tree_ok;
+        let (resolution, downgrades, blockers) = match tree {
+            Some(t) => (Some(t.resolution), t.downgrades, t.blockers),
+            None => (None, Vec::new(), Vec::new()),
+        };
         Self {
             name,
             python,
@@ -149,7 +173,22 @@ impl TargetReport {
             wheel_share,
             counts,
             packages,
+            resolution,
+            downgrades,
+            blockers,
         }
+    }
+
+    /// Whether this target could not be assessed (lookups or the resolution failed).
+    pub fn failed(&self) -> bool {
+        self.counts.error > 0 || self.resolution.as_ref().is_some_and(|r| r.error.is_some())
+    }
+
+    /// Blockers that are not direct requirements already counted as problems.
+    pub fn transitive_blockers(&self) -> impl Iterator<Item = &BlockerEntry> {
+        self.blockers
+            .iter()
+            .filter(|b| !self.problems().any(|p| p.name == b.name))
     }
 
     /// Packages that count against health.
@@ -161,13 +200,45 @@ impl TargetReport {
 
     fn problem_summary(&self) -> String {
         let names: Vec<&str> = self.problems().map(|p| p.name.as_str()).collect();
-        format!(
-            "{} of {} packages have no wheel on {} ({})",
-            names.len(),
-            self.counts.assessed,
-            self.name,
-            names.join(", ")
-        )
+        let mut parts = Vec::new();
+        if !names.is_empty() || self.resolution.is_none() {
+            parts.push(format!(
+                "{} of {} packages have no wheel on {} ({})",
+                names.len(),
+                self.counts.assessed,
+                self.name,
+                names.join(", ")
+            ));
+        }
+        if let Some(r) = &self.resolution {
+            if r.conflict.is_some() {
+                parts.push(format!("the requirements conflict on {}", self.name));
+            }
+            let transitive: Vec<String> = self
+                .transitive_blockers()
+                .map(|b| match b.paths.first() {
+                    Some(path) => path_text(path),
+                    None => b.name.clone(),
+                })
+                .collect();
+            if !transitive.is_empty() {
+                parts.push(format!(
+                    "{} {} no wheel on {} ({})",
+                    if transitive.len() == 1 {
+                        "1 dependency".to_string()
+                    } else {
+                        format!("{} dependencies", transitive.len())
+                    },
+                    if transitive.len() == 1 { "has" } else { "have" },
+                    self.name,
+                    transitive.join(", ")
+                ));
+            }
+        }
+        if parts.is_empty() {
+            parts.push(format!("{} is not healthy", self.name));
+        }
+        parts.join("; ")
     }
 }
 
@@ -218,6 +289,9 @@ pub struct Report {
     pub sources: Vec<String>,
     /// Entries skipped before assessment.
     pub skipped: Vec<Skipped>,
+    /// Whether dependency trees were resolved, or only the direct requirements (or a locked
+    /// set) assessed.
+    pub dependencies: Dependencies,
     /// One entry per target: primary, fallbacks, then extras.
     pub targets: Vec<TargetReport>,
     /// Figures.
@@ -228,6 +302,7 @@ impl Report {
     /// Builds the report and its verdict from per-target results.
     pub fn new(
         targets: Vec<TargetReport>,
+        dependencies: Dependencies,
         threshold: f64,
         sources: Vec<String>,
         skipped: Vec<Skipped>,
@@ -239,8 +314,12 @@ impl Report {
             .filter(|t| t.role == Role::Fallback)
             .collect();
         let errors: usize = targets.iter().map(|t| t.counts.error).sum();
+        let failed_resolutions = targets
+            .iter()
+            .filter(|t| t.resolution.as_ref().is_some_and(|r| r.error.is_some()))
+            .count();
         let first_healthy_fallback = fallbacks.iter().find(|t| t.healthy);
-        let verdict = if errors > 0 {
+        let verdict = if errors > 0 || failed_resolutions > 0 {
             Verdict::AssessmentFailed
         } else if primary.is_none_or(|p| p.healthy) {
             Verdict::PrimaryHealthy
@@ -259,8 +338,12 @@ impl Report {
                 }
                 Some(reason)
             }
-            (Verdict::AssessmentFailed, _) => Some(format!(
+            (Verdict::AssessmentFailed, _) if errors > 0 => Some(format!(
                 "{errors} package lookups failed: no conclusion, so no fallback"
+            )),
+            (Verdict::AssessmentFailed, _) => Some(format!(
+                "the dependency resolution failed on {failed_resolutions} targets (an index or \
+                 metadata request failed): no conclusion, so no fallback"
             )),
             _ => None,
         };
@@ -291,6 +374,7 @@ impl Report {
             threshold,
             sources,
             skipped,
+            dependencies,
             targets,
             stats,
         }
@@ -347,6 +431,43 @@ fn recommend(
                      another target.",
                     pkg.name, p.name
                 )),
+            }
+        }
+        for b in p.transitive_blockers() {
+            let via = b
+                .paths
+                .first()
+                .map_or_else(String::new, |path| format!(" (via {})", path_text(path)));
+            match &b.newest_with_wheel {
+                Some(v) => out.push(format!(
+                    "{}{via}: {v} is the newest version with a wheel for {}; allowing it (or \
+                     a toolchain to build {} {}) unblocks a wheel-only install.",
+                    b.name, p.name, b.name, b.version
+                )),
+                None => out.push(format!(
+                    "{}{via}: no version has a wheel for {}; {} {} needs a build toolchain \
+                     there, or another target.",
+                    b.name, p.name, b.name, b.version
+                )),
+            }
+        }
+        let direct: Vec<&str> = p.packages.iter().map(|pkg| pkg.name.as_str()).collect();
+        if p.resolution.as_ref().is_some_and(|r| r.wheel_only_exists) {
+            let builds: Vec<String> = p
+                .resolution
+                .iter()
+                .flat_map(|r| &r.default)
+                .filter(|e| e.status == ResolvedStatus::SdistOnly)
+                .filter(|e| !direct.contains(&e.name.as_str()))
+                .map(|e| format!("{} {}", e.name, e.version))
+                .collect();
+            if !builds.is_empty() {
+                out.push(format!(
+                    "Install with `--only-binary :all:` (or from the lock `--lock-dir` writes): a \
+                     default install builds {} from source on {}.",
+                    builds.join(", "),
+                    p.name
+                ));
             }
         }
         for pkg in &p.packages {

@@ -1,0 +1,392 @@
+//! The bridge between the pure resolver ([`crate::resolve`]) and the async index client: a
+//! [`PackageSource`] per target over one [`Shared`] fetch layer that every target uses.
+//!
+//! Owns: turning a project page into per-target [`Candidate`]s (tags, requires-python, yanked),
+//! choosing which file's core metadata stands for a version, fetching pages and metadata once
+//! per run (one `OnceCell` per project and per metadata file, shared by every target and
+//! every resolver thread), and latency hiding: the resolver's prefetch hints start a
+//! *speculative walk* on the runtime that fetches the hinted page, the metadata of the version
+//! the resolver will most likely pick, and recursively the pages of that version's
+//! requirements (markers evaluated for the target), so a cold resolution costs about one round
+//! trip per level of the graph instead of one per package.
+//!
+//! Not owned here: HTTP, caching on disk and the metadata strategies (PEP 658, range
+//! requests, full download; see [`crate::index`]), the resolution itself, the report.
+//!
+//! One metadata file stands for each version on every target: a wheel when the version has one
+//! (the one the index offers core metadata for, then the first by file name), else the sdist.
+//! Like uv, this assumes a version's wheels declare the same dependencies (markers, not
+//! per-wheel builds, are how projects vary them); it lets six targets share one request.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{MarkerEnvironment, PackageName, VersionOrUrl};
+use pubgrub::Ranges;
+use tokio::runtime::Handle;
+use tokio::sync::OnceCell;
+
+use crate::dist::{DistFile, ProjectPage};
+use crate::index::{IndexClient, ProjectLookup, redact_text};
+use crate::metadata::{CoreMetadata, MetadataOrigin};
+use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
+use crate::tags::{Incompatible, Tags};
+
+/// A project page lookup: `None` when the index does not know the project; `Err` is the
+/// (redacted) message of a failed lookup.
+pub type PageResult = Result<Option<Arc<ProjectPage>>, String>;
+
+type MetadataResult = Result<Arc<CoreMetadata>, String>;
+
+/// Pages and metadata fetched once per run, for every target.
+pub struct Shared {
+    client: IndexClient,
+    handle: Handle,
+    pages: Mutex<HashMap<PackageName, Arc<OnceCell<PageResult>>>>,
+    metadata: Mutex<HashMap<String, Arc<OnceCell<MetadataResult>>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// A fetch layer over `client`, running its futures on `handle`.
+    pub fn new(client: IndexClient, handle: Handle) -> Arc<Self> {
+        Arc::new(Self {
+            client,
+            handle,
+            pages: Mutex::new(HashMap::new()),
+            metadata: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The runtime handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    fn page_cell(&self, name: &PackageName) -> Arc<OnceCell<PageResult>> {
+        Arc::clone(lock(&self.pages).entry(name.clone()).or_default())
+    }
+
+    /// The page of `name`, fetched at most once.
+    pub async fn page(&self, name: &PackageName) -> PageResult {
+        let cell = self.page_cell(name);
+        cell.get_or_init(|| async {
+            match self.client.project(name).await {
+                Ok(ProjectLookup::Found(page)) => Ok(Some(page)),
+                Ok(ProjectLookup::NotFound) => Ok(None),
+                Err(err) => Err(redact_text(&format!("{err:#}"))),
+            }
+        })
+        .await
+        .clone()
+    }
+
+    /// How many distinct projects were looked up.
+    pub fn projects_seen(&self) -> usize {
+        lock(&self.pages).len()
+    }
+
+    /// The page of `name` if it has been fetched already (no request).
+    pub fn page_if_fetched(&self, name: &PackageName) -> Option<Arc<ProjectPage>> {
+        let cell = lock(&self.pages).get(name).cloned()?;
+        cell.get().and_then(|r| r.clone().ok().flatten())
+    }
+
+    /// The core metadata of `version` of the project on `page`, fetched at most once.
+    pub async fn metadata(&self, page: &ProjectPage, version: &Version) -> MetadataResult {
+        let Some(file) = metadata_file(page, version) else {
+            return Err(format!("{} {version} has no files on the index", page.name));
+        };
+        let cell = Arc::clone(lock(&self.metadata).entry(file.url.clone()).or_default());
+        cell.get_or_init(|| async {
+            let bytes = self
+                .client
+                .metadata(file)
+                .await
+                .map_err(|e| redact_text(&format!("{e:#}")))?;
+            let text = String::from_utf8_lossy(&bytes.bytes);
+            let origin = if file.wheel().is_some() {
+                MetadataOrigin::Wheel
+            } else {
+                MetadataOrigin::Sdist
+            };
+            let metadata = CoreMetadata::parse(&text, origin).map_err(|e| {
+                format!(
+                    "the metadata of {} is invalid: {e}",
+                    redact_text(&file.filename)
+                )
+            })?;
+            Ok(Arc::new(metadata))
+        })
+        .await
+        .clone()
+    }
+}
+
+/// The file whose metadata stands for `version` (see the module doc).
+fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p DistFile> {
+    let mut files: Vec<&DistFile> = page
+        .files
+        .iter()
+        .filter(|f| f.version() == version)
+        .collect();
+    if files.iter().any(|f| !f.is_yanked()) {
+        files.retain(|f| !f.is_yanked());
+    }
+    files.sort_by(|a, b| {
+        let key = |f: &DistFile| (f.wheel().is_none(), !f.core_metadata);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.filename.cmp(&b.filename))
+    });
+    files.first().copied()
+}
+
+/// What a target needs to turn pages into candidates.
+pub struct TargetFacts {
+    /// The target's compatible tags.
+    pub tags: Tags,
+    /// Its full Python version (`3.12.0` when only `3.12` was named... as the target says).
+    pub python: Version,
+    /// `3.12`, `3.13t`.
+    pub python_label: String,
+    /// The most specific platform tag.
+    pub platform_label: String,
+    /// The marker environment (for the speculative walk).
+    pub env: MarkerEnvironment,
+}
+
+impl TargetFacts {
+    /// "has no wheel for manylinux_2_17_aarch64" and the like.
+    fn miss_phrase(&self, miss: Option<Incompatible>, python_excluded: Option<&str>) -> String {
+        match miss {
+            Some(Incompatible::Platform) => format!("has no wheel for {}", self.platform_label),
+            Some(Incompatible::Abi) if self.python_label.ends_with('t') => format!(
+                "has no free-threaded wheel for CPython {}",
+                self.python_label
+            ),
+            Some(Incompatible::Abi) => {
+                format!("has no wheel for the ABI of CPython {}", self.python_label)
+            }
+            Some(Incompatible::Python) => {
+                format!("has no wheel for CPython {}", self.python_label)
+            }
+            None => match python_excluded {
+                Some(spec) => format!(
+                    "has no wheel for CPython {} (requires-python {spec})",
+                    self.python_label
+                ),
+                None => "has only a source distribution".to_string(),
+            },
+        }
+    }
+
+    /// Every version on `page` as a candidate for this target.
+    pub fn candidates(&self, page: &ProjectPage) -> Vec<Candidate> {
+        #[derive(Default)]
+        struct View<'p> {
+            all_yanked: bool,
+            files: Vec<&'p DistFile>,
+        }
+        let mut by_version: BTreeMap<&Version, View<'_>> = BTreeMap::new();
+        for file in &page.files {
+            let view = by_version.entry(file.version()).or_insert_with(|| View {
+                all_yanked: true,
+                files: Vec::new(),
+            });
+            view.all_yanked &= file.is_yanked();
+            view.files.push(file);
+        }
+        let rank = |m: Incompatible| match m {
+            Incompatible::Python => 0,
+            Incompatible::Abi => 1,
+            Incompatible::Platform => 2,
+        };
+        by_version
+            .into_iter()
+            .map(|(version, view)| {
+                let mut best: Option<(u32, &DistFile)> = None;
+                let mut miss: Option<Incompatible> = None;
+                let mut has_sdist = false;
+                let mut python_ok = false;
+                let mut python_excluded = None;
+                for file in view.files {
+                    if file.is_yanked() && !view.all_yanked {
+                        continue;
+                    }
+                    if let Some(spec) = file.requires_python()
+                        && !spec.contains(&self.python)
+                    {
+                        python_excluded = file.requires_python.as_deref();
+                        continue;
+                    }
+                    python_ok = true;
+                    match file.wheel() {
+                        Some(wheel) => match self.tags.compatibility(wheel) {
+                            Ok(p) => {
+                                if best.is_none_or(|(b, _)| p < b) {
+                                    best = Some((p, file));
+                                }
+                            }
+                            Err(m) => {
+                                if miss.is_none_or(|old| rank(m) > rank(old)) {
+                                    miss = Some(m);
+                                }
+                            }
+                        },
+                        None => has_sdist = true,
+                    }
+                }
+                let wheel = best.map(|(_, f)| f.filename.clone());
+                Candidate {
+                    version: version.clone(),
+                    yanked: view.all_yanked,
+                    requires_python_ok: python_ok,
+                    no_wheel_reason: wheel
+                        .is_none()
+                        .then(|| self.miss_phrase(miss, python_excluded)),
+                    wheel,
+                    has_sdist,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Per-target state shared between the resolver thread and the speculative walk.
+struct TargetState {
+    facts: TargetFacts,
+    candidates: Mutex<HashMap<PackageName, Arc<[Candidate]>>>,
+    walked: Mutex<HashSet<(PackageName, bool)>>,
+}
+
+impl TargetState {
+    fn candidates(&self, page: &ProjectPage) -> Arc<[Candidate]> {
+        if let Some(c) = lock(&self.candidates).get(&page.name) {
+            return Arc::clone(c);
+        }
+        let computed: Arc<[Candidate]> = self.facts.candidates(page).into();
+        Arc::clone(
+            lock(&self.candidates)
+                .entry(page.name.clone())
+                .or_insert(computed),
+        )
+    }
+}
+
+/// The [`PackageSource`] of one target. Used from one (non-runtime) thread, which blocks on
+/// the shared fetches.
+pub struct TargetSource {
+    shared: Arc<Shared>,
+    state: Arc<TargetState>,
+    pages: RefCell<HashMap<PackageName, Option<Arc<ProjectPage>>>>,
+}
+
+impl TargetSource {
+    /// A source for the target described by `facts`.
+    pub fn new(shared: Arc<Shared>, facts: TargetFacts) -> Self {
+        Self {
+            shared,
+            state: Arc::new(TargetState {
+                facts,
+                candidates: Mutex::new(HashMap::new()),
+                walked: Mutex::new(HashSet::new()),
+            }),
+            pages: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn page(&self, name: &PackageName) -> Result<Option<Arc<ProjectPage>>, SourceError> {
+        if let Some(page) = self.pages.borrow().get(name) {
+            return Ok(page.clone());
+        }
+        let page = self
+            .shared
+            .handle
+            .block_on(self.shared.page(name))
+            .map_err(SourceError::new)?;
+        self.pages.borrow_mut().insert(name.clone(), page.clone());
+        Ok(page)
+    }
+}
+
+impl PackageSource for TargetSource {
+    fn candidates(&self, name: &PackageName) -> Result<Arc<[Candidate]>, SourceError> {
+        Ok(match self.page(name)? {
+            Some(page) => self.state.candidates(&page),
+            None => Arc::from(Vec::new()),
+        })
+    }
+
+    fn metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Arc<CoreMetadata>, SourceError> {
+        let Some(page) = self.page(name)? else {
+            return Err(SourceError::new(format!("{name} is not on the index")));
+        };
+        self.shared
+            .handle
+            .block_on(self.shared.metadata(&page, version))
+            .map_err(SourceError::new)
+    }
+
+    fn prefetch(&self, hints: &[PrefetchHint]) {
+        for hint in hints {
+            walk(
+                Arc::clone(&self.shared),
+                Arc::clone(&self.state),
+                hint.clone(),
+            );
+        }
+    }
+}
+
+/// Starts the speculative walk from `hint` (see the module doc). Errors are ignored here: the
+/// resolver meets them again when it asks, and reports them.
+fn walk(shared: Arc<Shared>, state: Arc<TargetState>, hint: PrefetchHint) {
+    if !lock(&state.walked).insert((hint.name.clone(), hint.wheel_only)) {
+        return;
+    }
+    let handle = shared.handle.clone();
+    handle.spawn(async move {
+        let Ok(Some(page)) = shared.page(&hint.name).await else {
+            return;
+        };
+        let candidates = state.candidates(&page);
+        let Some(version) = hint.likely_version(&candidates).cloned() else {
+            return;
+        };
+        let Ok(metadata) = shared.metadata(&page, &version).await else {
+            return;
+        };
+        for req in &metadata.requires_dist {
+            if !req.evaluate_markers(&state.facts.env, &[]) {
+                continue;
+            }
+            let specifiers = match &req.version_or_url {
+                Some(VersionOrUrl::VersionSpecifier(s)) => s.clone(),
+                Some(VersionOrUrl::Url(_)) => continue,
+                None => VersionSpecifiers::empty(),
+            };
+            let allow_prerelease =
+                hint.allow_prerelease || specifiers.iter().any(|s| s.version().any_prerelease());
+            walk(
+                Arc::clone(&shared),
+                Arc::clone(&state),
+                PrefetchHint {
+                    name: req.name.clone(),
+                    range: Ranges::from(specifiers),
+                    wheel_only: hint.wheel_only,
+                    allow_prerelease,
+                },
+            );
+        }
+    });
+}
