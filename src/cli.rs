@@ -205,6 +205,8 @@ impl CheckArgs {
             pre,
             format: Format::Table,
             output: None,
+            no_deps: false,
+            lock_dir: None,
         }
     }
 }

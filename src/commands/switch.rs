@@ -17,7 +17,7 @@ use crate::environment::{
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
 use crate::python::{FindOptions, Interpreter, PythonRequest};
-use crate::report::{Report, TargetReport, Verdict};
+use crate::report::{Report, ResolvedStatus, TargetReport, Verdict};
 use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, Sourced, ValueSource};
 use crate::target::Role;
 
@@ -32,7 +32,7 @@ pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus>
 }
 
 fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Report> {
-    let report = super::check::assess(settings, globals)?;
+    let report = super::check::assess(settings, globals, &super::check::TreeOptions::default())?;
     if report.verdict == Verdict::AssessmentFailed {
         let reason = report.fallback_reason.clone().unwrap_or_default();
         return Err(AssessmentError(anyhow!(
@@ -79,13 +79,47 @@ fn install_index(settings: &CheckSettings) -> InstallIndex {
     }
 }
 
-/// Exactly what the assessment chose for the target: every package it would install, with
-/// binary-only installs for those assessed as wheels.
+/// Exactly what the assessment chose for the target: its wheel-only resolution when one
+/// exists (every package binary-only), else its default resolution (binary-only where a wheel
+/// was found), else, with `--no-deps`, the direct requirements' versions.
 pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
+    if let Some(p) = target
+        .packages
+        .iter()
+        .find(|p| p.status == Status::NotAssessed)
+    {
+        bail!(
+            "`{}` is a direct reference, which wheelwatch does not assess; install it by hand",
+            p.requirement
+        );
+    }
+    if let Some(resolution) = &target.resolution {
+        if let Some(error) = &resolution.error {
+            bail!(
+                "the dependency tree of {} could not be resolved: {error}",
+                target.name
+            );
+        }
+        let entries = if resolution.wheel_only_exists {
+            &resolution.wheel_only
+        } else {
+            &resolution.default
+        };
+        return entries
+            .iter()
+            .map(|e| {
+                Ok(Pin::new(
+                    &e.name,
+                    &e.version,
+                    e.status == ResolvedStatus::Wheel,
+                )?)
+            })
+            .collect();
+    }
     let mut pins = Vec::new();
     for p in &target.packages {
         match p.status {
-            Status::Excluded => {}
+            Status::Excluded | Status::NotAssessed => {}
             Status::Wheel | Status::SdistOnly => {
                 let version = p
                     .version
@@ -93,10 +127,6 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
                     .ok_or_else(|| anyhow!("{} has no version", p.name))?;
                 pins.push(Pin::new(&p.name, version, p.status == Status::Wheel)?);
             }
-            Status::NotAssessed => bail!(
-                "`{}` is a direct reference, which wheelwatch does not assess; install it by hand",
-                p.requirement
-            ),
             Status::NoDistribution | Status::NotFound | Status::Error => {
                 bail!(
                     "{} cannot be installed on {}: {}",
