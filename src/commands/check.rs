@@ -8,6 +8,7 @@
 //! Targets are resolved in parallel threads; each blocks on the shared async fetches, so every
 //! page and metadata file is fetched once per run whichever target asks first.
 
+pub mod interpreters;
 pub mod locks;
 pub mod source;
 
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{PackageName, Requirement, VersionOrUrl};
-use tracing::{debug, info};
+use tracing::info;
 
 use crate::cli::{CheckArgs, Format};
 use crate::dist::ProjectPage;
@@ -33,7 +34,6 @@ use crate::report::{
 use crate::requirements::{self, DeclaredRequirement, RequirementSet, Source};
 use crate::resolve::{self, Analysis};
 use crate::settings::{CacheMode, CheckSettings, GlobalSettings, IndexChoice, ProcessEnv};
-use crate::tags::Tags;
 use crate::target::{Role, Target};
 
 /// What `check` does beyond the direct requirements.
@@ -163,50 +163,66 @@ fn source_label(source: &Source) -> String {
     }
 }
 
-/// Builds the primary, fallback and extra targets.
-fn targets(settings: &CheckSettings) -> Result<Vec<Target>> {
+/// Builds the primary, fallback and extra targets, each with the interpreter to probe for it
+/// (host targets only: no `@PLATFORM`) or already probed (paths).
+fn targets(settings: &CheckSettings) -> Result<Vec<(Target, Probe)>> {
     let host = crate::host::host_platform()
         .context("failed to detect this machine's platform; name one with --target PY@PLATFORM")?;
     let primary = match &settings.primary {
         Some(p) => p.value.clone(),
-        None => default_primary()?,
+        None => "python3".to_string(),
     };
-    let mut out = vec![
-        Target::parse(&primary, &host, Role::Primary)
-            .with_context(|| format!("invalid primary Python `{primary}`"))?,
-    ];
-    for f in &settings.fallbacks.value {
-        let target = Target::parse(f, &host, Role::Fallback)
-            .with_context(|| format!("invalid fallback `{f}`"))?;
-        out.push(target);
+    let role_targets = std::iter::once((primary, Role::Primary)).chain(
+        settings
+            .fallbacks
+            .value
+            .iter()
+            .map(|f| (f.clone(), Role::Fallback)),
+    );
+    let mut out = Vec::new();
+    for (value, role) in role_targets {
+        if interpreters::is_path(&value) || value == "python3" {
+            let (target, interpreter) = interpreters::target_for_path(&value, &host, role)
+                .with_context(|| format!("no usable interpreter `{value}`"))?;
+            out.push((target, Probe::Done(Box::new(interpreter))));
+        } else {
+            let target = Target::parse(&value, &host, role)
+                .with_context(|| format!("invalid {} Python `{value}`", role_name(role)))?;
+            let probe = if value.contains('@') {
+                Probe::None
+            } else {
+                Probe::Request(value)
+            };
+            out.push((target, probe));
+        }
     }
     for t in &settings.targets.value {
         let target = Target::parse(t, &host, Role::Extra)
             .with_context(|| format!("invalid target `{t}`"))?;
-        out.push(target);
+        out.push((target, Probe::None));
     }
     // The same Python and platform twice would be assessed twice: keep the first role.
     let mut seen = std::collections::HashSet::new();
-    out.retain(|t| seen.insert(t.name()));
+    out.retain(|(t, _)| seen.insert(t.name()));
     Ok(out)
 }
 
-/// The primary when none is configured: the version of `python3` on PATH.
-fn default_primary() -> Result<String> {
-    let output = std::process::Command::new("python3")
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output();
-    match output {
-        Ok(out) if out.status.success() => {
-            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            debug!("No primary configured; using python3 on PATH: {version}");
-            Ok(version)
-        }
-        _ => bail!(
-            "no primary Python configured and no working `python3` on PATH: pass --python 3.12 \
-             or set `primary` in wheelwatch.toml"
-        ),
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Primary => "primary",
+        Role::Fallback => "fallback",
+        Role::Extra => "extra",
     }
+}
+
+/// Which interpreter a target's tags come from.
+enum Probe {
+    /// Computed tags.
+    None,
+    /// Probe this request (a version) if it is installed here.
+    Request(String),
+    /// Already probed (a path was given).
+    Done(Box<crate::python::Interpreter>),
 }
 
 /// Index settings: flags, environment and wheelwatch configuration first, then the
@@ -307,7 +323,16 @@ pub fn assess(
     let started = Instant::now();
     let sources = sources(settings, &globals.cwd)?;
     let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
-    let targets = targets(settings)?;
+    let (targets, probes): (Vec<Target>, Vec<Probe>) = targets(settings)?.into_iter().unzip();
+    // Probe host interpreters while the index is fetched.
+    let requests: Vec<Option<String>> = probes
+        .iter()
+        .map(|p| match p {
+            Probe::Request(r) => Some(r.clone()),
+            Probe::None | Probe::Done(_) => None,
+        })
+        .collect();
+    let probing = std::thread::spawn(move || interpreters::probe_all(&requests));
     let index = index_settings(&settings.index, &set);
     let client = IndexClient::new(index).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -347,14 +372,27 @@ pub fn assess(
         pre: settings.pre || set.index.pre,
     };
     let threshold = settings.threshold.value;
+    let probed = probing
+        .join()
+        .unwrap_or_else(|_| requests_none(probes.len()));
+    let mut tags_sources = Vec::new();
     let facts: Vec<source::TargetFacts> = targets
         .iter()
-        .map(|target| source::TargetFacts {
-            tags: Tags::new(&target.python, &target.platform),
-            python: target.python.full_version(),
-            python_label: target.python.to_string(),
-            platform_label: target.platform.to_string(),
-            env: target.marker_environment(),
+        .zip(probes.into_iter().zip(probed))
+        .map(|(target, (probe, found))| {
+            let interpreter = match probe {
+                Probe::Done(interpreter) => Some(*interpreter),
+                Probe::None | Probe::Request(_) => found,
+            };
+            let t = interpreters::target_tags(target, interpreter.as_ref());
+            tags_sources.push(t.source);
+            source::TargetFacts {
+                tags: t.tags,
+                python: t.python,
+                python_label: target.python.to_string(),
+                platform_label: target.platform.to_string(),
+                env: t.env,
+            }
         })
         .collect();
     let direct: Vec<Vec<PackageHealth>> = facts
@@ -393,7 +431,9 @@ pub fn assess(
     }
 
     let mut reports = Vec::new();
-    for ((target, packages), analysis) in targets.iter().zip(direct).zip(&analyses) {
+    for (((target, packages), analysis), tags_source) in
+        targets.iter().zip(direct).zip(&analyses).zip(tags_sources)
+    {
         let tree = analysis.as_ref().map(|a| match a {
             Ok(analysis) => TreeAssessment::from_analysis(analysis),
             Err(message) => TreeAssessment::failed(message.clone()),
@@ -403,7 +443,7 @@ pub fn assess(
             target.python.to_string(),
             target.platform.to_string(),
             target.role,
-            "computed".to_string(),
+            tags_source,
             packages,
             tree,
             threshold,
@@ -543,4 +583,8 @@ fn assess_target(
             health
         })
         .collect()
+}
+
+fn requests_none(n: usize) -> Vec<Option<crate::python::Interpreter>> {
+    (0..n).map(|_| None).collect()
 }

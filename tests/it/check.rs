@@ -379,3 +379,33 @@ fn warm_cache_makes_no_requests_and_credentials_never_show() {
         .arg("--offline"));
     assert_eq!(code, 0);
 }
+
+#[test]
+fn host_targets_use_the_probed_interpreters_tags() {
+    let Some((python, version)) = crate::common::pyenv_python("3.12") else {
+        eprintln!("SKIPPED: needs a pyenv CPython 3.12 to probe");
+        return;
+    };
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args(["check", "-p", "requests", "--python"])
+        .arg(&python)
+        .args([
+            "--fallback",
+            "3.11@linux",
+            "--format",
+            "json",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let report = json(&stdout);
+    validate(&report);
+    assert_eq!(report["targets"][0]["python"], version);
+    assert_eq!(
+        report["targets"][0]["tags_source"],
+        format!("probed: {}", python.display())
+    );
+    assert_eq!(report["targets"][1]["tags_source"], "computed");
+}

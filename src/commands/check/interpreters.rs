@@ -1,0 +1,114 @@
+//! Host targets use real tags: when `--python` / `--fallback` name an interpreter that exists on
+//! this machine (a version such as `3.12` without `@PLATFORM`, or a path), `check` probes it and
+//! assesses with the tags and marker environment that interpreter reports, instead of computed
+//! ones, and says so in the report (`tags_source`). Targets with an explicit platform, and host
+//! targets whose interpreter is not installed here, use computed tags.
+
+use std::str::FromStr;
+
+use anyhow::{Result, anyhow};
+use pep440_rs::Version;
+use pep508_rs::MarkerEnvironment;
+use tracing::{debug, info};
+
+use crate::platform::Platform;
+use crate::python::{FindOptions, Interpreter, PythonRequest};
+use crate::tags::Tags;
+use crate::target::{PythonSpec, Role, Target};
+
+/// Whether a `--python` / `--fallback` value names an interpreter file rather than a version.
+pub fn is_path(value: &str) -> bool {
+    value.contains('/') || value.contains('\\') || value.starts_with('~')
+}
+
+/// The target of an interpreter given by path: its own version, on the host platform.
+pub fn target_for_path(value: &str, host: &Platform, role: Role) -> Result<(Target, Interpreter)> {
+    let request =
+        PythonRequest::from_str(value).map_err(|e| anyhow!("invalid Python `{value}`: {e}"))?;
+    let interpreter = crate::python::find(&request, &FindOptions::default())
+        .map_err(|e| crate::exit::AssessmentError(anyhow!("{e}")))?;
+    let release = interpreter.version.release();
+    let python = PythonSpec {
+        major: u8::try_from(release.first().copied().unwrap_or(3)).unwrap_or(3),
+        minor: u8::try_from(release.get(1).copied().unwrap_or(0)).unwrap_or(0),
+        patch: release.get(2).and_then(|p| u16::try_from(*p).ok()),
+        free_threaded: interpreter.free_threaded,
+    };
+    Ok((
+        Target {
+            python,
+            platform: host.clone(),
+            role,
+        },
+        interpreter,
+    ))
+}
+
+/// Looks up the interpreters for host targets (`None` where not installed here or unusable).
+pub fn probe_all(requests: &[Option<String>]) -> Vec<Option<Interpreter>> {
+    requests
+        .iter()
+        .map(|request| {
+            let request = request.as_ref()?;
+            let parsed = PythonRequest::from_str(request).ok()?;
+            match crate::python::find(&parsed, &FindOptions::default()) {
+                Ok(interpreter) => Some(interpreter),
+                Err(err) => {
+                    debug!(
+                        "No interpreter for {request} on this machine ({err}); using computed tags"
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// What assessment needs of a target, from the probed interpreter when it matches the target.
+pub struct TargetTags {
+    /// Supported tags, best first.
+    pub tags: Tags,
+    /// `python_full_version`.
+    pub python: Version,
+    /// The marker environment.
+    pub env: MarkerEnvironment,
+    /// `computed` or `probed: <path>`.
+    pub source: String,
+}
+
+/// Tags for a target: probed when an interpreter of the same version and build is given.
+pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> TargetTags {
+    if let Some(interp) = interpreter {
+        let release = interp.version.release();
+        let same = release.first().copied() == Some(u64::from(target.python.major))
+            && release.get(1).copied() == Some(u64::from(target.python.minor))
+            && interp.free_threaded == target.python.free_threaded
+            && !interp.tags.is_empty();
+        match (same, interp.marker_environment()) {
+            (true, Ok(env)) => {
+                info!(
+                    "{}: tags probed from {}",
+                    target.name(),
+                    interp.path.display()
+                );
+                return TargetTags {
+                    tags: Tags::from_ordered(interp.tags.clone()),
+                    python: interp.version.clone(),
+                    env,
+                    source: format!("probed: {}", interp.path.display()),
+                };
+            }
+            _ => debug!(
+                "{} does not match {}; using computed tags",
+                interp.path.display(),
+                target.name()
+            ),
+        }
+    }
+    TargetTags {
+        tags: Tags::new(&target.python, &target.platform),
+        python: target.python.full_version(),
+        env: target.marker_environment(),
+        source: "computed".to_string(),
+    }
+}
