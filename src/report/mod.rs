@@ -184,6 +184,49 @@ impl TargetReport {
         self.counts.error > 0 || self.resolution.as_ref().is_some_and(|r| r.error.is_some())
     }
 
+    /// Downgrades of packages that are not direct requirements (those show in the direct
+    /// view already).
+    pub fn transitive_downgrades(&self) -> impl Iterator<Item = &DowngradeEntry> {
+        self.downgrades
+            .iter()
+            .filter(|d| !self.packages.iter().any(|p| p.name == d.name))
+    }
+
+    /// A short phrase about the whole tree, when it says more than the direct counts:
+    /// `tree: 14 packages, all from wheels (2 downgraded)`, `tree: 9 packages, 1 blocking`,
+    /// `requirements conflict`, `resolution failed`.
+    pub fn tree_summary(&self) -> Option<String> {
+        let r = self.resolution.as_ref()?;
+        if r.error.is_some() {
+            return Some("resolution failed".to_string());
+        }
+        if r.conflict.is_some() {
+            return Some("requirements conflict".to_string());
+        }
+        let direct_only = self.transitive_blockers().next().is_none()
+            && self.transitive_downgrades().next().is_none();
+        if r.wheel_only_exists {
+            let n = r.wheel_only.len();
+            if n == self.counts.assessed && direct_only {
+                return None;
+            }
+            let mut text = format!("tree: {n} packages, all from wheels");
+            if !self.downgrades.is_empty() {
+                text.push_str(&format!(" ({} downgraded)", self.downgrades.len()));
+            }
+            Some(text)
+        } else {
+            let n = r.default.len();
+            if n == self.counts.assessed && direct_only {
+                return None;
+            }
+            Some(format!(
+                "tree: {n} packages, {} blocking a wheel-only install",
+                self.blockers.len()
+            ))
+        }
+    }
+
     /// Blockers that are not direct requirements already counted as problems.
     pub fn transitive_blockers(&self) -> impl Iterator<Item = &BlockerEntry> {
         self.blockers

@@ -10,7 +10,7 @@ use crate::common::TestIndex;
 const LINUX: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
 
 /// The binary with a clean environment: its own cache dir, no pip configuration, no colour.
-fn ww(dir: &Path) -> Command {
+pub(crate) fn ww(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelwatch"));
     cmd.current_dir(dir);
     for (key, _) in std::env::vars_os() {
@@ -26,7 +26,7 @@ fn ww(dir: &Path) -> Command {
     cmd
 }
 
-fn run(cmd: &mut Command) -> (i32, String, String) {
+pub(crate) fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {
         status,
         stdout,
@@ -39,11 +39,11 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn json(stdout: &str) -> Value {
+pub(crate) fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
 }
 
-fn validate(report: &Value) {
+pub(crate) fn validate(report: &Value) {
     let schema: Value =
         serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
@@ -73,7 +73,7 @@ fn numpy_index() -> TestIndex {
         .serve()
 }
 
-fn write(dir: &Path, name: &str, text: &str) {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 

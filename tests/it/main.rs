@@ -4,3 +4,4 @@ mod check;
 mod common;
 mod index;
 mod tags;
+mod transitive;

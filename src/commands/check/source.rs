@@ -305,11 +305,13 @@ impl TargetSource {
         if let Some(page) = self.pages.borrow().get(name) {
             return Ok(page.clone());
         }
-        let page = self
-            .shared
-            .handle
-            .block_on(self.shared.page(name))
-            .map_err(SourceError::new)?;
+        let shared = Arc::clone(&self.shared);
+        let owned = name.clone();
+        let page = wait(
+            &self.shared.handle,
+            async move { shared.page(&owned).await },
+        )
+        .map_err(SourceError::new)?;
         self.pages.borrow_mut().insert(name.clone(), page.clone());
         Ok(page)
     }
@@ -331,10 +333,12 @@ impl PackageSource for TargetSource {
         let Some(page) = self.page(name)? else {
             return Err(SourceError::new(format!("{name} is not on the index")));
         };
-        self.shared
-            .handle
-            .block_on(self.shared.metadata(&page, version))
-            .map_err(SourceError::new)
+        let shared = Arc::clone(&self.shared);
+        let version = version.clone();
+        wait(&self.shared.handle, async move {
+            shared.metadata(&page, &version).await
+        })
+        .map_err(SourceError::new)
     }
 
     fn prefetch(&self, hints: &[PrefetchHint]) {
@@ -346,6 +350,21 @@ impl PackageSource for TargetSource {
             );
         }
     }
+}
+
+/// Runs `future` on the runtime's workers and blocks this (non-runtime) thread until it ends.
+/// The future is spawned rather than driven here with `Handle::block_on`, so every HTTP
+/// connection is only ever polled by the runtime's own threads.
+fn wait<T: Send + 'static>(
+    handle: &Handle,
+    future: impl Future<Output = Result<T, String>> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv()
+        .unwrap_or_else(|_| Err("the async runtime stopped".to_string()))
 }
 
 /// Starts the speculative walk from `hint` (see the module doc). Errors are ignored here: the

@@ -1,0 +1,640 @@
+//! `wheelwatch check` over whole dependency trees: the real binary against the local test index
+//! (real wheels and sdists, `.metadata` files, range requests). Covers diamonds, conflicts,
+//! extras, per-target markers, cycles, a blocker three levels deep, a wheel-only downgrade,
+//! metadata only inside the wheel, sdist-only leaves, shared fetches, failures, `--no-deps`,
+//! `--lock-dir` and lock-file inputs; and agreement with pip's own resolver.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::check::{json, run, validate, write, ww};
+use crate::common::{CoreMetadata, TestIndex};
+
+const X86: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
+const ARM: &str = "manylinux_2_17_aarch64.manylinux2014_aarch64";
+
+/// The binary with a short timeout and retries: the test server (tiny_http 0.12) can leave a
+/// new connection unserved while the client's idle keep-alive connections hold its threads;
+/// a retry on a fresh connection gets through. Real indexes do not need this.
+fn ww_retrying(dir: &Path) -> std::process::Command {
+    let mut cmd = ww(dir);
+    cmd.env("WHEELWATCH_HTTP_TIMEOUT", "2")
+        .env("WHEELWATCH_HTTP_RETRIES", "3");
+    cmd
+}
+
+fn check(dir: &Path, index: &TestIndex, args: &[&str]) -> (i32, Value, String) {
+    let (code, stdout, stderr) = run(ww_retrying(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "json", "--index-url"])
+        .arg(index.url()));
+    assert!(!stdout.is_empty(), "no report (exit {code}): {stderr}");
+    let report = json(&stdout);
+    validate(&report);
+    (code, report, stderr)
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn entry<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {list:#}"))
+}
+
+fn paths(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        })
+        .collect()
+}
+
+/// app → a → b → c: c only builds from source on 3.12; also app → other → native (never a
+/// wheel). Both are reported, each with its path, and c's newest wheel.
+fn deep_blockers_index() -> TestIndex {
+    TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.requires_dist("a").requires_dist("other>=1")
+            })
+        })
+        .project("a", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("b"))
+        })
+        .project("b", |p| {
+            p.wheel_with("2.0", "py3-none-any", |w| w.requires_dist("c==3.0"))
+        })
+        .project("c", |p| {
+            p.wheel("2.0", &format!("cp312-cp312-{X86}"))
+                .wheel("3.0", &format!("cp311-cp311-{X86}"))
+                .sdist("3.0")
+        })
+        .project("other", |p| {
+            p.wheel_with("1.5", "py3-none-any", |w| w.requires_dist("native"))
+        })
+        .project("native", |p| p.sdist("0.9"))
+        .serve()
+}
+
+#[test]
+fn every_blocker_with_its_path_and_newest_wheel() {
+    let index = deep_blockers_index();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, stderr) = check(
+        dir.path(),
+        &index,
+        &[
+            "-p",
+            "app",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report["dependencies"], "resolved");
+    let t = &report["targets"][0];
+    // The direct view alone would call this healthy: app has a wheel.
+    assert_eq!(t["counts"]["wheel"], 1);
+    assert_eq!(t["healthy"], false);
+    assert_eq!(t["resolution"]["wheel_only_exists"], false);
+    let blockers = &t["blockers"];
+    assert_eq!(names(blockers), ["c 3.0", "native 0.9"]);
+    let c = entry(blockers, "c");
+    assert_eq!(paths(&c["paths"]), ["app → a → b → c"]);
+    assert_eq!(c["newest_with_wheel"], "2.0");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("has no wheel for CPython 3.12"),
+        "{c:#}"
+    );
+    let native = entry(blockers, "native");
+    assert_eq!(paths(&native["paths"]), ["app → other → native"]);
+    assert_eq!(native["newest_with_wheel"], Value::Null);
+    // The default resolution builds exactly the two blockers.
+    let default = &t["resolution"]["default"];
+    assert_eq!(
+        names(default),
+        [
+            "a 1.0",
+            "app 1.0",
+            "b 2.0",
+            "c 3.0",
+            "native 0.9",
+            "other 1.5"
+        ]
+    );
+    assert_eq!(entry(default, "c")["status"], "sdist_only");
+    assert_eq!(entry(default, "a")["status"], "wheel");
+    assert_eq!(
+        entry(default, "a")["wheel"],
+        "a-1.0-py3-none-any.whl",
+        "{default:#}"
+    );
+    // On 3.11 only native blocks; nothing is healthy, and the reason names the paths.
+    let t311 = &report["targets"][1];
+    assert_eq!(names(&t311["blockers"]), ["native 0.9"]);
+    assert_eq!(report["verdict"], "complete_failure");
+    let reason = report["fallback_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("app → a → b → c") && reason.contains("app → other → native"),
+        "{reason}"
+    );
+
+    // The table says the same, per target, with paths.
+    let (_, table, _) = run(ww_retrying(dir.path())
+        .args([
+            "check",
+            "-p",
+            "app",
+            "--python",
+            "3.12@linux",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    assert!(
+        table.contains("blockers (dependencies without a wheel)"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "c 3.0 on 3.12@manylinux_2_28_x86_64 (app → a → b → c): no version of c matching ==3.0 has a compatible wheel"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("newest with a wheel: 2.0"), "{table}");
+    assert!(
+        table.contains("tree: 6 packages, 2 blocking a wheel-only install"),
+        "{table}"
+    );
+}
+
+#[test]
+fn wheel_only_downgrade_is_healthy_and_says_why() {
+    let index = TestIndex::builder()
+        .project("lib", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("numpy>=2"))
+        })
+        .project("numpy", |p| {
+            p.wheel("2.2.6", &format!("cp312-cp312-{X86}"))
+                .wheel("2.2.6", &format!("cp312-cp312-{ARM}"))
+                .sdist("2.2.6")
+                .wheel("2.5.5", &format!("cp312-cp312-{X86}"))
+                .sdist("2.5.5")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, stderr) = check(
+        dir.path(),
+        &index,
+        &[
+            "-p",
+            "lib",
+            "--python",
+            "3.12@linux-aarch64",
+            "--target",
+            "3.12@linux",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let arm = &report["targets"][0];
+    assert_eq!(arm["healthy"], true);
+    assert_eq!(arm["resolution"]["wheel_only_exists"], true);
+    let default = &arm["resolution"]["default"];
+    assert_eq!(entry(default, "numpy")["version"], "2.5.5");
+    assert_eq!(entry(default, "numpy")["status"], "sdist_only");
+    let wheel_only = &arm["resolution"]["wheel_only"];
+    assert_eq!(entry(wheel_only, "numpy")["version"], "2.2.6");
+    assert_eq!(
+        entry(wheel_only, "numpy")["wheel"],
+        format!("numpy-2.2.6-cp312-cp312-{ARM}.whl")
+    );
+    assert_eq!(
+        paths(&entry(wheel_only, "numpy")["required_by"]),
+        ["lib → numpy"]
+    );
+    let d = &arm["downgrades"][0];
+    assert_eq!(d["name"], "numpy");
+    assert_eq!(d["from"], "2.5.5");
+    assert_eq!(d["to"], "2.2.6");
+    assert_eq!(d["reason"], "2.5.5 has no wheel for manylinux_2_28_aarch64");
+    // x86_64 has 2.5.5's wheel: no downgrade there.
+    let x86 = &report["targets"][1];
+    assert_eq!(x86["downgrades"], serde_json::json!([]));
+    assert_eq!(
+        entry(&x86["resolution"]["wheel_only"], "numpy")["version"],
+        "2.5.5"
+    );
+    assert!(
+        report["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r
+                .as_str()
+                .unwrap()
+                .contains("a default install builds numpy 2.5.5")),
+        "{:#}",
+        report["recommendations"]
+    );
+}
+
+#[test]
+fn diamonds_cycles_extras_and_per_target_markers() {
+    let index = TestIndex::builder()
+        .project("top", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.requires_dist("left")
+                    .requires_dist("right")
+                    .requires_dist("winonly; sys_platform == 'win32'")
+                    .requires_dist("old-py; python_version < '3.12'")
+                    .requires_dist("plugin[fast]")
+            })
+        })
+        .project("left", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("shared>=1"))
+        })
+        .project("right", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("shared<2"))
+        })
+        .project("shared", |p| {
+            p.wheel("1.5", "py3-none-any").wheel("2.0", "py3-none-any")
+        })
+        .project("winonly", |p| p.sdist("1.0"))
+        .project("old-py", |p| p.wheel("1.0", "py3-none-any"))
+        .project("plugin", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.provides_extra("fast")
+                    .requires_dist("speedups; extra == 'fast'")
+                    .requires_dist("cycle-a")
+            })
+        })
+        .project("speedups", |p| p.wheel("0.3", "py3-none-any"))
+        .project("cycle-a", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("cycle-b"))
+        })
+        .project("cycle-b", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("cycle-a"))
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, stderr) = check(
+        dir.path(),
+        &index,
+        &[
+            "-p",
+            "top",
+            "--python",
+            "3.12@linux",
+            "--target",
+            "3.11@windows",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    let linux = &report["targets"][0];
+    let wheel_only = &linux["resolution"]["wheel_only"];
+    assert_eq!(
+        names(wheel_only),
+        [
+            "cycle-a 1.0",
+            "cycle-b 1.0",
+            "left 1.0",
+            "plugin 1.0",
+            "right 1.0",
+            "shared 1.5",
+            "speedups 0.3",
+            "top 1.0"
+        ]
+    );
+    assert_eq!(linux["healthy"], true);
+    assert_eq!(
+        entry(wheel_only, "plugin")["extras"],
+        serde_json::json!(["fast"])
+    );
+    assert_eq!(
+        paths(&entry(wheel_only, "shared")["required_by"]),
+        ["top → left → shared", "top → right → shared"]
+    );
+    // Windows on 3.11: old-py comes in, and winonly, which only has an sdist, blocks.
+    let windows = &report["targets"][1];
+    assert_eq!(windows["healthy"], false);
+    assert!(names(&windows["resolution"]["default"]).contains(&"old-py 1.0".to_string()));
+    assert_eq!(names(&windows["blockers"]), ["winonly 1.0"]);
+    assert_eq!(paths(&windows["blockers"][0]["paths"]), ["top → winonly"]);
+    // Its sdist's PKG-INFO (Metadata-Version 2.1) does not declare its dependencies.
+    assert_eq!(
+        entry(&windows["resolution"]["default"], "winonly")["dependencies_unknown"],
+        true
+    );
+}
+
+#[test]
+fn conflicts_get_the_solvers_explanation() {
+    let index = TestIndex::builder()
+        .project("one", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("base>=2"))
+        })
+        .project("two", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("base<2"))
+        })
+        .project("base", |p| {
+            p.wheel("1.0", "py3-none-any").wheel("2.0", "py3-none-any")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, _) = check(
+        dir.path(),
+        &index,
+        &["-p", "one", "-p", "two", "--python", "3.12@linux"],
+    );
+    assert_eq!(code, 1);
+    let t = &report["targets"][0];
+    assert_eq!(t["healthy"], false);
+    let conflict = t["resolution"]["conflict"].as_str().unwrap();
+    assert!(
+        conflict.contains("one") && conflict.contains("two") && conflict.contains("base"),
+        "{conflict}"
+    );
+    assert_eq!(t["resolution"]["default"], serde_json::json!([]));
+    assert!(
+        report["fallback_reason"]
+            .as_str()
+            .unwrap()
+            .contains("the requirements conflict"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn metadata_from_range_requests_and_shared_across_targets_and_runs() {
+    // No PEP 658 file anywhere: the wheels' METADATA is read with range requests.
+    let index = TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.requires_dist("dep").core_metadata(CoreMetadata::Absent)
+            })
+        })
+        .project("dep", |p| {
+            p.wheel_with("2.0", "py3-none-any", |w| {
+                w.requires_dist("leaf").core_metadata(CoreMetadata::Absent)
+            })
+        })
+        .project("leaf", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.core_metadata(CoreMetadata::Absent)
+            })
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-p",
+        "app",
+        "--python",
+        "3.12@linux",
+        "--fallback",
+        "3.11@linux",
+        "--target",
+        "3.13@linux-aarch64",
+        "--target",
+        "3.12@macos",
+    ];
+    let (code, report, stderr) = check(dir.path(), &index, &args);
+    assert_eq!(code, 0, "{stderr}");
+    for t in report["targets"].as_array().unwrap() {
+        assert_eq!(
+            names(&t["resolution"]["wheel_only"]),
+            ["app 1.0", "dep 2.0", "leaf 1.0"]
+        );
+    }
+    let log = index.request_log();
+    assert!(
+        log.iter().any(|r| r.range.is_some()),
+        "no range request: {log:#?}"
+    );
+    // Four targets, one page request per project.
+    assert_eq!(index.page_requests(), 3, "{log:#?}");
+    // Each wheel's METADATA is read once for all targets (a .metadata probe, then ranges).
+    for project in ["app", "dep", "leaf"] {
+        let file_requests = log
+            .iter()
+            .filter(|r| r.path.contains(&format!("/{project}-")) && r.range.is_some())
+            .count();
+        assert!(
+            (1..=3).contains(&file_requests),
+            "{project}: {file_requests} range requests"
+        );
+    }
+    let whole_downloads = log
+        .iter()
+        .filter(|r| r.path.ends_with(".whl") && r.range.is_none() && r.method == "GET")
+        .count();
+    assert_eq!(whole_downloads, 0, "{log:#?}");
+
+    // A second run with the same cache makes no request at all.
+    index.clear_log();
+    let (code, second, _) = check(dir.path(), &index, &args);
+    assert_eq!(code, 0);
+    assert_eq!(second["stats"]["requests"], 0);
+    assert!(index.request_log().is_empty(), "{:#?}", index.request_log());
+}
+
+#[test]
+fn a_failed_transitive_lookup_is_no_answer_not_a_missing_wheel() {
+    let index = TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("dep"))
+        })
+        .project("dep", |p| p.wheel("1.0", "py3-none-any").status(503))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, _) = check(
+        dir.path(),
+        &index,
+        &[
+            "-p",
+            "app",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+        ],
+    );
+    assert_eq!(report["verdict"], "assessment_failed");
+    assert_eq!(report["fallback_required"], false);
+    assert_ne!(code, 0);
+    assert_ne!(
+        code, 1,
+        "an unanswered check must not look like an unhealthy one"
+    );
+    let error = report["targets"][0]["resolution"]["error"]
+        .as_str()
+        .unwrap();
+    assert!(error.contains("dep") && error.contains("503"), "{error}");
+    assert_eq!(report["targets"][0]["blockers"], serde_json::json!([]));
+}
+
+#[test]
+fn no_deps_keeps_the_direct_view() {
+    let index = deep_blockers_index();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, stderr) = check(
+        dir.path(),
+        &index,
+        &["-p", "app", "--python", "3.12@linux", "--no-deps"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["dependencies"], "direct_only");
+    assert_eq!(report["targets"][0]["resolution"], Value::Null);
+    assert_eq!(report["targets"][0]["healthy"], true);
+    // Only app's page was needed.
+    assert_eq!(index.page_requests(), 1);
+}
+
+#[test]
+fn lock_dir_writes_the_wheel_only_resolution() {
+    let index = TestIndex::builder()
+        .project("lib", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("numpy>=2"))
+        })
+        .project("numpy", |p| {
+            p.wheel("2.2.6", &format!("cp312-cp312-{ARM}"))
+                .wheel("2.2.6", &format!("cp312-cp312-{X86}"))
+                .sdist("2.5.5")
+        })
+        .project("blocked", |p| p.sdist("1.0"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let locks = dir.path().join("locks");
+    let (code, report, stderr) = check(
+        dir.path(),
+        &index,
+        &[
+            "-p",
+            "lib",
+            "-p",
+            "blocked; python_version < '3.12'",
+            "--python",
+            "3.12@linux-aarch64",
+            "--fallback",
+            "3.11@linux",
+            "--lock-dir",
+            locks.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["targets"][0]["healthy"], true);
+    let pylock = std::fs::read_to_string(locks.join("pylock.cp312-manylinux_2_28_aarch64.toml"))
+        .expect("lock written");
+    let lock: toml::Table = toml::from_str(&pylock).expect("valid TOML");
+    assert_eq!(lock["lock-version"].as_str(), Some("1.0"));
+    let packages = lock["packages"].as_array().unwrap();
+    let pinned: Vec<String> = packages
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(pinned, ["lib 1.0", "numpy 2.2.6"]);
+    let wheel = &packages[1]["wheels"][0];
+    assert_eq!(
+        wheel["name"].as_str(),
+        Some(format!("numpy-2.2.6-cp312-cp312-{ARM}.whl").as_str())
+    );
+    let file = index
+        .file(wheel["name"].as_str().unwrap())
+        .expect("served file");
+    assert_eq!(
+        wheel["hashes"]["sha256"].as_str(),
+        Some(crate::common::artifacts::sha256_hex(&file.bytes).as_str())
+    );
+    assert!(wheel["url"].as_str().unwrap().starts_with("http://"));
+    let constraints =
+        std::fs::read_to_string(locks.join("constraints.cp312-manylinux_2_28_aarch64.txt"))
+            .unwrap();
+    assert!(
+        constraints.lines().any(|l| l == "numpy==2.2.6"),
+        "{constraints}"
+    );
+    assert!(
+        constraints.lines().any(|l| l == "lib==1.0"),
+        "{constraints}"
+    );
+    // 3.11 has no wheel-only resolution (blocked needs a build): no lock for it.
+    assert!(
+        !locks
+            .join("pylock.cp311-manylinux_2_28_x86_64.toml")
+            .exists()
+    );
+}
+
+#[test]
+fn lock_files_are_checked_as_pinned_sets() {
+    let index = TestIndex::builder()
+        .project("lib", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("numpy>=2"))
+        })
+        .project("numpy", |p| {
+            p.wheel("2.2.6", &format!("cp312-cp312-{X86}"))
+                .sdist("2.5.5")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let mut lock = String::from("lock-version = \"1.0\"\ncreated-by = \"test\"\n");
+    for (name, version, file) in [
+        ("lib", "1.0", "lib-1.0-py3-none-any.whl".to_string()),
+        (
+            "numpy",
+            "2.2.6",
+            format!("numpy-2.2.6-cp312-cp312-{X86}.whl"),
+        ),
+    ] {
+        let sha = &index.file(&file).expect("served").sha256;
+        lock.push_str(&format!(
+            "\n[[packages]]\nname = \"{name}\"\nversion = \"{version}\"\n\
+             wheels = [{{ name = \"{file}\", url = \"{}\", hashes = {{ sha256 = \"{sha}\" }} }}]\n",
+            index.file_url(&file)
+        ));
+    }
+    write(dir.path(), "pylock.toml", &lock);
+    let (code, report, stderr) = check(
+        dir.path(),
+        &index,
+        &["pylock.toml", "--python", "3.12@linux"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["dependencies"], "locked");
+    assert_eq!(report["targets"][0]["resolution"], Value::Null);
+    assert_eq!(report["targets"][0]["counts"]["wheel"], 2);
+    assert_eq!(report["targets"][0]["healthy"], true);
+}
