@@ -638,3 +638,169 @@ fn lock_files_are_checked_as_pinned_sets() {
     assert_eq!(report["targets"][0]["counts"]["wheel"], 2);
     assert_eq!(report["targets"][0]["healthy"], true);
 }
+
+/// A pyenv interpreter with pip ≥ 23 (for `--dry-run --report`), or `None`.
+fn pip_python() -> Option<std::path::PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    let versions = Path::new(&home).join(".pyenv/versions");
+    let mut candidates: Vec<std::path::PathBuf> = std::fs::read_dir(&versions)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("bin/python3"))
+        .filter(|p| p.exists())
+        .collect();
+    // Prefer 3.12 (the target below), so markers pip evaluates against the running
+    // interpreter agree with the target's.
+    candidates.sort_by_key(|p| !p.to_string_lossy().contains("/3.12"));
+    candidates.into_iter().find(|python| {
+        std::process::Command::new(python)
+            .args([
+                "-c",
+                "import pip,sys; sys.exit(0 if int(pip.__version__.split('.')[0]) >= 23 else 1)",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn wheel_only_resolution_agrees_with_pip() {
+    let Some(python) = pip_python() else {
+        eprintln!("SKIPPED: no pyenv interpreter with pip >= 23 for the pip agreement test");
+        return;
+    };
+    let index = TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.requires_dist("lib>=1")
+                    .requires_dist("util")
+                    .requires_dist("extra-pkg[feat]")
+                    .requires_dist("never-here; python_version < '3.8'")
+            })
+        })
+        // 2.0 has no wheel for 3.12: wheel-only takes 1.5.
+        .project("lib", |p| {
+            p.wheel_with("1.5", "py3-none-any", |w| w.requires_dist("shared<1.1"))
+                .wheel("2.0", &format!("cp311-cp311-{X86}"))
+                .sdist("2.0")
+        })
+        // 3.1 needs glibc 2.34; the target has 2.28.
+        .project("util", |p| {
+            p.wheel_with("3.0", &format!("cp312-cp312-{X86}"), |w| {
+                w.requires_dist("shared")
+            })
+            .wheel_with("3.1", "cp312-cp312-manylinux_2_34_x86_64", |w| {
+                w.requires_dist("shared")
+            })
+            .sdist("3.1")
+        })
+        .project("shared", |p| {
+            p.wheel("1.0", "py3-none-any").wheel("1.1", "py3-none-any")
+        })
+        .project("extra-pkg", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| {
+                w.provides_extra("feat")
+                    .requires_dist("feature-dep>=2; extra == 'feat'")
+            })
+        })
+        // 2.1 requires Python 3.13.
+        .project("feature-dep", |p| {
+            p.wheel("2.0", "py3-none-any")
+                .wheel_with("2.1", "py3-none-any", |w| w.requires_python(">=3.13"))
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, report, stderr) = check(dir.path(), &index, &["-p", "app", "--python", "3.12@linux"]);
+    let ours: std::collections::BTreeMap<String, String> =
+        report["targets"][0]["resolution"]["wheel_only"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stderr}"))
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["version"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+
+    // pip needs every platform tag of the target as its own --platform.
+    let (_, tags, _) = run(ww(dir.path()).args(["tags", "--target", "3.12@linux"]));
+    let mut platforms: Vec<&str> = tags
+        .lines()
+        .filter_map(|t| t.rsplit('-').next())
+        .filter(|p| *p != "any")
+        .collect();
+    platforms.dedup();
+    platforms.sort_unstable();
+    platforms.dedup();
+    let target_dir = dir.path().join("pip-target");
+    let mut pip = std::process::Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.12",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp312",
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--report",
+        "-",
+        "--index-url",
+    ])
+    .arg(index.url())
+    .arg("--target")
+    .arg(&target_dir);
+    for p in &platforms {
+        pip.args(["--platform", p]);
+    }
+    pip.arg("app")
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_EXTRA_INDEX_URL");
+    let output = pip.output().expect("run pip");
+    assert!(
+        output.status.success(),
+        "pip failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let pip_report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "pip's report is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    let theirs: std::collections::BTreeMap<String, String> = pip_report["install"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .replace(['_', '.'], "-"),
+                i["metadata"]["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(ours, theirs, "wheelwatch (left) and pip (right) disagree");
+    // And the fixture exercised what it claims to.
+    assert_eq!(ours["lib"], "1.5");
+    assert_eq!(ours["util"], "3.0");
+    assert_eq!(ours["feature-dep"], "2.0");
+    assert_eq!(ours["shared"], "1.0");
+}
