@@ -804,3 +804,116 @@ fn wheel_only_resolution_agrees_with_pip() {
     assert_eq!(ours["feature-dep"], "2.0");
     assert_eq!(ours["shared"], "1.0");
 }
+
+/// Not a test: figures. A synthetic tree shaped like the runbook's set (9 direct requirements,
+/// 60 projects, three levels, native packages with per-platform wheels, 4 versions each) on an
+/// index answering after 20 ms, resolved on 6 targets, cold then warm. Prints the timings; run
+/// with `cargo test --test it bench_ -- --ignored --nocapture` (a release build of the binary
+/// gives the real figures; scripts/bench.sh compares with uv and pip on the public index).
+#[test]
+#[ignore = "benchmark: prints figures, asserts nothing about time"]
+fn bench_six_targets_synthetic() {
+    let platforms = [
+        "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "manylinux_2_17_aarch64.manylinux2014_aarch64",
+        "macosx_11_0_arm64",
+        "win_amd64",
+    ];
+    let mut builder = TestIndex::builder().delay(std::time::Duration::from_millis(20));
+    let roots = 9;
+    let mut all = Vec::new();
+    for r in 0..roots {
+        let root = format!("root{r}");
+        let mids: Vec<String> = (0..3).map(|m| format!("mid{}", (r * 2 + m) % 18)).collect();
+        all.push((root, mids));
+    }
+    for m in 0..18 {
+        let leaves: Vec<String> = (0..3)
+            .map(|l| format!("leaf{}", (m * 2 + l) % 33))
+            .collect();
+        all.push((format!("mid{m}"), leaves));
+    }
+    for l in 0..33 {
+        all.push((format!("leaf{l}"), Vec::new()));
+    }
+    for (i, (name, deps)) in all.iter().enumerate() {
+        let native = i % 3 == 0;
+        let deps = deps.clone();
+        builder = builder.project(name, |mut p| {
+            for v in ["1.0", "1.1", "2.0", "2.1"] {
+                let with_deps = |mut w: crate::common::FileSpec| {
+                    for d in &deps {
+                        w = w.requires_dist(&format!("{d}>=1"));
+                    }
+                    w
+                };
+                if native {
+                    for py in ["cp311", "cp312", "cp313"] {
+                        for plat in platforms {
+                            p = p.wheel_with(v, &format!("{py}-{py}-{plat}"), with_deps);
+                        }
+                    }
+                } else {
+                    p = p.wheel_with(v, "py3-none-any", with_deps);
+                }
+                p = p.sdist_with(v, with_deps);
+            }
+            p
+        });
+    }
+    let index = builder.serve();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = Vec::new();
+    for r in 0..roots {
+        args.extend(["-p".to_string(), format!("root{r}")]);
+    }
+    args.extend(
+        [
+            "--python",
+            "3.12@linux",
+            "--target",
+            "3.12@linux-aarch64",
+            "--target",
+            "3.13@linux",
+            "--target",
+            "3.11@linux",
+            "--target",
+            "3.12@macos",
+            "--target",
+            "3.12@windows",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // tiny_http's connection pool can leave a burst of new connections unserved (see
+    // `ww_retrying`); idle connections opened and closed first leave enough threads waiting.
+    let warm_up_server = || {
+        let idle: Vec<std::net::TcpStream> = (0..48)
+            .filter_map(|_| std::net::TcpStream::connect(index.addr()).ok())
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        drop(idle);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    warm_up_server();
+    let started = std::time::Instant::now();
+    let (_, cold, _) = check(dir.path(), &index, &args);
+    let cold_ms = started.elapsed().as_millis();
+    warm_up_server();
+    let started = std::time::Instant::now();
+    let (_, warm, _) = check(dir.path(), &index, &args);
+    let warm_ms = started.elapsed().as_millis();
+    let tree = cold["targets"][0]["resolution"]["wheel_only"]
+        .as_array()
+        .map_or(0, Vec::len);
+    eprintln!(
+        "synthetic, 6 targets, {} projects ({tree} in the tree), 20 ms per request:\n  \
+         cold: {cold_ms} ms wall ({} ms in-process, {} requests)\n  \
+         warm: {warm_ms} ms wall ({} ms in-process, {} requests)",
+        cold["stats"]["projects"],
+        cold["stats"]["elapsed_ms"],
+        cold["stats"]["requests"],
+        warm["stats"]["elapsed_ms"],
+        warm["stats"]["requests"],
+    );
+}
