@@ -142,6 +142,10 @@ pub struct TargetReport {
 
 impl TargetReport {
     /// Builds a target's report; `healthy` follows the threshold and errors.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one plain constructor of a plain record; a builder would add nothing"
+    )]
     pub fn new(
         name: String,
         python: String,
@@ -212,7 +216,7 @@ impl TargetReport {
             }
             let mut text = format!("tree: {n} packages, all from wheels");
             if !self.downgrades.is_empty() {
-                text.push_str(&format!(" ({} downgraded)", self.downgrades.len()));
+                let _ = write!(text, " ({} downgraded)", self.downgrades.len());
             }
             Some(text)
         } else {
@@ -514,14 +518,15 @@ fn recommend(
             }
         }
         for pkg in &p.packages {
-            if pkg.status == Status::Wheel && !pkg.default_has_wheel {
-                if let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version) {
-                    out.push(format!(
-                        "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
-                         picks {d}, which builds from source on {}.",
-                        pkg.name, pkg.name, pkg.name, p.name
-                    ));
-                }
+            if pkg.status == Status::Wheel
+                && !pkg.default_has_wheel
+                && let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version)
+            {
+                out.push(format!(
+                    "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
+                     picks {d}, which builds from source on {}.",
+                    pkg.name, pkg.name, pkg.name, p.name
+                ));
             }
         }
     }

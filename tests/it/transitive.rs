@@ -4,6 +4,7 @@
 //! metadata only inside the wheel, sdist-only leaves, shared fetches, failures, `--no-deps`,
 //! `--lock-dir` and lock-file inputs; and agreement with pip's own resolver.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::Value;
@@ -453,7 +454,13 @@ fn metadata_from_range_requests_and_shared_across_targets_and_runs() {
     }
     let whole_downloads = log
         .iter()
-        .filter(|r| r.path.ends_with(".whl") && r.range.is_none() && r.method == "GET")
+        .filter(|r| {
+            Path::new(&r.path)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+                && r.range.is_none()
+                && r.method == "GET"
+        })
         .count();
     assert_eq!(whole_downloads, 0, "{log:#?}");
 
@@ -620,11 +627,12 @@ fn lock_files_are_checked_as_pinned_sets() {
         ),
     ] {
         let sha = &index.file(&file).expect("served").sha256;
-        lock.push_str(&format!(
+        let _ = write!(
+            lock,
             "\n[[packages]]\nname = \"{name}\"\nversion = \"{version}\"\n\
              wheels = [{{ name = \"{file}\", url = \"{}\", hashes = {{ sha256 = \"{sha}\" }} }}]\n",
             index.file_url(&file)
-        ));
+        );
     }
     write(dir.path(), "pylock.toml", &lock);
     let (code, report, stderr) = check(

@@ -6,6 +6,7 @@
 //!
 //! Not owned here: the resolution, or reading lock files (see [`crate::requirements::lock`]).
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -136,7 +137,7 @@ fn constraints(target: &Target, resolution: &Resolution) -> String {
         env!("CARGO_PKG_VERSION")
     );
     for p in &resolution.packages {
-        out.push_str(&format!("{}=={}\n", p.name, p.version));
+        let _ = writeln!(out, "{}=={}", p.name, p.version);
     }
     out
 }
@@ -166,30 +167,28 @@ pub fn write_all(
         let name = lock_name(target);
         let lock_path: PathBuf = dir.join(format!("pylock.{name}.toml"));
         let constraints_path = dir.join(format!("constraints.{name}.txt"));
-        match analysis {
-            Some(Ok(Analysis {
-                wheel_only: Some(resolution),
-                ..
-            })) => {
-                write_atomically(&lock_path, &pylock(target, resolution, shared)?)?;
-                write_atomically(&constraints_path, &constraints(target, resolution))?;
-                lines.push(format!(
-                    "wrote {} and {}",
-                    lock_path.display(),
-                    constraints_path.display()
-                ));
-            }
-            _ => {
-                for stale in [&lock_path, &constraints_path] {
-                    if stale.exists() {
-                        fs_err::remove_file(stale)?;
-                    }
+        if let Some(Ok(Analysis {
+            wheel_only: Some(resolution),
+            ..
+        })) = analysis
+        {
+            write_atomically(&lock_path, &pylock(target, resolution, shared)?)?;
+            write_atomically(&constraints_path, &constraints(target, resolution))?;
+            lines.push(format!(
+                "wrote {} and {}",
+                lock_path.display(),
+                constraints_path.display()
+            ));
+        } else {
+            for stale in [&lock_path, &constraints_path] {
+                if stale.exists() {
+                    fs_err::remove_file(stale)?;
                 }
-                lines.push(format!(
-                    "no wheel-only resolution on {}: no lock written",
-                    target.name()
-                ));
             }
+            lines.push(format!(
+                "no wheel-only resolution on {}: no lock written",
+                target.name()
+            ));
         }
     }
     Ok(lines)
