@@ -49,6 +49,7 @@ fn write_tree_sections(
     let mut blockers = Vec::new();
     let mut downgrades = Vec::new();
     let mut failures = Vec::new();
+    let mut unknown = Vec::new();
     for t in &report.targets {
         for b in t.transitive_blockers() {
             let path = b
@@ -83,6 +84,13 @@ fn write_tree_sections(
             ));
         }
         if let Some(r) = &t.resolution {
+            for p in r.default.iter().filter(|p| p.dependencies_unknown) {
+                unknown.push(format!(
+                    "  {} {} on {}: its sdist does not declare its dependencies (dynamic or \
+                     metadata older than 2.2); what it pulls in when built is not assessed",
+                    p.name, p.version, t.name
+                ));
+            }
             if let Some(e) = &r.error {
                 failures.push(format!(
                     "  {} {}: {e}",
@@ -108,6 +116,7 @@ fn write_tree_sections(
             "downgrades (a wheel-only install takes older versions)",
             downgrades,
         ),
+        ("unknown dependencies", unknown),
         ("resolution", failures),
     ] {
         if !lines.is_empty() {

@@ -195,6 +195,12 @@ fn every_blocker_with_its_path_and_newest_wheel() {
         table.contains("tree: 6 packages, 2 blocking a wheel-only install"),
         "{table}"
     );
+    assert!(
+        table.contains(
+            "native 0.9 on 3.12@manylinux_2_28_x86_64: its sdist does not declare its dependencies"
+        ),
+        "{table}"
+    );
 }
 
 #[test]
