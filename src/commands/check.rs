@@ -384,6 +384,9 @@ pub fn assess(
         let written = locks::write_all(dir, &targets, &analyses, &shared)?;
         for line in written {
             info!("{line}");
+            if !globals.quiet {
+                eprintln!("{line}");
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 //! (PEP 751) and as a pinned constraints file `constraints.<target>.txt`, so a fallback installs
 //! exactly what was assessed. `<target>` is `cp312-manylinux_2_28_x86_64` (PEP 751 lock names
 //! may not contain dots). A target without a wheel-only resolution gets no files (and stale
-//! ones from an earlier run are removed, so nothing installs an outdated assessment).
+//! ones from an earlier run are removed, so nothing installs an outdated assessment); a target
+//! whose resolution failed (network) keeps whatever lock it had, since nothing was concluded.
 //!
 //! Not owned here: the resolution, or reading lock files (see [`crate::requirements::lock`]).
 
@@ -67,8 +68,8 @@ struct LockWheel {
     hashes: std::collections::BTreeMap<String, String>,
 }
 
-/// The index base a file URL came from, when it looks like `<base>/<project>/<file>` is not
-/// knowable from the file URL alone; PEP 751 makes `index` optional, so it is omitted.
+/// The PEP 751 text of one target's wheel-only resolution. `index` (optional in PEP 751) is
+/// omitted: a merged page does not say which configured index a file came from.
 fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<String> {
     let env = target.marker_environment();
     let environment = format!(
@@ -97,6 +98,11 @@ fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<S
         let mut hashes = std::collections::BTreeMap::new();
         if let Some(sha) = &file.sha256 {
             hashes.insert("sha256".to_string(), sha.clone());
+        } else {
+            tracing::warn!(
+                "the index lists no sha256 for {wheel}: its entry in the lock of {} has no hash",
+                target.name()
+            );
         }
         packages.push(LockPackage {
             name: p.name.to_string(),
@@ -178,6 +184,12 @@ pub fn write_all(
                 "wrote {} and {}",
                 lock_path.display(),
                 constraints_path.display()
+            ));
+        } else if let Some(Err(_)) | None = analysis {
+            // No conclusion: an earlier lock stays as it was.
+            lines.push(format!(
+                "the resolution failed on {}: its lock, if any, is left as it was",
+                target.name()
             ));
         } else {
             for stale in [&lock_path, &constraints_path] {
