@@ -201,6 +201,23 @@ fn every_blocker_with_its_path_and_newest_wheel() {
         ),
         "{table}"
     );
+    let (_, markdown, _) = run(ww_retrying(dir.path())
+        .args([
+            "check",
+            "-p",
+            "app",
+            "--python",
+            "3.12@linux",
+            "--format",
+            "markdown",
+        ])
+        .arg("--index-url")
+        .arg(index.url()));
+    assert!(markdown.contains("### Dependencies"), "{markdown}");
+    assert!(
+        markdown.contains("- **c** 3.0 on `3.12@manylinux_2_28_x86_64` (app → a → b → c)"),
+        "{markdown}"
+    );
 }
 
 #[test]
