@@ -11,13 +11,13 @@
 #
 # Environment: WW (the binary, default target/release/wheelwatch), PYTHON (an interpreter with
 # pip >= 23, default python3), INDEX_URL (all three tools use it when set), RUNS (repetitions,
-# best time kept, default 3).
+# best time kept, default 3), PACKAGES (space-separated, default: the runbook's set).
 set -euo pipefail
 
 WW=${WW:-target/release/wheelwatch}
 PYTHON=${PYTHON:-python3}
 RUNS=${RUNS:-3}
-PACKAGES=(pandas numpy scipy fastapi sqlalchemy pytest requests jsonschema deepdiff)
+read -r -a PACKAGES <<< "${PACKAGES:-pandas numpy scipy fastapi sqlalchemy pytest requests jsonschema deepdiff}"
 # wheelwatch target | uv --python-platform
 TARGETS=(
   "3.12@linux|x86_64-manylinux_2_28"
