@@ -205,3 +205,18 @@ pub fn write_all(
     }
     Ok(lines)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Role;
+
+    #[test]
+    fn lock_names_have_no_dots() {
+        let host = "manylinux_2_28_x86_64".parse().expect("host");
+        let name = |t: &str| lock_name(&Target::parse(t, &host, Role::Primary).expect("target"));
+        assert_eq!(name("3.12@linux"), "cp312-manylinux_2_28_x86_64");
+        assert_eq!(name("3.13t@linux-aarch64"), "cp313t-manylinux_2_28_aarch64");
+        assert_eq!(name("3.12.4@macos"), "cp312-macosx_11_0_arm64");
+    }
+}
