@@ -574,7 +574,7 @@ impl IndexClient {
             status => Err(IndexError::Status {
                 url: redact_text(page_url.as_str()),
                 status: status.as_u16(),
-                attempts: 1 + inner.retries,
+                attempts: 1,
             }),
         }
     }
@@ -736,6 +736,12 @@ impl IndexClient {
             match link {
                 FindLink::Dir(dir) => listings.push(Listing::Dir(list_dir(dir)?)),
                 FindLink::Page(loc) => {
+                    if self.inner.cache_mode == CacheMode::Offline {
+                        return Err(IndexError::Offline {
+                            project: "the find-links page".into(),
+                            index: display(loc),
+                        });
+                    }
                     let mut headers = HeaderMap::new();
                     headers.insert(header::ACCEPT, HeaderValue::from_static("text/html"));
                     let fetched = self.fetch(&loc.url, loc.auth.as_ref(), headers).await?;

@@ -60,8 +60,8 @@ impl Default for CacheSettings {
     }
 }
 
-/// Everything the index client needs.
-#[derive(Clone, Debug)]
+/// Everything the index client needs. Its `Debug` output redacts credentials in URLs.
+#[derive(Clone)]
 pub struct IndexSettings {
     /// The primary index (Simple API root). May embed credentials.
     pub index_url: String,
@@ -99,6 +99,28 @@ impl Default for IndexSettings {
             retry_backoff: Duration::from_millis(250),
             concurrency: 16,
         }
+    }
+}
+
+impl fmt::Debug for IndexSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact_all = |urls: &[String]| {
+            urls.iter()
+                .map(|u| super::redact_url(u))
+                .collect::<Vec<_>>()
+        };
+        f.debug_struct("IndexSettings")
+            .field("index_url", &super::redact_url(&self.index_url))
+            .field("extra_index_urls", &redact_all(&self.extra_index_urls))
+            .field("find_links", &redact_all(&self.find_links))
+            .field("no_index", &self.no_index)
+            .field("cache", &self.cache)
+            .field("cert", &self.cert)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("concurrency", &self.concurrency)
+            .finish()
     }
 }
 
@@ -481,6 +503,8 @@ mod tests {
 
         let mut settings = IndexSettings::default();
         settings.apply_pip_config(&pip_configuration_from(&env, &files));
+        settings.extra_index_urls = vec!["https://u:hunter2@x/simple/".into()];
+        assert!(!format!("{settings:?}").contains("hunter2"));
         assert_eq!(settings.index_url, "https://env/simple");
         assert_eq!(settings.find_links, ["/a"]);
     }

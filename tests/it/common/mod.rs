@@ -1,6 +1,24 @@
 //! Shared integration-test support: the local test index (a real HTTP server, see [`server`])
 //! and the real wheel / sdist artifacts it serves (see [`artifacts`]). Every integration test
 //! that needs an index uses this; nothing here touches the internet.
+//!
+//! ```ignore
+//! let index = TestIndex::builder()
+//!     .project("numpy", |p| {
+//!         p.wheel("2.2.6", "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64")
+//!             .sdist("2.2.6")
+//!             .wheel_with("1.0", "py3-none-any", |w| {
+//!                 w.requires_dist("six>=1").requires_python(">=3.8").yanked("bad")
+//!             })
+//!     })
+//!     .project("broken", |p| p.wheel_with("0.1", "py3-none-any", FileSpec::raises_on_import))
+//!     .serve();
+//! // index.url() -> "http://127.0.0.1:PORT/simple/"; index.request_log(), index.count_requests(..)
+//! // Knobs: .html_only() .basic_auth(u, p) .etag() .last_modified() .max_age(s) .delay(d)
+//! //        .no_ranges() .relative_json_urls(); per project .status(500) .delay(d) .garbage()
+//! //        .flaky(n); per file .core_metadata(CoreMetadata::Broken) .module_source(..) ...
+//! // Find-links: TestIndex::builder()...write_files(dir) or index.write_files(dir).
+//! ```
 #![allow(
     dead_code,
     unused_imports,
