@@ -620,6 +620,22 @@ fn lock_dir_writes_the_wheel_only_resolution() {
         constraints.lines().any(|l| l == "lib==1.0"),
         "{constraints}"
     );
+    // The lock reads back as a pinned set that installs from wheels there.
+    let (code, relocked, stderr) = check(
+        dir.path(),
+        &index,
+        &[
+            locks
+                .join("pylock.cp312-manylinux_2_28_aarch64.toml")
+                .to_str()
+                .unwrap(),
+            "--python",
+            "3.12@linux-aarch64",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(relocked["dependencies"], "locked");
+    assert_eq!(relocked["targets"][0]["counts"]["wheel"], 2);
     // 3.11 has no wheel-only resolution (blocked needs a build): no lock for it.
     assert!(
         !locks

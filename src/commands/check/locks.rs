@@ -73,8 +73,8 @@ struct LockWheel {
 fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<String> {
     let env = target.marker_environment();
     let environment = format!(
-        "python_full_version == \"{}\" and sys_platform == \"{}\" and platform_machine == \"{}\"",
-        env.python_full_version().version,
+        "python_version == \"{}\" and sys_platform == \"{}\" and platform_machine == \"{}\"",
+        target.python.minor_version(),
         env.sys_platform(),
         env.platform_machine()
     );
