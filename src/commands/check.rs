@@ -369,7 +369,19 @@ pub fn assess(
     let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
     {
         let resolve_started = Instant::now();
+        let spinner = (!globals.quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(format!(
+                "resolving dependencies on {} targets",
+                targets.len()
+            ));
+            bar.enable_steady_tick(Duration::from_millis(100));
+            bar
+        });
         let out = resolve_all(&shared, &set, facts, options.pre);
+        if let Some(bar) = spinner {
+            bar.finish_and_clear();
+        }
         info!(
             "resolved {} targets in {} ms",
             targets.len(),
