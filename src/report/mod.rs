@@ -1,5 +1,7 @@
 //! The one report model every renderer draws from, and the verdict built from per-target
-//! package health. Pure: renderers write to any [`std::io::Write`].
+//! package health and, when dependencies are resolved, each target's whole tree (both
+//! resolutions, downgrades, blockers: see [`TreeAssessment`]). Pure: renderers write to any
+//! [`std::io::Write`].
 //!
 //! The JSON form is the contract for CI and later tooling: `schema/report.schema.json` describes
 //! it and a test validates real output against it. Bump [`SCHEMA_VERSION`] on any breaking
