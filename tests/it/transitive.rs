@@ -728,6 +728,7 @@ fn wheel_only_resolution_agrees_with_pip() {
         // 2.0 has no wheel for 3.12: wheel-only takes 1.5.
         .project("lib", |p| {
             p.wheel_with("1.5", "py3-none-any", |w| w.requires_dist("shared<1.1"))
+                .wheel_with("1.6", "py3-none-any", |w| w.yanked("broken"))
                 .wheel("2.0", &format!("cp311-cp311-{X86}"))
                 .sdist("2.0")
         })
@@ -741,8 +742,11 @@ fn wheel_only_resolution_agrees_with_pip() {
             })
             .sdist("3.1")
         })
+        // A pre-release and a yanked release, both passed over.
         .project("shared", |p| {
-            p.wheel("1.0", "py3-none-any").wheel("1.1", "py3-none-any")
+            p.wheel("1.0", "py3-none-any")
+                .wheel("1.1", "py3-none-any")
+                .wheel("1.2rc1", "py3-none-any")
         })
         .project("extra-pkg", |p| {
             p.wheel_with("1.0", "py3-none-any", |w| {
