@@ -13,6 +13,7 @@ pub mod locks;
 pub mod source;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -86,24 +87,21 @@ pub fn emit(
             Format::Markdown => report::markdown::write(report, out),
         }
     };
-    match output {
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut file = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("failed to create a file in `{}`", dir.display()))?;
-            render(&mut file, false)?;
-            file.persist(path)
-                .with_context(|| format!("failed to write the report to `{}`", path.display()))?;
-            info!("wrote the report to {}", path.display());
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            render(&mut out, globals.color_stdout())?;
-            out.flush()?;
-        }
+    if let Some(path) = output {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("failed to create a file in `{}`", dir.display()))?;
+        render(&mut file, false)?;
+        file.persist(path)
+            .with_context(|| format!("failed to write the report to `{}`", path.display()))?;
+        info!("wrote the report to {}", path.display());
+    } else {
+        let mut out = std::io::stdout().lock();
+        render(&mut out, globals.color_stdout())?;
+        out.flush()?;
     }
     Ok(())
 }
@@ -127,15 +125,12 @@ fn sources(settings: &CheckSettings, cwd: &Path) -> Result<Vec<Source>> {
             groups.clone_from(&s.groups);
         }
     }
-    if !s.extras.is_empty() || !s.groups.is_empty() {
-        if !out
+    if (!s.extras.is_empty() || !s.groups.is_empty())
+        && !out
             .iter()
             .any(|src| matches!(src, Source::Pyproject { .. }))
-        {
-            bail!(
-                "--extra and --group select parts of a pyproject.toml, but none is among the inputs"
-            );
-        }
+    {
+        bail!("--extra and --group select parts of a pyproject.toml, but none is among the inputs");
     }
     Ok(out)
 }
@@ -152,10 +147,10 @@ fn source_label(source: &Source) -> String {
         } => {
             let mut label = path.display().to_string();
             if !extras.is_empty() {
-                label.push_str(&format!(" [extras: {}]", extras.join(", ")));
+                let _ = write!(label, " [extras: {}]", extras.join(", "));
             }
             if !groups.is_empty() {
-                label.push_str(&format!(" [groups: {}]", groups.join(", ")));
+                let _ = write!(label, " [groups: {}]", groups.join(", "));
             }
             label
         }
@@ -412,7 +407,19 @@ pub fn assess(
     let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
     {
         let resolve_started = Instant::now();
+        let spinner = (!globals.quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(format!(
+                "resolving dependencies on {} targets",
+                targets.len()
+            ));
+            bar.enable_steady_tick(Duration::from_millis(100));
+            bar
+        });
         let out = resolve_all(&shared, &set, facts, options.pre);
+        if let Some(bar) = spinner {
+            bar.finish_and_clear();
+        }
         info!(
             "resolved {} targets in {} ms",
             targets.len(),
@@ -427,6 +434,9 @@ pub fn assess(
         let written = locks::write_all(dir, &targets, &analyses, &shared)?;
         for line in written {
             info!("{line}");
+            if !globals.quiet {
+                eprintln!("{line}");
+            }
         }
     }
 
@@ -435,7 +445,7 @@ pub fn assess(
         targets.iter().zip(direct).zip(&analyses).zip(tags_sources)
     {
         let tree = analysis.as_ref().map(|a| match a {
-            Ok(analysis) => TreeAssessment::from_analysis(analysis),
+            Ok(done) => TreeAssessment::from_analysis(done),
             Err(message) => TreeAssessment::failed(message.clone()),
         });
         reports.push(TargetReport::new(

@@ -1,4 +1,4 @@
-//! JSON rendering of the [`Report`](super::Report), pretty-printed with a trailing newline.
+//! JSON rendering of the [`Report`], pretty-printed with a trailing newline.
 
 use std::io::{self, Write};
 

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, path_text};
 use crate::health::Status;
 
 fn esc(text: &str) -> String {
@@ -88,6 +88,57 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "### Problems")?;
         writeln!(out)?;
         for line in problems {
+            writeln!(out, "{line}")?;
+        }
+    }
+    let mut tree = Vec::new();
+    for t in &report.targets {
+        for b in t.transitive_blockers() {
+            let path = b
+                .paths
+                .first()
+                .map_or_else(|| b.name.clone(), |p| path_text(p));
+            let newest = b
+                .newest_with_wheel
+                .as_ref()
+                .map_or_else(String::new, |v| format!("; newest with a wheel: {v}"));
+            tree.push(format!(
+                "- **{}** {} on `{}` ({}): {}{newest}",
+                b.name,
+                b.version,
+                t.name,
+                esc(&path),
+                esc(&b.reason)
+            ));
+        }
+        for d in t.transitive_downgrades() {
+            tree.push(format!(
+                "- {} {} → {} on `{}` (wheel-only): {}",
+                d.name,
+                d.from,
+                d.to,
+                t.name,
+                esc(&d.reason)
+            ));
+        }
+        if let Some(r) = &t.resolution {
+            if let Some(e) = &r.error {
+                tree.push(format!("- resolution failed on `{}`: {}", t.name, esc(e)));
+            }
+            if let Some(c) = &r.conflict {
+                tree.push(format!(
+                    "- the requirements conflict on `{}`: {}",
+                    t.name,
+                    esc(&c.replace('\n', " "))
+                ));
+            }
+        }
+    }
+    if !tree.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "### Dependencies")?;
+        writeln!(out)?;
+        for line in tree {
             writeln!(out, "{line}")?;
         }
     }

@@ -1,5 +1,7 @@
 //! The one report model every renderer draws from, and the verdict built from per-target
-//! package health. Pure: renderers write to any [`std::io::Write`].
+//! package health and, when dependencies are resolved, each target's whole tree (both
+//! resolutions, downgrades, blockers: see [`TreeAssessment`]). Pure: renderers write to any
+//! [`std::io::Write`].
 //!
 //! The JSON form is the contract for CI and later tooling: `schema/report.schema.json` describes
 //! it and a test validates real output against it. Bump [`SCHEMA_VERSION`] on any breaking
@@ -142,6 +144,10 @@ pub struct TargetReport {
 
 impl TargetReport {
     /// Builds a target's report; `healthy` follows the threshold and errors.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one plain constructor of a plain record; a builder would add nothing"
+    )]
     pub fn new(
         name: String,
         python: String,
@@ -182,6 +188,49 @@ impl TargetReport {
     /// Whether this target could not be assessed (lookups or the resolution failed).
     pub fn failed(&self) -> bool {
         self.counts.error > 0 || self.resolution.as_ref().is_some_and(|r| r.error.is_some())
+    }
+
+    /// Downgrades of packages that are not direct requirements (those show in the direct
+    /// view already).
+    pub fn transitive_downgrades(&self) -> impl Iterator<Item = &DowngradeEntry> {
+        self.downgrades
+            .iter()
+            .filter(|d| !self.packages.iter().any(|p| p.name == d.name))
+    }
+
+    /// A short phrase about the whole tree, when it says more than the direct counts:
+    /// `tree: 14 packages, all from wheels (2 downgraded)`, `tree: 9 packages, 1 blocking`,
+    /// `requirements conflict`, `resolution failed`.
+    pub fn tree_summary(&self) -> Option<String> {
+        let r = self.resolution.as_ref()?;
+        if r.error.is_some() {
+            return Some("resolution failed".to_string());
+        }
+        if r.conflict.is_some() {
+            return Some("requirements conflict".to_string());
+        }
+        let direct_only = self.transitive_blockers().next().is_none()
+            && self.transitive_downgrades().next().is_none();
+        if r.wheel_only_exists {
+            let n = r.wheel_only.len();
+            if n == self.counts.assessed && direct_only {
+                return None;
+            }
+            let mut text = format!("tree: {n} packages, all from wheels");
+            if !self.downgrades.is_empty() {
+                let _ = write!(text, " ({} downgraded)", self.downgrades.len());
+            }
+            Some(text)
+        } else {
+            let n = r.default.len();
+            if n == self.counts.assessed && direct_only {
+                return None;
+            }
+            Some(format!(
+                "tree: {n} packages, {} blocking a wheel-only install",
+                self.blockers.len()
+            ))
+        }
     }
 
     /// Blockers that are not direct requirements already counted as problems.
@@ -477,7 +526,7 @@ fn recommend(
             {
                 out.push(format!(
                     "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
-                         picks {d}, which builds from source on {}.",
+                     picks {d}, which builds from source on {}.",
                     pkg.name, pkg.name, pkg.name, p.name
                 ));
             }

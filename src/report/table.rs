@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
 
-use super::{Report, Verdict};
+use super::{Report, Verdict, path_text};
 use crate::health::{PackageHealth, Status};
 use crate::target::Role;
 
@@ -36,6 +36,98 @@ fn cell(p: &PackageHealth) -> (String, Style) {
 fn pad(text: &str, width: usize) -> String {
     let len = text.chars().count();
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+/// The transitive sections: blockers (with their paths), downgrades of a wheel-only install,
+/// conflicts and failed resolutions. Direct requirements show in "problems" already.
+fn write_tree_sections(
+    report: &Report,
+    out: &mut dyn Write,
+    paint: &dyn Fn(&str, Style) -> String,
+) -> io::Result<()> {
+    let bold = Style::new().bold();
+    let mut blockers = Vec::new();
+    let mut downgrades = Vec::new();
+    let mut failures = Vec::new();
+    let mut unknown = Vec::new();
+    for t in &report.targets {
+        for b in t.transitive_blockers() {
+            let path = b
+                .paths
+                .first()
+                .map_or_else(|| b.name.clone(), |p| path_text(p));
+            let more = if b.paths.len() > 1 {
+                format!(" and {} more paths", b.paths.len() - 1)
+            } else {
+                String::new()
+            };
+            let newest = match &b.newest_with_wheel {
+                Some(v) => format!("; newest with a wheel: {v}"),
+                None => "; no version has a wheel".to_string(),
+            };
+            blockers.push(format!(
+                "  {} {} on {} ({path}{more}): {}{newest}",
+                paint(&b.name, Style::new().yellow()),
+                b.version,
+                t.name,
+                b.reason
+            ));
+        }
+        for d in t.transitive_downgrades() {
+            let via = d
+                .required_by
+                .first()
+                .map_or_else(String::new, |p| format!(" (via {})", path_text(p)));
+            downgrades.push(format!(
+                "  {} {} → {} on {}{via}: {}",
+                d.name, d.from, d.to, t.name, d.reason
+            ));
+        }
+        if let Some(r) = &t.resolution {
+            for p in r.default.iter().filter(|p| p.dependencies_unknown) {
+                unknown.push(format!(
+                    "  {} {} on {}: its sdist does not declare its dependencies (dynamic or \
+                     metadata older than 2.2); what it pulls in when built is not assessed",
+                    p.name, p.version, t.name
+                ));
+            }
+            if let Some(e) = &r.error {
+                failures.push(format!(
+                    "  {} {}: {e}",
+                    paint("resolution failed on", Style::new().red().bold()),
+                    t.name
+                ));
+            }
+            if let Some(c) = &r.conflict {
+                failures.push(format!(
+                    "  {} {}:",
+                    paint("the requirements conflict on", Style::new().red()),
+                    t.name
+                ));
+                for line in c.lines() {
+                    failures.push(format!("    {line}"));
+                }
+            }
+        }
+    }
+    for (title, lines) in [
+        ("blockers (dependencies without a wheel)", blockers),
+        (
+            "downgrades (a wheel-only install takes older versions)",
+            downgrades,
+        ),
+        ("unknown dependencies", unknown),
+        ("resolution", failures),
+    ] {
+        if !lines.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "{}", paint(title, bold))?;
+            for line in lines {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the report as a table.
@@ -147,6 +239,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             writeln!(out, "  {} on {target}: {}", paint(&p.name, style), p.reason)?;
         }
     }
+    write_tree_sections(report, out, &paint)?;
     if !report.skipped.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", paint("not assessed", bold))?;
@@ -171,7 +264,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         } else {
             paint("unhealthy", Style::new().red())
         };
-        writeln!(
+        write!(
             out,
             "  {}  {:<8}  {state}  {}/{} with wheels ({:.0}%)",
             pad(&t.name, tw),
@@ -180,6 +273,10 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             t.counts.assessed,
             t.wheel_share * 100.0
         )?;
+        match t.tree_summary() {
+            Some(tree) => writeln!(out, "; {tree}")?,
+            None => writeln!(out)?,
+        }
     }
 
     writeln!(out)?;

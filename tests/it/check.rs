@@ -4,15 +4,16 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestIndex, run, wheelwatch as ww};
+use crate::common::TestIndex;
+pub(crate) use crate::common::{run, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
 
-fn json(stdout: &str) -> Value {
+pub(crate) fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
 }
 
-fn validate(report: &Value) {
+pub(crate) fn validate(report: &Value) {
     let schema: Value =
         serde_json::from_str(include_str!("../../schema/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
@@ -42,7 +43,7 @@ fn numpy_index() -> TestIndex {
         .serve()
 }
 
-fn write(dir: &Path, name: &str, text: &str) {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 

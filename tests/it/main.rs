@@ -9,3 +9,4 @@ mod index;
 mod live;
 mod python;
 mod tags;
+mod transitive;

@@ -2,10 +2,12 @@
 //! (PEP 751) and as a pinned constraints file `constraints.<target>.txt`, so a fallback installs
 //! exactly what was assessed. `<target>` is `cp312-manylinux_2_28_x86_64` (PEP 751 lock names
 //! may not contain dots). A target without a wheel-only resolution gets no files (and stale
-//! ones from an earlier run are removed, so nothing installs an outdated assessment).
+//! ones from an earlier run are removed, so nothing installs an outdated assessment); a target
+//! whose resolution failed (network) keeps whatever lock it had, since nothing was concluded.
 //!
 //! Not owned here: the resolution, or reading lock files (see [`crate::requirements::lock`]).
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -66,13 +68,13 @@ struct LockWheel {
     hashes: std::collections::BTreeMap<String, String>,
 }
 
-/// The index base a file URL came from, when it looks like `<base>/<project>/<file>` is not
-/// knowable from the file URL alone; PEP 751 makes `index` optional, so it is omitted.
+/// The PEP 751 text of one target's wheel-only resolution. `index` (optional in PEP 751) is
+/// omitted: a merged page does not say which configured index a file came from.
 fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<String> {
     let env = target.marker_environment();
     let environment = format!(
-        "python_full_version == \"{}\" and sys_platform == \"{}\" and platform_machine == \"{}\"",
-        env.python_full_version().version,
+        "python_version == \"{}\" and sys_platform == \"{}\" and platform_machine == \"{}\"",
+        target.python.minor_version(),
         env.sys_platform(),
         env.platform_machine()
     );
@@ -96,6 +98,11 @@ fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<S
         let mut hashes = std::collections::BTreeMap::new();
         if let Some(sha) = &file.sha256 {
             hashes.insert("sha256".to_string(), sha.clone());
+        } else {
+            tracing::warn!(
+                "the index lists no sha256 for {wheel}: its entry in the lock of {} has no hash",
+                target.name()
+            );
         }
         packages.push(LockPackage {
             name: p.name.to_string(),
@@ -136,7 +143,7 @@ fn constraints(target: &Target, resolution: &Resolution) -> String {
         env!("CARGO_PKG_VERSION")
     );
     for p in &resolution.packages {
-        out.push_str(&format!("{}=={}\n", p.name, p.version));
+        let _ = writeln!(out, "{}=={}", p.name, p.version);
     }
     out
 }
@@ -166,31 +173,50 @@ pub fn write_all(
         let name = lock_name(target);
         let lock_path: PathBuf = dir.join(format!("pylock.{name}.toml"));
         let constraints_path = dir.join(format!("constraints.{name}.txt"));
-        match analysis {
-            Some(Ok(Analysis {
-                wheel_only: Some(resolution),
-                ..
-            })) => {
-                write_atomically(&lock_path, &pylock(target, resolution, shared)?)?;
-                write_atomically(&constraints_path, &constraints(target, resolution))?;
-                lines.push(format!(
-                    "wrote {} and {}",
-                    lock_path.display(),
-                    constraints_path.display()
-                ));
-            }
-            _ => {
-                for stale in [&lock_path, &constraints_path] {
-                    if stale.exists() {
-                        fs_err::remove_file(stale)?;
-                    }
+        if let Some(Ok(Analysis {
+            wheel_only: Some(resolution),
+            ..
+        })) = analysis
+        {
+            write_atomically(&lock_path, &pylock(target, resolution, shared)?)?;
+            write_atomically(&constraints_path, &constraints(target, resolution))?;
+            lines.push(format!(
+                "wrote {} and {}",
+                lock_path.display(),
+                constraints_path.display()
+            ));
+        } else if let Some(Err(_)) | None = analysis {
+            // No conclusion: an earlier lock stays as it was.
+            lines.push(format!(
+                "the resolution failed on {}: its lock, if any, is left as it was",
+                target.name()
+            ));
+        } else {
+            for stale in [&lock_path, &constraints_path] {
+                if stale.exists() {
+                    fs_err::remove_file(stale)?;
                 }
-                lines.push(format!(
-                    "no wheel-only resolution on {}: no lock written",
-                    target.name()
-                ));
             }
+            lines.push(format!(
+                "no wheel-only resolution on {}: no lock written",
+                target.name()
+            ));
         }
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Role;
+
+    #[test]
+    fn lock_names_have_no_dots() {
+        let host = "manylinux_2_28_x86_64".parse().expect("host");
+        let name = |t: &str| lock_name(&Target::parse(t, &host, Role::Primary).expect("target"));
+        assert_eq!(name("3.12@linux"), "cp312-manylinux_2_28_x86_64");
+        assert_eq!(name("3.13t@linux-aarch64"), "cp313t-manylinux_2_28_aarch64");
+        assert_eq!(name("3.12.4@macos"), "cp312-macosx_11_0_arm64");
+    }
 }

@@ -151,7 +151,7 @@ fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p Dis
 pub struct TargetFacts {
     /// The target's compatible tags.
     pub tags: Tags,
-    /// Its full Python version (`3.12.0` when only `3.12` was named... as the target says).
+    /// Its full Python version (`python_full_version`; `3.12.0` when only `3.12` was named).
     pub python: Version,
     /// `3.12`, `3.13t`.
     pub python_label: String,
@@ -305,11 +305,13 @@ impl TargetSource {
         if let Some(page) = self.pages.borrow().get(name) {
             return Ok(page.clone());
         }
-        let page = self
-            .shared
-            .handle
-            .block_on(self.shared.page(name))
-            .map_err(SourceError::new)?;
+        let shared = Arc::clone(&self.shared);
+        let owned = name.clone();
+        let page = wait(
+            &self.shared.handle,
+            async move { shared.page(&owned).await },
+        )
+        .map_err(SourceError::new)?;
         self.pages.borrow_mut().insert(name.clone(), page.clone());
         Ok(page)
     }
@@ -331,10 +333,12 @@ impl PackageSource for TargetSource {
         let Some(page) = self.page(name)? else {
             return Err(SourceError::new(format!("{name} is not on the index")));
         };
-        self.shared
-            .handle
-            .block_on(self.shared.metadata(&page, version))
-            .map_err(SourceError::new)
+        let shared = Arc::clone(&self.shared);
+        let version = version.clone();
+        wait(&self.shared.handle, async move {
+            shared.metadata(&page, &version).await
+        })
+        .map_err(SourceError::new)
     }
 
     fn prefetch(&self, hints: &[PrefetchHint]) {
@@ -346,6 +350,21 @@ impl PackageSource for TargetSource {
             );
         }
     }
+}
+
+/// Runs `future` on the runtime's workers and blocks this (non-runtime) thread until it ends.
+/// The future is spawned rather than driven here with `Handle::block_on`, so every HTTP
+/// connection is only ever polled by the runtime's own threads.
+fn wait<T: Send + 'static>(
+    handle: &Handle,
+    future: impl Future<Output = Result<T, String>> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv()
+        .unwrap_or_else(|_| Err("the async runtime stopped".to_string()))
 }
 
 /// Starts the speculative walk from `hint` (see the module doc). Errors are ignored here: the
@@ -389,4 +408,135 @@ fn walk(shared: Arc<Shared>, state: Arc<TargetState>, hint: PrefetchHint) {
             );
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::filename::DistFilename;
+    use crate::target::{Role, Target};
+
+    fn facts(target: &str) -> TargetFacts {
+        let host = crate::platform::Platform::from_str("manylinux_2_28_x86_64").expect("host");
+        let t = Target::parse(target, &host, Role::Primary).expect("target");
+        TargetFacts {
+            tags: Tags::new(&t.python, &t.platform),
+            python: t.python.full_version(),
+            python_label: t.python.to_string(),
+            platform_label: t.platform.to_string(),
+            env: t.marker_environment(),
+        }
+    }
+
+    fn file(filename: &str) -> DistFile {
+        let project = PackageName::from_str("demo").expect("name");
+        DistFile {
+            filename: filename.to_string(),
+            url: format!("https://files.example/{filename}"),
+            parsed: DistFilename::parse(filename, &project).expect("filename"),
+            requires_python: None,
+            yanked: None,
+            core_metadata: false,
+            sha256: None,
+            size: None,
+            upload_time: None,
+        }
+    }
+
+    fn page(files: Vec<DistFile>) -> ProjectPage {
+        ProjectPage {
+            name: PackageName::from_str("demo").expect("name"),
+            files,
+        }
+    }
+
+    fn v(s: &str) -> Version {
+        Version::from_str(s).expect("version")
+    }
+
+    #[test]
+    fn candidates_pick_the_best_wheel_and_say_why_none_fits() {
+        let x86 = "manylinux_2_17_x86_64.manylinux2014_x86_64";
+        let p = page(vec![
+            file(&format!("demo-1.0-cp312-cp312-{x86}.whl")),
+            file("demo-1.0-py3-none-any.whl"),
+            file("demo-1.0.tar.gz"),
+            file("demo-2.0-cp312-cp312-manylinux_2_17_aarch64.whl"),
+            file("demo-2.0.tar.gz"),
+            file(&format!("demo-3.0-cp311-cp311-{x86}.whl")),
+        ]);
+        let c = facts("3.12@linux").candidates(&p);
+        assert_eq!(c.len(), 3);
+        // The platform wheel outranks the pure one.
+        assert_eq!(
+            c[0].wheel.as_deref(),
+            Some(format!("demo-1.0-cp312-cp312-{x86}.whl").as_str())
+        );
+        assert!(c[0].has_sdist && c[0].requires_python_ok && !c[0].yanked);
+        assert_eq!(c[1].wheel, None);
+        assert_eq!(
+            c[1].no_wheel_reason.as_deref(),
+            Some("has no wheel for manylinux_2_28_x86_64")
+        );
+        assert_eq!(
+            c[2].no_wheel_reason.as_deref(),
+            Some("has no wheel for CPython 3.12")
+        );
+        assert!(!c[2].has_sdist);
+        let free = facts("3.13t@linux").candidates(&page(vec![file(
+            "demo-1.0-cp313-cp313-manylinux_2_17_x86_64.whl",
+        )]));
+        assert_eq!(
+            free[0].no_wheel_reason.as_deref(),
+            Some("has no free-threaded wheel for CPython 3.13t")
+        );
+    }
+
+    #[test]
+    fn yanked_and_requires_python_are_per_file() {
+        let mut old = file("demo-1.0-py3-none-any.whl");
+        old.requires_python = Some("<3.8".to_string());
+        let mut yanked = file("demo-2.0-py3-none-any.whl");
+        yanked.yanked = Some("broken".to_string());
+        let sdist = file("demo-2.0.tar.gz");
+        let mut all_yanked = file("demo-3.0-py3-none-any.whl");
+        all_yanked.yanked = Some(String::new());
+        let c = facts("3.12@linux").candidates(&page(vec![old, yanked, sdist, all_yanked]));
+        assert!(!c[0].requires_python_ok);
+        assert_eq!(
+            c[0].no_wheel_reason.as_deref(),
+            Some("has no wheel for CPython 3.12 (requires-python <3.8)")
+        );
+        // 2.0: the yanked wheel is ignored, the sdist is not.
+        assert!(!c[1].yanked && c[1].wheel.is_none() && c[1].has_sdist);
+        assert_eq!(
+            c[1].no_wheel_reason.as_deref(),
+            Some("has only a source distribution")
+        );
+        // 3.0: every file yanked, so the version is yanked (usable only when pinned).
+        assert!(c[2].yanked && c[2].wheel.is_some());
+    }
+
+    #[test]
+    fn one_metadata_file_stands_for_a_version_on_every_target() {
+        let mut advertised = file("demo-1.0-cp312-cp312-win_amd64.whl");
+        advertised.core_metadata = true;
+        let p = page(vec![
+            file("demo-1.0.tar.gz"),
+            file("demo-1.0-cp312-cp312-macosx_11_0_arm64.whl"),
+            advertised,
+            file("demo-2.0.tar.gz"),
+        ]);
+        assert_eq!(
+            metadata_file(&p, &v("1.0")).map(|f| f.filename.as_str()),
+            Some("demo-1.0-cp312-cp312-win_amd64.whl")
+        );
+        assert_eq!(
+            metadata_file(&p, &v("2.0")).map(|f| f.filename.as_str()),
+            Some("demo-2.0.tar.gz")
+        );
+        assert!(metadata_file(&p, &v("3.0")).is_none());
+    }
 }
