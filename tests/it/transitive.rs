@@ -15,18 +15,8 @@ use crate::common::{CoreMetadata, TestIndex};
 const X86: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
 const ARM: &str = "manylinux_2_17_aarch64.manylinux2014_aarch64";
 
-/// The binary with a short timeout and retries: the test server (tiny_http 0.12) can leave a
-/// new connection unserved while the client's idle keep-alive connections hold its threads;
-/// a retry on a fresh connection gets through. Real indexes do not need this.
-fn ww_retrying(dir: &Path) -> std::process::Command {
-    let mut cmd = ww(dir);
-    cmd.env("WHEELWATCH_HTTP_TIMEOUT", "2")
-        .env("WHEELWATCH_HTTP_RETRIES", "3");
-    cmd
-}
-
 fn check(dir: &Path, index: &TestIndex, args: &[&str]) -> (i32, Value, String) {
-    let (code, stdout, stderr) = run(ww_retrying(dir)
+    let (code, stdout, stderr) = run(ww(dir)
         .arg("check")
         .args(args)
         .args(["--format", "json", "--index-url"])
@@ -170,7 +160,7 @@ fn every_blocker_with_its_path_and_newest_wheel() {
     );
 
     // The table says the same, per target, with paths.
-    let (_, table, _) = run(ww_retrying(dir.path())
+    let (_, table, _) = run(ww(dir.path())
         .args([
             "check",
             "-p",
@@ -201,7 +191,7 @@ fn every_blocker_with_its_path_and_newest_wheel() {
         ),
         "{table}"
     );
-    let (_, markdown, _) = run(ww_retrying(dir.path())
+    let (_, markdown, _) = run(ww(dir.path())
         .args([
             "check",
             "-p",
@@ -936,21 +926,9 @@ fn bench_six_targets_synthetic() {
         .map(String::from),
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    // tiny_http's connection pool can leave a burst of new connections unserved (see
-    // `ww_retrying`); idle connections opened and closed first leave enough threads waiting.
-    let warm_up_server = || {
-        let idle: Vec<std::net::TcpStream> = (0..48)
-            .filter_map(|_| std::net::TcpStream::connect(index.addr()).ok())
-            .collect();
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        drop(idle);
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    warm_up_server();
     let started = std::time::Instant::now();
     let (_, cold, _) = check(dir.path(), &index, &args);
     let cold_ms = started.elapsed().as_millis();
-    warm_up_server();
     let started = std::time::Instant::now();
     let (_, warm, _) = check(dir.path(), &index, &args);
     let warm_ms = started.elapsed().as_millis();

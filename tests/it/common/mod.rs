@@ -27,6 +27,7 @@
 
 pub mod artifacts;
 pub mod cli;
+pub mod http;
 pub mod server;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};

@@ -1,5 +1,5 @@
-//! The local test index: a real HTTP/1.1 server on `127.0.0.1:0` (tiny_http, one background
-//! thread accepting, one short-lived thread per request, stopped on drop) that serves
+//! The local test index: a real HTTP/1.1 server on `127.0.0.1:0` (see `super::http`: one
+//! thread accepting, one thread per connection, stopped on drop) that serves
 //!
 //! - `/simple/` (root listing) and `/simple/<name>/` project pages as PEP 691 JSON
 //!   (`application/vnd.pypi.simple.v1+json`) or PEP 503 HTML, chosen by `Accept` negotiation
@@ -19,7 +19,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::artifacts::{FileSpec, sha256_hex};
@@ -339,9 +338,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A running test index; stops when dropped.
 pub struct TestIndex {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
+    server: super::http::Server,
     addr: SocketAddr,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for TestIndex {
@@ -359,34 +357,27 @@ impl TestIndex {
     }
 
     fn start(state: State) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let addr = server.server_addr().to_ip().expect("an IP listener");
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             log: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
-        let thread = {
-            let server = Arc::clone(&server);
+        let addr_cell: Arc<Mutex<Option<SocketAddr>>> = Arc::new(Mutex::new(None));
+        let handler = {
             let shared = Arc::clone(&shared);
-            std::thread::spawn(move || {
-                loop {
-                    match server.recv() {
-                        Ok(request) => {
-                            let shared = Arc::clone(&shared);
-                            std::thread::spawn(move || handle(&shared, addr, request));
-                        }
-                        Err(_) if shared.stop.load(Ordering::SeqCst) => break,
-                        Err(_) => {}
-                    }
-                }
+            let addr_cell = Arc::clone(&addr_cell);
+            Arc::new(move |request: super::http::Request| {
+                let addr = lock(&addr_cell).expect("address set before serving");
+                handle(&shared, addr, &request)
             })
         };
+        let server = super::http::Server::start(handler);
+        let addr = server.addr();
+        *lock(&addr_cell) = Some(addr);
         Self {
             shared,
             server,
             addr,
-            thread: Some(thread),
         }
     }
 
@@ -508,10 +499,6 @@ impl TestIndex {
 impl Drop for TestIndex {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -533,42 +520,38 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+fn header(name: &str, value: &str) -> (String, String) {
+    (name.to_string(), value.to_string())
 }
 
-fn get_header(request: &tiny_http::Request, name: &str) -> Option<String> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str().to_string())
+fn get_header(request: &super::http::Request, name: &str) -> Option<String> {
+    request.header(name)
 }
 
-type Resp = tiny_http::ResponseBox;
+type Resp = super::http::Response;
 
 fn status(code: u16) -> Resp {
-    tiny_http::Response::from_string(format!("status {code}\n"))
+    Resp::from_string(format!("status {code}\n"))
         .with_status_code(code)
         .boxed()
 }
 
-fn handle(shared: &Shared, addr: SocketAddr, request: tiny_http::Request) {
+fn handle(shared: &Shared, addr: SocketAddr, request: &super::http::Request) -> Resp {
     let entry = LoggedRequest {
-        method: request.method().as_str().to_string(),
-        path: request.url().to_string(),
-        accept: get_header(&request, "Accept"),
-        range: get_header(&request, "Range"),
-        if_none_match: get_header(&request, "If-None-Match"),
-        if_modified_since: get_header(&request, "If-Modified-Since"),
-        authorization: get_header(&request, "Authorization"),
+        method: request.method.clone(),
+        path: request.path.clone(),
+        accept: get_header(request, "Accept"),
+        range: get_header(request, "Range"),
+        if_none_match: get_header(request, "If-None-Match"),
+        if_modified_since: get_header(request, "If-Modified-Since"),
+        authorization: get_header(request, "Authorization"),
     };
     lock(&shared.log).push(entry.clone());
     let (response, delay) = respond(shared, addr, &entry);
     if let Some(delay) = delay {
         std::thread::sleep(delay);
     }
-    let _ = request.respond(response);
+    response
 }
 
 fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Option<Duration>) {
@@ -630,7 +613,7 @@ fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Opt
         if project.garbage {
             let ct = if json { JSON_TYPE } else { "text/html" };
             let body = "\u{0}\u{1}<<<this is not an index page {\"files\": [";
-            let resp = tiny_http::Response::from_string(body)
+            let resp = Resp::from_string(body)
                 .with_header(header("Content-Type", ct))
                 .boxed();
             return (resp, delay);
@@ -650,11 +633,9 @@ fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Opt
                 && req.if_none_match.is_none()
                 && req.if_modified_since.as_deref() == Some(LAST_MODIFIED));
         let mut resp = if not_modified {
-            tiny_http::Response::from_data(Vec::new())
-                .with_status_code(304)
-                .boxed()
+            Resp::from_data(Vec::new()).with_status_code(304).boxed()
         } else {
-            tiny_http::Response::from_string(body)
+            Resp::from_string(body)
                 .with_header(header("Content-Type", ct))
                 .boxed()
         };
@@ -701,7 +682,7 @@ fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Opt
 }
 
 fn html(body: String) -> Resp {
-    tiny_http::Response::from_string(body)
+    Resp::from_string(body)
         .with_header(header("Content-Type", "text/html; charset=utf-8"))
         .boxed()
 }
@@ -710,7 +691,7 @@ fn html(body: String) -> Resp {
 fn serve_bytes(bytes: &[u8], range: Option<&str>, ct: &str) -> Resp {
     let len = bytes.len() as u64;
     let full = || {
-        tiny_http::Response::from_data(bytes.to_vec())
+        Resp::from_data(bytes.to_vec())
             .with_header(header("Content-Type", ct))
             .with_header(header("Accept-Ranges", "bytes"))
             .boxed()
@@ -742,7 +723,7 @@ fn serve_bytes(bytes: &[u8], range: Option<&str>, ct: &str) -> Resp {
         return unsatisfiable(len);
     }
     let slice = bytes[start as usize..=end as usize].to_vec();
-    tiny_http::Response::from_data(slice)
+    Resp::from_data(slice)
         .with_status_code(206)
         .with_header(header("Content-Type", ct))
         .with_header(header("Accept-Ranges", "bytes"))

@@ -1,0 +1,225 @@
+//! A minimal HTTP/1.1 server for the test index: a thread accepting on `127.0.0.1:0`, one
+//! thread per connection, keep-alive, `Content-Length` bodies, GET/HEAD only. Written by hand
+//! because tiny_http 0.12's connection pool can lose a wake-up under bursts of new connections
+//! while idle keep-alive ones hold its threads, leaving a request unserved for 30 s (seen with
+//! gdb while the resolver fetched concurrently); a thread per connection cannot starve.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A request as the handler sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `GET`, `HEAD`, …
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// Headers in order, names as sent.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// A header's value (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// A response: status, headers and a body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// 200 with a text body.
+    pub fn from_string(body: impl Into<String>) -> Self {
+        Self::from_data(body.into().into_bytes())
+    }
+
+    /// 200 with a byte body.
+    pub fn from_data(body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
+    /// Sets the status.
+    #[must_use]
+    pub fn with_status_code(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn with_header(mut self, header: (String, String)) -> Self {
+        self.headers.push(header);
+        self
+    }
+
+    /// Adds a header in place.
+    pub fn add_header(&mut self, header: (String, String)) {
+        self.headers.push(header);
+    }
+
+    /// Identity (kept so handler code reads as before).
+    #[must_use]
+    pub fn boxed(self) -> Self {
+        self
+    }
+
+    fn write_to(&self, out: &mut impl Write, head_only: bool, close: bool) -> std::io::Result<()> {
+        let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        for (k, v) in &self.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        if close {
+            head.push_str("Connection: close\r\n");
+        }
+        head.push_str("\r\n");
+        out.write_all(head.as_bytes())?;
+        if !head_only {
+            out.write_all(&self.body)?;
+        }
+        out.flush()
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        304 => "Not Modified",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        416 => "Range Not Satisfiable",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// A running server; stops accepting when dropped (open connections end with their clients).
+pub struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds `127.0.0.1:0` and serves every request with `handler` on its connection's thread.
+    pub fn start(handler: Arc<dyn Fn(Request) -> Response + Send + Sync>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let handler = Arc::clone(&handler);
+                    std::thread::spawn(move || serve_connection(stream, &*handler));
+                }
+            })
+        };
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve_connection(stream: TcpStream, handler: &(dyn Fn(Request) -> Response + Send + Sync)) {
+    let _ = stream.set_nodelay(true);
+    // An idle keep-alive connection is dropped after a while so threads do not pile up.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(method), Some(path)) = (parts.next(), parts.next()) else {
+            return;
+        };
+        let (method, path) = (method.to_string(), path.to_string());
+        let mut headers = Vec::new();
+        let mut content_length = 0usize;
+        loop {
+            let mut h = String::new();
+            match reader.read_line(&mut h) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let h = h.trim_end_matches(['\r', '\n']);
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                let (k, v) = (k.trim().to_string(), v.trim().to_string());
+                if k.eq_ignore_ascii_case("content-length") {
+                    content_length = v.parse().unwrap_or(0);
+                }
+                headers.push((k, v));
+            }
+        }
+        if content_length > 0 {
+            let mut body = vec![0u8; content_length];
+            if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+                return;
+            }
+        }
+        let request = Request {
+            method,
+            path,
+            headers,
+        };
+        let close = request
+            .header("Connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let head_only = request.method == "HEAD";
+        let response = handler(request);
+        if response.write_to(&mut writer, head_only, close).is_err() || close {
+            return;
+        }
+    }
+}
