@@ -367,13 +367,13 @@ pub fn assess(
         pre: settings.pre || set.index.pre,
     };
     let threshold = settings.threshold.value;
-    let probed = probing
+    let found_interpreters = probing
         .join()
         .unwrap_or_else(|_| requests_none(probes.len()));
     let mut tags_sources = Vec::new();
     let facts: Vec<source::TargetFacts> = targets
         .iter()
-        .zip(probes.into_iter().zip(probed))
+        .zip(probes.into_iter().zip(found_interpreters))
         .map(|(target, (probe, found))| {
             let interpreter = match probe {
                 Probe::Done(interpreter) => Some(*interpreter),

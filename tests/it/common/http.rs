@@ -81,11 +81,12 @@ impl Response {
     }
 
     fn write_to(&self, out: &mut impl Write, head_only: bool, close: bool) -> std::io::Result<()> {
+        use std::fmt::Write as _;
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (k, v) in &self.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
+            let _ = write!(head, "{k}: {v}\r\n");
         }
-        head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        let _ = write!(head, "Content-Length: {}\r\n", self.body.len());
         if close {
             head.push_str("Connection: close\r\n");
         }
