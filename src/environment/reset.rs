@@ -150,14 +150,7 @@ fn archive_path(project: &Project) -> PathBuf {
     reason = "Python and the tools write these names in lower case, and Linux names are case-sensitive"
 )]
 fn collect_caches(project: &Project, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), EnvError> {
-    let backup_prefix = format!(
-        "{}.backup.",
-        project
-            .venv_path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-    );
+    let backup_prefix = super::swap::backup_prefix(project);
     let entries = std::fs::read_dir(dir).map_err(|e| EnvError::io("read", dir, e))?;
     let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);

@@ -140,7 +140,8 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn backup_prefix(project: &Project) -> String {
+/// The name prefix of the venv's timestamped backups (`.venv.backup.`).
+pub(crate) fn backup_prefix(project: &Project) -> String {
     format!(
         "{}.backup.",
         project
