@@ -410,3 +410,34 @@ fn host_targets_use_the_probed_interpreters_tags() {
     );
     assert_eq!(report["targets"][1]["tags_source"], "computed");
 }
+
+#[test]
+fn log_file_gets_timestamped_lines_and_stdout_only_the_report() {
+    let index = numpy_index();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args([
+            "check",
+            "-p",
+            "requests",
+            "--python",
+            "3.12@linux",
+            "--format",
+            "json",
+        ])
+        .args(["--log-file", "ww.log", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    json(&stdout); // stdout is exactly one JSON document
+    let log = std::fs::read_to_string(dir.path().join("ww.log")).unwrap();
+    let verdict = log
+        .lines()
+        .find(|l| l.contains("verdict: primary healthy"))
+        .unwrap_or_else(|| panic!("no verdict line in the log:\n{log}"));
+    let year = &verdict[..4];
+    assert!(
+        year.chars().all(|c| c.is_ascii_digit()),
+        "not timestamped: {verdict}"
+    );
+    assert!(verdict.contains(" INFO "), "{verdict}");
+}
