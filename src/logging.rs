@@ -11,15 +11,17 @@ use tracing_subscriber::{EnvFilter, fmt};
 
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing).
 pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
-    let level = match (quiet, verbose) {
-        (true, _) => LevelFilter::ERROR,
-        (false, 0) => LevelFilter::WARN,
-        (false, 1) => LevelFilter::DEBUG,
-        (false, _) => LevelFilter::TRACE,
+    // Our own events at the chosen level; dependencies' (the solver's very chatty info events
+    // among them) only from warnings up, unless -vv asks for everything.
+    let stderr_directives = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "wheelwatch=debug,warn",
+        (false, _) => "trace",
     };
     let stderr_filter = EnvFilter::builder()
-        .with_default_directive(level.into())
-        .from_env_lossy();
+        .with_default_directive(LevelFilter::WARN.into())
+        .parse_lossy(std::env::var("RUST_LOG").unwrap_or_else(|_| stderr_directives.to_string()));
     let stderr_layer = fmt::layer()
         .with_writer(std::io::stderr)
         .without_time()
@@ -32,16 +34,16 @@ pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
                 .append(true)
                 .open(path)
                 .with_context(|| format!("failed to open the log file `{}`", path.display()))?;
-            let file_level = if verbose > 0 {
-                LevelFilter::DEBUG
+            let directives = if verbose > 0 {
+                "wheelwatch=debug,warn"
             } else {
-                LevelFilter::INFO
+                "wheelwatch=info,warn"
             };
             Some(
                 fmt::layer()
                     .with_writer(std::sync::Mutex::new(file.into_parts().0))
                     .with_ansi(false)
-                    .with_filter(file_level),
+                    .with_filter(EnvFilter::new(directives)),
             )
         }
         None => None,
