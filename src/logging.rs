@@ -22,8 +22,11 @@ pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
     let stderr_filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::WARN.into())
         .parse_lossy(std::env::var("RUST_LOG").unwrap_or_else(|_| stderr_directives.to_string()));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let stderr_layer = fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .without_time()
         .with_target(verbose > 0)
         .with_filter(stderr_filter);

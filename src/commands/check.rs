@@ -371,6 +371,7 @@ pub fn assess(
         .join()
         .unwrap_or_else(|_| requests_none(probes.len()));
     let mut tags_sources = Vec::new();
+    let mut used: Vec<(String, std::path::PathBuf)> = Vec::new();
     let facts: Vec<source::TargetFacts> = targets
         .iter()
         .zip(probes.into_iter().zip(found_interpreters))
@@ -380,6 +381,16 @@ pub fn assess(
                 Probe::None | Probe::Request(_) => found,
             };
             let t = interpreters::target_tags(target, interpreter.as_ref());
+            if let Some(interp) = &interpreter {
+                if let Some((other, _)) = used.iter().find(|(_, path)| *path == interp.real_path) {
+                    tracing::warn!(
+                        "{} and {other} are the same interpreter ({}): the fallback cannot help",
+                        target.name(),
+                        interp.real_path.display()
+                    );
+                }
+                used.push((target.name(), interp.real_path.clone()));
+            }
             tags_sources.push(t.source);
             source::TargetFacts {
                 tags: t.tags,
