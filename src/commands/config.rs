@@ -4,18 +4,20 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::{ConfigArgs, Format};
+use crate::cli::{CheckArgs, ConfigArgs, Format, IndexArgs, SourceArgs, TargetArgs};
 use crate::exit::ExitStatus;
 use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, ValueSource};
 
 /// Runs `wheelwatch config`.
 pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    use clap::Parser;
     // The same resolution `check` performs, with no flags given.
-    let check_args = match crate::cli::Cli::try_parse_from(["wheelwatch", "check"])?.command {
-        crate::cli::Command::Check(args) => *args,
-        _ => unreachable!("parsed `check`"),
-    };
+    let check_args = CheckArgs::for_assessment(
+        SourceArgs::default(),
+        TargetArgs::default(),
+        IndexArgs::default(),
+        None,
+        false,
+    );
     let settings = CheckSettings::resolve(check_args, globals, &ProcessEnv)?;
     let mut out = std::io::stdout().lock();
     match args.format {
