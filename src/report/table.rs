@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
 
-use super::{Report, Verdict, path_text};
+use super::{Report, ResolvedStatus, TargetReport, Verdict, path_text};
 use crate::health::{PackageHealth, Status};
 use crate::target::Role;
 
@@ -31,6 +31,35 @@ fn cell(p: &PackageHealth) -> (String, Style) {
         Status::NotAssessed => ("· url".to_string(), Style::new().dimmed()),
         Status::Error => ("? error".to_string(), Style::new().red().bold()),
     }
+}
+
+/// A matrix cell: when a wheel-only install of the whole tree exists, the version it installs
+/// (what a fallback installs), `*` marking one older than a default install would take;
+/// otherwise the direct view (the blockers sections explain the tree).
+fn matrix_cell(t: &TargetReport, p: &PackageHealth) -> (String, Style) {
+    let resolved = t
+        .resolution
+        .as_ref()
+        .filter(|r| r.error.is_none() && r.wheel_only_exists)
+        .filter(|_| matches!(p.status, Status::Wheel | Status::SdistOnly))
+        .and_then(|r| {
+            let entry = r.wheel_only.iter().find(|e| e.name == p.name)?;
+            let older = r
+                .default
+                .iter()
+                .find(|d| d.name == p.name)
+                .is_some_and(|d| d.version != entry.version);
+            let mark = if older { "*" } else { "" };
+            Some(match entry.status {
+                ResolvedStatus::Wheel => {
+                    (format!("✓ {}{mark}", entry.version), Style::new().green())
+                }
+                ResolvedStatus::SdistOnly => {
+                    (format!("✗ sdist {}", entry.version), Style::new().yellow())
+                }
+            })
+        });
+    resolved.unwrap_or_else(|| cell(p))
 }
 
 fn pad(text: &str, width: usize) -> String {
@@ -175,7 +204,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         .map(|(t, (h1, h2))| {
             t.packages
                 .iter()
-                .map(|p| cell(p).0.chars().count())
+                .map(|p| matrix_cell(t, p).0.chars().count())
                 .chain([h1.chars().count(), h2.chars().count()])
                 .max()
                 .unwrap_or(0)
@@ -198,22 +227,21 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             let (text, style) = t
                 .packages
                 .get(i)
-                .map_or((String::new(), Style::new()), cell);
+                .map_or((String::new(), Style::new()), |p| matrix_cell(t, p));
             write!(out, "  {}", paint(&pad(&text, *w), style))?;
         }
         writeln!(out)?;
     }
-    if report
-        .targets
-        .iter()
-        .flat_map(|t| &t.packages)
-        .any(|p| p.status == Status::Wheel && !p.default_has_wheel)
-    {
+    if report.targets.iter().any(|t| {
+        t.packages
+            .iter()
+            .any(|p| matrix_cell(t, p).0.ends_with('*'))
+    }) {
         writeln!(
             out,
             "{}",
             paint(
-                "* an older version than a default install picks: see below",
+                "* older than what a default install picks (it would build from source): see below",
                 Style::new().dimmed()
             )
         )?;

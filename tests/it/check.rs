@@ -441,3 +441,62 @@ fn log_file_gets_timestamped_lines_and_stdout_only_the_report() {
     );
     assert!(verdict.contains(" INFO "), "{verdict}");
 }
+
+/// When a wheel-only install of the whole tree exists, the matrix shows the versions it installs
+/// (what a fallback would install), not each requirement's newest on its own.
+#[test]
+fn matrix_shows_what_the_resolved_tree_installs() {
+    let index = TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("lib<2"))
+        })
+        .project("lib", |p| {
+            p.wheel("1.0", "py3-none-any").wheel("2.0", "py3-none-any")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args([
+            "check",
+            "-p",
+            "app",
+            "-p",
+            "lib",
+            "--python",
+            "3.12@linux",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no row {name}:\n{stdout}"))
+            .trim_end()
+            .to_string()
+    };
+    assert_eq!(row("lib"), "lib      ✓ 1.0");
+    assert_eq!(row("app"), "app      ✓ 1.0");
+    // The direct view (--no-deps) looks at each requirement on its own.
+    let (_, stdout, _) = run(ww(dir.path())
+        .args([
+            "check",
+            "-p",
+            "app",
+            "-p",
+            "lib",
+            "--python",
+            "3.12@linux",
+            "--no-deps",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    let lib = stdout
+        .lines()
+        .find(|l| l.starts_with("lib"))
+        .unwrap()
+        .trim_end()
+        .to_string();
+    assert_eq!(lib, "lib      ✓ 2.0");
+}
