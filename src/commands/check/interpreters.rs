@@ -95,7 +95,15 @@ pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> Target
                     tags: Tags::from_ordered(interp.tags.clone()),
                     python: interp.version.clone(),
                     env,
-                    source: format!("probed: {}", interp.path.display()),
+                    // A pyenv shim is not the interpreter: name what it ran.
+                    source: format!(
+                        "probed: {}",
+                        if interp.path.components().any(|c| c.as_os_str() == "shims") {
+                            interp.real_path.display()
+                        } else {
+                            interp.path.display()
+                        }
+                    ),
                 };
             }
             _ => debug!(
