@@ -109,10 +109,12 @@ pub struct SourceArgs {
 /// Which Pythons and platforms to assess.
 #[derive(Debug, Args, Default)]
 pub struct TargetArgs {
-    /// The primary Python (`3.12`, `3.12.4`, `3.13t`, `cp312`), on the host platform.
+    /// The primary Python: a version (`3.12`, `3.12.4`, `3.13t`, `cp312`) on this machine's
+    /// platform (its real tags are probed when it is installed here), `PY@PLATFORM`, or an
+    /// interpreter's path. Default: `python3` on PATH.
     #[arg(long, value_name = "PY")]
     pub python: Option<String>,
-    /// A fallback Python on the host platform, repeatable, tried in order.
+    /// A fallback Python (same forms as --python), repeatable, tried in order.
     #[arg(long = "fallback", value_name = "PY")]
     pub fallback: Vec<String>,
     /// An extra, informational target `PY[@PLATFORM]`, repeatable (e.g. `3.12@linux-aarch64`).
