@@ -22,9 +22,36 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
+            // Credentials never leave the process: redact every URL shown.
+            let mut shown = settings.clone();
+            let redact = |u: &mut crate::settings::Sourced<String>| {
+                u.value = crate::index::redact_url(&u.value);
+            };
+            if let Some(u) = shown.index.index_url.as_mut() {
+                redact(u);
+            }
+            shown.index.extra_index_urls.iter_mut().for_each(redact);
+            shown.index.find_links.iter_mut().for_each(redact);
+            let env = |name: &str| std::env::var(name).ok();
+            let pip = crate::index::pip_configuration(&env);
+            let pip_value = |v: Option<(String, String)>| {
+                v.map(|(value, source)| serde_json::json!({ "value": value, "source": source }))
+            };
             let value = serde_json::json!({
                 "config_file": globals.config.as_ref().map(|c| c.path.display().to_string()),
-                "settings": settings,
+                "settings": shown,
+                "pip": {
+                    "index_url": pip_value(pip.index_url.as_ref().map(|u| (crate::index::redact_url(&u.value), u.source.to_string()))),
+                    "extra_index_urls": pip.extra_index_urls.as_ref().map(|u| serde_json::json!({
+                        "value": u.value.iter().map(|x| crate::index::redact_url(x)).collect::<Vec<_>>(),
+                        "source": u.source.to_string(),
+                    })),
+                    "find_links": pip.find_links.as_ref().map(|u| serde_json::json!({
+                        "value": u.value,
+                        "source": u.source.to_string(),
+                    })),
+                    "files_read": pip.files_read,
+                },
             });
             serde_json::to_writer_pretty(&mut out, &value)?;
             writeln!(out)?;

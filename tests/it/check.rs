@@ -500,3 +500,26 @@ fn matrix_shows_what_the_resolved_tree_installs() {
         .to_string();
     assert_eq!(lib, "lib      ✓ 2.0");
 }
+
+#[test]
+fn config_never_shows_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["table", "json"] {
+        let (code, stdout, stderr) = run(ww(dir.path())
+            .args(["config", "--format", format])
+            .env(
+                "WHEELWATCH_INDEX_URL",
+                "https://alice:s3cret@mirror.invalid/simple/",
+            )
+            .env(
+                "PIP_EXTRA_INDEX_URL",
+                "https://bob:t0ken@extra.invalid/simple/",
+            ));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("mirror.invalid"), "{stdout}");
+        assert!(
+            !stdout.contains("s3cret") && !stdout.contains("t0ken"),
+            "{stdout}"
+        );
+    }
+}
