@@ -181,7 +181,11 @@ enum Listing {
 type LookupCell = Arc<OnceCell<Result<ProjectLookup, IndexError>>>;
 
 struct Inner {
-    http: reqwest::Client,
+    /// Built on first use: a warm run answered from the cache never needs it, and building it
+    /// (TLS setup, loading the system trust store) costs a noticeable share of such a run.
+    http: std::sync::OnceLock<Result<reqwest::Client, IndexError>>,
+    /// The configured builder, taken by the first request.
+    http_builder: Mutex<Option<reqwest::ClientBuilder>>,
     indexes: Vec<Location>,
     find_links: Vec<FindLink>,
     cache: Option<PageCache>,
@@ -278,8 +282,10 @@ fn error_chain(err: &reqwest::Error) -> String {
 }
 
 impl IndexClient {
-    /// Builds a client: parses and splits the configured URLs, sets up TLS (ring provider,
-    /// system trust store plus `settings.cert` and `SSL_CERT_FILE`), opens the cache.
+    /// Builds a client: parses and splits the configured URLs, reads the extra certificates
+    /// (`settings.cert` and `SSL_CERT_FILE`), opens the cache. The HTTP client itself (TLS with
+    /// the ring provider and the system trust store plus those certificates) is built on the
+    /// first request, so a run answered entirely from the cache never pays for it.
     #[expect(
         clippy::needless_pass_by_value,
         reason = "callers hand their settings over; taking them by value keeps the API simple"
@@ -298,9 +304,6 @@ impl IndexClient {
         for file in &cert_files {
             builder = builder.tls_certs_merge(load_certs(file)?);
         }
-        let http = builder
-            .build()
-            .map_err(|e| IndexError::Client(error_chain(&e)))?;
 
         let indexes = if settings.no_index {
             Vec::new()
@@ -341,7 +344,8 @@ impl IndexClient {
         };
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
+                http: std::sync::OnceLock::new(),
+                http_builder: Mutex::new(Some(builder)),
                 indexes,
                 find_links,
                 cache_dir: cache.as_ref().and(settings.cache.dir.clone()),
@@ -357,6 +361,26 @@ impl IndexClient {
                 listings: OnceCell::new(),
             }),
         })
+    }
+
+    /// The HTTP client, built on first use.
+    fn http(&self) -> Result<&reqwest::Client, IndexError> {
+        let inner = &*self.inner;
+        inner
+            .http
+            .get_or_init(|| {
+                let builder = inner
+                    .http_builder
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                    .ok_or_else(|| IndexError::Client("the client builder is gone".into()))?;
+                builder
+                    .build()
+                    .map_err(|e| IndexError::Client(error_chain(&e)))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub(super) fn cache_mode(&self) -> CacheMode {
@@ -432,8 +456,17 @@ impl IndexClient {
         if !found {
             return Ok(ProjectLookup::NotFound);
         }
-        let mut seen = std::collections::HashSet::new();
-        files.retain(|f| seen.insert((f.filename.clone(), f.url.clone())));
+        // Drop duplicates (the same file listed twice, or by two locations) without copying
+        // any string: this runs over every file of every page on every run.
+        let keep: Vec<bool> = {
+            let mut seen = std::collections::HashSet::with_capacity(files.len());
+            files
+                .iter()
+                .map(|f| seen.insert((f.filename.as_str(), f.url.as_str())))
+                .collect()
+        };
+        let mut keep = keep.into_iter();
+        files.retain(|_| keep.next().unwrap_or(true));
         Ok(ProjectLookup::Found(Arc::new(ProjectPage {
             name: name.clone(),
             files,
@@ -458,7 +491,7 @@ impl IndexClient {
             .cache
             .as_ref()
             .map(|c| (c, c.path(loc.url.as_str(), name)));
-        let cached = match &cache_path {
+        let mut cached = match &cache_path {
             Some((c, path)) => {
                 // Reading and decoding is synchronous work: keep it off the runtime workers so
                 // many projects decode in parallel.
@@ -484,12 +517,10 @@ impl IndexClient {
                 };
             }
             CacheMode::Normal => {
-                if let Some(entry) = &cached
-                    && entry.is_fresh(inner.max_age)
-                {
+                if let Some(entry) = cached.take_if(|e| e.is_fresh(inner.max_age)) {
                     tracing::debug!("{page_url}: fresh in the cache");
                     inner.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(entry.files.clone());
+                    return Ok(entry.files);
                 }
             }
             CacheMode::Refresh | CacheMode::NoCache => {}
@@ -604,6 +635,7 @@ impl IndexClient {
         let inner = &*self.inner;
         let auth = auth.or_else(|| self.auth_for(url));
         let shown = redact_text(url.as_str());
+        let http = self.http()?;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -615,7 +647,7 @@ impl IndexClient {
                     .map_err(|e| IndexError::Client(e.to_string()))?;
                 tracing::debug!("GET {shown} (attempt {attempt})");
                 inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-                let mut request = inner.http.get(url.clone()).headers(headers.clone());
+                let mut request = http.get(url.clone()).headers(headers.clone());
                 if let Some((user, password)) = auth {
                     request = request.basic_auth(user, password.as_deref());
                 }

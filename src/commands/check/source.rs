@@ -194,6 +194,8 @@ impl TargetFacts {
             files: Vec<&'p DistFile>,
         }
         let mut by_version: BTreeMap<&Version, View<'_>> = BTreeMap::new();
+        // A handful of distinct requires-python values over thousands of files: judge each once.
+        let mut python_judged: HashMap<&str, bool> = HashMap::new();
         for file in &page.files {
             let view = by_version.entry(file.version()).or_insert_with(|| View {
                 all_yanked: true,
@@ -219,10 +221,13 @@ impl TargetFacts {
                     if file.is_yanked() && !view.all_yanked {
                         continue;
                     }
-                    if let Some(spec) = file.requires_python()
-                        && !spec.contains(&self.python)
+                    if let Some(raw) = file.requires_python.as_deref()
+                        && !*python_judged.entry(raw).or_insert_with(|| {
+                            crate::dist::parse_requires_python(raw)
+                                .is_none_or(|spec| spec.contains(&self.python))
+                        })
                     {
-                        python_excluded = file.requires_python.as_deref();
+                        python_excluded = Some(raw);
                         continue;
                     }
                     python_ok = true;
