@@ -4,14 +4,23 @@
 //!
 //! A [`ProjectPage`] is the compact, parsed form of one project's Simple-API page (PEP 503 HTML or
 //! PEP 691 JSON): only what assessment needs, so it is also what the on-disk cache stores.
+//!
+//! Memory layout matters here: a warm run over seventy popular projects materializes well over a
+//! hundred thousand [`DistFile`]s from the cache, and allocating (and the kernel zeroing pages
+//! for) ten small strings per file used to dominate such a run. What repeats within a page is
+//! therefore shared: wheel tag sets ([`crate::filename::TagSet`]) and `requires-python` values
+//! ([`RequiresPython`], parsed once per distinct value rather than once per file and target),
+//! both through a per-page [`PageInterner`]; versions are reference-counted by `pep440_rs`.
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
 use serde::{Deserialize, Serialize};
 
-use crate::filename::{DistFilename, WheelFilename};
+use crate::filename::{DistFilename, TagInterner, WheelFilename};
 
 /// One project's files, merged over every configured index and find-links location.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -33,9 +42,8 @@ pub struct DistFile {
     pub url: String,
     /// The parsed file name: version and, for wheels, tags.
     pub parsed: DistFilename,
-    /// The `requires-python` value as listed, verbatim (may be invalid; see
-    /// [`DistFile::requires_python`]).
-    pub requires_python: Option<String>,
+    /// The `requires-python` value as listed (may be invalid; see [`RequiresPython`]).
+    pub requires_python: Option<RequiresPython>,
     /// `Some(reason)` when the file is yanked (PEP 592); the reason may be empty.
     pub yanked: Option<String>,
     /// The index serves `<url>.metadata` (PEP 658/714).
@@ -70,8 +78,99 @@ impl DistFile {
     /// `requires-python` parsed the way pip treats it: an invalid specifier (real index data has
     /// `">=3.6.*"` and `">= '2.7'"`) is ignored, i.e. the file is treated as compatible with
     /// every Python. Returns `None` when absent or unparseable.
-    pub fn requires_python(&self) -> Option<VersionSpecifiers> {
-        parse_requires_python(self.requires_python.as_deref()?)
+    pub fn requires_python(&self) -> Option<&VersionSpecifiers> {
+        self.requires_python.as_ref()?.specifiers()
+    }
+
+    /// The `requires-python` value as listed, if any.
+    pub fn requires_python_str(&self) -> Option<&str> {
+        self.requires_python.as_ref().map(RequiresPython::as_str)
+    }
+
+    /// Whether `python` may install this file (absent or invalid `requires-python` allows
+    /// every Python, as pip does).
+    pub fn allows_python(&self, python: &Version) -> bool {
+        self.requires_python
+            .as_ref()
+            .is_none_or(|rp| rp.allows(python))
+    }
+}
+
+/// A `requires-python` value as listed, together with its lenient parse
+/// ([`parse_requires_python`]). Cheap to clone: files of a page share one per distinct value.
+#[derive(Clone)]
+pub struct RequiresPython(Arc<(Box<str>, Option<VersionSpecifiers>)>);
+
+impl RequiresPython {
+    /// Parses `raw` leniently and keeps it verbatim.
+    pub fn new(raw: &str) -> Self {
+        Self(Arc::new((raw.into(), parse_requires_python(raw))))
+    }
+
+    /// The value as listed.
+    pub fn as_str(&self) -> &str {
+        &self.0.0
+    }
+
+    /// The parsed specifiers; `None` when the value is invalid (and therefore ignored).
+    pub fn specifiers(&self) -> Option<&VersionSpecifiers> {
+        self.0.1.as_ref()
+    }
+
+    /// Whether `python` satisfies the value (an invalid value allows every Python).
+    pub fn allows(&self, python: &Version) -> bool {
+        self.specifiers().is_none_or(|s| s.contains(python))
+    }
+}
+
+impl std::fmt::Debug for RequiresPython {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for RequiresPython {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RequiresPython {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(Self::new(&raw))
+    }
+}
+
+/// Shares what repeats among the files of one page (see the module docs): wheel tag sets and
+/// `requires-python` values. One per page being built; dropped with the decoder.
+#[derive(Debug, Default)]
+pub struct PageInterner {
+    /// Wheel tag sets.
+    pub tags: TagInterner,
+    requires_python: HashMap<Box<str>, RequiresPython>,
+}
+
+impl PageInterner {
+    /// The shared value for `raw`.
+    pub fn requires_python(&mut self, raw: &str) -> RequiresPython {
+        if let Some(rp) = self.requires_python.get(raw) {
+            return rp.clone();
+        }
+        let rp = RequiresPython::new(raw);
+        self.requires_python.insert(raw.into(), rp.clone());
+        rp
+    }
+
+    /// Re-points a freshly parsed file name's tag sets at the shared ones.
+    pub fn share_tags(&mut self, parsed: &mut DistFilename) {
+        if let DistFilename::Wheel(wheel) = parsed {
+            for set in [&mut wheel.python, &mut wheel.abi, &mut wheel.platform] {
+                if let Ok(shared) = self.tags.intern(set.as_str()) {
+                    *set = shared;
+                }
+            }
+        }
     }
 }
 

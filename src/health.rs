@@ -9,7 +9,7 @@
 //! pre-releases are considered only when asked for (`--pre`), when the specifier names one, or
 //! when no final release satisfies it (PEP 440).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use pep440_rs::{Operator, Version, VersionSpecifiers};
@@ -158,9 +158,6 @@ fn view_versions<'p>(
     specifiers: Option<&VersionSpecifiers>,
 ) -> BTreeMap<&'p Version, VersionView<'p>> {
     let mut versions: BTreeMap<&Version, VersionView> = BTreeMap::new();
-    // Pages repeat a handful of requires-python values over thousands of files: judge each
-    // distinct value once.
-    let mut python_ok: HashMap<&str, bool> = HashMap::new();
     for file in &page.files {
         let version = file.version();
         let view = versions.entry(version).or_default();
@@ -172,13 +169,8 @@ fn view_versions<'p>(
             continue;
         }
         view.yanked_only = false;
-        if let Some(raw) = file.requires_python.as_deref()
-            && !*python_ok.entry(raw).or_insert_with(|| {
-                crate::dist::parse_requires_python(raw)
-                    .is_none_or(|spec| spec.contains(ctx.python_full_version))
-            })
-        {
-            view.python_excluded = Some(raw);
+        if !file.allows_python(ctx.python_full_version) {
+            view.python_excluded = file.requires_python_str();
             continue;
         }
         match file.wheel() {
@@ -499,7 +491,7 @@ mod tests {
                 filename: filename.to_string(),
                 url: format!("http://127.0.0.1/files/{filename}"),
                 parsed,
-                requires_python: requires_python.map(str::to_string),
+                requires_python: requires_python.map(crate::dist::RequiresPython::new),
                 yanked: yanked.then(String::new),
                 core_metadata: false,
                 sha256: None,

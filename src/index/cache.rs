@@ -7,7 +7,10 @@
 //! Reading must be cheap (a warm run of 70 projects with thousands of files each): entries are
 //! stored in a compact layout ([`StoredFile`]) that keeps the already-split parts of each file
 //! name, so decoding rebuilds [`DistFilename`]s without re-validating the project name per
-//! file and parses each distinct version string once.
+//! file. Decoding is one streaming pass (a serde visitor turns each stored file into a
+//! [`DistFile`] as it is read, borrowing strings from the input, with no intermediate list)
+//! and shares what repeats within the page: each distinct version string is parsed once, and
+//! tag sets and `requires-python` values are interned ([`crate::dist::PageInterner`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use pep440_rs::Version;
 
-use crate::dist::DistFile;
+use crate::dist::{DistFile, PageInterner};
 use crate::filename::{DistFilename, SdistExtension, SdistFilename, WheelFilename};
 
 /// Bumped whenever the entry layout (or `DistFile`) changes.
@@ -132,16 +135,12 @@ fn write_atomic(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
     Ok(())
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct StoredEntry<'a> {
     fetched_at: u64,
-    #[serde(default, borrow)]
-    etag: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    last_modified: Option<Cow<'a, str>>,
-    #[serde(default)]
+    etag: Option<&'a str>,
+    last_modified: Option<&'a str>,
     max_age: Option<u64>,
-    #[serde(default, borrow)]
     files: Option<Vec<StoredFile<'a>>>,
 }
 
@@ -186,9 +185,9 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
                     DistFilename::Wheel(wheel) => (
                         wheel.build.as_deref().map(Cow::Borrowed),
                         Some([
-                            Cow::Owned(wheel.python.join(".")),
-                            Cow::Owned(wheel.abi.join(".")),
-                            Cow::Owned(wheel.platform.join(".")),
+                            Cow::Borrowed(wheel.python.as_str()),
+                            Cow::Borrowed(wheel.abi.as_str()),
+                            Cow::Borrowed(wheel.platform.as_str()),
                         ]),
                         None,
                     ),
@@ -201,7 +200,7 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
                     b,
                     w,
                     x,
-                    rp: file.requires_python.as_deref().map(Cow::Borrowed),
+                    rp: file.requires_python_str().map(Cow::Borrowed),
                     y: file.yanked.as_deref().map(Cow::Borrowed),
                     m: file.core_metadata,
                     h: file.sha256.as_deref().map(Cow::Borrowed),
@@ -213,69 +212,187 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
     });
     serde_json::to_vec(&StoredEntry {
         fetched_at: entry.fetched_at,
-        etag: entry.etag.as_deref().map(Cow::Borrowed),
-        last_modified: entry.last_modified.as_deref().map(Cow::Borrowed),
+        etag: entry.etag.as_deref(),
+        last_modified: entry.last_modified.as_deref(),
         max_age: entry.max_age,
         files,
     })
 }
 
+/// Decodes an entry in one pass: each stored file becomes a [`DistFile`] as soon as it is read
+/// (no intermediate list), sharing versions, tag sets and `requires-python` values among the
+/// page's files (see [`crate::dist`] for why that matters).
 fn decode(bytes: &[u8], project: &PackageName) -> Result<CacheEntry, String> {
-    let stored: StoredEntry<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    let files = match stored.files {
-        None => None,
-        Some(stored_files) => {
-            let mut versions: HashMap<Cow<'_, str>, Version> = HashMap::new();
-            let mut files = Vec::with_capacity(stored_files.len());
-            for file in stored_files {
-                let version = if let Some(v) = versions.get(&file.v) {
-                    v.clone()
-                } else {
-                    let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
-                    versions.insert(file.v.clone(), v.clone());
-                    v
-                };
-                let split = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
-                let parsed = match (&file.w, file.x) {
-                    (Some([py, abi, plat]), _) => DistFilename::Wheel(WheelFilename {
-                        name: project.clone(),
-                        version,
-                        build: file.b.map(Cow::into_owned),
-                        python: split(py),
-                        abi: split(abi),
-                        platform: split(plat),
-                    }),
-                    (None, Some(extension)) => DistFilename::Sdist(SdistFilename {
-                        name: project.clone(),
-                        version,
-                        extension,
-                    }),
-                    (None, None) => {
-                        return Err(format!("entry for `{}` is neither wheel nor sdist", file.f));
-                    }
-                };
-                files.push(DistFile {
-                    filename: file.f.into_owned(),
-                    url: file.u.into_owned(),
-                    parsed,
-                    requires_python: file.rp.map(Cow::into_owned),
-                    yanked: file.y.map(Cow::into_owned),
-                    core_metadata: file.m,
-                    sha256: file.h.map(Cow::into_owned),
-                    size: file.s,
-                    upload_time: file.t.map(Cow::into_owned),
-                });
+    use serde::de::DeserializeSeed as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let entry = EntrySeed { project }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(entry)
+}
+
+struct EntrySeed<'p> {
+    project: &'p PackageName,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum EntryField {
+    FetchedAt,
+    Etag,
+    LastModified,
+    MaxAge,
+    Files,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = CacheEntry;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<CacheEntry, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntrySeed<'_> {
+    type Value = CacheEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a cache entry")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<CacheEntry, A::Error> {
+        let mut entry = CacheEntry {
+            fetched_at: 0,
+            etag: None,
+            last_modified: None,
+            max_age: None,
+            files: None,
+        };
+        let mut fetched_at = None;
+        while let Some(field) = map.next_key::<EntryField>()? {
+            match field {
+                EntryField::FetchedAt => fetched_at = Some(map.next_value()?),
+                EntryField::Etag => entry.etag = map.next_value()?,
+                EntryField::LastModified => entry.last_modified = map.next_value()?,
+                EntryField::MaxAge => entry.max_age = map.next_value()?,
+                EntryField::Files => {
+                    entry.files = map.next_value_seed(FilesSeed {
+                        project: self.project,
+                    })?;
+                }
+                EntryField::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
-            Some(files)
         }
-    };
-    Ok(CacheEntry {
-        fetched_at: stored.fetched_at,
-        etag: stored.etag.map(Cow::into_owned),
-        last_modified: stored.last_modified.map(Cow::into_owned),
-        max_age: stored.max_age,
-        files,
-    })
+        entry.fetched_at =
+            fetched_at.ok_or_else(|| serde::de::Error::missing_field("fetched_at"))?;
+        Ok(entry)
+    }
+}
+
+/// `null` (the project was not found) or the list of files.
+struct FilesSeed<'p> {
+    project: &'p PackageName,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FilesSeed<'_> {
+    type Value = Option<Vec<DistFile>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FilesSeed<'_> {
+    type Value = Option<Vec<DistFile>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("null or a list of files")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut decoder = FileDecoder {
+            project: self.project,
+            versions: HashMap::new(),
+            interner: PageInterner::default(),
+        };
+        let mut files = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(stored) = seq.next_element::<StoredFile<'de>>()? {
+            files.push(decoder.file(stored).map_err(serde::de::Error::custom)?);
+        }
+        Ok(Some(files))
+    }
+}
+
+/// Turns stored files into [`DistFile`]s, sharing what repeats within the page.
+struct FileDecoder<'p, 'de> {
+    project: &'p PackageName,
+    versions: HashMap<Cow<'de, str>, Version>,
+    interner: PageInterner,
+}
+
+impl<'de> FileDecoder<'_, 'de> {
+    fn file(&mut self, file: StoredFile<'de>) -> Result<DistFile, String> {
+        let version = if let Some(v) = self.versions.get(&file.v) {
+            v.clone()
+        } else {
+            let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
+            self.versions.insert(file.v, v.clone());
+            v
+        };
+        let parsed = match (&file.w, file.x) {
+            (Some([py, abi, plat]), _) => {
+                let tags = &mut self.interner.tags;
+                let mut set = |s: &str| {
+                    tags.intern(s)
+                        .map_err(|e| format!("entry for `{}`: {e}", file.f))
+                };
+                DistFilename::Wheel(WheelFilename {
+                    name: self.project.clone(),
+                    version,
+                    build: file.b.map(Cow::into_owned),
+                    python: set(py)?,
+                    abi: set(abi)?,
+                    platform: set(plat)?,
+                })
+            }
+            (None, Some(extension)) => DistFilename::Sdist(SdistFilename {
+                name: self.project.clone(),
+                version,
+                extension,
+            }),
+            (None, None) => {
+                return Err(format!("entry for `{}` is neither wheel nor sdist", file.f));
+            }
+        };
+        Ok(DistFile {
+            filename: file.f.into_owned(),
+            url: file.u.into_owned(),
+            parsed,
+            requires_python: file.rp.map(|rp| self.interner.requires_python(&rp)),
+            yanked: file.y.map(Cow::into_owned),
+            core_metadata: file.m,
+            sha256: file.h.map(Cow::into_owned),
+            size: file.s,
+            upload_time: file.t.map(Cow::into_owned),
+        })
+    }
 }
 
 /// `max-age` from a `Cache-Control` value; `no-cache` / `no-store` / `must-revalidate` with no
@@ -306,7 +423,7 @@ mod tests {
                 filename: filename.to_string(),
                 url: format!("https://files.test/{filename}"),
                 parsed,
-                requires_python: Some(">=3.8".into()),
+                requires_python: Some(crate::dist::RequiresPython::new(">=3.8")),
                 yanked: Some(String::new()),
                 core_metadata: true,
                 sha256: Some("ab".into()),
@@ -340,7 +457,7 @@ mod tests {
                 (
                     &a.filename,
                     &a.url,
-                    &a.requires_python,
+                    a.requires_python_str(),
                     &a.yanked,
                     a.core_metadata,
                     &a.sha256,
@@ -349,7 +466,7 @@ mod tests {
                 (
                     &b.filename,
                     &b.url,
-                    &b.requires_python,
+                    b.requires_python_str(),
                     &b.yanked,
                     b.core_metadata,
                     &b.sha256,

@@ -196,6 +196,8 @@ struct Inner {
     retries: u32,
     backoff: Duration,
     semaphore: Semaphore,
+    /// Threads decoding cache entries (see [`DecodePool`]).
+    decoders: DecodePool,
     stats: Stats,
     memo: Mutex<HashMap<PackageName, LookupCell>>,
     listings: OnceCell<Result<Arc<Vec<Listing>>, IndexError>>,
@@ -356,6 +358,7 @@ impl IndexClient {
                 retries: settings.retries,
                 backoff: settings.retry_backoff,
                 semaphore: Semaphore::new(settings.concurrency.max(1)),
+                decoders: DecodePool::default(),
                 stats: Stats::default(),
                 memo: Mutex::new(HashMap::new()),
                 listings: OnceCell::new(),
@@ -496,9 +499,10 @@ impl IndexClient {
                 // Reading and decoding is synchronous work: keep it off the runtime workers so
                 // many projects decode in parallel.
                 let (c, path, project) = ((*c).clone(), path.clone(), name.clone());
-                tokio::task::spawn_blocking(move || c.read(&path, &project))
+                inner
+                    .decoders
+                    .run(move || c.read(&path, &project))
                     .await
-                    .ok()
                     .flatten()
             }
             None => None,
@@ -792,6 +796,67 @@ impl IndexClient {
             }
         }
         Ok(Arc::new(listings))
+    }
+}
+
+type DecodeJob = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads (one per core, started on first use) that read and decode cache
+/// entries. Decoding is synchronous CPU work that must not stall the runtime, but
+/// `spawn_blocking` starts a fresh thread whenever none is idle at that instant, which on a warm
+/// run meant one thread per project; every new thread costs a stack, a signal stack and a fresh
+/// allocator heap (pages the kernel must zero), which together cost more than the decoding.
+#[derive(Default)]
+struct DecodePool {
+    jobs: std::sync::OnceLock<Option<Mutex<std::sync::mpsc::Sender<DecodeJob>>>>,
+}
+
+impl DecodePool {
+    /// Runs `job` on a pool thread; `None` when no thread could be started or the job
+    /// panicked (the caller treats that as a cache miss).
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let sender = self.jobs.get_or_init(Self::start).as_ref()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: DecodeJob = Box::new(move || {
+            let _ = tx.send(job());
+        });
+        sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(job)
+            .ok()?;
+        rx.await.ok()
+    }
+
+    fn start() -> Option<Mutex<std::sync::mpsc::Sender<DecodeJob>>> {
+        let (tx, rx) = std::sync::mpsc::channel::<DecodeJob>();
+        let rx = Arc::new(Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let mut started = 0;
+        for i in 0..threads {
+            let rx = Arc::clone(&rx);
+            let spawned = std::thread::Builder::new()
+                .name(format!("cache-decode-{i}"))
+                .spawn(move || {
+                    loop {
+                        // Take one job, release the lock, then run it; the loop ends when the
+                        // pool (the sender) is dropped.
+                        let job = rx
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                });
+            match spawned {
+                Ok(_) => started += 1,
+                Err(err) => tracing::debug!("could not start a cache decoding thread: {err}"),
+            }
+        }
+        (started > 0).then(|| Mutex::new(tx))
     }
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use url::Url;
 
-use crate::dist::DistFile;
+use crate::dist::{DistFile, PageInterner};
 use crate::filename::DistFilename;
 
 use super::redact::strip_credentials;
@@ -126,8 +126,13 @@ struct Entry<'s> {
 }
 
 impl Entry<'_> {
-    fn into_file(self, base: &Url, project: &PackageName) -> Option<DistFile> {
-        let parsed = match DistFilename::parse(&self.filename, project) {
+    fn into_file(
+        self,
+        base: &Url,
+        project: &PackageName,
+        interner: &mut PageInterner,
+    ) -> Option<DistFile> {
+        let mut parsed = match DistFilename::parse(&self.filename, project) {
             Ok(parsed) => parsed,
             Err(err) => {
                 tracing::debug!("skipping a file listed for `{project}`: {err}");
@@ -149,11 +154,15 @@ impl Entry<'_> {
             .and_then(|f| f.strip_prefix("sha256="))
             .map(str::to_string);
         url.set_fragment(None);
+        interner.share_tags(&mut parsed);
         Some(DistFile {
             filename: self.filename.into_owned(),
             url: strip_credentials(&url),
             parsed,
-            requires_python: self.requires_python.filter(|s| !s.trim().is_empty()),
+            requires_python: self
+                .requires_python
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| interner.requires_python(&s)),
             yanked: self.yanked,
             core_metadata: self.core_metadata,
             sha256: self
@@ -175,6 +184,7 @@ pub fn parse_json(
 ) -> Result<Vec<DistFile>, PageError> {
     let page: JsonPage<'_> = serde_json::from_slice(body)
         .map_err(|e| PageError(format!("invalid PEP 691 JSON: {e}")))?;
+    let mut interner = PageInterner::default();
     Ok(page
         .files
         .into_iter()
@@ -196,7 +206,7 @@ pub fn parse_json(
                 size: f.size,
                 upload_time: f.upload_time.map(Cow::into_owned),
             }
-            .into_file(base, project)
+            .into_file(base, project, &mut interner)
         })
         .collect())
 }
@@ -220,6 +230,7 @@ pub fn parse_html(
         .map_err(|e| PageError(format!("invalid HTML: {e}")))?;
     let mut base = base.clone();
     let mut files = Vec::new();
+    let mut interner = PageInterner::default();
     let mut saw_html = text.trim_start().starts_with('<');
     for node in dom.nodes() {
         let Some(tag) = node.as_tag() else { continue };
@@ -259,7 +270,7 @@ pub fn parse_html(
             size: None,
             upload_time: None,
         };
-        files.extend(entry.into_file(&base, project));
+        files.extend(entry.into_file(&base, project, &mut interner));
     }
     if !saw_html {
         return Err(PageError("the body is not an HTML page".into()));
@@ -362,7 +373,7 @@ mod tests {
         let files = parse_html(html.as_bytes(), &base, &name("foo")).unwrap();
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].url, "http://h:1/files/foo-1.0-py3-none-any.whl");
-        assert_eq!(files[0].requires_python.as_deref(), Some(">=3.8,<4"));
+        assert_eq!(files[0].requires_python_str(), Some(">=3.8,<4"));
         assert_eq!(files[0].yanked.as_deref(), Some(""));
         assert!(files[0].core_metadata);
         assert_eq!(files[0].sha256.as_deref(), Some("abcdef"));

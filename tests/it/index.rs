@@ -415,7 +415,7 @@ async fn json_and_html_pages_give_the_same_project_page() {
         .find(|f| f.version().to_string() == "1.0")
         .unwrap();
     assert_eq!(one.yanked.as_deref(), Some("bad build"));
-    assert_eq!(one.requires_python.as_deref(), Some(">=3.8,<4"));
+    assert_eq!(one.requires_python_str(), Some(">=3.8,<4"));
     assert!(one.core_metadata);
     let old = json_page
         .files

@@ -194,8 +194,6 @@ impl TargetFacts {
             files: Vec<&'p DistFile>,
         }
         let mut by_version: BTreeMap<&Version, View<'_>> = BTreeMap::new();
-        // A handful of distinct requires-python values over thousands of files: judge each once.
-        let mut python_judged: HashMap<&str, bool> = HashMap::new();
         for file in &page.files {
             let view = by_version.entry(file.version()).or_insert_with(|| View {
                 all_yanked: true,
@@ -221,13 +219,8 @@ impl TargetFacts {
                     if file.is_yanked() && !view.all_yanked {
                         continue;
                     }
-                    if let Some(raw) = file.requires_python.as_deref()
-                        && !*python_judged.entry(raw).or_insert_with(|| {
-                            crate::dist::parse_requires_python(raw)
-                                .is_none_or(|spec| spec.contains(&self.python))
-                        })
-                    {
-                        python_excluded = Some(raw);
+                    if !file.allows_python(&self.python) {
+                        python_excluded = file.requires_python_str();
                         continue;
                     }
                     python_ok = true;
@@ -502,7 +495,7 @@ mod tests {
     #[test]
     fn yanked_and_requires_python_are_per_file() {
         let mut old = file("demo-1.0-py3-none-any.whl");
-        old.requires_python = Some("<3.8".to_string());
+        old.requires_python = Some(crate::dist::RequiresPython::new("<3.8"));
         let mut yanked = file("demo-2.0-py3-none-any.whl");
         yanked.yanked = Some("broken".to_string());
         let sdist = file("demo-2.0.tar.gz");
