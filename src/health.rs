@@ -17,7 +17,7 @@ use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use serde::{Deserialize, Serialize};
 
 use crate::dist::{DistFile, ProjectPage};
-use crate::tags::{Incompatible, TagPriority, Tags};
+use crate::tags::{CompatibilityMemo, Incompatible, TagPriority, Tags};
 
 /// What one package looks like on one target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -158,6 +158,7 @@ fn view_versions<'p>(
     specifiers: Option<&VersionSpecifiers>,
 ) -> BTreeMap<&'p Version, VersionView<'p>> {
     let mut versions: BTreeMap<&Version, VersionView> = BTreeMap::new();
+    let mut compat = CompatibilityMemo::new(ctx.tags);
     for file in &page.files {
         let version = file.version();
         let view = versions.entry(version).or_default();
@@ -174,7 +175,7 @@ fn view_versions<'p>(
             continue;
         }
         match file.wheel() {
-            Some(wheel) => match ctx.tags.compatibility(wheel) {
+            Some(wheel) => match compat.compatibility(wheel) {
                 Ok(priority) => {
                     if view.best_wheel.is_none_or(|(best, _)| priority < best) {
                         view.best_wheel = Some((priority, file));

@@ -355,6 +355,71 @@ impl Tags {
     }
 }
 
+/// [`Tags::compatibility`] remembered per distinct wheel tag sets, for judging every file of a
+/// page against one target. Pages share their tag sets ([`crate::filename::TagSet`] is interned
+/// per page), so a page of twenty thousand wheels has only a few hundred distinct
+/// `(python, abi, platform)` sets; the memo is keyed by their addresses, which makes a hit one
+/// cheap hash of three integers instead of a string lookup per tag triple.
+pub struct CompatibilityMemo<'t> {
+    tags: &'t Tags,
+    seen: HashMap<[usize; 3], Result<TagPriority, Incompatible>, AddrHasher>,
+}
+
+impl<'t> CompatibilityMemo<'t> {
+    /// An empty memo for `tags`. Keep it no longer than the page whose wheels it judges: the
+    /// keys are addresses of that page's tag sets.
+    pub fn new(tags: &'t Tags) -> Self {
+        Self {
+            tags,
+            seen: HashMap::default(),
+        }
+    }
+
+    /// Same answer as [`Tags::compatibility`].
+    pub fn compatibility(&mut self, wheel: &WheelFilename) -> Result<TagPriority, Incompatible> {
+        let key = [wheel.python.addr(), wheel.abi.addr(), wheel.platform.addr()];
+        *self
+            .seen
+            .entry(key)
+            .or_insert_with(|| self.tags.compatibility(wheel))
+    }
+}
+
+/// A multiply-rotate hasher for keys made of addresses (SipHash, the default, is built to resist
+/// chosen keys, which addresses are not, and costs several times more).
+#[derive(Clone, Copy, Default)]
+struct AddrHasher;
+
+impl std::hash::BuildHasher for AddrHasher {
+    type Hasher = AddrHash;
+
+    fn build_hasher(&self) -> AddrHash {
+        AddrHash(0)
+    }
+}
+
+struct AddrHash(u64);
+
+impl std::hash::Hasher for AddrHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,16 +94,28 @@ impl PageCache {
     /// Reads an entry; a missing or unreadable entry is `None` (a corrupt entry is logged and
     /// treated as missing: the cache is never a reason to fail).
     pub fn read(&self, path: &Path, project: &PackageName) -> Option<CacheEntry> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(err) => {
+        // Entries are read into a buffer kept per thread (the decoding threads live for the
+        // whole run): fresh multi-megabyte buffers per page would be fresh memory the kernel has
+        // to zero, which costs more than reading them.
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUFFER.with_borrow_mut(|bytes| {
+            bytes.clear();
+            let read = std::fs::File::open(path)
+                .and_then(|mut file| std::io::Read::read_to_end(&mut file, bytes));
+            if let Err(err) = read {
                 if err.kind() != std::io::ErrorKind::NotFound {
                     tracing::debug!("cache entry {} unreadable: {err}", path.display());
                 }
                 return None;
             }
-        };
-        match decode(&bytes, project) {
+            Self::decode_logged(bytes, path, project)
+        })
+    }
+
+    fn decode_logged(bytes: &[u8], path: &Path, project: &PackageName) -> Option<CacheEntry> {
+        match decode(bytes, project) {
             Ok(entry) => Some(entry),
             Err(err) => {
                 tracing::debug!(
@@ -141,6 +153,9 @@ struct StoredEntry<'a> {
     etag: Option<&'a str>,
     last_modified: Option<&'a str>,
     max_age: Option<u64>,
+    /// How many files follow (lets the decoder size the list once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<usize>,
     files: Option<Vec<StoredFile<'a>>>,
 }
 
@@ -215,6 +230,7 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
         etag: entry.etag.as_deref(),
         last_modified: entry.last_modified.as_deref(),
         max_age: entry.max_age,
+        n: files.as_ref().map(Vec::len),
         files,
     })
 }
@@ -243,6 +259,7 @@ enum EntryField {
     Etag,
     LastModified,
     MaxAge,
+    N,
     Files,
     #[serde(other)]
     Other,
@@ -272,15 +289,19 @@ impl<'de> serde::de::Visitor<'de> for EntrySeed<'_> {
             files: None,
         };
         let mut fetched_at = None;
+        let mut count = 0;
         while let Some(field) = map.next_key::<EntryField>()? {
             match field {
                 EntryField::FetchedAt => fetched_at = Some(map.next_value()?),
                 EntryField::Etag => entry.etag = map.next_value()?,
                 EntryField::LastModified => entry.last_modified = map.next_value()?,
                 EntryField::MaxAge => entry.max_age = map.next_value()?,
+                EntryField::N => count = map.next_value()?,
                 EntryField::Files => {
                     entry.files = map.next_value_seed(FilesSeed {
                         project: self.project,
+                        // A hint only: bounded so a corrupt entry cannot ask for the moon.
+                        capacity: count.min(1 << 20),
                     })?;
                 }
                 EntryField::Other => {
@@ -297,6 +318,7 @@ impl<'de> serde::de::Visitor<'de> for EntrySeed<'_> {
 /// `null` (the project was not found) or the list of files.
 struct FilesSeed<'p> {
     project: &'p PackageName,
+    capacity: usize,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for FilesSeed<'_> {
@@ -332,7 +354,7 @@ impl<'de> serde::de::Visitor<'de> for FilesSeed<'_> {
             versions: HashMap::new(),
             interner: PageInterner::default(),
         };
-        let mut files = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut files = Vec::with_capacity(seq.size_hint().unwrap_or(self.capacity));
         while let Some(stored) = seq.next_element::<StoredFile<'de>>()? {
             files.push(decoder.file(stored).map_err(serde::de::Error::custom)?);
         }

@@ -443,33 +443,40 @@ impl IndexClient {
                 .map(|loc| self.index_files(loc, name)),
         )
         .await;
-        let mut found = false;
+        let mut sources = 0_usize;
         let mut files: Vec<DistFile> = Vec::new();
         for result in results {
             if let Some(index_files) = result? {
-                found = true;
-                files.extend(index_files);
+                sources += 1;
+                if files.is_empty() {
+                    files = index_files;
+                } else {
+                    files.extend(index_files);
+                }
             }
         }
         let linked = self.find_links_files(name).await?;
         if !linked.is_empty() {
-            found = true;
+            sources += 1;
             files.extend(linked);
         }
-        if !found {
+        if sources == 0 {
             return Ok(ProjectLookup::NotFound);
         }
-        // Drop duplicates (the same file listed twice, or by two locations) without copying
-        // any string: this runs over every file of every page on every run.
-        let keep: Vec<bool> = {
-            let mut seen = std::collections::HashSet::with_capacity(files.len());
-            files
-                .iter()
-                .map(|f| seen.insert((f.filename.as_str(), f.url.as_str())))
-                .collect()
-        };
-        let mut keep = keep.into_iter();
-        files.retain(|_| keep.next().unwrap_or(true));
+        if sources > 1 {
+            // The same file listed by two locations counts once. (Within one location a repeat
+            // changes nothing a user sees, so the common single-index case skips this pass
+            // over every file.) No string is copied.
+            let keep: Vec<bool> = {
+                let mut seen = std::collections::HashSet::with_capacity(files.len());
+                files
+                    .iter()
+                    .map(|f| seen.insert((f.filename.as_str(), f.url.as_str())))
+                    .collect()
+            };
+            let mut keep = keep.into_iter();
+            files.retain(|_| keep.next().unwrap_or(true));
+        }
         Ok(ProjectLookup::Found(Arc::new(ProjectPage {
             name: name.clone(),
             files,

@@ -32,7 +32,7 @@ use crate::dist::{DistFile, ProjectPage};
 use crate::index::{IndexClient, ProjectLookup, redact_text};
 use crate::metadata::{CoreMetadata, MetadataOrigin};
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
-use crate::tags::{Incompatible, Tags};
+use crate::tags::{CompatibilityMemo, Incompatible, Tags};
 
 /// A project page lookup: `None` when the index does not know the project; `Err` is the
 /// (redacted) message of a failed lookup.
@@ -207,6 +207,7 @@ impl TargetFacts {
             Incompatible::Abi => 1,
             Incompatible::Platform => 2,
         };
+        let mut compat = CompatibilityMemo::new(&self.tags);
         by_version
             .into_iter()
             .map(|(version, view)| {
@@ -225,7 +226,7 @@ impl TargetFacts {
                     }
                     python_ok = true;
                     match file.wheel() {
-                        Some(wheel) => match self.tags.compatibility(wheel) {
+                        Some(wheel) => match compat.compatibility(wheel) {
                             Ok(p) => {
                                 if best.is_none_or(|(b, _)| p < b) {
                                     best = Some((p, file));
