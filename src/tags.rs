@@ -362,7 +362,7 @@ impl Tags {
 /// cheap hash of three integers instead of a string lookup per tag triple.
 pub struct CompatibilityMemo<'t> {
     tags: &'t Tags,
-    seen: HashMap<[usize; 3], Result<TagPriority, Incompatible>, AddrHasher>,
+    seen: HashMap<(usize, usize, usize), Result<TagPriority, Incompatible>, AddrHasher>,
 }
 
 impl<'t> CompatibilityMemo<'t> {
@@ -377,7 +377,7 @@ impl<'t> CompatibilityMemo<'t> {
 
     /// Same answer as [`Tags::compatibility`].
     pub fn compatibility(&mut self, wheel: &WheelFilename) -> Result<TagPriority, Incompatible> {
-        let key = [wheel.python.addr(), wheel.abi.addr(), wheel.platform.addr()];
+        let key = (wheel.python.addr(), wheel.abi.addr(), wheel.platform.addr());
         *self
             .seen
             .entry(key)

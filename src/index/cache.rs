@@ -163,32 +163,94 @@ struct StoredEntry<'a> {
 #[derive(Serialize, Deserialize)]
 struct StoredFile<'a> {
     #[serde(borrow)]
-    f: Cow<'a, str>,
+    f: Text<'a>,
     #[serde(borrow)]
-    u: Cow<'a, str>,
+    u: Text<'a>,
     #[serde(borrow)]
-    v: Cow<'a, str>,
+    v: Text<'a>,
     /// Wheel build tag.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    b: Option<Cow<'a, str>>,
+    b: Option<Text<'a>>,
     /// Wheel python, ABI and platform tag sets, each `.`-joined; absent for sdists.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    w: Option<[Cow<'a, str>; 3]>,
+    w: Option<[Text<'a>; 3]>,
     /// Sdist archive format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     x: Option<SdistExtension>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    rp: Option<Cow<'a, str>>,
+    rp: Option<Text<'a>>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    y: Option<Cow<'a, str>>,
+    y: Option<Text<'a>>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     m: bool,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    h: Option<Cow<'a, str>>,
+    h: Option<Text<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     s: Option<u64>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    t: Option<Cow<'a, str>>,
+    t: Option<Text<'a>>,
+}
+
+/// A string borrowed from the entry's bytes when it has no escapes (always, for what we store),
+/// owned otherwise. Written out because serde borrows a plain `Cow<str>` field only at the top
+/// level of a struct, not inside an `Option` or an array, where it would allocate every time.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Text<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a> Text<'a> {
+    fn borrowed(s: &'a str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
@@ -198,29 +260,29 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
             .map(|file| {
                 let (b, w, x) = match &file.parsed {
                     DistFilename::Wheel(wheel) => (
-                        wheel.build.as_deref().map(Cow::Borrowed),
+                        wheel.build.as_deref().map(Text::borrowed),
                         Some([
-                            Cow::Borrowed(wheel.python.as_str()),
-                            Cow::Borrowed(wheel.abi.as_str()),
-                            Cow::Borrowed(wheel.platform.as_str()),
+                            Text::borrowed(wheel.python.as_str()),
+                            Text::borrowed(wheel.abi.as_str()),
+                            Text::borrowed(wheel.platform.as_str()),
                         ]),
                         None,
                     ),
                     DistFilename::Sdist(sdist) => (None, None, Some(sdist.extension)),
                 };
                 StoredFile {
-                    f: Cow::Borrowed(&file.filename),
-                    u: Cow::Borrowed(&file.url),
-                    v: Cow::Owned(file.version().to_string()),
+                    f: Text::borrowed(&file.filename),
+                    u: Text::borrowed(&file.url),
+                    v: Text(Cow::Owned(file.version().to_string())),
                     b,
                     w,
                     x,
-                    rp: file.requires_python_str().map(Cow::Borrowed),
-                    y: file.yanked.as_deref().map(Cow::Borrowed),
+                    rp: file.requires_python_str().map(Text::borrowed),
+                    y: file.yanked.as_deref().map(Text::borrowed),
                     m: file.core_metadata,
-                    h: file.sha256.as_deref().map(Cow::Borrowed),
+                    h: file.sha256.as_deref().map(Text::borrowed),
                     s: file.size,
-                    t: file.upload_time.as_deref().map(Cow::Borrowed),
+                    t: file.upload_time.as_deref().map(Text::borrowed),
                 }
             })
             .collect()
@@ -365,7 +427,7 @@ impl<'de> serde::de::Visitor<'de> for FilesSeed<'_> {
 /// Turns stored files into [`DistFile`]s, sharing what repeats within the page.
 struct FileDecoder<'p, 'de> {
     project: &'p PackageName,
-    versions: HashMap<Cow<'de, str>, Version>,
+    versions: HashMap<Text<'de>, Version>,
     interner: PageInterner,
 }
 
@@ -383,12 +445,12 @@ impl<'de> FileDecoder<'_, 'de> {
                 let tags = &mut self.interner.tags;
                 let mut set = |s: &str| {
                     tags.intern(s)
-                        .map_err(|e| format!("entry for `{}`: {e}", file.f))
+                        .map_err(|e| format!("entry for `{}`: {e}", &*file.f))
                 };
                 DistFilename::Wheel(WheelFilename {
                     name: self.project.clone(),
                     version,
-                    build: file.b.map(Cow::into_owned),
+                    build: file.b.map(Text::into_owned),
                     python: set(py)?,
                     abi: set(abi)?,
                     platform: set(plat)?,
@@ -400,7 +462,10 @@ impl<'de> FileDecoder<'_, 'de> {
                 extension,
             }),
             (None, None) => {
-                return Err(format!("entry for `{}` is neither wheel nor sdist", file.f));
+                return Err(format!(
+                    "entry for `{}` is neither wheel nor sdist",
+                    &*file.f
+                ));
             }
         };
         Ok(DistFile {
@@ -408,11 +473,11 @@ impl<'de> FileDecoder<'_, 'de> {
             url: file.u.into_owned(),
             parsed,
             requires_python: file.rp.map(|rp| self.interner.requires_python(&rp)),
-            yanked: file.y.map(Cow::into_owned),
+            yanked: file.y.map(Text::into_owned),
             core_metadata: file.m,
-            sha256: file.h.map(Cow::into_owned),
+            sha256: file.h.map(Text::into_owned),
             size: file.s,
-            upload_time: file.t.map(Cow::into_owned),
+            upload_time: file.t.map(Text::into_owned),
         })
     }
 }
