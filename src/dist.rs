@@ -123,6 +123,39 @@ impl RequiresPython {
     }
 }
 
+/// Judges files' `requires-python` against one Python, remembering the last distinct value:
+/// consecutive files of a page nearly always share one (interned) value, so a page of
+/// thousands of files costs a handful of specifier checks instead of one per file.
+pub struct PythonFilter<'v> {
+    python: &'v Version,
+    /// Address of the last value judged, and the answer. Only compared, never dereferenced;
+    /// valid while the files judged are alive (keep the filter no longer than the page).
+    last: Option<(usize, bool)>,
+}
+
+impl<'v> PythonFilter<'v> {
+    /// A filter for `python`.
+    pub fn new(python: &'v Version) -> Self {
+        Self { python, last: None }
+    }
+
+    /// Same answer as [`DistFile::allows_python`].
+    pub fn allows(&mut self, file: &DistFile) -> bool {
+        let Some(rp) = &file.requires_python else {
+            return true;
+        };
+        let addr = Arc::as_ptr(&rp.0).addr();
+        if let Some((last, answer)) = self.last
+            && last == addr
+        {
+            return answer;
+        }
+        let answer = rp.allows(self.python);
+        self.last = Some((addr, answer));
+        answer
+    }
+}
+
 impl std::fmt::Debug for RequiresPython {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(self.as_str(), f)

@@ -16,7 +16,7 @@ use pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{DistFile, ProjectPage};
+use crate::dist::{DistFile, ProjectPage, PythonFilter};
 use crate::tags::{CompatibilityMemo, Incompatible, TagPriority, Tags};
 
 /// What one package looks like on one target.
@@ -159,6 +159,7 @@ fn view_versions<'p>(
 ) -> BTreeMap<&'p Version, VersionView<'p>> {
     let mut versions: BTreeMap<&Version, VersionView> = BTreeMap::new();
     let mut compat = CompatibilityMemo::new(ctx.tags);
+    let mut python = PythonFilter::new(ctx.python_full_version);
     for file in &page.files {
         let version = file.version();
         let view = versions.entry(version).or_default();
@@ -170,7 +171,7 @@ fn view_versions<'p>(
             continue;
         }
         view.yanked_only = false;
-        if !file.allows_python(ctx.python_full_version) {
+        if !python.allows(file) {
             view.python_excluded = file.requires_python_str();
             continue;
         }

@@ -520,6 +520,41 @@ mod tests {
     }
 
     #[test]
+    fn memo_answers_like_the_direct_lookup_for_shared_tag_sets() {
+        use crate::filename::DistFilename;
+        let t = tags("3.12", "manylinux_2_28_x86_64");
+        let project = "x".parse().expect("name");
+        let mut interner = crate::dist::PageInterner::default();
+        let mut memo = CompatibilityMemo::new(&t);
+        // Sets shared across wheels in every combination: a memo keyed on less than all three
+        // sets would answer some of these from another wheel's entry.
+        let names = [
+            "x-1-cp312-cp312-manylinux_2_17_x86_64.whl",
+            "x-1-cp311-cp311-manylinux_2_17_x86_64.whl",
+            "x-1-cp312-cp312-win_amd64.whl",
+            "x-1-cp312-abi3-manylinux_2_17_x86_64.whl",
+            "x-1-cp311-abi3-manylinux_2_17_x86_64.whl",
+            "x-1-py3-none-any.whl",
+            "x-1-cp312-none-any.whl",
+            "x-1-cp312-cp312-manylinux_2_17_x86_64.whl",
+        ];
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            for name in names {
+                let mut parsed = DistFilename::parse(name, &project).expect("wheel");
+                interner.share_tags(&mut parsed);
+                let DistFilename::Wheel(wheel) = parsed else {
+                    panic!("{name} is a wheel")
+                };
+                let memoized = memo.compatibility(&wheel);
+                assert_eq!(memoized, t.compatibility(&wheel), "{name}");
+                answers.push(memoized.is_ok());
+            }
+        }
+        assert!(answers.contains(&true) && answers.contains(&false));
+    }
+
+    #[test]
     fn python_37_has_pymalloc_abi() {
         let t = tags("3.7", "win_amd64");
         assert!(compat(&t, "x-1-cp37-cp37m-win_amd64.whl").is_ok());

@@ -28,7 +28,7 @@ use pubgrub::Ranges;
 use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
-use crate::dist::{DistFile, ProjectPage};
+use crate::dist::{DistFile, ProjectPage, PythonFilter};
 use crate::index::{IndexClient, ProjectLookup, redact_text};
 use crate::metadata::{CoreMetadata, MetadataOrigin};
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
@@ -208,6 +208,7 @@ impl TargetFacts {
             Incompatible::Platform => 2,
         };
         let mut compat = CompatibilityMemo::new(&self.tags);
+        let mut python = PythonFilter::new(&self.python);
         by_version
             .into_iter()
             .map(|(version, view)| {
@@ -220,7 +221,7 @@ impl TargetFacts {
                     if file.is_yanked() && !view.all_yanked {
                         continue;
                     }
-                    if !file.allows_python(&self.python) {
+                    if !python.allows(file) {
                         python_excluded = file.requires_python_str();
                         continue;
                     }
