@@ -11,6 +11,9 @@
 //! therefore shared: wheel tag sets ([`crate::filename::TagSet`]) and `requires-python` values
 //! ([`RequiresPython`], parsed once per distinct value rather than once per file and target),
 //! both through a per-page [`PageInterner`]; versions are reference-counted by `pep440_rs`.
+//! What is unique per file (URL, file name, digest, upload time) shares one allocation, with
+//! the file name usually a suffix of the URL (see [`DistFile`]); build one from
+//! [`DistFileParts`].
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -23,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::filename::{DistFilename, TagInterner, WheelFilename};
 
 /// One project's files, merged over every configured index and find-links location.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct ProjectPage {
     /// The normalized project name (PEP 503).
     pub name: PackageName,
@@ -33,13 +36,20 @@ pub struct ProjectPage {
 }
 
 /// One file of a project: a wheel or a source distribution.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+///
+/// The file's texts (URL, file name, SHA-256, upload time) live in one allocation: the URL,
+/// then the file name unless the URL already ends with it (it nearly always does), then the
+/// digest and the upload time; accessors slice it. Four separate strings per file were most of
+/// a warm run's memory (see the module docs).
+#[derive(Clone, Debug)]
 pub struct DistFile {
-    /// The file name as listed (e.g. `numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`).
-    pub filename: String,
-    /// Absolute URL (or `file://` URL for find-links). Never contains credentials: the index
-    /// client strips them before building this value.
-    pub url: String,
+    text: Box<str>,
+    url_end: u32,
+    filename_start: u32,
+    filename_end: u32,
+    sha256_end: u32,
+    has_sha256: bool,
+    has_upload_time: bool,
     /// The parsed file name: version and, for wheels, tags.
     pub parsed: DistFilename,
     /// The `requires-python` value as listed (may be invalid; see [`RequiresPython`]).
@@ -48,15 +58,119 @@ pub struct DistFile {
     pub yanked: Option<String>,
     /// The index serves `<url>.metadata` (PEP 658/714).
     pub core_metadata: bool,
+    /// Size in bytes when the index lists it.
+    pub size: Option<u64>,
+}
+
+/// Everything a [`DistFile`] is built from.
+#[derive(Clone, Debug)]
+pub struct DistFileParts<'a> {
+    /// The file name as listed (e.g. `numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`).
+    pub filename: &'a str,
+    /// Absolute URL (or `file://` URL for find-links). Must not contain credentials: the index
+    /// client strips them before building this value.
+    pub url: &'a str,
+    /// The parsed file name.
+    pub parsed: DistFilename,
+    /// The `requires-python` value as listed.
+    pub requires_python: Option<RequiresPython>,
+    /// `Some(reason)` when the file is yanked; the reason may be empty.
+    pub yanked: Option<String>,
+    /// The index serves `<url>.metadata`.
+    pub core_metadata: bool,
     /// SHA-256 hex digest when the index lists one.
-    pub sha256: Option<String>,
+    pub sha256: Option<&'a str>,
     /// Size in bytes when the index lists it.
     pub size: Option<u64>,
     /// Upload time as listed (RFC 3339), when the index gives one.
-    pub upload_time: Option<String>,
+    pub upload_time: Option<&'a str>,
+}
+
+/// Offsets are `u32`: a longer text than 4 GiB cannot come from an index listing, and is cut.
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl From<DistFileParts<'_>> for DistFile {
+    fn from(parts: DistFileParts<'_>) -> Self {
+        let url = parts.url;
+        let in_url = url.ends_with(parts.filename);
+        let extra_name = if in_url { "" } else { parts.filename };
+        let sha = parts.sha256.unwrap_or_default();
+        let upload = parts.upload_time.unwrap_or_default();
+        let mut text =
+            String::with_capacity(url.len() + extra_name.len() + sha.len() + upload.len());
+        text.push_str(url);
+        text.push_str(extra_name);
+        text.push_str(sha);
+        text.push_str(upload);
+        let (filename_start, filename_end) = if in_url {
+            (url.len() - parts.filename.len(), url.len())
+        } else {
+            (url.len(), url.len() + extra_name.len())
+        };
+        let names_end = url.len() + extra_name.len();
+        Self {
+            text: text.into_boxed_str(),
+            url_end: offset(url.len()),
+            filename_start: offset(filename_start),
+            filename_end: offset(filename_end),
+            sha256_end: offset(names_end + sha.len()),
+            has_sha256: parts.sha256.is_some(),
+            has_upload_time: parts.upload_time.is_some(),
+            parsed: parts.parsed,
+            requires_python: parts.requires_python,
+            yanked: parts.yanked,
+            core_metadata: parts.core_metadata,
+            size: parts.size,
+        }
+    }
 }
 
 impl DistFile {
+    fn slice(&self, start: u32, end: u32) -> &str {
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The file name as listed (e.g. `numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`).
+    pub fn filename(&self) -> &str {
+        self.slice(self.filename_start, self.filename_end)
+    }
+
+    /// Absolute URL (or `file://` URL for find-links). Never contains credentials.
+    pub fn url(&self) -> &str {
+        self.slice(0, self.url_end)
+    }
+
+    /// SHA-256 hex digest when the index lists one.
+    pub fn sha256(&self) -> Option<&str> {
+        let start = self.url_end.max(self.filename_end);
+        self.has_sha256.then(|| self.slice(start, self.sha256_end))
+    }
+
+    /// Replaces the listed SHA-256 digest.
+    pub fn set_sha256(&mut self, sha256: Option<&str>) {
+        *self = Self::from(DistFileParts {
+            filename: self.filename(),
+            url: self.url(),
+            parsed: self.parsed.clone(),
+            requires_python: self.requires_python.clone(),
+            yanked: self.yanked.clone(),
+            core_metadata: self.core_metadata,
+            sha256,
+            size: self.size,
+            upload_time: self.upload_time(),
+        });
+    }
+
+    /// Upload time as listed (RFC 3339), when the index gives one.
+    pub fn upload_time(&self) -> Option<&str> {
+        self.has_upload_time
+            .then(|| self.slice(self.sha256_end, offset(self.text.len())))
+    }
+
     /// The version this file carries.
     pub fn version(&self) -> &Version {
         self.parsed.version()

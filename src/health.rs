@@ -320,7 +320,7 @@ pub fn assess(
             let (_, file) = view.best_wheel.expect("wheel_pick has a wheel");
             health.status = Status::Wheel;
             health.version = Some(version.to_string());
-            health.wheel = Some(file.filename.clone());
+            health.wheel = Some(file.filename().to_string());
             let default_version = default_pick.map(|(v, _)| v);
             if default_version.is_some_and(|d| d != version) {
                 let d = default_version.expect("checked");
@@ -489,17 +489,19 @@ mod tests {
         }
         fn file(mut self, filename: &str, requires_python: Option<&str>, yanked: bool) -> Self {
             let parsed = DistFilename::parse(filename, &self.0.name).unwrap();
-            self.0.files.push(DistFile {
-                filename: filename.to_string(),
-                url: format!("http://127.0.0.1/files/{filename}"),
-                parsed,
-                requires_python: requires_python.map(crate::dist::RequiresPython::new),
-                yanked: yanked.then(String::new),
-                core_metadata: false,
-                sha256: None,
-                size: None,
-                upload_time: None,
-            });
+            self.0
+                .files
+                .push(DistFile::from(crate::dist::DistFileParts {
+                    filename,
+                    url: &format!("http://127.0.0.1/files/{filename}"),
+                    parsed,
+                    requires_python: requires_python.map(crate::dist::RequiresPython::new),
+                    yanked: yanked.then(String::new),
+                    core_metadata: false,
+                    sha256: None,
+                    size: None,
+                    upload_time: None,
+                }));
             self
         }
         fn f(self, filename: &str) -> Self {

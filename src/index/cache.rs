@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use pep440_rs::Version;
 
-use crate::dist::{DistFile, PageInterner};
+use crate::dist::{DistFile, DistFileParts, PageInterner};
 use crate::filename::{DistFilename, SdistExtension, SdistFilename, WheelFilename};
 
 /// Bumped whenever the entry layout (or `DistFile`) changes.
@@ -271,8 +271,8 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
                     DistFilename::Sdist(sdist) => (None, None, Some(sdist.extension)),
                 };
                 StoredFile {
-                    f: Text::borrowed(&file.filename),
-                    u: Text::borrowed(&file.url),
+                    f: Text::borrowed(file.filename()),
+                    u: Text::borrowed(file.url()),
                     v: Text(Cow::Owned(file.version().to_string())),
                     b,
                     w,
@@ -280,9 +280,9 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
                     rp: file.requires_python_str().map(Text::borrowed),
                     y: file.yanked.as_deref().map(Text::borrowed),
                     m: file.core_metadata,
-                    h: file.sha256.as_deref().map(Text::borrowed),
+                    h: file.sha256().map(Text::borrowed),
                     s: file.size,
-                    t: file.upload_time.as_deref().map(Text::borrowed),
+                    t: file.upload_time().map(Text::borrowed),
                 }
             })
             .collect()
@@ -468,17 +468,17 @@ impl<'de> FileDecoder<'_, 'de> {
                 ));
             }
         };
-        Ok(DistFile {
-            filename: file.f.into_owned(),
-            url: file.u.into_owned(),
+        Ok(DistFile::from(DistFileParts {
+            filename: &file.f,
+            url: &file.u,
             parsed,
             requires_python: file.rp.map(|rp| self.interner.requires_python(&rp)),
             yanked: file.y.map(Text::into_owned),
             core_metadata: file.m,
-            sha256: file.h.map(Text::into_owned),
+            sha256: file.h.as_deref(),
             size: file.s,
-            upload_time: file.t.map(Text::into_owned),
-        })
+            upload_time: file.t.as_deref(),
+        }))
     }
 }
 
@@ -506,17 +506,21 @@ mod tests {
         let project = PackageName::from_str("foo-bar").unwrap();
         let file = |filename: &str| {
             let parsed = DistFilename::parse(filename, &project).unwrap();
-            DistFile {
-                filename: filename.to_string(),
-                url: format!("https://files.test/{filename}"),
+            // A URL that does not end with the file name (lower-cased here) must round-trip too.
+            DistFile::from(DistFileParts {
+                filename,
+                url: &format!("https://files.test/{}", filename.to_ascii_lowercase()),
                 parsed,
                 requires_python: Some(crate::dist::RequiresPython::new(">=3.8")),
                 yanked: Some(String::new()),
                 core_metadata: true,
-                sha256: Some("ab".into()),
+                sha256: Some("ab"),
                 size: Some(7),
-                upload_time: None,
-            }
+                upload_time: std::path::Path::new(filename)
+                    .extension()
+                    .is_some_and(|ext| ext == "zip")
+                    .then_some("2024-05-01T10:00:00Z"),
+            })
         };
         let files = vec![
             file("foo_bar-1.0-2-cp312-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
@@ -542,26 +546,33 @@ mod tests {
             assert_eq!(a.parsed, b.parsed);
             assert_eq!(
                 (
-                    &a.filename,
-                    &a.url,
+                    a.filename(),
+                    a.url(),
                     a.requires_python_str(),
                     &a.yanked,
                     a.core_metadata,
-                    &a.sha256,
-                    a.size
+                    a.sha256(),
+                    a.size,
+                    a.upload_time()
                 ),
                 (
-                    &b.filename,
-                    &b.url,
+                    b.filename(),
+                    b.url(),
                     b.requires_python_str(),
                     &b.yanked,
                     b.core_metadata,
-                    &b.sha256,
-                    b.size
+                    b.sha256(),
+                    b.size,
+                    b.upload_time()
                 )
             );
         }
         assert_eq!(back_files.len(), 3);
+        assert_eq!(back_files[2].filename(), "Foo.Bar-1.0.zip");
+        assert_eq!(back_files[2].url(), "https://files.test/foo.bar-1.0.zip");
+        assert_eq!(back_files[2].upload_time(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(back_files[2].sha256(), Some("ab"));
+        assert_eq!(back_files[0].upload_time(), None);
         fs_err::write(&path, b"{corrupt").unwrap();
         assert!(
             cache.read(&path, &project).is_none(),

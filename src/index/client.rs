@@ -17,7 +17,7 @@ use super::cache::{self, CacheEntry, PageCache};
 use super::parse::{self, PageError};
 use super::redact::{redact_text, split_credentials};
 use super::settings::{CacheMode, IndexSettings};
-use crate::dist::{DistFile, ProjectPage};
+use crate::dist::{DistFile, DistFileParts, ProjectPage};
 use crate::filename::DistFilename;
 
 /// What the `Accept` header asks for: PEP 691 JSON first, HTML as a fallback.
@@ -471,7 +471,7 @@ impl IndexClient {
                 let mut seen = std::collections::HashSet::with_capacity(files.len());
                 files
                     .iter()
-                    .map(|f| seen.insert((f.filename.as_str(), f.url.as_str())))
+                    .map(|f| seen.insert((f.filename(), f.url())))
                     .collect()
             };
             let mut keep = keep.into_iter();
@@ -744,9 +744,9 @@ impl IndexClient {
                 Listing::Dir(entries) => {
                     for (filename, url, size) in entries {
                         if let Ok(parsed) = DistFilename::parse(filename, name) {
-                            files.push(DistFile {
-                                filename: filename.clone(),
-                                url: url.clone(),
+                            files.push(DistFile::from(DistFileParts {
+                                filename,
+                                url,
                                 parsed,
                                 requires_python: None,
                                 yanked: None,
@@ -754,7 +754,7 @@ impl IndexClient {
                                 sha256: None,
                                 size: *size,
                                 upload_time: None,
-                            });
+                            }));
                         }
                     }
                 }

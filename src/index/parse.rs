@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use url::Url;
 
-use crate::dist::{DistFile, PageInterner};
+use crate::dist::{DistFile, DistFileParts, PageInterner};
 use crate::filename::DistFilename;
 
 use super::redact::strip_credentials;
@@ -155,9 +155,13 @@ impl Entry<'_> {
             .map(str::to_string);
         url.set_fragment(None);
         interner.share_tags(&mut parsed);
-        Some(DistFile {
-            filename: self.filename.into_owned(),
-            url: strip_credentials(&url),
+        let sha256 = self
+            .sha256
+            .or(fragment_hash)
+            .map(|h| h.to_ascii_lowercase());
+        Some(DistFile::from(DistFileParts {
+            filename: &self.filename,
+            url: &strip_credentials(&url),
             parsed,
             requires_python: self
                 .requires_python
@@ -165,13 +169,10 @@ impl Entry<'_> {
                 .map(|s| interner.requires_python(&s)),
             yanked: self.yanked,
             core_metadata: self.core_metadata,
-            sha256: self
-                .sha256
-                .or(fragment_hash)
-                .map(|h| h.to_ascii_lowercase()),
+            sha256: sha256.as_deref(),
             size: self.size,
-            upload_time: self.upload_time,
-        })
+            upload_time: self.upload_time.as_deref(),
+        }))
     }
 }
 
@@ -372,12 +373,12 @@ mod tests {
         let base = Url::parse("http://h:1/simple/foo/").unwrap();
         let files = parse_html(html.as_bytes(), &base, &name("foo")).unwrap();
         assert_eq!(files.len(), 2);
-        assert_eq!(files[0].url, "http://h:1/files/foo-1.0-py3-none-any.whl");
+        assert_eq!(files[0].url(), "http://h:1/files/foo-1.0-py3-none-any.whl");
         assert_eq!(files[0].requires_python_str(), Some(">=3.8,<4"));
         assert_eq!(files[0].yanked.as_deref(), Some(""));
         assert!(files[0].core_metadata);
-        assert_eq!(files[0].sha256.as_deref(), Some("abcdef"));
-        assert_eq!(files[1].url, "https://other.example/x/foo-1.1.tar.gz");
+        assert_eq!(files[0].sha256(), Some("abcdef"));
+        assert_eq!(files[1].url(), "https://other.example/x/foo-1.1.tar.gz");
         assert!(!files[1].core_metadata);
         assert!(files[1].yanked.is_none());
     }
@@ -392,7 +393,7 @@ mod tests {
         let base = Url::parse("https://i/simple/foo/").unwrap();
         let files = parse_json(json, &base, &name("foo")).unwrap();
         assert_eq!(files.len(), 3);
-        assert_eq!(files[0].url, "https://i/f/foo-1.0-py3-none-any.whl");
+        assert_eq!(files[0].url(), "https://i/f/foo-1.0-py3-none-any.whl");
         assert_eq!(files[0].yanked.as_deref(), Some(""));
         assert!(files[0].core_metadata);
         assert_eq!(files[0].size, Some(10));

@@ -102,7 +102,11 @@ impl Shared {
         let Some(file) = metadata_file(page, version) else {
             return Err(format!("{} {version} has no files on the index", page.name));
         };
-        let cell = Arc::clone(lock(&self.metadata).entry(file.url.clone()).or_default());
+        let cell = Arc::clone(
+            lock(&self.metadata)
+                .entry(file.url().to_string())
+                .or_default(),
+        );
         cell.get_or_init(|| async {
             let bytes = self
                 .client
@@ -118,7 +122,7 @@ impl Shared {
             let metadata = CoreMetadata::parse(&text, origin).map_err(|e| {
                 format!(
                     "the metadata of {} is invalid: {e}",
-                    redact_text(&file.filename)
+                    redact_text(file.filename())
                 )
             })?;
             Ok(Arc::new(metadata))
@@ -142,7 +146,7 @@ fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p Dis
         let key = |f: &DistFile| (f.wheel().is_none(), !f.core_metadata);
         key(a)
             .cmp(&key(b))
-            .then_with(|| a.filename.cmp(&b.filename))
+            .then_with(|| a.filename().cmp(b.filename()))
     });
     files.first().copied()
 }
@@ -242,7 +246,7 @@ impl TargetFacts {
                         None => has_sdist = true,
                     }
                 }
-                let wheel = best.map(|(_, f)| f.filename.clone());
+                let wheel = best.map(|(_, f)| f.filename().to_string());
                 Candidate {
                     version: version.clone(),
                     yanked: view.all_yanked,
@@ -432,9 +436,9 @@ mod tests {
 
     fn file(filename: &str) -> DistFile {
         let project = PackageName::from_str("demo").expect("name");
-        DistFile {
-            filename: filename.to_string(),
-            url: format!("https://files.example/{filename}"),
+        DistFile::from(crate::dist::DistFileParts {
+            filename,
+            url: &format!("https://files.example/{filename}"),
             parsed: DistFilename::parse(filename, &project).expect("filename"),
             requires_python: None,
             yanked: None,
@@ -442,7 +446,7 @@ mod tests {
             sha256: None,
             size: None,
             upload_time: None,
-        }
+        })
     }
 
     fn page(files: Vec<DistFile>) -> ProjectPage {
@@ -530,11 +534,11 @@ mod tests {
             file("demo-2.0.tar.gz"),
         ]);
         assert_eq!(
-            metadata_file(&p, &v("1.0")).map(|f| f.filename.as_str()),
+            metadata_file(&p, &v("1.0")).map(DistFile::filename),
             Some("demo-1.0-cp312-cp312-win_amd64.whl")
         );
         assert_eq!(
-            metadata_file(&p, &v("2.0")).map(|f| f.filename.as_str()),
+            metadata_file(&p, &v("2.0")).map(DistFile::filename),
             Some("demo-2.0.tar.gz")
         );
         assert!(metadata_file(&p, &v("3.0")).is_none());
