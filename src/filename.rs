@@ -107,16 +107,29 @@ impl<'de> Deserialize<'de> for TagSet {
 #[derive(Debug, Default)]
 pub struct TagInterner {
     sets: std::collections::HashMap<Box<str>, TagSet>,
+    /// The sets seen last, by a cheap slot of their text: consecutive files of a page repeat
+    /// them, and comparing a short string beats hashing it.
+    recent: [Option<TagSet>; 8],
 }
 
 impl TagInterner {
     /// The shared tag set for `joined`. Errors on an empty tag.
     pub fn intern(&mut self, joined: &str) -> Result<TagSet, &'static str> {
-        if let Some(set) = self.sets.get(joined) {
+        let bytes = joined.as_bytes();
+        let slot = (bytes.len() + usize::from(bytes.last().copied().unwrap_or(0))) % 8;
+        if let Some(set) = &self.recent[slot]
+            && set.as_str() == joined
+        {
             return Ok(set.clone());
         }
-        let set = TagSet::new(joined)?;
-        self.sets.insert(joined.into(), set.clone());
+        let set = if let Some(set) = self.sets.get(joined) {
+            set.clone()
+        } else {
+            let set = TagSet::new(joined)?;
+            self.sets.insert(joined.into(), set.clone());
+            set
+        };
+        self.recent[slot] = Some(set.clone());
         Ok(set)
     }
 }

@@ -414,6 +414,7 @@ impl<'de> serde::de::Visitor<'de> for FilesSeed<'_> {
         let mut decoder = FileDecoder {
             project: self.project,
             versions: HashMap::new(),
+            last_version: None,
             interner: PageInterner::default(),
         };
         let mut files = Vec::with_capacity(seq.size_hint().unwrap_or(self.capacity));
@@ -428,17 +429,26 @@ impl<'de> serde::de::Visitor<'de> for FilesSeed<'_> {
 struct FileDecoder<'p, 'de> {
     project: &'p PackageName,
     versions: HashMap<Text<'de>, Version>,
+    /// The previous file's version: files of one version are listed together.
+    last_version: Option<(Text<'de>, Version)>,
     interner: PageInterner,
 }
 
 impl<'de> FileDecoder<'_, 'de> {
     fn file(&mut self, file: StoredFile<'de>) -> Result<DistFile, String> {
-        let version = if let Some(v) = self.versions.get(&file.v) {
-            v.clone()
-        } else {
-            let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
-            self.versions.insert(file.v, v.clone());
-            v
+        let version = match &self.last_version {
+            Some((text, v)) if *text == file.v => v.clone(),
+            _ => {
+                let v = if let Some(v) = self.versions.get(&file.v) {
+                    v.clone()
+                } else {
+                    let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
+                    self.versions.insert(file.v.clone(), v.clone());
+                    v
+                };
+                self.last_version = Some((file.v.clone(), v.clone()));
+                v
+            }
         };
         let parsed = match (&file.w, file.x) {
             (Some([py, abi, plat]), _) => {
