@@ -198,13 +198,24 @@ impl TargetFacts {
             files: Vec<&'p DistFile>,
         }
         let mut by_version: BTreeMap<&Version, View<'_>> = BTreeMap::new();
-        for file in &page.files {
-            let view = by_version.entry(file.version()).or_insert_with(|| View {
+        // Indexes list a version's files together: add each run of one version's files to the
+        // map at once rather than searching the map for every file.
+        let files = &page.files;
+        let mut start = 0;
+        while let Some(first) = files.get(start) {
+            let version = first.version();
+            let len = files[start..]
+                .iter()
+                .position(|f| f.version() != version)
+                .unwrap_or(files.len() - start);
+            let run = &files[start..start + len];
+            let view = by_version.entry(version).or_insert_with(|| View {
                 all_yanked: true,
                 files: Vec::new(),
             });
-            view.all_yanked &= file.is_yanked();
-            view.files.push(file);
+            view.all_yanked &= run.iter().all(DistFile::is_yanked);
+            view.files.extend(run);
+            start += len;
         }
         let rank = |m: Incompatible| match m {
             Incompatible::Python => 0,
