@@ -302,7 +302,10 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
 /// page's files (see [`crate::dist`] for why that matters).
 fn decode(bytes: &[u8], project: &PackageName) -> Result<CacheEntry, String> {
     use serde::de::DeserializeSeed as _;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Validate UTF-8 once for the whole entry (fast) rather than string by string, as reading
+    // from bytes would.
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let entry = EntrySeed { project }
         .deserialize(&mut de)
         .map_err(|e| e.to_string())?;
