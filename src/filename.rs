@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
@@ -29,8 +30,112 @@ fn err(filename: &str, reason: impl Into<String>) -> FilenameError {
     }
 }
 
+/// One compressed tag set of a wheel file name (`py2.py3`, `cp312`,
+/// `manylinux_2_17_x86_64.manylinux2014_x86_64`), kept as written and split on demand.
+///
+/// Why not a `Vec<String>`: a warm run holds every file of every page in memory (over a
+/// hundred thousand wheels for seventy popular projects) and a page repeats the same few dozen
+/// tag sets thousands of times. One shared string per distinct set (the page decoders intern
+/// them, see [`TagInterner`]) costs no allocation per file, where vectors of strings cost six
+/// or more, and comparing two interned sets is a pointer comparison.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TagSet(Arc<str>);
+
+impl TagSet {
+    /// A tag set from its `.`-joined form. Errors on an empty tag (`a..b`, ``).
+    pub fn new(joined: &str) -> Result<Self, &'static str> {
+        Self::check(joined)?;
+        Ok(Self(Arc::from(joined)))
+    }
+
+    fn check(joined: &str) -> Result<(), &'static str> {
+        if joined.split('.').any(str::is_empty) {
+            return Err("empty tag");
+        }
+        Ok(())
+    }
+
+    /// The tags, in written order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
+        self.0.split('.')
+    }
+
+    /// The set as written in the file name, `.`-joined.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The address of the shared string: equal for interned copies of one set, so callers can
+    /// memoize per distinct set cheaply. (Two equal sets may still have different addresses.)
+    pub fn addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+}
+
+impl fmt::Debug for TagSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl fmt::Display for TagSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for TagSet {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl Serialize for TagSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for TagSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tags = Vec::<String>::deserialize(deserializer)?;
+        Self::new(&tags.join(".")).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Shares one [`TagSet`] per distinct string among the files of a page (see [`TagSet`] for why).
+#[derive(Debug, Default)]
+pub struct TagInterner {
+    sets: std::collections::HashMap<Box<str>, TagSet>,
+    /// The sets seen last, by a cheap slot of their text: consecutive files of a page repeat
+    /// them, and comparing a short string beats hashing it.
+    recent: [Option<TagSet>; 8],
+}
+
+impl TagInterner {
+    /// The shared tag set for `joined`. Errors on an empty tag.
+    pub fn intern(&mut self, joined: &str) -> Result<TagSet, &'static str> {
+        let bytes = joined.as_bytes();
+        let slot = (bytes.len() + usize::from(bytes.last().copied().unwrap_or(0))) % 8;
+        if let Some(set) = &self.recent[slot]
+            && set.as_str() == joined
+        {
+            return Ok(set.clone());
+        }
+        let set = if let Some(set) = self.sets.get(joined) {
+            set.clone()
+        } else {
+            let set = TagSet::new(joined)?;
+            self.sets.insert(joined.into(), set.clone());
+            set
+        };
+        self.recent[slot] = Some(set.clone());
+        Ok(set)
+    }
+}
+
 /// `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`, with compressed tag sets
-/// (`py2.py3`) expanded.
+/// (`py2.py3`) kept as [`TagSet`]s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WheelFilename {
     /// Normalized distribution name.
@@ -39,12 +144,12 @@ pub struct WheelFilename {
     pub version: Version,
     /// Optional build tag (`1`, `2_foo`).
     pub build: Option<String>,
-    /// Python tags, e.g. `["cp312"]` or `["py2", "py3"]`.
-    pub python: Vec<String>,
-    /// ABI tags, e.g. `["cp312"]`, `["abi3"]`, `["none"]`.
-    pub abi: Vec<String>,
-    /// Platform tags, e.g. `["manylinux_2_17_x86_64", "manylinux2014_x86_64"]`.
-    pub platform: Vec<String>,
+    /// Python tags, e.g. `cp312` or `py2.py3`.
+    pub python: TagSet,
+    /// ABI tags, e.g. `cp312`, `abi3`, `none`.
+    pub abi: TagSet,
+    /// Platform tags, e.g. `manylinux_2_17_x86_64.manylinux2014_x86_64`.
+    pub platform: TagSet,
 }
 
 impl WheelFilename {
@@ -52,17 +157,15 @@ impl WheelFilename {
     /// compressed tag sets).
     pub fn tag_triples(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.python.iter().flat_map(move |py| {
-            self.abi.iter().flat_map(move |abi| {
-                self.platform
-                    .iter()
-                    .map(move |plat| (py.as_str(), abi.as_str(), plat.as_str()))
-            })
+            self.abi
+                .iter()
+                .flat_map(move |abi| self.platform.iter().map(move |plat| (py, abi, plat)))
         })
     }
 
     /// The platform tags joined back with `.`, as written in the file name.
     pub fn platform_tag(&self) -> String {
-        self.platform.join(".")
+        self.platform.as_str().to_string()
     }
 }
 
@@ -102,12 +205,8 @@ impl FromStr for WheelFilename {
             PackageName::from_str(name).map_err(|e| err(filename, format!("invalid name: {e}")))?;
         let version = Version::from_str(version)
             .map_err(|e| err(filename, format!("invalid version: {e}")))?;
-        let split = |s: &str, what: &str| -> Result<Vec<String>, FilenameError> {
-            let tags: Vec<String> = s.split('.').map(str::to_string).collect();
-            if tags.iter().any(String::is_empty) {
-                return Err(err(filename, format!("empty {what} tag")));
-            }
-            Ok(tags)
+        let split = |s: &str, what: &str| -> Result<TagSet, FilenameError> {
+            TagSet::new(s).map_err(|_| err(filename, format!("empty {what} tag")))
         };
         Ok(Self {
             name,
@@ -127,13 +226,7 @@ impl fmt::Display for WheelFilename {
         if let Some(build) = &self.build {
             write!(f, "-{build}")?;
         }
-        write!(
-            f,
-            "-{}-{}-{}.whl",
-            self.python.join("."),
-            self.abi.join("."),
-            self.platform.join(".")
-        )
+        write!(f, "-{}-{}-{}.whl", self.python, self.abi, self.platform)
     }
 }
 

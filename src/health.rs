@@ -16,8 +16,8 @@ use pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{DistFile, ProjectPage};
-use crate::tags::{Incompatible, TagPriority, Tags};
+use crate::dist::{DistFile, ProjectPage, PythonFilter};
+use crate::tags::{CompatibilityMemo, Incompatible, TagPriority, Tags};
 
 /// What one package looks like on one target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -124,7 +124,7 @@ pub struct Options {
 }
 
 /// One version's files as seen from a target.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct VersionView<'p> {
     /// Best compatible wheel and its priority.
     best_wheel: Option<(TagPriority, &'p DistFile)>,
@@ -152,15 +152,64 @@ fn pins_exactly(specifiers: &VersionSpecifiers, version: &Version) -> bool {
     })
 }
 
+/// Keep the most specific miss: Platform > Abi > Python.
+fn miss_rank(miss: Incompatible) -> u8 {
+    match miss {
+        Incompatible::Python => 0,
+        Incompatible::Abi => 1,
+        Incompatible::Platform => 2,
+    }
+}
+
+impl<'p> VersionView<'p> {
+    /// Folds in `later`, the view of files listed after the ones already seen, with the same
+    /// outcome as seeing those files one by one.
+    fn absorb(&mut self, later: VersionView<'p>) {
+        if !later.any_file {
+            return;
+        }
+        self.yanked_only = if self.any_file {
+            self.yanked_only && later.yanked_only
+        } else {
+            later.yanked_only
+        };
+        self.any_file = true;
+        if later.python_excluded.is_some() {
+            self.python_excluded = later.python_excluded;
+        }
+        if let Some((priority, file)) = later.best_wheel
+            && self.best_wheel.is_none_or(|(best, _)| priority < best)
+        {
+            self.best_wheel = Some((priority, file));
+        }
+        if let Some(miss) = later.wheel_miss
+            && self
+                .wheel_miss
+                .is_none_or(|old| miss_rank(miss) > miss_rank(old))
+        {
+            self.wheel_miss = Some(miss);
+        }
+        self.sdist |= later.sdist;
+    }
+}
+
 fn view_versions<'p>(
     page: &'p ProjectPage,
     ctx: &TargetContext<'_>,
     specifiers: Option<&VersionSpecifiers>,
 ) -> BTreeMap<&'p Version, VersionView<'p>> {
     let mut versions: BTreeMap<&Version, VersionView> = BTreeMap::new();
+    let mut compat = CompatibilityMemo::new(ctx.tags);
+    let mut python = PythonFilter::new(ctx.python_full_version);
+    // Indexes list a version's files together: each run of files of one version is viewed
+    // locally and folded into the map once, instead of searching the map for every file.
+    let mut run: Option<(&'p Version, VersionView<'p>)> = None;
     for file in &page.files {
         let version = file.version();
-        let view = versions.entry(version).or_default();
+        if let Some((done, view)) = run.take_if(|(v, _)| *v != version) {
+            versions.entry(done).or_default().absorb(view);
+        }
+        let (_, view) = run.get_or_insert_with(|| (version, VersionView::default()));
         if !view.any_file {
             view.any_file = true;
             view.yanked_only = true;
@@ -169,33 +218,31 @@ fn view_versions<'p>(
             continue;
         }
         view.yanked_only = false;
-        if let Some(requires) = file.requires_python()
-            && !requires.contains(ctx.python_full_version)
-        {
-            view.python_excluded = file.requires_python.as_deref();
+        if !python.allows(file) {
+            view.python_excluded = file.requires_python_str();
             continue;
         }
         match file.wheel() {
-            Some(wheel) => match ctx.tags.compatibility(wheel) {
+            Some(wheel) => match compat.compatibility(wheel) {
                 Ok(priority) => {
                     if view.best_wheel.is_none_or(|(best, _)| priority < best) {
                         view.best_wheel = Some((priority, file));
                     }
                 }
                 Err(miss) => {
-                    // Keep the most specific miss: Platform > Abi > Python.
-                    let rank = |m: Incompatible| match m {
-                        Incompatible::Python => 0,
-                        Incompatible::Abi => 1,
-                        Incompatible::Platform => 2,
-                    };
-                    if view.wheel_miss.is_none_or(|old| rank(miss) > rank(old)) {
+                    if view
+                        .wheel_miss
+                        .is_none_or(|old| miss_rank(miss) > miss_rank(old))
+                    {
                         view.wheel_miss = Some(miss);
                     }
                 }
             },
             None => view.sdist = true,
         }
+    }
+    if let Some((done, view)) = run {
+        versions.entry(done).or_default().absorb(view);
     }
     versions
 }
@@ -320,7 +367,7 @@ pub fn assess(
             let (_, file) = view.best_wheel.expect("wheel_pick has a wheel");
             health.status = Status::Wheel;
             health.version = Some(version.to_string());
-            health.wheel = Some(file.filename.clone());
+            health.wheel = Some(file.filename().to_string());
             let default_version = default_pick.map(|(v, _)| v);
             if default_version.is_some_and(|d| d != version) {
                 let d = default_version.expect("checked");
@@ -489,17 +536,19 @@ mod tests {
         }
         fn file(mut self, filename: &str, requires_python: Option<&str>, yanked: bool) -> Self {
             let parsed = DistFilename::parse(filename, &self.0.name).unwrap();
-            self.0.files.push(DistFile {
-                filename: filename.to_string(),
-                url: format!("http://127.0.0.1/files/{filename}"),
-                parsed,
-                requires_python: requires_python.map(str::to_string),
-                yanked: yanked.then(String::new),
-                core_metadata: false,
-                sha256: None,
-                size: None,
-                upload_time: None,
-            });
+            self.0
+                .files
+                .push(DistFile::from(crate::dist::DistFileParts {
+                    filename,
+                    url: &format!("http://127.0.0.1/files/{filename}"),
+                    parsed,
+                    requires_python: requires_python.map(crate::dist::RequiresPython::new),
+                    yanked: yanked.then(String::new),
+                    core_metadata: false,
+                    sha256: None,
+                    size: None,
+                    upload_time: None,
+                }));
             self
         }
         fn f(self, filename: &str) -> Self {
@@ -533,6 +582,56 @@ mod tests {
             .f("numpy-2.5.5-cp312-cp312-win_amd64.whl")
             .f("numpy-2.5.5.tar.gz")
             .f("numpy-3.0.0rc1-cp312-cp312-manylinux_2_28_x86_64.whl")
+    }
+
+    #[test]
+    fn file_order_does_not_change_the_outcome() {
+        // Versions' files interleaved (a version's files need not be listed together), with
+        // yanked, requires-python-excluded and less specific files spread over several runs.
+        let files: [(&str, Option<&str>, bool); 8] = [
+            ("pkg-2.0-cp312-abi3-manylinux_2_17_x86_64.whl", None, false),
+            ("pkg-1.0.tar.gz", None, true),
+            ("pkg-2.0-cp312-cp312-manylinux_2_28_x86_64.whl", None, false),
+            ("pkg-1.0-cp312-cp312-win_amd64.whl", None, false),
+            ("pkg-3.0-py3-none-any.whl", Some(">=3.13"), false),
+            ("pkg-2.0-cp311-cp311-manylinux_2_17_x86_64.whl", None, false),
+            ("pkg-3.0.tar.gz", Some(">=3.13"), false),
+            (
+                "pkg-1.0-cp312-cp312-manylinux_2_17_aarch64.whl",
+                None,
+                false,
+            ),
+        ];
+        let page = |order: &[usize]| {
+            order.iter().fold(Page::new("pkg"), |page, &i| {
+                let (name, rp, yanked) = files[i];
+                page.file(name, rp, yanked)
+            })
+        };
+        let grouped = page(&[1, 3, 7, 0, 2, 5, 4, 6]);
+        let reversed = page(&[6, 4, 7, 5, 3, 2, 1, 0]);
+        let interleaved = page(&[0, 1, 2, 3, 4, 5, 6, 7]);
+        for req in ["pkg", "pkg==1.0", "pkg>=3", "pkg<2"] {
+            let expected = check(req, &grouped, "312", Options::default());
+            for other in [&reversed, &interleaved] {
+                let got = check(req, other, "312", Options::default());
+                assert_eq!(got, expected, "{req}");
+            }
+        }
+        let h = check("pkg", &interleaved, "312", Options::default());
+        assert_eq!(
+            h.wheel.as_deref(),
+            Some("pkg-2.0-cp312-cp312-manylinux_2_28_x86_64.whl")
+        );
+        let h = check("pkg==1.0", &interleaved, "312", Options::default());
+        // Pinned, so the yanked sdist counts (PEP 592); the closest wheel miss is the platform.
+        assert_eq!(h.status, Status::SdistOnly, "{}", h.reason);
+        assert!(
+            h.reason
+                .contains("1.0 has no wheel for manylinux_2_28_x86_64"),
+            "{}",
+            h.reason
+        );
     }
 
     #[test]

@@ -355,6 +355,71 @@ impl Tags {
     }
 }
 
+/// [`Tags::compatibility`] remembered per distinct wheel tag sets, for judging every file of a
+/// page against one target. Pages share their tag sets ([`crate::filename::TagSet`] is interned
+/// per page), so a page of twenty thousand wheels has only a few hundred distinct
+/// `(python, abi, platform)` sets; the memo is keyed by their addresses, which makes a hit one
+/// cheap hash of three integers instead of a string lookup per tag triple.
+pub struct CompatibilityMemo<'t> {
+    tags: &'t Tags,
+    seen: HashMap<(usize, usize, usize), Result<TagPriority, Incompatible>, AddrHasher>,
+}
+
+impl<'t> CompatibilityMemo<'t> {
+    /// An empty memo for `tags`. Keep it no longer than the page whose wheels it judges: the
+    /// keys are addresses of that page's tag sets.
+    pub fn new(tags: &'t Tags) -> Self {
+        Self {
+            tags,
+            seen: HashMap::default(),
+        }
+    }
+
+    /// Same answer as [`Tags::compatibility`].
+    pub fn compatibility(&mut self, wheel: &WheelFilename) -> Result<TagPriority, Incompatible> {
+        let key = (wheel.python.addr(), wheel.abi.addr(), wheel.platform.addr());
+        *self
+            .seen
+            .entry(key)
+            .or_insert_with(|| self.tags.compatibility(wheel))
+    }
+}
+
+/// A multiply-rotate hasher for keys made of addresses (SipHash, the default, is built to resist
+/// chosen keys, which addresses are not, and costs several times more).
+#[derive(Clone, Copy, Default)]
+struct AddrHasher;
+
+impl std::hash::BuildHasher for AddrHasher {
+    type Hasher = AddrHash;
+
+    fn build_hasher(&self) -> AddrHash {
+        AddrHash(0)
+    }
+}
+
+struct AddrHash(u64);
+
+impl std::hash::Hasher for AddrHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +517,41 @@ mod tests {
             compat(&t, "X-1-CP312-CP312-MANYLINUX_2_28_X86_64.whl"),
             Ok(native)
         );
+    }
+
+    #[test]
+    fn memo_answers_like_the_direct_lookup_for_shared_tag_sets() {
+        use crate::filename::DistFilename;
+        let t = tags("3.12", "manylinux_2_28_x86_64");
+        let project = "x".parse().expect("name");
+        let mut interner = crate::dist::PageInterner::default();
+        let mut memo = CompatibilityMemo::new(&t);
+        // Sets shared across wheels in every combination: a memo keyed on less than all three
+        // sets would answer some of these from another wheel's entry.
+        let names = [
+            "x-1-cp312-cp312-manylinux_2_17_x86_64.whl",
+            "x-1-cp311-cp311-manylinux_2_17_x86_64.whl",
+            "x-1-cp312-cp312-win_amd64.whl",
+            "x-1-cp312-abi3-manylinux_2_17_x86_64.whl",
+            "x-1-cp311-abi3-manylinux_2_17_x86_64.whl",
+            "x-1-py3-none-any.whl",
+            "x-1-cp312-none-any.whl",
+            "x-1-cp312-cp312-manylinux_2_17_x86_64.whl",
+        ];
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            for name in names {
+                let mut parsed = DistFilename::parse(name, &project).expect("wheel");
+                interner.share_tags(&mut parsed);
+                let DistFilename::Wheel(wheel) = parsed else {
+                    panic!("{name} is a wheel")
+                };
+                let memoized = memo.compatibility(&wheel);
+                assert_eq!(memoized, t.compatibility(&wheel), "{name}");
+                answers.push(memoized.is_ok());
+            }
+        }
+        assert!(answers.contains(&true) && answers.contains(&false));
     }
 
     #[test]

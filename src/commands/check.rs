@@ -401,19 +401,16 @@ pub fn assess(
             }
         })
         .collect();
-    let direct: Vec<Vec<PackageHealth>> = facts
-        .iter()
-        .map(|f| {
-            let ctx = TargetContext {
-                tags: &f.tags,
-                markers: &f.env,
-                python_full_version: &f.python,
-                python_label: &f.python_label,
-                platform_label: &f.platform_label,
-            };
-            assess_target(&set, &pages, &ctx, options)
-        })
-        .collect();
+    let direct: Vec<Vec<PackageHealth>> = map_in_parallel(&facts, |f| {
+        let ctx = TargetContext {
+            tags: &f.tags,
+            markers: &f.env,
+            python_full_version: &f.python,
+            python_label: &f.python_label,
+            platform_label: &f.platform_label,
+        };
+        assess_target(&set, &pages, &ctx, options)
+    });
 
     let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
     {
@@ -505,6 +502,49 @@ pub fn assess(
         report.stats.elapsed_ms
     );
     Ok(report)
+}
+
+/// `items.iter().map(f).collect()`, spread over one thread per core (the calling thread is
+/// one of them), order kept. Direct assessment is pure CPU work per target over every file of
+/// every page; on a warm run it is a good share of the run.
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let f = &f;
+    // Interleaved shares (thread t takes items t, t + threads, ...) balance targets of
+    // different cost.
+    let share = move |t: usize| {
+        items
+            .iter()
+            .enumerate()
+            .skip(t)
+            .step_by(threads)
+            .map(|(i, item)| (i, f(item)))
+            .collect::<Vec<_>>()
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads)
+            .map(|t| scope.spawn(move || share(t)))
+            .collect();
+        let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+        let mut place = |part: Vec<(usize, R)>| {
+            for (i, r) in part {
+                out[i] = Some(r);
+            }
+        };
+        place(share(0));
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => place(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out.into_iter().flatten().collect()
+    })
 }
 
 /// Resolves every target on its own thread over the shared fetch layer. A source failure

@@ -7,7 +7,10 @@
 //! Reading must be cheap (a warm run of 70 projects with thousands of files each): entries are
 //! stored in a compact layout ([`StoredFile`]) that keeps the already-split parts of each file
 //! name, so decoding rebuilds [`DistFilename`]s without re-validating the project name per
-//! file and parses each distinct version string once.
+//! file. Decoding is one streaming pass (a serde visitor turns each stored file into a
+//! [`DistFile`] as it is read, borrowing strings from the input, with no intermediate list)
+//! and shares what repeats within the page: each distinct version string is parsed once, and
+//! tag sets and `requires-python` values are interned ([`crate::dist::PageInterner`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use pep440_rs::Version;
 
-use crate::dist::DistFile;
+use crate::dist::{DistFile, DistFileParts, PageInterner};
 use crate::filename::{DistFilename, SdistExtension, SdistFilename, WheelFilename};
 
 /// Bumped whenever the entry layout (or `DistFile`) changes.
@@ -91,16 +94,28 @@ impl PageCache {
     /// Reads an entry; a missing or unreadable entry is `None` (a corrupt entry is logged and
     /// treated as missing: the cache is never a reason to fail).
     pub fn read(&self, path: &Path, project: &PackageName) -> Option<CacheEntry> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(err) => {
+        // Entries are read into a buffer kept per thread (the decoding threads live for the
+        // whole run): fresh multi-megabyte buffers per page would be fresh memory the kernel has
+        // to zero, which costs more than reading them.
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUFFER.with_borrow_mut(|bytes| {
+            bytes.clear();
+            let read = std::fs::File::open(path)
+                .and_then(|mut file| std::io::Read::read_to_end(&mut file, bytes));
+            if let Err(err) = read {
                 if err.kind() != std::io::ErrorKind::NotFound {
                     tracing::debug!("cache entry {} unreadable: {err}", path.display());
                 }
                 return None;
             }
-        };
-        match decode(&bytes, project) {
+            Self::decode_logged(bytes, path, project)
+        })
+    }
+
+    fn decode_logged(bytes: &[u8], path: &Path, project: &PackageName) -> Option<CacheEntry> {
+        match decode(bytes, project) {
             Ok(entry) => Some(entry),
             Err(err) => {
                 tracing::debug!(
@@ -132,16 +147,15 @@ fn write_atomic(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
     Ok(())
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct StoredEntry<'a> {
     fetched_at: u64,
-    #[serde(default, borrow)]
-    etag: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    last_modified: Option<Cow<'a, str>>,
-    #[serde(default)]
+    etag: Option<&'a str>,
+    last_modified: Option<&'a str>,
     max_age: Option<u64>,
-    #[serde(default, borrow)]
+    /// How many files follow (lets the decoder size the list once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<usize>,
     files: Option<Vec<StoredFile<'a>>>,
 }
 
@@ -149,32 +163,94 @@ struct StoredEntry<'a> {
 #[derive(Serialize, Deserialize)]
 struct StoredFile<'a> {
     #[serde(borrow)]
-    f: Cow<'a, str>,
+    f: Text<'a>,
     #[serde(borrow)]
-    u: Cow<'a, str>,
+    u: Text<'a>,
     #[serde(borrow)]
-    v: Cow<'a, str>,
+    v: Text<'a>,
     /// Wheel build tag.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    b: Option<Cow<'a, str>>,
+    b: Option<Text<'a>>,
     /// Wheel python, ABI and platform tag sets, each `.`-joined; absent for sdists.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    w: Option<[Cow<'a, str>; 3]>,
+    w: Option<[Text<'a>; 3]>,
     /// Sdist archive format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     x: Option<SdistExtension>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    rp: Option<Cow<'a, str>>,
+    rp: Option<Text<'a>>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    y: Option<Cow<'a, str>>,
+    y: Option<Text<'a>>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     m: bool,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    h: Option<Cow<'a, str>>,
+    h: Option<Text<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     s: Option<u64>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
-    t: Option<Cow<'a, str>>,
+    t: Option<Text<'a>>,
+}
+
+/// A string borrowed from the entry's bytes when it has no escapes (always, for what we store),
+/// owned otherwise. Written out because serde borrows a plain `Cow<str>` field only at the top
+/// level of a struct, not inside an `Option` or an array, where it would allocate every time.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Text<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a> Text<'a> {
+    fn borrowed(s: &'a str) -> Self {
+        Self(Cow::Borrowed(s))
+    }
+
+    fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
@@ -184,98 +260,239 @@ fn encode(entry: &CacheEntry) -> serde_json::Result<Vec<u8>> {
             .map(|file| {
                 let (b, w, x) = match &file.parsed {
                     DistFilename::Wheel(wheel) => (
-                        wheel.build.as_deref().map(Cow::Borrowed),
+                        wheel.build.as_deref().map(Text::borrowed),
                         Some([
-                            Cow::Owned(wheel.python.join(".")),
-                            Cow::Owned(wheel.abi.join(".")),
-                            Cow::Owned(wheel.platform.join(".")),
+                            Text::borrowed(wheel.python.as_str()),
+                            Text::borrowed(wheel.abi.as_str()),
+                            Text::borrowed(wheel.platform.as_str()),
                         ]),
                         None,
                     ),
                     DistFilename::Sdist(sdist) => (None, None, Some(sdist.extension)),
                 };
                 StoredFile {
-                    f: Cow::Borrowed(&file.filename),
-                    u: Cow::Borrowed(&file.url),
-                    v: Cow::Owned(file.version().to_string()),
+                    f: Text::borrowed(file.filename()),
+                    u: Text::borrowed(file.url()),
+                    v: Text(Cow::Owned(file.version().to_string())),
                     b,
                     w,
                     x,
-                    rp: file.requires_python.as_deref().map(Cow::Borrowed),
-                    y: file.yanked.as_deref().map(Cow::Borrowed),
+                    rp: file.requires_python_str().map(Text::borrowed),
+                    y: file.yanked.as_deref().map(Text::borrowed),
                     m: file.core_metadata,
-                    h: file.sha256.as_deref().map(Cow::Borrowed),
+                    h: file.sha256().map(Text::borrowed),
                     s: file.size,
-                    t: file.upload_time.as_deref().map(Cow::Borrowed),
+                    t: file.upload_time().map(Text::borrowed),
                 }
             })
             .collect()
     });
     serde_json::to_vec(&StoredEntry {
         fetched_at: entry.fetched_at,
-        etag: entry.etag.as_deref().map(Cow::Borrowed),
-        last_modified: entry.last_modified.as_deref().map(Cow::Borrowed),
+        etag: entry.etag.as_deref(),
+        last_modified: entry.last_modified.as_deref(),
         max_age: entry.max_age,
+        n: files.as_ref().map(Vec::len),
         files,
     })
 }
 
+/// Decodes an entry in one pass: each stored file becomes a [`DistFile`] as soon as it is read
+/// (no intermediate list), sharing versions, tag sets and `requires-python` values among the
+/// page's files (see [`crate::dist`] for why that matters).
 fn decode(bytes: &[u8], project: &PackageName) -> Result<CacheEntry, String> {
-    let stored: StoredEntry<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    let files = match stored.files {
-        None => None,
-        Some(stored_files) => {
-            let mut versions: HashMap<Cow<'_, str>, Version> = HashMap::new();
-            let mut files = Vec::with_capacity(stored_files.len());
-            for file in stored_files {
-                let version = if let Some(v) = versions.get(&file.v) {
+    use serde::de::DeserializeSeed as _;
+    // Validate UTF-8 once for the whole entry (fast) rather than string by string, as reading
+    // from bytes would.
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let entry = EntrySeed { project }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(entry)
+}
+
+struct EntrySeed<'p> {
+    project: &'p PackageName,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum EntryField {
+    FetchedAt,
+    Etag,
+    LastModified,
+    MaxAge,
+    N,
+    Files,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = CacheEntry;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<CacheEntry, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntrySeed<'_> {
+    type Value = CacheEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a cache entry")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<CacheEntry, A::Error> {
+        let mut entry = CacheEntry {
+            fetched_at: 0,
+            etag: None,
+            last_modified: None,
+            max_age: None,
+            files: None,
+        };
+        let mut fetched_at = None;
+        let mut count = 0;
+        while let Some(field) = map.next_key::<EntryField>()? {
+            match field {
+                EntryField::FetchedAt => fetched_at = Some(map.next_value()?),
+                EntryField::Etag => entry.etag = map.next_value()?,
+                EntryField::LastModified => entry.last_modified = map.next_value()?,
+                EntryField::MaxAge => entry.max_age = map.next_value()?,
+                EntryField::N => count = map.next_value()?,
+                EntryField::Files => {
+                    entry.files = map.next_value_seed(FilesSeed {
+                        project: self.project,
+                        // A hint only: bounded so a corrupt entry cannot ask for the moon.
+                        capacity: count.min(1 << 20),
+                    })?;
+                }
+                EntryField::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        entry.fetched_at =
+            fetched_at.ok_or_else(|| serde::de::Error::missing_field("fetched_at"))?;
+        Ok(entry)
+    }
+}
+
+/// `null` (the project was not found) or the list of files.
+struct FilesSeed<'p> {
+    project: &'p PackageName,
+    capacity: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FilesSeed<'_> {
+    type Value = Option<Vec<DistFile>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FilesSeed<'_> {
+    type Value = Option<Vec<DistFile>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("null or a list of files")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut decoder = FileDecoder {
+            project: self.project,
+            versions: HashMap::new(),
+            last_version: None,
+            interner: PageInterner::default(),
+        };
+        let mut files = Vec::with_capacity(seq.size_hint().unwrap_or(self.capacity));
+        while let Some(stored) = seq.next_element::<StoredFile<'de>>()? {
+            files.push(decoder.file(stored).map_err(serde::de::Error::custom)?);
+        }
+        Ok(Some(files))
+    }
+}
+
+/// Turns stored files into [`DistFile`]s, sharing what repeats within the page.
+struct FileDecoder<'p, 'de> {
+    project: &'p PackageName,
+    versions: HashMap<Text<'de>, Version>,
+    /// The previous file's version: files of one version are listed together.
+    last_version: Option<(Text<'de>, Version)>,
+    interner: PageInterner,
+}
+
+impl<'de> FileDecoder<'_, 'de> {
+    fn file(&mut self, file: StoredFile<'de>) -> Result<DistFile, String> {
+        let version = match &self.last_version {
+            Some((text, v)) if *text == file.v => v.clone(),
+            _ => {
+                let v = if let Some(v) = self.versions.get(&file.v) {
                     v.clone()
                 } else {
                     let v = Version::from_str(&file.v).map_err(|e| e.to_string())?;
-                    versions.insert(file.v.clone(), v.clone());
+                    self.versions.insert(file.v.clone(), v.clone());
                     v
                 };
-                let split = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
-                let parsed = match (&file.w, file.x) {
-                    (Some([py, abi, plat]), _) => DistFilename::Wheel(WheelFilename {
-                        name: project.clone(),
-                        version,
-                        build: file.b.map(Cow::into_owned),
-                        python: split(py),
-                        abi: split(abi),
-                        platform: split(plat),
-                    }),
-                    (None, Some(extension)) => DistFilename::Sdist(SdistFilename {
-                        name: project.clone(),
-                        version,
-                        extension,
-                    }),
-                    (None, None) => {
-                        return Err(format!("entry for `{}` is neither wheel nor sdist", file.f));
-                    }
-                };
-                files.push(DistFile {
-                    filename: file.f.into_owned(),
-                    url: file.u.into_owned(),
-                    parsed,
-                    requires_python: file.rp.map(Cow::into_owned),
-                    yanked: file.y.map(Cow::into_owned),
-                    core_metadata: file.m,
-                    sha256: file.h.map(Cow::into_owned),
-                    size: file.s,
-                    upload_time: file.t.map(Cow::into_owned),
-                });
+                self.last_version = Some((file.v.clone(), v.clone()));
+                v
             }
-            Some(files)
-        }
-    };
-    Ok(CacheEntry {
-        fetched_at: stored.fetched_at,
-        etag: stored.etag.map(Cow::into_owned),
-        last_modified: stored.last_modified.map(Cow::into_owned),
-        max_age: stored.max_age,
-        files,
-    })
+        };
+        let parsed = match (&file.w, file.x) {
+            (Some([py, abi, plat]), _) => {
+                let tags = &mut self.interner.tags;
+                let mut set = |s: &str| {
+                    tags.intern(s)
+                        .map_err(|e| format!("entry for `{}`: {e}", &*file.f))
+                };
+                DistFilename::Wheel(WheelFilename {
+                    name: self.project.clone(),
+                    version,
+                    build: file.b.map(Text::into_owned),
+                    python: set(py)?,
+                    abi: set(abi)?,
+                    platform: set(plat)?,
+                })
+            }
+            (None, Some(extension)) => DistFilename::Sdist(SdistFilename {
+                name: self.project.clone(),
+                version,
+                extension,
+            }),
+            (None, None) => {
+                return Err(format!(
+                    "entry for `{}` is neither wheel nor sdist",
+                    &*file.f
+                ));
+            }
+        };
+        Ok(DistFile::from(DistFileParts {
+            filename: &file.f,
+            url: &file.u,
+            parsed,
+            requires_python: file.rp.map(|rp| self.interner.requires_python(&rp)),
+            yanked: file.y.map(Text::into_owned),
+            core_metadata: file.m,
+            sha256: file.h.as_deref(),
+            size: file.s,
+            upload_time: file.t.as_deref(),
+        }))
+    }
 }
 
 /// `max-age` from a `Cache-Control` value; `no-cache` / `no-store` / `must-revalidate` with no
@@ -302,17 +519,21 @@ mod tests {
         let project = PackageName::from_str("foo-bar").unwrap();
         let file = |filename: &str| {
             let parsed = DistFilename::parse(filename, &project).unwrap();
-            DistFile {
-                filename: filename.to_string(),
-                url: format!("https://files.test/{filename}"),
+            // A URL that does not end with the file name (lower-cased here) must round-trip too.
+            DistFile::from(DistFileParts {
+                filename,
+                url: &format!("https://files.test/{}", filename.to_ascii_lowercase()),
                 parsed,
-                requires_python: Some(">=3.8".into()),
+                requires_python: Some(crate::dist::RequiresPython::new(">=3.8")),
                 yanked: Some(String::new()),
                 core_metadata: true,
-                sha256: Some("ab".into()),
+                sha256: Some("ab"),
                 size: Some(7),
-                upload_time: None,
-            }
+                upload_time: std::path::Path::new(filename)
+                    .extension()
+                    .is_some_and(|ext| ext == "zip")
+                    .then_some("2024-05-01T10:00:00Z"),
+            })
         };
         let files = vec![
             file("foo_bar-1.0-2-cp312-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
@@ -338,26 +559,33 @@ mod tests {
             assert_eq!(a.parsed, b.parsed);
             assert_eq!(
                 (
-                    &a.filename,
-                    &a.url,
-                    &a.requires_python,
+                    a.filename(),
+                    a.url(),
+                    a.requires_python_str(),
                     &a.yanked,
                     a.core_metadata,
-                    &a.sha256,
-                    a.size
+                    a.sha256(),
+                    a.size,
+                    a.upload_time()
                 ),
                 (
-                    &b.filename,
-                    &b.url,
-                    &b.requires_python,
+                    b.filename(),
+                    b.url(),
+                    b.requires_python_str(),
                     &b.yanked,
                     b.core_metadata,
-                    &b.sha256,
-                    b.size
+                    b.sha256(),
+                    b.size,
+                    b.upload_time()
                 )
             );
         }
         assert_eq!(back_files.len(), 3);
+        assert_eq!(back_files[2].filename(), "Foo.Bar-1.0.zip");
+        assert_eq!(back_files[2].url(), "https://files.test/foo.bar-1.0.zip");
+        assert_eq!(back_files[2].upload_time(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(back_files[2].sha256(), Some("ab"));
+        assert_eq!(back_files[0].upload_time(), None);
         fs_err::write(&path, b"{corrupt").unwrap();
         assert!(
             cache.read(&path, &project).is_none(),

@@ -17,7 +17,7 @@ use super::cache::{self, CacheEntry, PageCache};
 use super::parse::{self, PageError};
 use super::redact::{redact_text, split_credentials};
 use super::settings::{CacheMode, IndexSettings};
-use crate::dist::{DistFile, ProjectPage};
+use crate::dist::{DistFile, DistFileParts, ProjectPage};
 use crate::filename::DistFilename;
 
 /// What the `Accept` header asks for: PEP 691 JSON first, HTML as a fallback.
@@ -181,7 +181,11 @@ enum Listing {
 type LookupCell = Arc<OnceCell<Result<ProjectLookup, IndexError>>>;
 
 struct Inner {
-    http: reqwest::Client,
+    /// Built on first use: a warm run answered from the cache never needs it, and building it
+    /// (TLS setup, loading the system trust store) costs a noticeable share of such a run.
+    http: std::sync::OnceLock<Result<reqwest::Client, IndexError>>,
+    /// The configured builder, taken by the first request.
+    http_builder: Mutex<Option<reqwest::ClientBuilder>>,
     indexes: Vec<Location>,
     find_links: Vec<FindLink>,
     cache: Option<PageCache>,
@@ -192,6 +196,8 @@ struct Inner {
     retries: u32,
     backoff: Duration,
     semaphore: Semaphore,
+    /// Threads decoding cache entries (see [`DecodePool`]).
+    decoders: DecodePool,
     stats: Stats,
     memo: Mutex<HashMap<PackageName, LookupCell>>,
     listings: OnceCell<Result<Arc<Vec<Listing>>, IndexError>>,
@@ -278,8 +284,10 @@ fn error_chain(err: &reqwest::Error) -> String {
 }
 
 impl IndexClient {
-    /// Builds a client: parses and splits the configured URLs, sets up TLS (ring provider,
-    /// system trust store plus `settings.cert` and `SSL_CERT_FILE`), opens the cache.
+    /// Builds a client: parses and splits the configured URLs, reads the extra certificates
+    /// (`settings.cert` and `SSL_CERT_FILE`), opens the cache. The HTTP client itself (TLS with
+    /// the ring provider and the system trust store plus those certificates) is built on the
+    /// first request, so a run answered entirely from the cache never pays for it.
     #[expect(
         clippy::needless_pass_by_value,
         reason = "callers hand their settings over; taking them by value keeps the API simple"
@@ -298,9 +306,6 @@ impl IndexClient {
         for file in &cert_files {
             builder = builder.tls_certs_merge(load_certs(file)?);
         }
-        let http = builder
-            .build()
-            .map_err(|e| IndexError::Client(error_chain(&e)))?;
 
         let indexes = if settings.no_index {
             Vec::new()
@@ -341,7 +346,8 @@ impl IndexClient {
         };
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
+                http: std::sync::OnceLock::new(),
+                http_builder: Mutex::new(Some(builder)),
                 indexes,
                 find_links,
                 cache_dir: cache.as_ref().and(settings.cache.dir.clone()),
@@ -352,11 +358,32 @@ impl IndexClient {
                 retries: settings.retries,
                 backoff: settings.retry_backoff,
                 semaphore: Semaphore::new(settings.concurrency.max(1)),
+                decoders: DecodePool::default(),
                 stats: Stats::default(),
                 memo: Mutex::new(HashMap::new()),
                 listings: OnceCell::new(),
             }),
         })
+    }
+
+    /// The HTTP client, built on first use.
+    fn http(&self) -> Result<&reqwest::Client, IndexError> {
+        let inner = &*self.inner;
+        inner
+            .http
+            .get_or_init(|| {
+                let builder = inner
+                    .http_builder
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take()
+                    .ok_or_else(|| IndexError::Client("the client builder is gone".into()))?;
+                builder
+                    .build()
+                    .map_err(|e| IndexError::Client(error_chain(&e)))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub(super) fn cache_mode(&self) -> CacheMode {
@@ -416,24 +443,40 @@ impl IndexClient {
                 .map(|loc| self.index_files(loc, name)),
         )
         .await;
-        let mut found = false;
+        let mut sources = 0_usize;
         let mut files: Vec<DistFile> = Vec::new();
         for result in results {
             if let Some(index_files) = result? {
-                found = true;
-                files.extend(index_files);
+                sources += 1;
+                if files.is_empty() {
+                    files = index_files;
+                } else {
+                    files.extend(index_files);
+                }
             }
         }
         let linked = self.find_links_files(name).await?;
         if !linked.is_empty() {
-            found = true;
+            sources += 1;
             files.extend(linked);
         }
-        if !found {
+        if sources == 0 {
             return Ok(ProjectLookup::NotFound);
         }
-        let mut seen = std::collections::HashSet::new();
-        files.retain(|f| seen.insert((f.filename.clone(), f.url.clone())));
+        if sources > 1 {
+            // The same file listed by two locations counts once. (Within one location a repeat
+            // changes nothing a user sees, so the common single-index case skips this pass
+            // over every file.) No string is copied.
+            let keep: Vec<bool> = {
+                let mut seen = std::collections::HashSet::with_capacity(files.len());
+                files
+                    .iter()
+                    .map(|f| seen.insert((f.filename(), f.url())))
+                    .collect()
+            };
+            let mut keep = keep.into_iter();
+            files.retain(|_| keep.next().unwrap_or(true));
+        }
         Ok(ProjectLookup::Found(Arc::new(ProjectPage {
             name: name.clone(),
             files,
@@ -458,14 +501,15 @@ impl IndexClient {
             .cache
             .as_ref()
             .map(|c| (c, c.path(loc.url.as_str(), name)));
-        let cached = match &cache_path {
+        let mut cached = match &cache_path {
             Some((c, path)) => {
                 // Reading and decoding is synchronous work: keep it off the runtime workers so
                 // many projects decode in parallel.
                 let (c, path, project) = ((*c).clone(), path.clone(), name.clone());
-                tokio::task::spawn_blocking(move || c.read(&path, &project))
+                inner
+                    .decoders
+                    .run(move || c.read(&path, &project))
                     .await
-                    .ok()
                     .flatten()
             }
             None => None,
@@ -484,12 +528,10 @@ impl IndexClient {
                 };
             }
             CacheMode::Normal => {
-                if let Some(entry) = &cached
-                    && entry.is_fresh(inner.max_age)
-                {
+                if let Some(entry) = cached.take_if(|e| e.is_fresh(inner.max_age)) {
                     tracing::debug!("{page_url}: fresh in the cache");
                     inner.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-                    return Ok(entry.files.clone());
+                    return Ok(entry.files);
                 }
             }
             CacheMode::Refresh | CacheMode::NoCache => {}
@@ -604,6 +646,7 @@ impl IndexClient {
         let inner = &*self.inner;
         let auth = auth.or_else(|| self.auth_for(url));
         let shown = redact_text(url.as_str());
+        let http = self.http()?;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -615,7 +658,7 @@ impl IndexClient {
                     .map_err(|e| IndexError::Client(e.to_string()))?;
                 tracing::debug!("GET {shown} (attempt {attempt})");
                 inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-                let mut request = inner.http.get(url.clone()).headers(headers.clone());
+                let mut request = http.get(url.clone()).headers(headers.clone());
                 if let Some((user, password)) = auth {
                     request = request.basic_auth(user, password.as_deref());
                 }
@@ -701,9 +744,9 @@ impl IndexClient {
                 Listing::Dir(entries) => {
                     for (filename, url, size) in entries {
                         if let Ok(parsed) = DistFilename::parse(filename, name) {
-                            files.push(DistFile {
-                                filename: filename.clone(),
-                                url: url.clone(),
+                            files.push(DistFile::from(DistFileParts {
+                                filename,
+                                url,
                                 parsed,
                                 requires_python: None,
                                 yanked: None,
@@ -711,7 +754,7 @@ impl IndexClient {
                                 sha256: None,
                                 size: *size,
                                 upload_time: None,
-                            });
+                            }));
                         }
                     }
                 }
@@ -760,6 +803,67 @@ impl IndexClient {
             }
         }
         Ok(Arc::new(listings))
+    }
+}
+
+type DecodeJob = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads (one per core, started on first use) that read and decode cache
+/// entries. Decoding is synchronous CPU work that must not stall the runtime, but
+/// `spawn_blocking` starts a fresh thread whenever none is idle at that instant, which on a warm
+/// run meant one thread per project; every new thread costs a stack, a signal stack and a fresh
+/// allocator heap (pages the kernel must zero), which together cost more than the decoding.
+#[derive(Default)]
+struct DecodePool {
+    jobs: std::sync::OnceLock<Option<Mutex<std::sync::mpsc::Sender<DecodeJob>>>>,
+}
+
+impl DecodePool {
+    /// Runs `job` on a pool thread; `None` when no thread could be started or the job
+    /// panicked (the caller treats that as a cache miss).
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let sender = self.jobs.get_or_init(Self::start).as_ref()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: DecodeJob = Box::new(move || {
+            let _ = tx.send(job());
+        });
+        sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(job)
+            .ok()?;
+        rx.await.ok()
+    }
+
+    fn start() -> Option<Mutex<std::sync::mpsc::Sender<DecodeJob>>> {
+        let (tx, rx) = std::sync::mpsc::channel::<DecodeJob>();
+        let rx = Arc::new(Mutex::new(rx));
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let mut started = 0;
+        for i in 0..threads {
+            let rx = Arc::clone(&rx);
+            let spawned = std::thread::Builder::new()
+                .name(format!("cache-decode-{i}"))
+                .spawn(move || {
+                    loop {
+                        // Take one job, release the lock, then run it; the loop ends when the
+                        // pool (the sender) is dropped.
+                        let job = rx
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                });
+            match spawned {
+                Ok(_) => started += 1,
+                Err(err) => tracing::debug!("could not start a cache decoding thread: {err}"),
+            }
+        }
+        (started > 0).then(|| Mutex::new(tx))
     }
 }
 

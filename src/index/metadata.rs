@@ -60,7 +60,7 @@ pub struct CoreMetadataBytes {
 
 fn meta_err(file: &DistFile, reason: impl Into<String>) -> IndexError {
     IndexError::Metadata {
-        url: redact_text(&file.url),
+        url: redact_text(file.url()),
         reason: reason.into(),
     }
 }
@@ -80,7 +80,8 @@ impl IndexClient {
                 source: MetadataSource::Cache,
             });
         }
-        let url = Url::parse(&file.url).map_err(|e| meta_err(file, format!("invalid URL: {e}")))?;
+        let url =
+            Url::parse(file.url()).map_err(|e| meta_err(file, format!("invalid URL: {e}")))?;
         if url.scheme() == "file" {
             let path = url
                 .to_file_path()
@@ -97,8 +98,8 @@ impl IndexClient {
         }
         if mode == CacheMode::Offline {
             return Err(IndexError::Offline {
-                project: file.filename.clone(),
-                index: redact_text(&file.url),
+                project: file.filename().to_string(),
+                index: redact_text(file.url()),
             });
         }
         let (bytes, source) = self.fetch_metadata(file, &url).await?;
@@ -113,11 +114,11 @@ impl IndexClient {
 
     fn metadata_cache_path(&self, file: &DistFile) -> Option<PathBuf> {
         let dir = self.cache_dir()?;
-        let digest = Sha256::digest(file.url.as_bytes());
+        let digest = Sha256::digest(file.url().as_bytes());
         let key = hex(&digest[..8]);
         Some(
             dir.join("metadata-v1")
-                .join(format!("{key}-{}.metadata", file.filename)),
+                .join(format!("{key}-{}.metadata", file.filename())),
         )
     }
 
@@ -177,7 +178,7 @@ impl IndexClient {
         let Some((cd_offset, cd_size)) = find_eocd(&tail_bytes) else {
             tracing::debug!(
                 "{}: no usable end-of-central-directory record",
-                file.filename
+                file.filename()
             );
             return Ok(RangeOutcome::Unsupported);
         };
@@ -374,7 +375,7 @@ impl DistInfoName for DistFile {
 
 /// Verifies the listed sha256 (when there is one), then extracts.
 fn extract_checked(file: &DistFile, bytes: &[u8]) -> Result<Vec<u8>, IndexError> {
-    if let Some(expected) = &file.sha256 {
+    if let Some(expected) = file.sha256() {
         let digest = Sha256::digest(bytes);
         let actual = hex(&digest);
         if !actual.eq_ignore_ascii_case(expected) {
@@ -403,7 +404,7 @@ fn hex(bytes: &[u8]) -> String {
     reason = "the name is lowercased first"
 )]
 fn extract_from_archive(file: &DistFile, bytes: &[u8]) -> Result<Vec<u8>, IndexError> {
-    let lower = file.filename.to_ascii_lowercase();
+    let lower = file.filename().to_ascii_lowercase();
     let is_zip = lower.ends_with(".whl") || lower.ends_with(".zip");
     if is_zip {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use url::Url;
 
-use crate::dist::DistFile;
+use crate::dist::{DistFile, DistFileParts, PageInterner};
 use crate::filename::DistFilename;
 
 use super::redact::strip_credentials;
@@ -126,8 +126,13 @@ struct Entry<'s> {
 }
 
 impl Entry<'_> {
-    fn into_file(self, base: &Url, project: &PackageName) -> Option<DistFile> {
-        let parsed = match DistFilename::parse(&self.filename, project) {
+    fn into_file(
+        self,
+        base: &Url,
+        project: &PackageName,
+        interner: &mut PageInterner,
+    ) -> Option<DistFile> {
+        let mut parsed = match DistFilename::parse(&self.filename, project) {
             Ok(parsed) => parsed,
             Err(err) => {
                 tracing::debug!("skipping a file listed for `{project}`: {err}");
@@ -149,20 +154,25 @@ impl Entry<'_> {
             .and_then(|f| f.strip_prefix("sha256="))
             .map(str::to_string);
         url.set_fragment(None);
-        Some(DistFile {
-            filename: self.filename.into_owned(),
-            url: strip_credentials(&url),
+        interner.share_tags(&mut parsed);
+        let sha256 = self
+            .sha256
+            .or(fragment_hash)
+            .map(|h| h.to_ascii_lowercase());
+        Some(DistFile::from(DistFileParts {
+            filename: &self.filename,
+            url: &strip_credentials(&url),
             parsed,
-            requires_python: self.requires_python.filter(|s| !s.trim().is_empty()),
+            requires_python: self
+                .requires_python
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| interner.requires_python(&s)),
             yanked: self.yanked,
             core_metadata: self.core_metadata,
-            sha256: self
-                .sha256
-                .or(fragment_hash)
-                .map(|h| h.to_ascii_lowercase()),
+            sha256: sha256.as_deref(),
             size: self.size,
-            upload_time: self.upload_time,
-        })
+            upload_time: self.upload_time.as_deref(),
+        }))
     }
 }
 
@@ -175,6 +185,7 @@ pub fn parse_json(
 ) -> Result<Vec<DistFile>, PageError> {
     let page: JsonPage<'_> = serde_json::from_slice(body)
         .map_err(|e| PageError(format!("invalid PEP 691 JSON: {e}")))?;
+    let mut interner = PageInterner::default();
     Ok(page
         .files
         .into_iter()
@@ -196,7 +207,7 @@ pub fn parse_json(
                 size: f.size,
                 upload_time: f.upload_time.map(Cow::into_owned),
             }
-            .into_file(base, project)
+            .into_file(base, project, &mut interner)
         })
         .collect())
 }
@@ -220,6 +231,7 @@ pub fn parse_html(
         .map_err(|e| PageError(format!("invalid HTML: {e}")))?;
     let mut base = base.clone();
     let mut files = Vec::new();
+    let mut interner = PageInterner::default();
     let mut saw_html = text.trim_start().starts_with('<');
     for node in dom.nodes() {
         let Some(tag) = node.as_tag() else { continue };
@@ -259,7 +271,7 @@ pub fn parse_html(
             size: None,
             upload_time: None,
         };
-        files.extend(entry.into_file(&base, project));
+        files.extend(entry.into_file(&base, project, &mut interner));
     }
     if !saw_html {
         return Err(PageError("the body is not an HTML page".into()));
@@ -361,12 +373,12 @@ mod tests {
         let base = Url::parse("http://h:1/simple/foo/").unwrap();
         let files = parse_html(html.as_bytes(), &base, &name("foo")).unwrap();
         assert_eq!(files.len(), 2);
-        assert_eq!(files[0].url, "http://h:1/files/foo-1.0-py3-none-any.whl");
-        assert_eq!(files[0].requires_python.as_deref(), Some(">=3.8,<4"));
+        assert_eq!(files[0].url(), "http://h:1/files/foo-1.0-py3-none-any.whl");
+        assert_eq!(files[0].requires_python_str(), Some(">=3.8,<4"));
         assert_eq!(files[0].yanked.as_deref(), Some(""));
         assert!(files[0].core_metadata);
-        assert_eq!(files[0].sha256.as_deref(), Some("abcdef"));
-        assert_eq!(files[1].url, "https://other.example/x/foo-1.1.tar.gz");
+        assert_eq!(files[0].sha256(), Some("abcdef"));
+        assert_eq!(files[1].url(), "https://other.example/x/foo-1.1.tar.gz");
         assert!(!files[1].core_metadata);
         assert!(files[1].yanked.is_none());
     }
@@ -381,7 +393,7 @@ mod tests {
         let base = Url::parse("https://i/simple/foo/").unwrap();
         let files = parse_json(json, &base, &name("foo")).unwrap();
         assert_eq!(files.len(), 3);
-        assert_eq!(files[0].url, "https://i/f/foo-1.0-py3-none-any.whl");
+        assert_eq!(files[0].url(), "https://i/f/foo-1.0-py3-none-any.whl");
         assert_eq!(files[0].yanked.as_deref(), Some(""));
         assert!(files[0].core_metadata);
         assert_eq!(files[0].size, Some(10));

@@ -351,7 +351,12 @@ fn summary(page: &ProjectPage) -> Vec<String> {
         .map(|f| {
             format!(
                 "{} {} rp={:?} yanked={:?} md={} sha={:?}",
-                f.filename, f.url, f.requires_python, f.yanked, f.core_metadata, f.sha256
+                f.filename(),
+                f.url(),
+                f.requires_python,
+                f.yanked,
+                f.core_metadata,
+                f.sha256()
             )
         })
         .collect();
@@ -415,7 +420,7 @@ async fn json_and_html_pages_give_the_same_project_page() {
         .find(|f| f.version().to_string() == "1.0")
         .unwrap();
     assert_eq!(one.yanked.as_deref(), Some("bad build"));
-    assert_eq!(one.requires_python.as_deref(), Some(">=3.8,<4"));
+    assert_eq!(one.requires_python_str(), Some(">=3.8,<4"));
     assert!(one.core_metadata);
     let old = json_page
         .files
@@ -447,7 +452,7 @@ async fn relative_json_urls_resolve_against_the_page() {
     let client = IndexClient::new(settings(&index.url(), None)).unwrap();
     let page = found(&client, "foo-bar").await;
     assert_eq!(
-        page.files[0].url,
+        page.files[0].url(),
         index.file_url("foo_bar-1.0-py3-none-any.whl")
     );
 }
@@ -562,14 +567,14 @@ async fn credentials_authenticate_and_never_leak() {
     .unwrap();
     let page = found(&client, "private").await;
     assert!(
-        !page.files[0].url.contains("s3cret"),
+        !page.files[0].url().contains("s3cret"),
         "{}",
-        page.files[0].url
+        page.files[0].url()
     );
     assert!(
-        !page.files[0].url.contains("alice"),
+        !page.files[0].url().contains("alice"),
         "{}",
-        page.files[0].url
+        page.files[0].url()
     );
     let auth = index.request_log()[0].authorization.clone().unwrap();
     assert!(auth.starts_with("Basic "));
@@ -740,9 +745,9 @@ async fn find_links_directory_and_extra_index_merge() {
     let local = page
         .files
         .iter()
-        .find(|f| f.filename.contains("musllinux"))
+        .find(|f| f.filename().contains("musllinux"))
         .unwrap();
-    assert!(local.url.starts_with("file://"), "{}", local.url);
+    assert!(local.url().starts_with("file://"), "{}", local.url());
     found(&client, "only-extra").await;
     let local_only = found(&client, "local-only").await;
     assert_eq!(local_only.files.len(), 1);
@@ -901,7 +906,7 @@ async fn metadata_of(client: &IndexClient, version: &str, ext: &str) -> (String,
     let file = page
         .files
         .iter()
-        .find(|f| f.version().to_string() == version && f.filename.ends_with(ext))
+        .find(|f| f.version().to_string() == version && f.filename().ends_with(ext))
         .unwrap();
     let md = client
         .metadata(file)
@@ -1055,10 +1060,10 @@ async fn metadata_of_find_links_files_and_checksum_errors() {
     let mut file = page
         .files
         .iter()
-        .find(|f| f.filename.ends_with(".tar.gz"))
+        .find(|f| f.filename().ends_with(".tar.gz"))
         .unwrap()
         .clone();
-    file.sha256 = Some("00".repeat(32));
+    file.set_sha256(Some(&"00".repeat(32)));
     let err = client.metadata(&file).await.unwrap_err();
     assert!(err.to_string().contains("sha256 mismatch"), "{err}");
 }
@@ -1074,7 +1079,11 @@ async fn find_links_page_follows_redirects_and_resolves_against_the_final_url() 
     s.find_links = vec![format!("{}/simple/Foo_Bar/", index.base_url())];
     let client = IndexClient::new(s).unwrap();
     let page = found(&client, "foo-bar").await;
-    let mut urls: Vec<&str> = page.files.iter().map(|f| f.url.as_str()).collect();
+    let mut urls: Vec<&str> = page
+        .files
+        .iter()
+        .map(wheelwatch::dist::DistFile::url)
+        .collect();
     urls.sort_unstable();
     assert_eq!(
         urls,

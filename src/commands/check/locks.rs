@@ -93,11 +93,11 @@ fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<S
         let file = page
             .files
             .iter()
-            .find(|f| &f.filename == wheel)
+            .find(|f| f.filename() == wheel)
             .with_context(|| format!("{wheel} is not on the index page of {}", p.name))?;
         let mut hashes = std::collections::BTreeMap::new();
-        if let Some(sha) = &file.sha256 {
-            hashes.insert("sha256".to_string(), sha.clone());
+        if let Some(sha) = file.sha256() {
+            hashes.insert("sha256".to_string(), sha.to_string());
         } else {
             tracing::warn!(
                 "the index lists no sha256 for {wheel}: its entry in the lock of {} has no hash",
@@ -110,10 +110,9 @@ fn pylock(target: &Target, resolution: &Resolution, shared: &Shared) -> Result<S
             index: None,
             wheels: vec![LockWheel {
                 name: wheel.clone(),
-                url: file.url.clone(),
+                url: file.url().to_string(),
                 upload_time: file
-                    .upload_time
-                    .as_deref()
+                    .upload_time()
                     .and_then(|t| t.parse::<toml::value::Datetime>().ok()),
                 size: file.size,
                 hashes,

@@ -28,11 +28,11 @@ use pubgrub::Ranges;
 use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
-use crate::dist::{DistFile, ProjectPage};
+use crate::dist::{DistFile, ProjectPage, PythonFilter};
 use crate::index::{IndexClient, ProjectLookup, redact_text};
 use crate::metadata::{CoreMetadata, MetadataOrigin};
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
-use crate::tags::{Incompatible, Tags};
+use crate::tags::{CompatibilityMemo, Incompatible, Tags};
 
 /// A project page lookup: `None` when the index does not know the project; `Err` is the
 /// (redacted) message of a failed lookup.
@@ -102,7 +102,11 @@ impl Shared {
         let Some(file) = metadata_file(page, version) else {
             return Err(format!("{} {version} has no files on the index", page.name));
         };
-        let cell = Arc::clone(lock(&self.metadata).entry(file.url.clone()).or_default());
+        let cell = Arc::clone(
+            lock(&self.metadata)
+                .entry(file.url().to_string())
+                .or_default(),
+        );
         cell.get_or_init(|| async {
             let bytes = self
                 .client
@@ -118,7 +122,7 @@ impl Shared {
             let metadata = CoreMetadata::parse(&text, origin).map_err(|e| {
                 format!(
                     "the metadata of {} is invalid: {e}",
-                    redact_text(&file.filename)
+                    redact_text(file.filename())
                 )
             })?;
             Ok(Arc::new(metadata))
@@ -142,7 +146,7 @@ fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p Dis
         let key = |f: &DistFile| (f.wheel().is_none(), !f.core_metadata);
         key(a)
             .cmp(&key(b))
-            .then_with(|| a.filename.cmp(&b.filename))
+            .then_with(|| a.filename().cmp(b.filename()))
     });
     files.first().copied()
 }
@@ -194,19 +198,32 @@ impl TargetFacts {
             files: Vec<&'p DistFile>,
         }
         let mut by_version: BTreeMap<&Version, View<'_>> = BTreeMap::new();
-        for file in &page.files {
-            let view = by_version.entry(file.version()).or_insert_with(|| View {
+        // Indexes list a version's files together: add each run of one version's files to the
+        // map at once rather than searching the map for every file.
+        let files = &page.files;
+        let mut start = 0;
+        while let Some(first) = files.get(start) {
+            let version = first.version();
+            let len = files[start..]
+                .iter()
+                .position(|f| f.version() != version)
+                .unwrap_or(files.len() - start);
+            let run = &files[start..start + len];
+            let view = by_version.entry(version).or_insert_with(|| View {
                 all_yanked: true,
                 files: Vec::new(),
             });
-            view.all_yanked &= file.is_yanked();
-            view.files.push(file);
+            view.all_yanked &= run.iter().all(DistFile::is_yanked);
+            view.files.extend(run);
+            start += len;
         }
         let rank = |m: Incompatible| match m {
             Incompatible::Python => 0,
             Incompatible::Abi => 1,
             Incompatible::Platform => 2,
         };
+        let mut compat = CompatibilityMemo::new(&self.tags);
+        let mut python = PythonFilter::new(&self.python);
         by_version
             .into_iter()
             .map(|(version, view)| {
@@ -219,15 +236,13 @@ impl TargetFacts {
                     if file.is_yanked() && !view.all_yanked {
                         continue;
                     }
-                    if let Some(spec) = file.requires_python()
-                        && !spec.contains(&self.python)
-                    {
-                        python_excluded = file.requires_python.as_deref();
+                    if !python.allows(file) {
+                        python_excluded = file.requires_python_str();
                         continue;
                     }
                     python_ok = true;
                     match file.wheel() {
-                        Some(wheel) => match self.tags.compatibility(wheel) {
+                        Some(wheel) => match compat.compatibility(wheel) {
                             Ok(p) => {
                                 if best.is_none_or(|(b, _)| p < b) {
                                     best = Some((p, file));
@@ -242,7 +257,7 @@ impl TargetFacts {
                         None => has_sdist = true,
                     }
                 }
-                let wheel = best.map(|(_, f)| f.filename.clone());
+                let wheel = best.map(|(_, f)| f.filename().to_string());
                 Candidate {
                     version: version.clone(),
                     yanked: view.all_yanked,
@@ -432,9 +447,9 @@ mod tests {
 
     fn file(filename: &str) -> DistFile {
         let project = PackageName::from_str("demo").expect("name");
-        DistFile {
-            filename: filename.to_string(),
-            url: format!("https://files.example/{filename}"),
+        DistFile::from(crate::dist::DistFileParts {
+            filename,
+            url: &format!("https://files.example/{filename}"),
             parsed: DistFilename::parse(filename, &project).expect("filename"),
             requires_python: None,
             yanked: None,
@@ -442,7 +457,7 @@ mod tests {
             sha256: None,
             size: None,
             upload_time: None,
-        }
+        })
     }
 
     fn page(files: Vec<DistFile>) -> ProjectPage {
@@ -497,7 +512,7 @@ mod tests {
     #[test]
     fn yanked_and_requires_python_are_per_file() {
         let mut old = file("demo-1.0-py3-none-any.whl");
-        old.requires_python = Some("<3.8".to_string());
+        old.requires_python = Some(crate::dist::RequiresPython::new("<3.8"));
         let mut yanked = file("demo-2.0-py3-none-any.whl");
         yanked.yanked = Some("broken".to_string());
         let sdist = file("demo-2.0.tar.gz");
@@ -530,11 +545,11 @@ mod tests {
             file("demo-2.0.tar.gz"),
         ]);
         assert_eq!(
-            metadata_file(&p, &v("1.0")).map(|f| f.filename.as_str()),
+            metadata_file(&p, &v("1.0")).map(DistFile::filename),
             Some("demo-1.0-cp312-cp312-win_amd64.whl")
         );
         assert_eq!(
-            metadata_file(&p, &v("2.0")).map(|f| f.filename.as_str()),
+            metadata_file(&p, &v("2.0")).map(DistFile::filename),
             Some("demo-2.0.tar.gz")
         );
         assert!(metadata_file(&p, &v("3.0")).is_none());
