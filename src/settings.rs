@@ -285,19 +285,7 @@ impl SourceSettings {
     }
 }
 
-/// How the cache is used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheMode {
-    /// Read fresh entries, revalidate stale ones, write new ones.
-    Normal,
-    /// Neither read nor write.
-    NoCache,
-    /// Read only, never touch the network.
-    Offline,
-    /// Revalidate everything.
-    Refresh,
-}
+pub use crate::index::CacheMode;
 
 /// Index and cache settings after resolution (before pip's configuration is merged in by the
 /// index module).
@@ -318,6 +306,11 @@ pub struct IndexChoice {
     /// Freshness window when the server gives none.
     #[serde(serialize_with = "ser_secs")]
     pub max_age: Duration,
+    /// Per-request timeout (`WHEELWATCH_HTTP_TIMEOUT`, seconds), when set.
+    #[serde(skip)]
+    pub timeout: Option<Duration>,
+    /// Retries after a failed request (`WHEELWATCH_HTTP_RETRIES`), when set.
+    pub retries: Option<u32>,
 }
 
 fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -467,11 +460,8 @@ fn resolve_targets(
 }
 
 fn default_cache_dir() -> PathBuf {
-    use etcetera::BaseStrategy;
-    etcetera::choose_base_strategy().map_or_else(
-        |_| std::env::temp_dir().join("wheelwatch-cache"),
-        |s| s.cache_dir().join("wheelwatch"),
-    )
+    crate::index::CacheSettings::default_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("wheelwatch-cache"))
 }
 
 /// Resolves index and cache settings.
@@ -579,6 +569,21 @@ pub fn resolve_index(
             .and_then(|(c, _)| c.cache_max_age)
             .map_or(DEFAULT_CACHE_MAX_AGE, Duration::from_secs),
     };
+    let timeout = env
+        .var("WHEELWATCH_HTTP_TIMEOUT")
+        .map(|v| {
+            v.parse().map(Duration::from_secs).with_context(|| {
+                format!("WHEELWATCH_HTTP_TIMEOUT must be a number of seconds, got `{v}`")
+            })
+        })
+        .transpose()?;
+    let retries = env
+        .var("WHEELWATCH_HTTP_RETRIES")
+        .map(|v| {
+            v.parse()
+                .with_context(|| format!("WHEELWATCH_HTTP_RETRIES must be a count, got `{v}`"))
+        })
+        .transpose()?;
     Ok(IndexChoice {
         index_url,
         extra_index_urls,
@@ -587,7 +592,52 @@ pub fn resolve_index(
         cache_dir,
         cache_mode,
         max_age,
+        timeout,
+        retries,
     })
+}
+
+impl IndexChoice {
+    /// The index client's settings: these choices (flags, environment, wheelwatch
+    /// configuration) first, then the requirement files' own options, then pip's configuration
+    /// (`pip`), then the defaults. `check`, `doctor` and the fallback's installer all use this.
+    pub fn index_settings(
+        &self,
+        file: &crate::requirements::FileIndexOptions,
+        pip: &crate::index::PipConfig,
+    ) -> crate::index::IndexSettings {
+        let mut settings = crate::index::IndexSettings::default();
+        settings.apply_pip_config(pip);
+        if let Some(url) = &file.index_url {
+            settings.index_url.clone_from(url);
+        }
+        settings
+            .extra_index_urls
+            .extend(file.extra_index_urls.iter().cloned());
+        settings.find_links.extend(file.find_links.iter().cloned());
+        settings.no_index |= file.no_index;
+        if let Some(url) = &self.index_url {
+            settings.index_url.clone_from(&url.value);
+        }
+        settings
+            .extra_index_urls
+            .extend(self.extra_index_urls.iter().map(|u| u.value.clone()));
+        settings
+            .find_links
+            .extend(self.find_links.iter().map(|u| u.value.clone()));
+        settings.no_index |= self.no_index;
+        settings.extra_index_urls.dedup();
+        settings.cache.dir = Some(self.cache_dir.value.clone());
+        settings.cache.max_age = self.max_age;
+        settings.cache.mode = self.cache_mode;
+        if let Some(timeout) = self.timeout {
+            settings.timeout = timeout;
+        }
+        if let Some(retries) = self.retries {
+            settings.retries = retries;
+        }
+        settings
+    }
 }
 
 impl CheckSettings {

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,7 +35,7 @@ use crate::report::{
 };
 use crate::requirements::{self, DeclaredRequirement, RequirementSet, Source};
 use crate::resolve::{self, Analysis};
-use crate::settings::{CacheMode, CheckSettings, GlobalSettings, IndexChoice, ProcessEnv};
+use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
 use crate::target::{Role, Target};
 
 /// What `check` does beyond the direct requirements.
@@ -176,7 +177,13 @@ fn targets(settings: &CheckSettings) -> Result<Vec<(Target, Probe)>> {
     );
     let mut out = Vec::new();
     for (value, role) in role_targets {
-        if interpreters::is_path(&value) || value == "python3" {
+        // An interpreter named by path or by executable name (`python3`) is probed now: its
+        // version is the target's. Versions are parsed as targets and probed later if installed.
+        let names_interpreter = matches!(
+            crate::python::PythonRequest::from_str(&value),
+            Ok(crate::python::PythonRequest::Path(_) | crate::python::PythonRequest::Name(_))
+        );
+        if names_interpreter {
             let (target, interpreter) = interpreters::target_for_path(&value, &host, role)
                 .with_context(|| format!("no usable interpreter `{value}`"))?;
             out.push((target, Probe::Done(Box::new(interpreter))));
@@ -218,55 +225,6 @@ enum Probe {
     Request(String),
     /// Already probed (a path was given).
     Done(Box<crate::python::Interpreter>),
-}
-
-/// Index settings: flags, environment and wheelwatch configuration first, then the
-/// requirement files' own options, then pip's configuration, then the default.
-fn index_settings(choice: &IndexChoice, set: &RequirementSet) -> IndexSettings {
-    let mut settings = IndexSettings::default();
-    let env = |name: &str| std::env::var(name).ok();
-    settings.apply_pip_config(&crate::index::pip_configuration(&env));
-    let file = &set.index;
-    if let Some(url) = &file.index_url {
-        settings.index_url.clone_from(url);
-    }
-    settings
-        .extra_index_urls
-        .extend(file.extra_index_urls.iter().cloned());
-    settings.find_links.extend(file.find_links.iter().cloned());
-    settings.no_index |= file.no_index;
-    if let Some(url) = &choice.index_url {
-        settings.index_url.clone_from(&url.value);
-    }
-    settings
-        .extra_index_urls
-        .extend(choice.extra_index_urls.iter().map(|u| u.value.clone()));
-    settings
-        .find_links
-        .extend(choice.find_links.iter().map(|u| u.value.clone()));
-    settings.no_index |= choice.no_index;
-    settings.extra_index_urls.dedup();
-    settings.cache.dir = Some(choice.cache_dir.value.clone());
-    settings.cache.max_age = choice.max_age;
-    settings.cache.mode = match choice.cache_mode {
-        CacheMode::Normal => crate::index::CacheMode::Normal,
-        CacheMode::NoCache => crate::index::CacheMode::NoCache,
-        CacheMode::Offline => crate::index::CacheMode::Offline,
-        CacheMode::Refresh => crate::index::CacheMode::Refresh,
-    };
-    if let Some(timeout) = std::env::var("WHEELWATCH_HTTP_TIMEOUT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        settings.timeout = Duration::from_secs(timeout);
-    }
-    if let Some(retries) = std::env::var("WHEELWATCH_HTTP_RETRIES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        settings.retries = retries;
-    }
-    settings
 }
 
 type Pages = HashMap<PackageName, Result<Option<Arc<ProjectPage>>, String>>;
@@ -315,6 +273,16 @@ pub fn assess(
     globals: &GlobalSettings,
     tree: &TreeOptions,
 ) -> Result<Report> {
+    assess_with_index(settings, globals, tree).map(|(report, _)| report)
+}
+
+/// [`assess`], also returning the index settings it used (flags, requirement files and pip's
+/// configuration merged), so that an installer can use exactly the same sources.
+pub fn assess_with_index(
+    settings: &CheckSettings,
+    globals: &GlobalSettings,
+    tree: &TreeOptions,
+) -> Result<(Report, IndexSettings)> {
     let started = Instant::now();
     let sources = sources(settings, &globals.cwd)?;
     let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
@@ -328,8 +296,12 @@ pub fn assess(
         })
         .collect();
     let probing = std::thread::spawn(move || interpreters::probe_all(&requests));
-    let index = index_settings(&settings.index, &set);
-    let client = IndexClient::new(index).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
+    let env = |name: &str| std::env::var(name).ok();
+    let index = settings
+        .index
+        .index_settings(&set.index, &crate::index::pip_configuration(&env));
+    let client =
+        IndexClient::new(index.clone()).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -369,7 +341,8 @@ pub fn assess(
     let threshold = settings.threshold.value;
     let found_interpreters = probing
         .join()
-        .unwrap_or_else(|_| requests_none(probes.len()));
+        // A panicked probe thread means no interpreter: computed tags for every target.
+        .unwrap_or_else(|_| std::iter::repeat_with(|| None).take(probes.len()).collect());
     let mut tags_sources = Vec::new();
     let mut used: Vec<(String, std::path::PathBuf)> = Vec::new();
     let facts: Vec<source::TargetFacts> = targets
@@ -501,7 +474,7 @@ pub fn assess(
         report.stats.requests,
         report.stats.elapsed_ms
     );
-    Ok(report)
+    Ok((report, index))
 }
 
 /// `items.iter().map(f).collect()`, spread over one thread per core (the calling thread is
@@ -644,8 +617,4 @@ fn assess_target(
             health
         })
         .collect()
-}
-
-fn requests_none(n: usize) -> Vec<Option<crate::python::Interpreter>> {
-    (0..n).map(|_| None).collect()
 }

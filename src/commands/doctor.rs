@@ -591,16 +591,14 @@ fn check_index(settings: &CheckSettings, proxies: &[Proxy], checks: &mut Vec<Che
         ));
         return;
     }
+    // The index `check` would use: flags and configuration, then pip's configuration.
+    let env = |name: &str| std::env::var(name).ok();
     let url = idx
-        .index_url
-        .as_ref()
-        .map(|u| u.value.clone())
-        .or_else(|| {
-            std::env::var("PIP_INDEX_URL")
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
-        .unwrap_or_else(|| crate::index::DEFAULT_INDEX_URL.to_string());
+        .index_settings(
+            &crate::requirements::FileIndexOptions::default(),
+            &crate::index::pip_configuration(&env),
+        )
+        .index_url;
     let shown = crate::index::redact_url(&url);
     match probe_index(&url) {
         Ok((status, latency)) if status < 400 => checks.push(check(

@@ -31,8 +31,12 @@ pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus>
     run_switch(args, globals, Operation::Promote)
 }
 
-fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Report> {
-    let report = super::check::assess(settings, globals, &super::check::TreeOptions::default())?;
+fn assess(
+    settings: &CheckSettings,
+    globals: &GlobalSettings,
+) -> Result<(Report, crate::index::IndexSettings)> {
+    let (report, index) =
+        super::check::assess_with_index(settings, globals, &super::check::TreeOptions::default())?;
     if report.verdict == Verdict::AssessmentFailed {
         let reason = report.fallback_reason.clone().unwrap_or_default();
         return Err(AssessmentError(anyhow!(
@@ -41,7 +45,7 @@ fn assess(settings: &CheckSettings, globals: &GlobalSettings) -> Result<Report> 
         ))
         .into());
     }
-    Ok(report)
+    Ok((report, index))
 }
 
 fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) -> Result<Project> {
@@ -64,18 +68,18 @@ fn installer(choice: InstallerChoice) -> Installer {
     }
 }
 
-/// The index the installer uses: the same one the assessment used.
-fn install_index(settings: &CheckSettings) -> InstallIndex {
-    let idx = &settings.index;
+/// The index the installer uses: exactly the sources the assessment used (flags, the
+/// requirement files' own options and pip's configuration, merged once by `check`).
+fn install_index(index: &crate::index::IndexSettings) -> InstallIndex {
     InstallIndex {
-        index_url: idx.index_url.as_ref().map(|u| u.value.clone()),
-        extra_index_urls: idx
-            .extra_index_urls
-            .iter()
-            .map(|u| u.value.clone())
-            .collect(),
-        find_links: idx.find_links.iter().map(|u| u.value.clone()).collect(),
-        no_index: idx.no_index,
+        index_url: (!index.no_index).then(|| index.index_url.clone()),
+        extra_index_urls: if index.no_index {
+            Vec::new()
+        } else {
+            index.extra_index_urls.clone()
+        },
+        find_links: index.find_links.clone(),
+        no_index: index.no_index,
     }
 }
 
@@ -199,7 +203,7 @@ fn run_switch(
     let check = CheckArgs::for_assessment(sources, targets, index, threshold, pre);
     let settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
     let project = project(&env, &settings, globals)?;
-    let report = assess(&settings, globals)?;
+    let (report, index) = assess(&settings, globals)?;
 
     let target = match operation {
         Operation::Promote => {
@@ -285,7 +289,7 @@ fn run_switch(
             .unwrap_or_default()
             .to_string(),
         pins,
-        index: install_index(&settings),
+        index: install_index(&index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
     };
@@ -372,7 +376,7 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             source: ValueSource::File(project.state_file().display().to_string()),
         });
     }
-    let report = assess(&settings, globals)?;
+    let (report, index) = assess(&settings, globals)?;
     let target = report
         .targets
         .iter()
@@ -392,7 +396,7 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
                 .unwrap_or_default()
                 .to_string(),
             pins: pins(target)?,
-            index: install_index(&settings),
+            index: install_index(&index),
             installer: installer(env.installer),
             keep_backups: env.keep_backups,
         },

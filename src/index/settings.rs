@@ -15,7 +15,8 @@ use std::time::Duration;
 use super::DEFAULT_INDEX_URL;
 
 /// How the on-disk cache is used.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CacheMode {
     /// Use fresh entries, revalidate stale ones.
     #[default]

@@ -16,11 +16,6 @@ use crate::python::{FindOptions, Interpreter, PythonRequest};
 use crate::tags::Tags;
 use crate::target::{PythonSpec, Role, Target};
 
-/// Whether a `--python` / `--fallback` value names an interpreter file rather than a version.
-pub fn is_path(value: &str) -> bool {
-    value.contains('/') || value.contains('\\') || value.starts_with('~')
-}
-
 /// The target of an interpreter given by path: its own version, on the host platform.
 pub fn target_for_path(value: &str, host: &Platform, role: Role) -> Result<(Target, Interpreter)> {
     let request =
