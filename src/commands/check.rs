@@ -364,7 +364,7 @@ pub fn assess_with_index(
                 }
                 used.push((target.name(), interp.real_path.clone()));
             }
-            tags_sources.push(t.source);
+            tags_sources.push((t.source, t.interpreter));
             source::TargetFacts {
                 tags: t.tags,
                 python: t.python,
@@ -422,14 +422,14 @@ pub fn assess_with_index(
     }
 
     let mut reports = Vec::new();
-    for (((target, packages), analysis), tags_source) in
+    for (((target, packages), analysis), (tags_source, interpreter)) in
         targets.iter().zip(direct).zip(&analyses).zip(tags_sources)
     {
         let tree = analysis.as_ref().map(|a| match a {
             Ok(done) => TreeAssessment::from_analysis(done),
             Err(message) => TreeAssessment::failed(message.clone()),
         });
-        reports.push(TargetReport::new(
+        let mut report = TargetReport::new(
             target.name(),
             target.python.to_string(),
             target.platform.to_string(),
@@ -438,7 +438,9 @@ pub fn assess_with_index(
             packages,
             tree,
             threshold,
-        ));
+        );
+        report.interpreter = interpreter.map(|p| p.display().to_string());
+        reports.push(report);
     }
     let stats = client.stats();
     let projects = if dependencies == Dependencies::Resolved {

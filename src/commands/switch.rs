@@ -144,9 +144,12 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
     Ok(pins)
 }
 
+/// The interpreter to build with: the one the assessment probed for this target (so the
+/// environment gets exactly the tags that were assessed), else the newest matching version.
 fn find_interpreter(target: &TargetReport) -> Result<Interpreter> {
-    let request = PythonRequest::from_str(&target.python)
-        .map_err(|e| anyhow!("invalid Python `{}`: {e}", target.python))?;
+    let wanted = target.interpreter.as_deref().unwrap_or(&target.python);
+    let request =
+        PythonRequest::from_str(wanted).map_err(|e| anyhow!("invalid Python `{wanted}`: {e}"))?;
     crate::python::find(&request, &FindOptions::default())
         .map_err(|e| AssessmentError(anyhow!("{e}")).into())
 }

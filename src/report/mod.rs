@@ -121,8 +121,11 @@ pub struct TargetReport {
     pub platform: String,
     /// primary, fallback or extra.
     pub role: Role,
-    /// Where the compatible tags came from: `computed`, or the interpreter probed.
+    /// Where the compatible tags came from: `computed`, or `probed: <interpreter>`.
     pub tags_source: String,
+    /// The interpreter on this machine whose tags and markers were used (`None`: computed).
+    /// The fallback commands build with exactly this interpreter.
+    pub interpreter: Option<String>,
     /// Share of assessed packages with a wheel ≥ threshold, and no errors; when dependencies
     /// are resolved, also: the requirements resolve, and the share of the whole tree that
     /// installs from wheels ≥ threshold.
@@ -175,6 +178,7 @@ impl TargetReport {
             platform,
             role,
             tags_source,
+            interpreter: None,
             healthy,
             wheel_share,
             counts,

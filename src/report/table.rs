@@ -305,7 +305,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             Some(tree) => writeln!(out, "; {tree}")?,
             None => writeln!(out)?,
         }
-        if let Some(path) = t.tags_source.strip_prefix("probed: ") {
+        if let Some(path) = &t.interpreter {
             let note = format!("{}  tags and markers probed from {path}", pad("", tw));
             writeln!(out, "  {}", paint(&note, Style::new().dimmed()))?;
         }

@@ -409,6 +409,11 @@ fn host_targets_use_the_probed_interpreters_tags() {
         format!("probed: {}", python.display())
     );
     assert_eq!(report["targets"][1]["tags_source"], "computed");
+    assert_eq!(
+        report["targets"][0]["interpreter"],
+        python.display().to_string()
+    );
+    assert_eq!(report["targets"][1]["interpreter"], Value::Null);
 }
 
 #[test]

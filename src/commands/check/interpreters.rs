@@ -69,6 +69,8 @@ pub struct TargetTags {
     pub env: MarkerEnvironment,
     /// `computed` or `probed: <path>`.
     pub source: String,
+    /// The interpreter probed, when its tags are used.
+    pub interpreter: Option<std::path::PathBuf>,
 }
 
 /// Tags for a target: probed when an interpreter of the same version and build is given.
@@ -81,6 +83,12 @@ pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> Target
             && !interp.tags.is_empty();
         match (same, interp.marker_environment()) {
             (true, Ok(env)) => {
+                // A pyenv shim is not the interpreter: name what it ran.
+                let shown = if interp.path.components().any(|c| c.as_os_str() == "shims") {
+                    interp.real_path.as_path()
+                } else {
+                    interp.path.as_path()
+                };
                 info!(
                     "{}: tags probed from {}",
                     target.name(),
@@ -90,15 +98,8 @@ pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> Target
                     tags: Tags::from_ordered(interp.tags.clone()),
                     python: interp.version.clone(),
                     env,
-                    // A pyenv shim is not the interpreter: name what it ran.
-                    source: format!(
-                        "probed: {}",
-                        if interp.path.components().any(|c| c.as_os_str() == "shims") {
-                            interp.real_path.display()
-                        } else {
-                            interp.path.display()
-                        }
-                    ),
+                    source: format!("probed: {}", shown.display()),
+                    interpreter: Some(shown.to_path_buf()),
                 };
             }
             _ => debug!(
@@ -113,5 +114,6 @@ pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> Target
         python: target.python.full_version(),
         env: target.marker_environment(),
         source: "computed".to_string(),
+        interpreter: None,
     }
 }
