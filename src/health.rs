@@ -49,19 +49,6 @@ impl Status {
             Self::Wheel | Self::SdistOnly | Self::NoDistribution | Self::NotFound
         )
     }
-
-    /// A short label for tables.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Wheel => "wheel",
-            Self::SdistOnly => "sdist only",
-            Self::NoDistribution => "no dist",
-            Self::NotFound => "not found",
-            Self::Excluded => "excluded",
-            Self::NotAssessed => "not assessed",
-            Self::Error => "error",
-        }
-    }
 }
 
 /// The outcome for one requirement on one target.
