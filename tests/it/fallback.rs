@@ -87,18 +87,34 @@ fn fallback_switches_to_the_healthy_python_and_records_why() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&import.stdout).trim(), "42");
-    let state = std::fs::read_to_string(dir.path().join(".wheelwatch/state.toml")).unwrap();
-    assert!(state.contains("role = \"fallback\""), "{state}");
+    let state: toml::Value = toml::from_str(
+        &std::fs::read_to_string(dir.path().join(".wheelwatch/state.toml")).unwrap(),
+    )
+    .unwrap();
+    let active = &state["active"];
+    assert_eq!(active["role"].as_str(), Some("fallback"));
+    let reason = active["reason"].as_str().unwrap();
     assert!(
-        state.contains("wwfast"),
-        "the reason names the blocking package: {state}"
+        reason.contains("wwfast"),
+        "the reason names the blocking package: {reason}"
     );
+    // The runbook's shell-friendly file: exactly its four keys, agreeing with the state.
     let env_file = std::fs::read_to_string(dir.path().join(".wheelwatch/env")).unwrap();
-    assert!(env_file.contains("python_version=3.11"), "{env_file}");
-    assert!(
-        env_file.contains("wheel_status=fallback_available"),
-        "{env_file}"
+    let env: Vec<(&str, &str)> = env_file.lines().filter_map(|l| l.split_once('=')).collect();
+    let keys: Vec<&str> = env.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keys,
+        [
+            "python_version",
+            "wheel_status",
+            "fallback_reason",
+            "fallback_timestamp"
+        ]
     );
+    assert_eq!(env[0].1, active["python_version"].as_str().unwrap());
+    assert!(env[0].1.starts_with("3.11."), "{env_file}");
+    assert_eq!(env[1].1, "fallback_available");
+    assert_eq!(env[2].1, reason);
     let events = std::fs::read_to_string(dir.path().join(".wheelwatch/events.jsonl")).unwrap();
     let names: Vec<String> = events
         .lines()
@@ -188,7 +204,11 @@ fn reset_without_yes_changes_nothing() {
         stdout.starts_with("reset would (nothing changes without --yes):"),
         "{stdout}"
     );
-    assert!(stdout.contains("__pycache__"), "{stdout}");
+    let pycache = dir.path().join("pkg/__pycache__").display().to_string();
+    assert!(
+        stdout.lines().any(|l| l.trim() == pycache),
+        "the plan lists {pycache} on a line of its own:\n{stdout}"
+    );
     assert!(
         dir.path()
             .join("pkg/__pycache__/x.cpython-312.pyc")
