@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Report, path_text};
+use super::Report;
 use crate::health::Status;
 
 fn esc(text: &str) -> String {
@@ -94,21 +94,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut tree = Vec::new();
     for t in &report.targets {
         for b in t.transitive_blockers() {
-            let path = b
-                .paths
-                .first()
-                .map_or_else(|| b.name.clone(), |p| path_text(p));
-            let newest = b
-                .newest_with_wheel
-                .as_ref()
-                .map_or_else(String::new, |v| format!("; newest with a wheel: {v}"));
             tree.push(format!(
-                "- **{}** {} on `{}` ({}): {}{newest}",
+                "- **{}** {} on `{}` ({}): {}{}",
                 b.name,
                 b.version,
                 t.name,
-                esc(&path),
-                esc(&b.reason)
+                esc(&b.first_path()),
+                esc(&b.reason),
+                b.newest_text()
             ));
         }
         for d in t.transitive_downgrades() {

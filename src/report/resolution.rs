@@ -146,6 +146,23 @@ pub struct TreeAssessment {
     pub blockers: Vec<BlockerEntry>,
 }
 
+impl BlockerEntry {
+    /// Its first dependency path as text (`app → a → b`), or its name when it is direct.
+    pub fn first_path(&self) -> String {
+        self.paths
+            .first()
+            .map_or_else(|| self.name.clone(), |p| path_text(p))
+    }
+
+    /// `; newest with a wheel: X` or `; no version has a wheel`, to follow its reason.
+    pub fn newest_text(&self) -> String {
+        match &self.newest_with_wheel {
+            Some(v) => format!("; newest with a wheel: {v}"),
+            None => "; no version has a wheel".to_string(),
+        }
+    }
+}
+
 impl TreeAssessment {
     /// Converts the resolver's analysis.
     pub fn from_analysis(analysis: &Analysis) -> Self {

@@ -81,25 +81,19 @@ fn write_tree_sections(
     let mut unknown = Vec::new();
     for t in &report.targets {
         for b in t.transitive_blockers() {
-            let path = b
-                .paths
-                .first()
-                .map_or_else(|| b.name.clone(), |p| path_text(p));
             let more = if b.paths.len() > 1 {
                 format!(" and {} more paths", b.paths.len() - 1)
             } else {
                 String::new()
             };
-            let newest = match &b.newest_with_wheel {
-                Some(v) => format!("; newest with a wheel: {v}"),
-                None => "; no version has a wheel".to_string(),
-            };
             blockers.push(format!(
-                "  {} {} on {} ({path}{more}): {}{newest}",
+                "  {} {} on {} ({}{more}): {}{}",
                 paint(&b.name, Style::new().yellow()),
                 b.version,
                 t.name,
-                b.reason
+                b.first_path(),
+                b.reason,
+                b.newest_text()
             ));
         }
         for d in t.transitive_downgrades() {
