@@ -1,11 +1,10 @@
-//! Running the interpreter, pip and uv: argv only, output captured, with a deadline. Hand-written
-//! over `std::process` because std has no wait-with-timeout and pulling a crate for one poll loop
-//! is not worth it.
+//! Running the interpreter, pip and uv: argv only, output captured, with a deadline. The
+//! spawn-capture-kill loop is [`crate::python::probe::run_with_timeout`] (which also kills the
+//! whole process group, so pip's own children die with it); this module adds the environment
+//! clean-up for installers and the error mapping.
 
-use std::io::Read;
-use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use super::EnvError;
 use super::install::redact_text;
@@ -13,12 +12,18 @@ use super::install::redact_text;
 /// What a finished subprocess said.
 #[derive(Debug)]
 pub(crate) struct Captured {
-    pub status: ExitStatus,
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Captured {
+    /// Whether the process exited with 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
     /// The last `lines` lines of stderr (else stdout), credentials redacted: for error messages.
     pub fn tail(&self, lines: usize) -> String {
         let text = if self.stderr.trim().is_empty() {
@@ -55,59 +60,24 @@ pub(crate) fn run(cmd: &mut Command, timeout: Duration) -> Result<Captured, EnvE
         cmd.env_remove(var);
     }
     cmd.env("PIP_NO_INPUT", "1")
-        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
     let shown = display(cmd);
     tracing::debug!(command = %shown, "running");
-    let mut child = cmd.spawn().map_err(|source| EnvError::Spawn {
-        program: cmd.get_program().to_string_lossy().into_owned(),
-        source,
-    })?;
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
-    let out_reader = thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(o) = out.as_mut() {
-            let _ = o.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = err.as_mut() {
-            let _ = e.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(EnvError::Timeout {
-                    command: shown,
-                    seconds: timeout.as_secs(),
-                });
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(25)),
-            Err(source) => {
-                return Err(EnvError::Spawn {
-                    program: shown,
-                    source,
-                });
-            }
-        }
-    };
-    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
-    tracing::debug!(command = %shown, %status, "finished");
+    let out =
+        crate::python::probe::run_with_timeout(cmd, timeout).map_err(|source| EnvError::Spawn {
+            program: cmd.get_program().to_string_lossy().into_owned(),
+            source,
+        })?;
+    if out.timed_out {
+        return Err(EnvError::Timeout {
+            command: shown,
+            seconds: timeout.as_secs(),
+        });
+    }
+    tracing::debug!(command = %shown, code = ?out.status, "finished");
     Ok(Captured {
-        status,
-        stdout,
-        stderr,
+        code: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     })
 }

@@ -247,7 +247,7 @@ fn purge_pip_cache(python: &Path) -> Option<String> {
     let mut cmd = Command::new(python);
     cmd.args(["-m", "pip", "cache", "purge"]);
     match process::run(&mut cmd, Duration::from_mins(10)) {
-        Ok(out) if out.status.success() => None,
+        Ok(out) if out.success() => None,
         Ok(out) => Some(format!("pip cache purge failed: {}", out.tail(2))),
         Err(e) => Some(e.to_string()),
     }

@@ -376,7 +376,7 @@ fn build(
         &mut create_command(&req.python, env_dir),
         Duration::from_mins(10),
     )?;
-    if !out.status.success() {
+    if !out.success() {
         return Err(EnvError::VenvCreate {
             python: req.python.clone(),
             detail: out.tail(5),
@@ -404,7 +404,7 @@ fn build(
         let mut cmd = install::install_command(&env_python, uv, &req.pins, &req.index);
         cmd.current_dir(env_dir);
         let out = process::run(&mut cmd, Duration::from_hours(1))?;
-        if !out.status.success() {
+        if !out.success() {
             return Err(EnvError::Install {
                 installer: req.installer.name(),
                 detail: out.tail(6),

@@ -93,7 +93,7 @@ pub(crate) fn probe(python: &Path) -> Result<Probe, EnvError> {
     let mut cmd = Command::new(python);
     cmd.args(["-I", "-c", PROBE]);
     let out = process::run(&mut cmd, Duration::from_mins(1))?;
-    if !out.status.success() {
+    if !out.success() {
         return Err(EnvError::Probe {
             python: python.to_path_buf(),
             detail: out.tail(3),

@@ -409,13 +409,10 @@ pub fn timeout_from_env() -> Option<Duration> {
 }
 
 fn default_cache_dir() -> Option<PathBuf> {
-    use etcetera::BaseStrategy;
     if let Some(dir) = std::env::var_os("WHEELWATCH_CACHE_DIR").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    etcetera::choose_base_strategy()
-        .ok()
-        .map(|s| s.cache_dir().join("wheelwatch"))
+    crate::index::CacheSettings::default_dir()
 }
 
 /// Checks the file itself before running anything.
