@@ -18,6 +18,7 @@ pub mod host;
 pub mod index;
 pub mod logging;
 pub mod metadata;
+pub mod pep508;
 pub mod platform;
 pub mod python;
 pub mod report;

@@ -156,7 +156,7 @@ impl CoreMetadata {
         let mut warnings = Vec::new();
         let mut requires_dist = Vec::new();
         for raw in all("Requires-Dist") {
-            match Requirement::from_str(raw) {
+            match crate::pep508::parse_requirement(raw) {
                 Ok(req) => requires_dist.push(req),
                 Err(e) => {
                     let reason = e.to_string();

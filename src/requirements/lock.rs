@@ -216,7 +216,7 @@ fn lock_marker(
         return Ok(MarkerTree::TRUE);
     };
     let marker =
-        MarkerTree::from_str(text).map_err(|error| RequirementsError::TomlRequirement {
+        crate::pep508::parse_marker(text).map_err(|error| RequirementsError::TomlRequirement {
             file: path.to_path_buf(),
             line,
             key: key.to_string(),
@@ -806,7 +806,7 @@ fn python_marker(requires_python: &str) -> Option<MarkerTree> {
                 ""
             }
         );
-        marker.and(MarkerTree::from_str(&text).ok()?);
+        marker.and(crate::pep508::parse_marker(&text).ok()?);
     }
     Some(marker)
 }

@@ -19,7 +19,6 @@ pub mod txt;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::Requirement;
@@ -515,7 +514,7 @@ pub fn parse_package_spec(text: &str) -> Result<DeclaredRequirement, Requirement
         });
     }
     let requirement =
-        Requirement::from_str(trimmed).map_err(|error| RequirementsError::Package {
+        crate::pep508::parse_requirement(trimmed).map_err(|error| RequirementsError::Package {
             text: text.to_string(),
             expected: pep508_message(&error),
         })?;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep508_rs::{MarkerTree, PackageName, Requirement};
+use pep508_rs::{MarkerTree, PackageName};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -225,7 +225,7 @@ impl<'a, 'i> Reader<'a, 'i> {
             entries.into_iter().map(|e| (e, MarkerTree::TRUE)).collect();
         queue.reverse();
         while let Some((entry, outer_marker)) = queue.pop() {
-            let mut requirement = match Requirement::from_str(&entry.text) {
+            let mut requirement = match crate::pep508::parse_requirement(&entry.text) {
                 Ok(requirement) => requirement,
                 Err(error) => {
                     errors.push(RequirementsError::TomlRequirement {

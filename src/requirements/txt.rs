@@ -13,9 +13,8 @@
 //! and ignored: we read metadata, we do not install).
 
 use std::path::{Component, Path, PathBuf};
-use std::str::FromStr;
 
-use pep508_rs::{Pep508ErrorSource, Requirement, VerbatimUrlError};
+use pep508_rs::{Pep508ErrorSource, VerbatimUrlError};
 
 use super::{
     DeclaredRequirement, FileIndexOptions, Origin, RequirementSet, RequirementsError, SkipReason,
@@ -394,7 +393,7 @@ impl Parser<'_> {
             self.skip(raw, origin, constraint, SkipReason::DirectReference);
             return;
         }
-        match Requirement::from_str(args) {
+        match crate::pep508::parse_requirement(args) {
             Ok(requirement) => {
                 let declared = DeclaredRequirement::new(requirement, raw, origin);
                 if constraint {
