@@ -89,7 +89,7 @@ fn precheck<T: Pep508Url>(text: &str, with_name: bool) -> Result<(), Pep508Error
             }
         }
     }
-    check_rest(text, pos)
+    check_rest(text, pos, !with_name)
 }
 
 /// Checks a name or extra starting at `start`: it must not end in `.`, `-` or `_`.
@@ -117,10 +117,15 @@ fn check_identifier<T: Pep508Url>(
 }
 
 /// Checks nesting depth and characters outside quoted strings from `start` on.
-fn check_rest<T: Pep508Url>(text: &str, start: usize) -> Result<(), Pep508Error<T>> {
+/// Non-ASCII is rejected only in the marker (after `;`): before it the parser reports it well.
+fn check_rest<T: Pep508Url>(
+    text: &str,
+    start: usize,
+    mut in_marker: bool,
+) -> Result<(), Pep508Error<T>> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
-    // After `@` (a direct reference) the URL runs to the next `;`: non-ASCII is the URL's.
+    // After `@` (a direct reference) the URL runs to the next `;`.
     let mut in_url = false;
     for (index, c) in text[start..].char_indices() {
         let index = index + start;
@@ -133,7 +138,10 @@ fn check_rest<T: Pep508Url>(text: &str, start: usize) -> Result<(), Pep508Error<
         match c {
             '\'' | '"' if !in_url => quote = Some(c),
             '@' if !in_url => in_url = true,
-            ';' => in_url = false,
+            ';' => {
+                in_url = false;
+                in_marker = true;
+            }
             '(' if !in_url => {
                 depth += 1;
                 if depth > MAX_MARKER_DEPTH {
@@ -146,7 +154,7 @@ fn check_rest<T: Pep508Url>(text: &str, start: usize) -> Result<(), Pep508Error<
                 }
             }
             ')' if !in_url => depth = depth.saturating_sub(1),
-            c if !c.is_ascii() && !in_url => {
+            c if !c.is_ascii() && in_marker => {
                 return Err(error(
                     text,
                     index,
