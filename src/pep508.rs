@@ -40,9 +40,15 @@ pub fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Error<VerbatimUrl>> 
 }
 
 /// `true` when the last parse on this thread hit a parser panic that the checks did not
-/// prevent. Only the fuzz harness asks.
+/// prevent.
 pub fn last_parse_panicked() -> bool {
     PANICKED.with(Cell::get)
+}
+
+/// How many parser panics the checks did not prevent on this thread so far. The fuzz harness
+/// ([`crate::fuzz`]) asserts it stays zero across a whole file's parse.
+pub fn panics_caught() -> usize {
+    CAUGHT.with(Cell::get)
 }
 
 fn error<T: Pep508Url>(text: &str, start: usize, len: usize, message: String) -> Pep508Error<T> {
@@ -178,6 +184,7 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
     static PANICKED: Cell<bool> = const { Cell::new(false) };
+    static CAUGHT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Runs the parser with panics caught and kept off stderr.
@@ -198,6 +205,9 @@ fn guarded<R, T: Pep508Url>(
     let outcome = catch_unwind(AssertUnwindSafe(parse));
     QUIET.with(|q| q.set(false));
     PANICKED.with(|p| p.set(outcome.is_err()));
+    if outcome.is_err() {
+        CAUGHT.with(|c| c.set(c.get() + 1));
+    }
     outcome.unwrap_or_else(|_| {
         Err(error(
             text,

@@ -464,6 +464,31 @@ fn default_cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("wheelwatch-cache"))
 }
 
+/// `false` for a local `--find-links` location (from any source: flag, requirement file,
+/// `PIP_FIND_LINKS`, pip.conf) that does not exist, after warning that it is ignored, as pip
+/// does ("Location ... is ignored: it is either a non-existing path or lacks a specific
+/// scheme"). URLs are kept: whether they answer is the index client's business.
+fn find_link_exists(link: &str) -> bool {
+    if link.starts_with("http://") || link.starts_with("https://") {
+        return true;
+    }
+    let path = match link.strip_prefix("file:") {
+        Some(rest) => url::Url::parse(link)
+            .ok()
+            .and_then(|u| u.to_file_path().ok())
+            .unwrap_or_else(|| PathBuf::from(rest)),
+        None => PathBuf::from(link),
+    };
+    if path.exists() {
+        return true;
+    }
+    tracing::warn!(
+        "find-links location `{}` does not exist: ignored",
+        crate::index::redact_url(link)
+    );
+    false
+}
+
 /// Resolves index and cache settings.
 pub fn resolve_index(
     args: IndexArgs,
@@ -627,6 +652,7 @@ impl IndexChoice {
             .extend(self.find_links.iter().map(|u| u.value.clone()));
         settings.no_index |= self.no_index;
         settings.extra_index_urls.dedup();
+        settings.find_links.retain(|link| find_link_exists(link));
         settings.cache.dir = Some(self.cache_dir.value.clone());
         settings.cache.max_age = self.max_age;
         settings.cache.mode = self.cache_mode;

@@ -27,7 +27,7 @@ use tracing::info;
 
 use crate::cli::{CheckArgs, Format};
 use crate::dist::ProjectPage;
-use crate::exit::{AssessmentError, ExitStatus};
+use crate::exit::ExitStatus;
 use crate::health::{self, Lookup, Options, PackageHealth, TargetContext};
 use crate::index::{IndexClient, IndexSettings};
 use crate::report::{
@@ -61,7 +61,42 @@ pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         settings.output.as_deref(),
         globals,
     )?;
+    for line in stderr_summary(&report) {
+        eprintln!("{line}");
+    }
     Ok(exit_status(report.verdict, settings.strict))
+}
+
+/// What stderr must say whatever the format and destination of the report: why there is no
+/// verdict (exit 3), and a hint when no project was found at all (a wrong index URL).
+pub fn stderr_summary(report: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    let packages = || report.targets.iter().flat_map(|t| &t.packages);
+    let assessed = || packages().filter(|p| p.status != health::Status::Excluded);
+    if assessed().next().is_some() && assessed().all(|p| p.status == health::Status::NotFound) {
+        out.push(
+            "warning: no project was found on the index: is the index URL right? (--index-url, \
+             PIP_INDEX_URL or the requirement files' --index-url)"
+                .to_string(),
+        );
+    }
+    if report.verdict == Verdict::AssessmentFailed {
+        let first = report.targets.iter().find_map(|t| {
+            t.packages
+                .iter()
+                .find(|p| p.status == health::Status::Error)
+                .map(|p| format!("{} on {}: {}", p.name, t.name, p.reason))
+                .or_else(|| {
+                    let error = t.resolution.as_ref()?.error.as_ref()?;
+                    Some(format!("resolving {}: {error}", t.name))
+                })
+        });
+        out.push(format!(
+            "error: assessment failed, no verdict: {}",
+            first.unwrap_or_else(|| report.fallback_reason.clone().unwrap_or_default())
+        ));
+    }
+    out
 }
 
 /// The exit status a verdict maps to.
@@ -179,9 +214,12 @@ fn targets(settings: &CheckSettings) -> Result<Vec<(Target, Probe)>> {
     for (value, role) in role_targets {
         // An interpreter named by path or by executable name (`python3`) is probed now: its
         // version is the target's. Versions are parsed as targets and probed later if installed.
+        // A range (`>=3.11,<3.13`) names the newest installed interpreter inside it.
         let names_interpreter = matches!(
             crate::python::PythonRequest::from_str(&value),
-            Ok(crate::python::PythonRequest::Path(_) | crate::python::PythonRequest::Name(_))
+            Ok(crate::python::PythonRequest::Path(_)
+                | crate::python::PythonRequest::Name(_)
+                | crate::python::PythonRequest::Range(_))
         );
         if names_interpreter {
             let (target, interpreter) = interpreters::target_for_path(&value, &host, role)
@@ -300,8 +338,8 @@ pub fn assess_with_index(
     let index = settings
         .index
         .index_settings(&set.index, &crate::index::pip_configuration(&env));
-    let client =
-        IndexClient::new(index.clone()).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
+    // A client that cannot be built is a configuration error (a bad URL or certificate file).
+    let client = IndexClient::new(index.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -592,11 +630,13 @@ fn assess_target(
         Some(VersionOrUrl::VersionSpecifier(s)) if applies(&r.requirement) => Some(s.clone()),
         _ => None,
     };
-    let narrowing: Vec<(PackageName, VersionSpecifiers)> = set
+    // A lock may pin one project twice, each version under its own markers (uv's conflict
+    // sets): locked pins do not narrow each other, each entry is assessed on its own.
+    let narrowing: Vec<(PackageName, VersionSpecifiers, bool)> = set
         .requirements
         .iter()
         .chain(&set.constraints)
-        .filter_map(|r| specifiers(r).map(|s| (r.requirement.name.clone(), s)))
+        .filter_map(|r| specifiers(r).map(|s| (r.requirement.name.clone(), s, r.locked)))
         .collect();
     set.requirements
         .iter()
@@ -605,8 +645,10 @@ fn assess_target(
             let own = specifiers(declared);
             let constraints: Vec<&VersionSpecifiers> = narrowing
                 .iter()
-                .filter(|(name, s)| name == &req.name && Some(s) != own.as_ref())
-                .map(|(_, s)| s)
+                .filter(|(name, s, locked)| {
+                    name == &req.name && Some(s) != own.as_ref() && !(declared.locked && *locked)
+                })
+                .map(|(_, s, _)| s)
                 .collect();
             let lookup = match pages.get(&req.name) {
                 Some(Ok(Some(page))) => Lookup::Found(page),

@@ -10,7 +10,14 @@ use url::Url;
 pub fn redact_url(raw: &str) -> String {
     if let Some(mut url) = raw.contains("://").then(|| Url::parse(raw).ok()).flatten() {
         if url.username().is_empty() && url.password().is_none() {
-            return raw.to_string();
+            // `https://tok#en@host/`: a credential holding `#` or `?` parses as a host and a
+            // fragment or query; the `@` gives it away.
+            let swallowed = url.fragment().is_some_and(|f| f.contains('@'))
+                || url.query().is_some_and(|q| q.contains('@'));
+            if !swallowed {
+                return raw.to_string();
+            }
+            return redact_to_last_at(raw);
         }
         if url.set_password(None).is_ok() && url.set_username("***").is_ok() {
             return url.to_string();
@@ -23,7 +30,26 @@ pub fn redact_url(raw: &str) -> String {
             return format!("***@{}", &raw[at + 1..]);
         }
     }
+    if raw.contains("://") {
+        // Not a valid URL: a password holding `#` or `/` (`http://user:pa/ss@host/`) ends the
+        // authority early, so everything up to the last `@` goes.
+        return redact_to_last_at(raw);
+    }
     redact_text(raw)
+}
+
+/// `scheme://***@rest` for everything between `://` and the last `@` (before any whitespace).
+fn redact_to_last_at(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return redact_text(raw);
+    };
+    let end = raw[start..]
+        .find(char::is_whitespace)
+        .map_or(raw.len(), |i| start + i);
+    match raw[start..end].rfind('@') {
+        Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
+        None => redact_text(raw),
+    }
 }
 
 /// Redacts every `scheme://user:pass@host` occurrence inside free text (error messages from
@@ -103,6 +129,20 @@ mod tests {
             redact_text("error sending request for url (http://a:b@h:1/x) then https://c@d/e"),
             "error sending request for url (http://***@h:1/x) then https://***@d/e"
         );
+        // Credentials holding `#` or `/` make the URL invalid or move the `@` into a fragment.
+        assert_eq!(
+            redact_url("http://user:pa#ss@host.test/simple/"),
+            "http://***@host.test/simple/"
+        );
+        assert_eq!(
+            redact_url("http://user:pa/ss@host.test/simple/"),
+            "http://***@host.test/simple/"
+        );
+        assert_eq!(
+            redact_url("https://tok#en@host.test/simple/"),
+            "https://***@host.test/simple/"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
         let url = Url::parse("https://al%40ice:p%2Bw+d@h.test/s/").unwrap();
         assert_eq!(strip_credentials(&url), "https://h.test/s/");
         let (clean, creds) = split_credentials(&url);

@@ -81,6 +81,7 @@ pub fn parse_requirements_txt(
         set: RequirementSet::default(),
         errors: Vec::new(),
         stack: Vec::new(),
+        includes: 0,
     };
     let identity = parser.reader.identity(path);
     parser.stack.push((identity, path.to_path_buf()));
@@ -100,7 +101,16 @@ struct Parser<'a> {
     errors: Vec<RequirementsError>,
     /// Files being parsed: (identity, path as reached).
     stack: Vec<(PathBuf, PathBuf)>,
+    /// Includes read so far (bounded by [`MAX_INCLUDES`]).
+    includes: usize,
 }
+
+/// The most `-r`/`-c` includes one requirements file may pull in, in all, and the deepest
+/// chain of them. Real projects use a handful; without a bound, files that include each other
+/// twice over (a DAG, not a cycle) would be read an exponential number of times.
+pub const MAX_INCLUDES: usize = 1000;
+/// See [`MAX_INCLUDES`].
+pub const MAX_INCLUDE_DEPTH: usize = 32;
 
 /// What an option does.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -582,6 +592,23 @@ impl Parser<'_> {
                 .collect();
             chain.push(path);
             self.errors.push(RequirementsError::IncludeCycle { chain });
+            return;
+        }
+        self.includes += 1;
+        if self.includes > MAX_INCLUDES || self.stack.len() >= MAX_INCLUDE_DEPTH {
+            // Reported once: past the limit nothing more is read.
+            if self.includes > MAX_INCLUDES + 1 {
+                return;
+            }
+            self.includes = self.includes.max(MAX_INCLUDES + 1);
+            self.errors.push(RequirementsError::BadOption {
+                file: from.to_path_buf(),
+                line,
+                problem: format!(
+                    "too many includes (at most {MAX_INCLUDES} files, nested at most {MAX_INCLUDE_DEPTH} deep)"
+                ),
+                text: format!("-r {target}"),
+            });
             return;
         }
         let content = match self.reader.read(&path) {
