@@ -166,19 +166,30 @@ pub fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<LoadedC
 /// pyproject.toml (`None` when the table is absent).
 pub fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<FileConfig>> {
     if in_pyproject {
-        let doc: PyprojectTool = toml::from_str(text)?;
+        let doc: PyprojectTool = from_toml(text)?;
         let Some(table) = doc.tool.and_then(|t| t.wheelwatch) else {
             return Ok(None);
         };
-        let config = FileConfig::deserialize(table)
-            .map_err(|e| anyhow::anyhow!("[tool.wheelwatch]: {}", e.to_string().trim_end()))?;
+        let config = FileConfig::deserialize(table).map_err(|e| {
+            anyhow::anyhow!(
+                "[tool.wheelwatch]: {}",
+                crate::index::redact_text(e.to_string().trim_end())
+            )
+        })?;
         validate(&config)?;
         Ok(Some(config))
     } else {
-        let config: FileConfig = toml::from_str(text)?;
+        let config: FileConfig = from_toml(text)?;
         validate(&config)?;
         Ok(Some(config))
     }
+}
+
+/// `toml::from_str`, with credentials redacted from the error: its message quotes the line
+/// (an `index-url = "https://user:token@…"` among them).
+fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    toml::from_str(text)
+        .map_err(|e| anyhow::anyhow!("{}", crate::index::redact_text(e.to_string().trim_end())))
 }
 
 fn validate(config: &FileConfig) -> Result<()> {

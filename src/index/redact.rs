@@ -64,6 +64,22 @@ pub fn redact_text(text: &str) -> String {
             .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
             .unwrap_or(tail.len());
         let authority = &tail[..authority_end];
+        // A credential holding `#`, `?` or `/` ends the authority before its `@`
+        // (`http://user:pa/ss@host`, `http://user:p#w@host`): when what precedes the end is
+        // `user:` followed by something that is not a port, the `@` later in the same word
+        // closes the credentials.
+        let word_end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let not_a_port = authority
+            .split_once(':')
+            .is_some_and(|(_, port)| !port.chars().all(|c| c.is_ascii_digit()));
+        if !authority.contains('@')
+            && not_a_port
+            && let Some(at) = tail[..word_end].rfind('@')
+        {
+            out.push_str("***@");
+            rest = &tail[at + 1..];
+            continue;
+        }
         if let Some(at) = authority.rfind('@') {
             out.push_str("***@");
             out.push_str(&authority[at + 1..]);
@@ -128,6 +144,14 @@ mod tests {
         assert_eq!(
             redact_text("error sending request for url (http://a:b@h:1/x) then https://c@d/e"),
             "error sending request for url (http://***@h:1/x) then https://***@d/e"
+        );
+        assert_eq!(
+            redact_text("bad `--index-urll http://user:pa/ss@h.test/s/` or http://u:p#w@h.test/"),
+            "bad `--index-urll http://***@h.test/s/` or http://***@h.test/"
+        );
+        assert_eq!(
+            redact_text("git+https://h.test/x/y@v1.0 and http://h.test:8080/a@b"),
+            "git+https://h.test/x/y@v1.0 and http://h.test:8080/a@b"
         );
         // Credentials holding `#` or `/` make the URL invalid or move the `@` into a fragment.
         assert_eq!(

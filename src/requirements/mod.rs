@@ -61,7 +61,7 @@ impl DeclaredRequirement {
     pub fn new(requirement: Requirement, raw: impl Into<String>, origin: Option<Origin>) -> Self {
         Self {
             requirement,
-            raw: raw.into(),
+            raw: crate::index::redact_text(&raw.into()),
             origin,
             locked: false,
         }
@@ -229,7 +229,7 @@ pub enum RequirementsError {
         cause: std::io::Error,
     },
     /// A line did not parse.
-    #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display())]
+    #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display(), text = shown(.text))]
     Parse {
         /// The file.
         file: PathBuf,
@@ -241,7 +241,7 @@ pub enum RequirementsError {
         expected: String,
     },
     /// A requirements file option pip does not know.
-    #[error("{file}:{line}: unknown option `{option}` in `{text}`", file = .file.display())]
+    #[error("{file}:{line}: unknown option `{option}` in `{text}`", file = .file.display(), option = shown(.option), text = shown(.text))]
     UnknownOption {
         /// The file.
         file: PathBuf,
@@ -253,7 +253,7 @@ pub enum RequirementsError {
         text: String,
     },
     /// An option is used wrongly (missing value, value on a flag, stray argument).
-    #[error("{file}:{line}: {problem} in `{text}`", file = .file.display())]
+    #[error("{file}:{line}: {problem} in `{text}`", file = .file.display(), problem = shown(.problem), text = shown(.text))]
     BadOption {
         /// The file.
         file: PathBuf,
@@ -267,7 +267,8 @@ pub enum RequirementsError {
     /// `-r`/`-c` naming a URL: remote requirement files are not fetched.
     #[error(
         "{file}:{line}: cannot include remote requirements file `{url}`: download it and pass the local copy",
-        file = .file.display()
+        file = .file.display(),
+        url = shown(.url)
     )]
     RemoteInclude {
         /// The file.
@@ -284,7 +285,7 @@ pub enum RequirementsError {
         chain: Vec<PathBuf>,
     },
     /// A TOML file is not valid TOML.
-    #[error("`{file}` is not valid TOML: {message}", file = .file.display())]
+    #[error("`{file}` is not valid TOML: {message}", file = .file.display(), message = shown(.message))]
     Toml {
         /// The file.
         file: PathBuf,
@@ -304,7 +305,7 @@ pub enum RequirementsError {
         expected: String,
     },
     /// A PEP 508 string inside a TOML file did not parse.
-    #[error("{file}:{line}: invalid requirement `{text}` at `{key}`: {expected}", file = .file.display())]
+    #[error("{file}:{line}: invalid requirement `{text}` at `{key}`: {expected}", file = .file.display(), text = shown(.text))]
     TomlRequirement {
         /// The file.
         file: PathBuf,
@@ -376,7 +377,7 @@ pub enum RequirementsError {
         supported: String,
     },
     /// `--package` value that is not a PEP 508 requirement.
-    #[error("invalid `--package` value `{text}`: {expected}")]
+    #[error("invalid `--package` value `{text}`: {expected}", text = shown(.text))]
     Package {
         /// The text.
         text: String,
@@ -474,6 +475,18 @@ fn display_names(names: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Text from the input as shown in an error: credentials redacted, and at most a few hundred
+/// characters (a 5 MB line is named, not echoed).
+fn shown(text: &str) -> String {
+    const MAX: usize = 200;
+    let text = crate::index::redact_text(text);
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head}… ({} bytes)", text.len())
 }
 
 fn display_list(items: &[String]) -> String {
