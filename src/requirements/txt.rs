@@ -400,7 +400,7 @@ impl Parser<'_> {
             line,
         });
         if is_bare_reference(args) {
-            self.skip(raw, origin, constraint, SkipReason::DirectReference);
+            self.skip(&raw, origin, constraint, SkipReason::DirectReference);
             return;
         }
         match crate::pep508::parse_requirement(args) {
@@ -419,7 +419,7 @@ impl Parser<'_> {
                     Pep508ErrorSource::UrlError(VerbatimUrlError::NotAUrl(_))
                 ) =>
             {
-                self.skip(raw, origin, constraint, SkipReason::DirectReference);
+                self.skip(&raw, origin, constraint, SkipReason::DirectReference);
             }
             Err(error) => self.errors.push(RequirementsError::Parse {
                 file: path.to_path_buf(),
@@ -430,14 +430,14 @@ impl Parser<'_> {
         }
     }
 
-    fn skip(&mut self, raw: String, origin: Option<Origin>, constraint: bool, reason: SkipReason) {
+    fn skip(&mut self, raw: &str, origin: Option<Origin>, constraint: bool, reason: SkipReason) {
         let reason = if constraint {
             SkipReason::UnusableConstraint
         } else {
             reason
         };
         self.set.skipped.push(SkippedEntry {
-            raw: crate::index::redact_text(&raw),
+            raw: crate::index::redact_text(raw),
             origin,
             reason,
         });
@@ -533,12 +533,7 @@ impl Parser<'_> {
                         file: path.to_path_buf(),
                         line,
                     });
-                    self.skip(
-                        written.to_string(),
-                        origin,
-                        constraint,
-                        SkipReason::Editable,
-                    );
+                    self.skip(written, origin, constraint, SkipReason::Editable);
                 }
                 Opt::IndexUrl => {
                     self.set.index.index_url = Some(value);
