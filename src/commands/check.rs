@@ -61,42 +61,53 @@ pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         settings.output.as_deref(),
         globals,
     )?;
-    for line in stderr_summary(&report) {
+    if let Some(hint) = not_found_hint(&report) {
+        tracing::warn!("{hint}");
+    }
+    if let Some(line) = failure_line(&report) {
         eprintln!("{line}");
     }
     Ok(exit_status(report.verdict, settings.strict))
 }
 
-/// What stderr must say whatever the format and destination of the report: why there is no
-/// verdict (exit 3), and a hint when no project was found at all (a wrong index URL).
-pub fn stderr_summary(report: &Report) -> Vec<String> {
-    let mut out = Vec::new();
-    let packages = || report.targets.iter().flat_map(|t| &t.packages);
-    let assessed = || packages().filter(|p| p.status != health::Status::Excluded);
-    if assessed().next().is_some() && assessed().all(|p| p.status == health::Status::NotFound) {
-        out.push(
-            "warning: no project was found on the index: is the index URL right? (--index-url, \
-             PIP_INDEX_URL or the requirement files' --index-url)"
-                .to_string(),
-        );
+/// A hint when no assessed project was found at all: the index URL is probably wrong.
+pub fn not_found_hint(report: &Report) -> Option<String> {
+    let mut assessed = report
+        .targets
+        .iter()
+        .flat_map(|t| &t.packages)
+        .filter(|p| p.status != health::Status::Excluded)
+        .peekable();
+    assessed.peek()?;
+    assessed
+        .all(|p| p.status == health::Status::NotFound)
+        .then(|| {
+            "no project was found on the index: is the index URL right? (--index-url, \
+             PIP_INDEX_URL, or an --index-url line in a requirements file)"
+                .to_string()
+        })
+}
+
+/// On exit 3, the one stderr line saying why there is no verdict, whatever the report's
+/// format and destination.
+pub fn failure_line(report: &Report) -> Option<String> {
+    if report.verdict != Verdict::AssessmentFailed {
+        return None;
     }
-    if report.verdict == Verdict::AssessmentFailed {
-        let first = report.targets.iter().find_map(|t| {
-            t.packages
-                .iter()
-                .find(|p| p.status == health::Status::Error)
-                .map(|p| format!("{} on {}: {}", p.name, t.name, p.reason))
-                .or_else(|| {
-                    let error = t.resolution.as_ref()?.error.as_ref()?;
-                    Some(format!("resolving {}: {error}", t.name))
-                })
-        });
-        out.push(format!(
-            "error: assessment failed, no verdict: {}",
-            first.unwrap_or_else(|| report.fallback_reason.clone().unwrap_or_default())
-        ));
-    }
-    out
+    let first = report.targets.iter().find_map(|t| {
+        t.packages
+            .iter()
+            .find(|p| p.status == health::Status::Error)
+            .map(|p| format!("{} on {}: {}", p.name, t.name, p.reason))
+            .or_else(|| {
+                let error = t.resolution.as_ref()?.error.as_ref()?;
+                Some(format!("resolving on {}: {error}", t.name))
+            })
+    });
+    Some(format!(
+        "error: assessment failed, no verdict: {}",
+        first.unwrap_or_else(|| report.fallback_reason.clone().unwrap_or_default())
+    ))
 }
 
 /// The exit status a verdict maps to.

@@ -5,3 +5,4 @@
 
 mod fuzz;
 mod lock;
+mod usage;
