@@ -5,4 +5,5 @@
 
 mod fuzz;
 mod lock;
+mod secrets;
 mod usage;
