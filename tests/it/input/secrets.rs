@@ -50,6 +50,9 @@ fn leaks(inputs: &[(&str, &str)], args: &[String]) -> (i32, String, Vec<String>)
     (code, stderr, seen)
 }
 
+/// What is tried, the input files, the arguments, and the exit code expected.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<String>, i32);
+
 #[test]
 fn credentials_never_appear_in_any_output() {
     let index = TestIndex::builder()
@@ -57,12 +60,9 @@ fn credentials_never_appear_in_any_output() {
         .basic_auth("user", "s3-cr3tpw")
         .serve();
     let authed = index.url_with_credentials("user", "s3-cr3tpw");
-    let wheel = format!(
-        "{}",
-        index
-            .file_url("six-1.17.0-py2.py3-none-any.whl")
-            .replace("://", "://user:s3-cr3tpw@")
-    );
+    let wheel = index
+        .file_url("six-1.17.0-py2.py3-none-any.whl")
+        .replace("://", "://user:s3-cr3tpw@");
     let target = ["--python".to_string(), "3.12@linux".to_string()];
     let with = |extra: &[&str]| -> Vec<String> {
         extra
@@ -76,7 +76,7 @@ fn credentials_never_appear_in_any_output() {
     let toml_error = format!("index-url = \"{authed}\" oops\n");
     let pyproject_error =
         format!("[project]\nname = \"a\"\ndependencies = [\"six @ {wheel}\" oops]\n");
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<String>, i32)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "a direct reference echoed in the JSON requirement",
             vec![("requirements.txt", direct.as_str())],
