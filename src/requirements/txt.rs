@@ -656,6 +656,45 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+
+    #[test]
+    fn includes_are_bounded_in_depth_and_number() {
+        // Each file includes the next one down, twice: without bounds, 2^depth reads.
+        let mut reads = 0;
+        let mut reader = |_: &Path| {
+            reads += 1;
+            Ok::<_, std::io::Error>("six\n-r d/r.txt\n-r d/r.txt\n".to_string())
+        };
+        let env = |_: &str| None;
+        let error =
+            parse_requirements_txt(Path::new("r.txt"), "-r d/r.txt\n", false, &mut reader, &env)
+                .unwrap_err();
+        assert_eq!(
+            error.errors()[0].to_string(),
+            format!(
+                "{}:2: too many includes (at most 1000 files, nested at most 32 deep) in `-r d/r.txt`",
+                ["d"; 31].join("/") + "/r.txt"
+            )
+        );
+        // Past a limit, nothing more is read.
+        assert_eq!(reads, MAX_INCLUDE_DEPTH - 1);
+
+        let wide: String = (0..=MAX_INCLUDES)
+            .map(|i| format!("-r f{i}.txt\n"))
+            .collect();
+        let mut reads = 0;
+        let mut reader = |_: &Path| {
+            reads += 1;
+            Ok::<_, std::io::Error>("six\n".to_string())
+        };
+        let error = parse_requirements_txt(Path::new("r.txt"), &wide, false, &mut reader, &env)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "r.txt:1001: too many includes (at most 1000 files, nested at most 32 deep) in `-r f1000.txt`"
+        );
+        assert_eq!(reads, MAX_INCLUDES);
+    }
     use crate::requirements::test_support::{fixtures, shown};
     use crate::requirements::{LoadOptions, Source, load};
 

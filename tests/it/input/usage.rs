@@ -285,3 +285,35 @@ fn exit_3_says_why_on_stderr_whatever_the_format() {
         }
     }
 }
+
+#[test]
+fn inputs_that_are_not_regular_files_or_are_huge_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "includes.txt", "six\n-r /dev/zero\n");
+    let huge = std::fs::File::create(dir.path().join("huge.txt")).unwrap();
+    huge.set_len(33 * 1024 * 1024).unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["-r", "/dev/zero"],
+            "error: failed to read `/dev/zero`: not a regular file\n",
+        ),
+        (
+            &["includes.txt"],
+            "error: includes.txt:2: failed to read included file `/dev/zero`: not a regular file\n",
+        ),
+        (
+            &["-r", "huge.txt"],
+            "error: failed to read `huge.txt`: larger than 32 MiB, which no requirements or lock file is\n",
+        ),
+        (&["-r", "."], "error: failed to read `.`: a directory\n"),
+    ];
+    for (args, want) in cases {
+        let got = run(ww(dir.path()).arg("check").args(args).args([
+            "--python",
+            "3.12@linux",
+            "--index-url",
+            DEAD_INDEX,
+        ]));
+        assert_eq!(got, (2, String::new(), want.to_string()), "{args:?}");
+    }
+}
