@@ -679,9 +679,12 @@ mod tests {
         // Past a limit, nothing more is read.
         assert_eq!(reads, MAX_INCLUDE_DEPTH - 1);
 
-        let wide: String = (0..=MAX_INCLUDES)
-            .map(|i| format!("-r f{i}.txt\n"))
-            .collect();
+        let mut wide = String::new();
+        for i in 0..=MAX_INCLUDES {
+            wide.push_str("-r f");
+            wide.push_str(&i.to_string());
+            wide.push_str(".txt\n");
+        }
         let mut reads = 0;
         let mut reader = |_: &Path| {
             reads += 1;
