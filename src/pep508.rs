@@ -130,19 +130,20 @@ fn check_rest<T: Pep508Url>(
     mut in_marker: bool,
 ) -> Result<(), Pep508Error<T>> {
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
+    // The open quote and where it opened.
+    let mut quote: Option<(char, usize)> = None;
     // After `@` (a direct reference) the URL runs to the next `;`.
     let mut in_url = false;
     for (index, c) in text[start..].char_indices() {
         let index = index + start;
-        if let Some(q) = quote {
+        if let Some((q, _)) = quote {
             if c == q {
                 quote = None;
             }
             continue;
         }
         match c {
-            '\'' | '"' if !in_url => quote = Some(c),
+            '\'' | '"' if !in_url => quote = Some((c, index)),
             '@' if !in_url => in_url = true,
             ';' => {
                 in_url = false;
@@ -170,6 +171,16 @@ fn check_rest<T: Pep508Url>(
             }
             _ => {}
         }
+    }
+    // The parser's error for an unterminated quote slices the rest of the text by characters
+    // as if they were bytes, and panics when it holds a non-ASCII character (`"">"""\u{fffd}`).
+    if let Some((q, at)) = quote {
+        return Err(error(
+            text,
+            at,
+            1,
+            format!("missing closing quote `{q}` for the string that starts here"),
+        ));
     }
     Ok(())
 }
@@ -265,6 +276,16 @@ mod tests {
                 "unexpected character `名` (only ASCII is allowed outside quotes)",
             ),
             (deep.as_str(), "parentheses nest more than 32 deep"),
+            // Found by the fuzz harness: an unterminated quote with non-ASCII after it, in a
+            // requirement and in a `Requires-Dist` marker.
+            (
+                "\"\">\"\"\"\u{fffd}",
+                "missing closing quote `\"` for the string that starts here",
+            ),
+            (
+                "2;python_version<\"\"\"\u{fffd}",
+                "missing closing quote `\"` for the string that starts here",
+            ),
         ];
         let got: Vec<(&str, String)> = cases.iter().map(|(t, _)| (*t, message(t))).collect();
         let want: Vec<(&str, String)> = cases.iter().map(|(t, m)| (*t, (*m).to_string())).collect();

@@ -1010,10 +1010,11 @@ mod tests {
                 "private-lib @ https://s3cret@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c",
             ]
         );
-        // The raw text keeps `${WW_TOKEN}` unexpanded: secrets are never echoed back.
+        // The raw text is never expanded, and credentials in it are redacted: secrets are never
+        // echoed back.
         assert_eq!(
             set.requirements[7].raw,
-            "private-lib @ https://${WW_TOKEN}@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c"
+            "private-lib @ https://***@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c"
         );
         let origins: Vec<String> = set
             .requirements

@@ -136,6 +136,9 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         "-r a/b\n-r a/b\n",
         "Metadata-Version: 2.1\nName: a\nVersion: 1\nRequires-Dist: beta[b-]\n",
         "[project]\ndependencies = ['a.*']\n",
+        // Found by the coverage-guided harness: an unterminated quote before non-ASCII.
+        "\"\">\"\"\"\u{fffd}",
+        "Metadata-Version:2.4\nName:\nVersion:1\nRequires-Dist:2;python_version<\"\"\"\u{fffd}",
     ];
     out.extend(crashers.iter().map(|c| c.as_bytes().to_vec()));
     out
