@@ -136,9 +136,19 @@ fn check_rest<T: Pep508Url>(
     let mut in_url = false;
     for (index, c) in text[start..].char_indices() {
         let index = index + start;
-        if let Some((q, _)) = quote {
+        if let Some((q, opened)) = quote {
             if c == q {
                 quote = None;
+                let literal = &text[opened..=index];
+                if in_marker && !literal.is_ascii() && !value_position(&text[..opened]) {
+                    return Err(error(
+                        text,
+                        opened,
+                        1,
+                        "a quoted string must follow a comparison operator, `(`, `;`, `and` or `or`"
+                            .to_string(),
+                    ));
+                }
             }
             continue;
         }
@@ -183,6 +193,23 @@ fn check_rest<T: Pep508Url>(
         ));
     }
     Ok(())
+}
+
+/// `true` when a quoted string after `before` stands where the marker grammar takes a value.
+/// Elsewhere the parser reports the string as an unexpected token, and its error slices the
+/// string by characters as if they were bytes, which panics on non-ASCII (`"">"""\u{fffd}"`).
+fn value_position(before: &str) -> bool {
+    let before = before.trim_end();
+    let word_end = |word: &str| {
+        before.strip_suffix(word).is_some_and(|rest| {
+            rest.is_empty() || rest.ends_with(|c: char| c.is_whitespace() || "()'\"".contains(c))
+        })
+    };
+    before.is_empty()
+        || before.ends_with(['=', '<', '>', '(', ';'])
+        || word_end("in")
+        || word_end("and")
+        || word_end("or")
 }
 
 fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
@@ -286,6 +313,14 @@ mod tests {
                 "2;python_version<\"\"\"\u{fffd}",
                 "missing closing quote `\"` for the string that starts here",
             ),
+            (
+                "2;python_version<\"\"\"\u{fffd}\"",
+                "a quoted string must follow a comparison operator, `(`, `;`, `and` or `or`",
+            ),
+            (
+                "a; os_name '名'",
+                "a quoted string must follow a comparison operator, `(`, `;`, `and` or `or`",
+            ),
         ];
         let got: Vec<(&str, String)> = cases.iter().map(|(t, _)| (*t, message(t))).collect();
         let want: Vec<(&str, String)> = cases.iter().map(|(t, m)| (*t, (*m).to_string())).collect();
@@ -298,6 +333,11 @@ mod tests {
             ("a.b-c_d.e", "ok: a-b-c-d-e"),
             ("a[ b ]", "ok: a[b]"),
             ("a; os_name == '名'", "ok: a ; os_name == '名'"),
+            ("a; '名' in os_name", "ok: a ; '名' in os_name"),
+            (
+                "a; (os_name=='名') and '名'!=os_name or (os_name in'名')",
+                "ok: a ; os_name in '名'",
+            ),
             (
                 "a @ https://x.test/名.whl",
                 "ok: a @ https://x.test/%E5%90%8D.whl",
@@ -321,5 +361,12 @@ mod tests {
             "parentheses nest more than 32 deep"
         );
         assert!(parse_marker("(os_name == 'nt') and python_version >= '3.9'").is_ok());
+        // Found by the fuzz harness: a string where no value may stand.
+        let err = parse_marker("\"\">\"\"\"\u{fffd}\"").unwrap_err();
+        assert!(!last_parse_panicked());
+        assert_eq!(
+            err.message.to_string(),
+            "a quoted string must follow a comparison operator, `(`, `;`, `and` or `or`"
+        );
     }
 }

@@ -139,6 +139,8 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         // Found by the coverage-guided harness: an unterminated quote before non-ASCII.
         "\"\">\"\"\"\u{fffd}",
         "Metadata-Version:2.4\nName:\nVersion:1\nRequires-Dist:2;python_version<\"\"\"\u{fffd}",
+        "\"\">\"\"\"\u{fffd}\"",
+        "Metadata-Version:2.4\nName:\nVersion:2\nRequires-Dist:6;python_version<\"\"\"\u{ab}\"",
     ];
     out.extend(crashers.iter().map(|c| c.as_bytes().to_vec()));
     out
