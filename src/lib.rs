@@ -7,6 +7,7 @@
 //! [`settings`] resolves them with the environment and configuration, and [`commands`] is the
 //! glue.
 
+pub mod assess;
 pub mod cli;
 pub mod commands;
 pub mod dist;

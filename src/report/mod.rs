@@ -12,10 +12,11 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::health::{PackageHealth, Status};
-use crate::target::Role;
+use crate::target::{Role, Target};
 
 pub mod json;
 pub mod markdown;
+pub mod phrases;
 mod resolution;
 pub mod table;
 
@@ -43,6 +44,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The machine-readable name (the JSON value, the `wheel_status` recorded in state).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PrimaryHealthy => "primary_healthy",
+            Self::FallbackAvailable => "fallback_available",
+            Self::CompleteFailure => "complete_failure",
+            Self::AssessmentFailed => "assessment_failed",
+        }
+    }
+
     /// The wording used in tables.
     pub fn describe(self) -> &'static str {
         match self {
@@ -110,8 +121,49 @@ impl Counts {
     }
 }
 
+/// Where a target's compatible tags and marker values came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagsSource {
+    /// Computed from the target's Python and platform.
+    Computed,
+    /// Reported by an interpreter on this machine (the fallback commands build with it).
+    Probed {
+        /// The interpreter (for a pyenv shim, the interpreter it ran).
+        interpreter: std::path::PathBuf,
+    },
+}
+
+impl TagsSource {
+    /// The interpreter whose tags were used, if any.
+    pub fn interpreter(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Computed => None,
+            Self::Probed { interpreter } => Some(interpreter),
+        }
+    }
+}
+
+impl Serialize for TagsSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self {
+            Self::Computed => {
+                map.serialize_entry("tags_source", "computed")?;
+                map.serialize_entry("interpreter", &None::<String>)?;
+            }
+            Self::Probed { interpreter } => {
+                let path = interpreter.display().to_string();
+                map.serialize_entry("tags_source", &format!("probed: {path}"))?;
+                map.serialize_entry("interpreter", &Some(path))?;
+            }
+        }
+        map.end()
+    }
+}
+
 /// One target's results.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct TargetReport {
     /// `3.12@manylinux_2_28_x86_64`.
     pub name: String,
@@ -121,11 +173,10 @@ pub struct TargetReport {
     pub platform: String,
     /// primary, fallback or extra.
     pub role: Role,
-    /// Where the compatible tags came from: `computed`, or `probed: <interpreter>`.
-    pub tags_source: String,
-    /// The interpreter on this machine whose tags and markers were used (`None`: computed).
-    /// The fallback commands build with exactly this interpreter.
-    pub interpreter: Option<String>,
+    /// Where the compatible tags and markers came from. In JSON, two fields: `tags_source`
+    /// (`computed`, or `probed: <interpreter>`) and `interpreter` (the path, or `null`).
+    #[serde(flatten)]
+    pub tags_source: TagsSource,
     /// Share of assessed packages with a wheel ≥ threshold, and no errors; when dependencies
     /// are resolved, also: the requirements resolve, and the share of the whole tree that
     /// installs from wheels ≥ threshold.
@@ -147,16 +198,9 @@ pub struct TargetReport {
 
 impl TargetReport {
     /// Builds a target's report; `healthy` follows the threshold and errors.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one plain constructor of a plain record; a builder would add nothing"
-    )]
     pub fn new(
-        name: String,
-        python: String,
-        platform: String,
-        role: Role,
-        tags_source: String,
+        target: &Target,
+        tags_source: TagsSource,
         packages: Vec<PackageHealth>,
         tree: Option<TreeAssessment>,
         threshold: f64,
@@ -173,12 +217,11 @@ impl TargetReport {
             None => (None, Vec::new(), Vec::new()),
         };
         Self {
-            name,
-            python,
-            platform,
-            role,
+            name: target.name(),
+            python: target.python.to_string(),
+            platform: target.platform.to_string(),
+            role: target.role,
             tags_source,
-            interpreter: None,
             healthy,
             wheel_share,
             counts,
@@ -318,7 +361,7 @@ pub struct Skipped {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,

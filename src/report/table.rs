@@ -299,8 +299,12 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             Some(tree) => writeln!(out, "; {tree}")?,
             None => writeln!(out)?,
         }
-        if let Some(path) = &t.interpreter {
-            let note = format!("{}  tags and markers probed from {path}", pad("", tw));
+        if let Some(path) = t.tags_source.interpreter() {
+            let note = format!(
+                "{}  tags and markers probed from {}",
+                pad("", tw),
+                path.display()
+            );
             writeln!(out, "  {}", paint(&note, Style::new().dimmed()))?;
         }
     }
