@@ -62,17 +62,17 @@ pub struct PackageHealth {
     pub status: Status,
     /// What wheelwatch would install: the newest satisfying version with a compatible wheel,
     /// else the newest satisfying version.
-    pub version: Option<String>,
+    pub version: Option<Version>,
     /// What a default installer (sdists allowed) would pick: the newest satisfying,
     /// non-yanked, requires-python-compatible version.
-    pub default_version: Option<String>,
+    pub default_version: Option<Version>,
     /// Whether `default_version` has a compatible wheel.
     pub default_has_wheel: bool,
     /// The best-priority compatible wheel of `version`.
     pub wheel: Option<String>,
     /// The newest version of the project (ignoring the requirement's specifier) with a
     /// compatible wheel for this target.
-    pub newest_with_wheel: Option<String>,
+    pub newest_with_wheel: Option<Version>,
     /// One line a person understands.
     pub reason: String,
 }
@@ -333,7 +333,7 @@ pub fn assess(
                 .find(|(_, view)| view.best_wheel.is_some())
         })
         .map(|(v, _)| *v);
-    health.newest_with_wheel = newest_with_wheel.map(ToString::to_string);
+    health.newest_with_wheel = newest_with_wheel.cloned();
 
     let name = &health.name;
     let spec_text = specifiers.map_or_else(String::new, |s| {
@@ -346,14 +346,14 @@ pub fn assess(
     let target = format!("{} on {}", ctx.python_label, ctx.platform_label);
 
     if let Some((default_version, default_view)) = default_pick {
-        health.default_version = Some(default_version.to_string());
+        health.default_version = Some(default_version.clone());
         health.default_has_wheel = default_view.best_wheel.is_some();
     }
     match (default_pick, wheel_pick) {
         (_, Some((version, view))) => {
             let (_, file) = view.best_wheel.expect("wheel_pick has a wheel");
             health.status = Status::Wheel;
-            health.version = Some(version.to_string());
+            health.version = Some(version.clone());
             health.wheel = Some(file.filename().to_string());
             let default_version = default_pick.map(|(v, _)| v);
             if default_version.is_some_and(|d| d != version) {
@@ -369,7 +369,7 @@ pub fn assess(
         }
         (Some((version, view)), None) => {
             health.status = Status::SdistOnly;
-            health.version = Some(version.to_string());
+            health.version = Some(version.clone());
             let mut reason = format!(
                 "no version of {name}{} has a wheel for {target}: {version} {}, so it needs a source build",
                 if spec_text.is_empty() {
@@ -559,6 +559,10 @@ mod tests {
         assess(&requirement, Lookup::Found(&page.0), &[], &ctx, options)
     }
 
+    fn v(version: &str) -> Version {
+        Version::from_str(version).unwrap()
+    }
+
     fn numpy() -> Page {
         Page::new("numpy")
             .f("numpy-1.24.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
@@ -625,8 +629,8 @@ mod tests {
     fn pinned_version_without_wheel_needs_a_build() {
         let h = check("numpy==1.24.4", &numpy(), "312", Options::default());
         assert_eq!(h.status, Status::SdistOnly);
-        assert_eq!(h.version.as_deref(), Some("1.24.4"));
-        assert_eq!(h.newest_with_wheel.as_deref(), Some("2.2.6"));
+        assert_eq!(h.version, Some(v("1.24.4")));
+        assert_eq!(h.newest_with_wheel, Some(v("2.2.6")));
         assert_eq!(
             h.reason,
             "no version of numpy matching ==1.24.4 has a wheel for 3.12 on manylinux_2_28_x86_64: \
@@ -645,8 +649,8 @@ mod tests {
     fn default_pick_without_wheel_is_reported_with_the_older_wheel() {
         let h = check("numpy", &numpy(), "312", Options::default());
         assert_eq!(h.status, Status::Wheel);
-        assert_eq!(h.version.as_deref(), Some("2.2.6"));
-        assert_eq!(h.default_version.as_deref(), Some("2.5.5"));
+        assert_eq!(h.version, Some(v("2.2.6")));
+        assert_eq!(h.default_version, Some(v("2.5.5")));
         assert!(!h.default_has_wheel);
         assert_eq!(
             h.reason,
@@ -658,12 +662,12 @@ mod tests {
     #[test]
     fn prereleases_only_when_asked() {
         let h = check("numpy", &numpy(), "312", Options { pre: true });
-        assert_eq!(h.version.as_deref(), Some("3.0.0rc1"));
+        assert_eq!(h.version, Some(v("3.0.0rc1")));
         let h = check("numpy>=3.0.0rc1", &numpy(), "312", Options::default());
-        assert_eq!(h.version.as_deref(), Some("3.0.0rc1"));
+        assert_eq!(h.version, Some(v("3.0.0rc1")));
         // Only a pre-release satisfies: it is taken.
         let h = check("numpy>2.6", &numpy(), "312", Options::default());
-        assert_eq!(h.version.as_deref(), Some("3.0.0rc1"));
+        assert_eq!(h.version, Some(v("3.0.0rc1")));
         assert_eq!(h.status, Status::Wheel);
     }
 
@@ -673,16 +677,12 @@ mod tests {
             .file("foo-2.0-py3-none-any.whl", None, true)
             .f("foo-1.0-py3-none-any.whl");
         assert_eq!(
-            check("foo", &page, "312", Options::default())
-                .version
-                .as_deref(),
-            Some("1.0")
+            check("foo", &page, "312", Options::default()).version,
+            Some(v("1.0"))
         );
         assert_eq!(
-            check("foo==2.0", &page, "312", Options::default())
-                .version
-                .as_deref(),
-            Some("2.0")
+            check("foo==2.0", &page, "312", Options::default()).version,
+            Some(v("2.0"))
         );
         let h = check("foo>1.5", &page, "312", Options::default());
         assert_eq!(h.status, Status::NoDistribution);
@@ -700,8 +700,8 @@ mod tests {
             .file("bar-2.0.tar.gz", Some(">=3.13"), false)
             .file("bar-1.0-py3-none-any.whl", Some(">=3.6.*"), false);
         let h = check("bar", &page, "312", Options::default());
-        assert_eq!(h.version.as_deref(), Some("1.0"));
-        assert_eq!(h.default_version.as_deref(), Some("1.0"));
+        assert_eq!(h.version, Some(v("1.0")));
+        assert_eq!(h.default_version, Some(v("1.0")));
         let h = check("bar>=2", &page, "312", Options::default());
         assert_eq!(h.status, Status::NoDistribution);
         assert_eq!(

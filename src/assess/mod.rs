@@ -14,11 +14,11 @@
 //! Targets are resolved in parallel threads; each blocks on the shared async fetches, so every
 //! page and metadata file is fetched once per run whichever target asks first.
 
-mod direct;
+pub mod direct;
 pub mod interpreters;
 pub mod locks;
 pub mod source;
-mod targets;
+pub mod targets;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -118,7 +118,7 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
             .map(|e| {
                 Ok(Pin::new(
                     &e.name,
-                    &e.version,
+                    &e.version.to_string(),
                     e.status == ResolvedStatus::Wheel,
                 )?)
             })
@@ -131,9 +131,13 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
             Status::Wheel | Status::SdistOnly => {
                 let version = p
                     .version
-                    .as_deref()
+                    .as_ref()
                     .ok_or_else(|| anyhow!("{} has no version", p.name))?;
-                pins.push(Pin::new(&p.name, version, p.status == Status::Wheel)?);
+                pins.push(Pin::new(
+                    &p.name,
+                    &version.to_string(),
+                    p.status == Status::Wheel,
+                )?);
             }
             Status::NoDistribution | Status::NotFound | Status::Error => {
                 bail!(

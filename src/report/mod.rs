@@ -17,9 +17,11 @@ use crate::target::{Role, Target};
 pub mod json;
 pub mod markdown;
 pub mod phrases;
+mod recommend;
 mod resolution;
 pub mod table;
 
+pub use recommend::Recommendation;
 pub use resolution::{
     BlockerEntry, Dependencies, DowngradeEntry, ResolutionReport, ResolvedEntry, ResolvedStatus,
     TreeAssessment, path_text,
@@ -377,8 +379,8 @@ pub struct Report {
     pub fallback_reason: Option<String>,
     /// The first healthy fallback's target name.
     pub recommended_fallback: Option<String>,
-    /// Actions the data supports.
-    pub recommendations: Vec<String>,
+    /// Actions the data supports (in JSON, each as its sentence).
+    pub recommendations: Vec<Recommendation>,
     /// The health threshold used.
     pub threshold: f64,
     /// The requirement sources read.
@@ -447,7 +449,7 @@ impl Report {
             Verdict::FallbackAvailable => first_healthy_fallback.map(|t| t.name.clone()),
             _ => None,
         };
-        let recommendations = recommend(
+        let recommendations = recommend::recommend(
             verdict,
             primary,
             &fallbacks,
@@ -475,109 +477,4 @@ impl Report {
             stats,
         }
     }
-}
-
-fn recommend(
-    verdict: Verdict,
-    primary: Option<&TargetReport>,
-    fallbacks: &[&TargetReport],
-    healthy_fallback: Option<&TargetReport>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    match verdict {
-        Verdict::AssessmentFailed => {
-            out.push(
-                "Re-run when the index answers; the errors above prevented a verdict, so nothing \
-                 should change on their account."
-                    .to_string(),
-            );
-            return out;
-        }
-        Verdict::FallbackAvailable => {
-            if let Some(f) = healthy_fallback {
-                out.push(format!(
-                    "Use the fallback Python {} ({}): every assessed package has a wheel there \
-                     (`wheelwatch fallback`).",
-                    f.python, f.name
-                ));
-            }
-        }
-        Verdict::CompleteFailure if fallbacks.is_empty() => {
-            out.push(
-                "Configure a fallback Python (`--fallback 3.11`) to learn whether one would work."
-                    .into(),
-            );
-        }
-        _ => {}
-    }
-    if let Some(p) = primary {
-        for pkg in p.problems() {
-            match (&pkg.newest_with_wheel, pkg.status) {
-                (Some(v), _) => out.push(format!(
-                    "{}: change the requirement `{}` to allow {v}, the newest version with a wheel \
-                     for {}.",
-                    pkg.name, pkg.requirement, p.name
-                )),
-                (None, Status::NotFound) => out.push(format!(
-                    "{}: not on the index; check the name or the index URL.",
-                    pkg.name
-                )),
-                (None, _) => out.push(format!(
-                    "{}: no version has a wheel for {}; it needs a build toolchain there, or \
-                     another target.",
-                    pkg.name, p.name
-                )),
-            }
-        }
-        for b in p.transitive_blockers() {
-            let via = b
-                .paths
-                .first()
-                .map_or_else(String::new, |path| format!(" (via {})", path_text(path)));
-            match &b.newest_with_wheel {
-                Some(v) => out.push(format!(
-                    "{}{via}: {v} is the newest version with a wheel for {}; allowing it (or \
-                     a toolchain to build {} {}) unblocks a wheel-only install.",
-                    b.name, p.name, b.name, b.version
-                )),
-                None => out.push(format!(
-                    "{}{via}: no version has a wheel for {}; {} {} needs a build toolchain \
-                     there, or another target.",
-                    b.name, p.name, b.name, b.version
-                )),
-            }
-        }
-        let direct: Vec<&str> = p.packages.iter().map(|pkg| pkg.name.as_str()).collect();
-        if p.resolution.as_ref().is_some_and(|r| r.wheel_only_exists) {
-            let builds: Vec<String> = p
-                .resolution
-                .iter()
-                .flat_map(|r| &r.default)
-                .filter(|e| e.status == ResolvedStatus::SdistOnly)
-                .filter(|e| !direct.contains(&e.name.as_str()))
-                .map(|e| format!("{} {}", e.name, e.version))
-                .collect();
-            if !builds.is_empty() {
-                out.push(format!(
-                    "Install with `--only-binary :all:` (or from the lock `--lock-dir` writes): a \
-                     default install builds {} from source on {}.",
-                    builds.join(", "),
-                    p.name
-                ));
-            }
-        }
-        for pkg in &p.packages {
-            if pkg.status == Status::Wheel
-                && !pkg.default_has_wheel
-                && let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version)
-            {
-                out.push(format!(
-                    "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
-                     picks {d}, which builds from source on {}.",
-                    pkg.name, pkg.name, pkg.name, p.name
-                ));
-            }
-        }
-    }
-    out
 }
