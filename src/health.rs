@@ -16,8 +16,9 @@ use pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{DistFile, ProjectPage, PythonFilter};
-use crate::tags::{CompatibilityMemo, Incompatible, TagPriority, Tags};
+use crate::dist::ProjectPage;
+use crate::tags::Tags;
+use crate::version_view::{self, FileSummary};
 
 /// What one package looks like on one target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -110,26 +111,19 @@ pub struct Options {
     pub pre: bool,
 }
 
-/// One version's files as seen from a target.
-#[derive(Default, Clone, Copy)]
+/// One version's files as this requirement sees them (yanked files count only when the
+/// requirement pins the version exactly, PEP 592).
+#[derive(Clone, Copy)]
 struct VersionView<'p> {
-    /// Best compatible wheel and its priority.
-    best_wheel: Option<(TagPriority, &'p DistFile)>,
-    /// A usable sdist exists.
-    sdist: bool,
-    /// Files excluded by requires-python (with the specifier text).
-    python_excluded: Option<&'p str>,
-    /// The closest reason a wheel did not fit.
-    wheel_miss: Option<Incompatible>,
-    /// Only yanked files.
+    /// The files considered.
+    files: FileSummary<'p>,
+    /// Every file is yanked and the version is not pinned: nothing usable.
     yanked_only: bool,
-    /// Any file at all.
-    any_file: bool,
 }
 
 impl VersionView<'_> {
     fn installable(&self) -> bool {
-        self.best_wheel.is_some() || self.sdist
+        self.files.installable()
     }
 }
 
@@ -139,99 +133,22 @@ fn pins_exactly(specifiers: &VersionSpecifiers, version: &Version) -> bool {
     })
 }
 
-/// Keep the most specific miss: Platform > Abi > Python.
-fn miss_rank(miss: Incompatible) -> u8 {
-    match miss {
-        Incompatible::Python => 0,
-        Incompatible::Abi => 1,
-        Incompatible::Platform => 2,
-    }
-}
-
-impl<'p> VersionView<'p> {
-    /// Folds in `later`, the view of files listed after the ones already seen, with the same
-    /// outcome as seeing those files one by one.
-    fn absorb(&mut self, later: VersionView<'p>) {
-        if !later.any_file {
-            return;
-        }
-        self.yanked_only = if self.any_file {
-            self.yanked_only && later.yanked_only
-        } else {
-            later.yanked_only
-        };
-        self.any_file = true;
-        if later.python_excluded.is_some() {
-            self.python_excluded = later.python_excluded;
-        }
-        if let Some((priority, file)) = later.best_wheel
-            && self.best_wheel.is_none_or(|(best, _)| priority < best)
-        {
-            self.best_wheel = Some((priority, file));
-        }
-        if let Some(miss) = later.wheel_miss
-            && self
-                .wheel_miss
-                .is_none_or(|old| miss_rank(miss) > miss_rank(old))
-        {
-            self.wheel_miss = Some(miss);
-        }
-        self.sdist |= later.sdist;
-    }
-}
-
 fn view_versions<'p>(
     page: &'p ProjectPage,
     ctx: &TargetContext<'_>,
     specifiers: Option<&VersionSpecifiers>,
 ) -> BTreeMap<&'p Version, VersionView<'p>> {
-    let mut versions: BTreeMap<&Version, VersionView> = BTreeMap::new();
-    let mut compat = CompatibilityMemo::new(ctx.tags);
-    let mut python = PythonFilter::new(ctx.python_full_version);
-    // Indexes list a version's files together: each run of files of one version is viewed
-    // locally and folded into the map once, instead of searching the map for every file.
-    let mut run: Option<(&'p Version, VersionView<'p>)> = None;
-    for file in &page.files {
-        let version = file.version();
-        if let Some((done, view)) = run.take_if(|(v, _)| *v != version) {
-            versions.entry(done).or_default().absorb(view);
-        }
-        let (_, view) = run.get_or_insert_with(|| (version, VersionView::default()));
-        if !view.any_file {
-            view.any_file = true;
-            view.yanked_only = true;
-        }
-        if file.is_yanked() && !specifiers.is_some_and(|s| pins_exactly(s, version)) {
-            continue;
-        }
-        view.yanked_only = false;
-        if !python.allows(file) {
-            view.python_excluded = file.requires_python_str();
-            continue;
-        }
-        match file.wheel() {
-            Some(wheel) => match compat.compatibility(wheel) {
-                Ok(priority) => {
-                    if view.best_wheel.is_none_or(|(best, _)| priority < best) {
-                        view.best_wheel = Some((priority, file));
-                    }
-                }
-                Err(miss) => {
-                    if view
-                        .wheel_miss
-                        .is_none_or(|old| miss_rank(miss) > miss_rank(old))
-                    {
-                        view.wheel_miss = Some(miss);
-                    }
-                }
-            },
-            None => view.sdist = true,
-        }
-    }
-    if let Some((done, view)) = run {
-        versions.entry(done).or_default().absorb(view);
-    }
-    versions
+    version_view::by_version(page, ctx.tags, ctx.python_full_version)
+        .into_iter()
+        .map(|(version, files)| {
+            let pinned = specifiers.is_some_and(|s| pins_exactly(s, version));
+            let view = VersionView {
+                files: files.usable(pinned),
+                yanked_only: !pinned && files.all_yanked(),
+            };
+            (version, view)
+        })
+        .collect()
 }
 
 /// Whether pre-releases are allowed for this requirement (before the "no final release"
@@ -314,7 +231,7 @@ pub fn assess(
         if default_pick.is_none() {
             default_pick = Some((*version, view));
         }
-        if view.best_wheel.is_some() {
+        if view.files.best_wheel.is_some() {
             wheel_pick = Some((*version, view));
             break;
         }
@@ -324,13 +241,13 @@ pub fn assess(
     let newest_with_wheel = versions
         .iter()
         .rev()
-        .filter(|(_, view)| view.best_wheel.is_some())
+        .filter(|(_, view)| view.files.best_wheel.is_some())
         .find(|(v, _)| !v.any_prerelease() || options.pre)
         .or_else(|| {
             versions
                 .iter()
                 .rev()
-                .find(|(_, view)| view.best_wheel.is_some())
+                .find(|(_, view)| view.files.best_wheel.is_some())
         })
         .map(|(v, _)| *v);
     health.newest_with_wheel = newest_with_wheel.cloned();
@@ -347,11 +264,11 @@ pub fn assess(
 
     if let Some((default_version, default_view)) = default_pick {
         health.default_version = Some(default_version.clone());
-        health.default_has_wheel = default_view.best_wheel.is_some();
+        health.default_has_wheel = default_view.files.best_wheel.is_some();
     }
     match (default_pick, wheel_pick) {
         (_, Some((version, view))) => {
-            let (_, file) = view.best_wheel.expect("wheel_pick has a wheel");
+            let (_, file) = view.files.best_wheel.expect("wheel_pick has a wheel");
             health.status = Status::Wheel;
             health.version = Some(version.clone());
             health.wheel = Some(file.filename().to_string());
@@ -404,28 +321,9 @@ pub fn assess(
     health
 }
 
-/// "has no wheel for manylinux_2_17_aarch64", "has no wheel for CPython 3.13t", "has only an
-/// sdist".
+/// Why a version has no wheel for the target (see [`FileSummary::miss_phrase`]).
 fn miss_phrase(view: &VersionView<'_>, ctx: &TargetContext<'_>) -> String {
-    match view.wheel_miss {
-        Some(Incompatible::Platform) => format!("has no wheel for {}", ctx.platform_label),
-        Some(Incompatible::Abi) if ctx.python_label.ends_with('t') => {
-            format!(
-                "has no free-threaded wheel for CPython {}",
-                ctx.python_label
-            )
-        }
-        Some(Incompatible::Abi) => {
-            format!("has no wheel for the ABI of CPython {}", ctx.python_label)
-        }
-        Some(Incompatible::Python) => format!("has no wheel for CPython {}", ctx.python_label),
-        None if view.python_excluded.is_some() => format!(
-            "has no wheel for CPython {} (requires-python {})",
-            ctx.python_label,
-            view.python_excluded.unwrap_or_default()
-        ),
-        None => "has only an sdist".to_string(),
-    }
+    view.files.miss_phrase(ctx.python_label, ctx.platform_label)
 }
 
 fn no_distribution_reason(
@@ -457,12 +355,12 @@ fn no_distribution_reason(
     }
     if matching
         .iter()
-        .all(|(_, v)| v.yanked_only || (v.python_excluded.is_some() && !v.installable()))
+        .all(|(_, v)| v.yanked_only || (v.files.python_excluded.is_some() && !v.installable()))
     {
         return format!(
             "every file of {name} matching the requirement excludes CPython {} (e.g. {newest}: requires-python {})",
             ctx.python_label,
-            view.python_excluded.unwrap_or("?")
+            view.files.python_excluded.unwrap_or("?")
         );
     }
     format!(
@@ -478,6 +376,7 @@ mod tests {
     use pep508_rs::{MarkerEnvironmentBuilder, PackageName};
 
     use super::*;
+    use crate::dist::DistFile;
     use crate::filename::DistFilename;
 
     fn env(python: &str) -> MarkerEnvironment {

@@ -38,6 +38,7 @@ pub mod resolve;
 pub mod settings;
 pub mod tags;
 pub mod target;
+pub mod version_view;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
 /// print.
