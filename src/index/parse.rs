@@ -10,8 +10,8 @@
 //! nesting cannot overflow ours), with attribute values HTML-unescaped here (tl returns them raw).
 //!
 //! What a page may contain is bounded, since an index answer is outside input: at most
-//! [`MAX_PAGE_FILES`] file entries and [`MAX_HTML_TAGS`] tags (the largest project on the public
-//! index lists under 50,000 files), JSON nested at most 128 deep (`serde_json`'s limit). A page
+//! [`MAX_PAGE_FILES`] files of the project and [`MAX_HTML_TAGS`] tags (the largest project on
+//! the public index lists under 50,000 files), JSON nested at most 128 deep (`serde_json`'s limit). A page
 //! fetched over HTTP may only link to HTTP(S) files: a `file:` link there is an error for the
 //! page, never opened. Only a page the user named as a local location (a `file:` base URL) may
 //! list local files.
@@ -29,13 +29,15 @@ use crate::filename::DistFilename;
 
 use super::redact::strip_credentials;
 
-/// The most file entries one page may list (JSON `files` entries or HTML links that name a
-/// distribution). The largest project on the public index lists under 50,000 files.
-pub const MAX_PAGE_FILES: usize = 1_000_000;
+/// The most files of the project one page may list (entries that are not the project's
+/// distributions cost nothing and are not counted, so a `--find-links` page listing many
+/// projects is fine). The largest project on the public index (ddtrace) lists 46,724 files;
+/// each file kept costs about 1.2 KiB by the end of a run, so this bounds a page at ~300 MiB.
+pub const MAX_PAGE_FILES: usize = 250_000;
 
-/// The most tags (`<` characters) an HTML page may contain: each costs the parser a node, and
-/// real pages have three or four per file.
-pub const MAX_HTML_TAGS: usize = 4_000_000;
+/// The most tags (`<` characters) an HTML page may contain: the parser builds a node of about
+/// 250 bytes for each. Real pages have three per file (ddtrace's: 140,000).
+pub const MAX_HTML_TAGS: usize = 1_000_000;
 
 /// Why a page could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -257,7 +259,6 @@ fn parse_json_within(
         limits,
         interner: PageInterner::default(),
         files: Vec::new(),
-        entries: 0,
         failure: None,
     };
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -280,16 +281,11 @@ struct JsonBuilder<'b> {
     limits: Limits,
     interner: PageInterner,
     files: Vec<DistFile>,
-    entries: usize,
     failure: Option<PageError>,
 }
 
 impl JsonBuilder<'_> {
     fn add(&mut self, f: JsonFile<'_>) -> Result<(), PageError> {
-        self.entries += 1;
-        if self.entries > self.limits.files {
-            return Err(too_many_files(self.limits));
-        }
         let entry = Entry {
             filename: f.filename,
             href: &f.url,
@@ -308,6 +304,9 @@ impl JsonBuilder<'_> {
             upload_time: f.upload_time.map(Cow::into_owned),
         };
         if let Some(file) = entry.into_file(self.base, self.project, &mut self.interner)? {
+            if self.files.len() == self.limits.files {
+                return Err(too_many_files(self.limits));
+            }
             self.files.push(file);
         }
         Ok(())
@@ -421,7 +420,6 @@ fn parse_html_within(
     let mut files = Vec::new();
     let mut interner = PageInterner::default();
     let mut saw_html = text.trim_start().starts_with('<');
-    let mut links = 0_usize;
     for node in dom.nodes() {
         let Some(tag) = node.as_tag() else { continue };
         saw_html = true;
@@ -449,10 +447,6 @@ fn parse_html_within(
         if filename.is_empty() {
             continue;
         }
-        links += 1;
-        if links > limits.files {
-            return Err(too_many_files(limits));
-        }
         let metadata = attr("data-core-metadata").or_else(|| attr("data-dist-info-metadata"));
         let entry = Entry {
             filename: Cow::Owned(filename),
@@ -464,7 +458,12 @@ fn parse_html_within(
             size: None,
             upload_time: None,
         };
-        files.extend(entry.into_file(&base, project, &mut interner)?);
+        if let Some(file) = entry.into_file(&base, project, &mut interner)? {
+            if files.len() == limits.files {
+                return Err(too_many_files(limits));
+            }
+            files.push(file);
+        }
     }
     if !saw_html {
         return Err(PageError("the body is not an HTML page".into()));
@@ -667,28 +666,44 @@ mod tests {
     }
 
     #[test]
-    fn pages_have_bounded_entries_and_tags() {
+    fn pages_have_bounded_files_and_tags() {
         let base = Url::parse("https://i/simple/foo/").unwrap();
         let limits = Limits { files: 3, tags: 8 };
-        let entry = r#"{"filename":"x","url":"y"}"#;
-        let json = |n: usize| format!(r#"{{"files":[{}]}}"#, vec![entry; n].join(","));
-        assert!(parse_json_within(json(3).as_bytes(), &base, &name("foo"), limits).is_ok());
+        let entry = |i: usize| format!(r#"{{"filename":"foo-1.{i}.tar.gz","url":"f"}}"#);
+        let other = r#"{"filename":"bar-1.0.tar.gz","url":"f"}"#;
+        let json = |n: usize| {
+            let mut entries: Vec<String> = (0..n).map(entry).collect();
+            entries.extend(vec![other.to_string(); 10]);
+            format!(r#"{{"files":[{}]}}"#, entries.join(","))
+        };
+        let parse = |body: String| parse_json_within(body.as_bytes(), &base, &name("foo"), limits);
         assert_eq!(
-            parse_json_within(json(4).as_bytes(), &base, &name("foo"), limits)
-                .unwrap_err()
-                .0,
+            parse(json(3)).unwrap().len(),
+            3,
+            "other projects' files are free"
+        );
+        assert_eq!(
+            parse(json(4)).unwrap_err().0,
             "it lists more than 3 files, more than any real project page"
         );
-        let html = |tag: &str, n: usize| format!("<html>{}", tag.repeat(n - 1));
+        let html = |tags: &[&str]| format!("<html>{}", tags.concat());
         let parse = |body: String| parse_html_within(body.as_bytes(), &base, &name("foo"), limits);
-        assert!(parse(html("<b>", 8)).is_ok());
+        assert!(parse(html(&["<b>"; 7])).is_ok());
         assert_eq!(
-            parse(html("<b>", 9)).unwrap_err().0,
+            parse(html(&["<b>"; 8])).unwrap_err().0,
             "it has more than 8 tags, more than any real project page"
         );
-        assert!(parse(html("<a href=x>", 4)).is_ok());
+        let a = |v: &str| format!("<a href=foo-{v}.tar.gz>");
         assert_eq!(
-            parse(html("<a href=x>", 5)).unwrap_err().0,
+            parse(html(&[&a("1"), &a("2"), &a("3"), "<a href=x>"]))
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(
+            parse(html(&[&a("1"), &a("2"), &a("3"), &a("4")]))
+                .unwrap_err()
+                .0,
             "it lists more than 3 files, more than any real project page"
         );
     }

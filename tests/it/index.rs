@@ -1681,3 +1681,110 @@ fn an_outage_is_never_cached() {
         assert_eq!(index.page_requests(), 2);
     }
 }
+
+/// Peak memory and time of `check` against the worst pages the caps allow. Prints a table;
+/// run with `cargo test --release --test it hostile_pages_peak_memory -- --ignored --nocapture`
+/// (needs `/usr/bin/time`).
+#[test]
+#[ignore = "a measurement, not a test: prints figures"]
+fn hostile_pages_peak_memory() {
+    let wheel = |i: usize| format!("six-1.0.{i}-py3-none-any.whl");
+    let json_files = |n: usize| {
+        let entries: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"filename":"{0}","url":"/files/{0}","hashes":{{"sha256":"{1:064x}"}},"requires-python":">=3.{2}"}}"#,
+                    wheel(i),
+                    i,
+                    i % 50
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"meta":{{"api-version":"1.1"}},"name":"six","files":[{}]}}"#,
+            entries.join(",")
+        )
+    };
+    let html_links = |n: usize| {
+        let mut page = String::from("<html><body>");
+        for i in 0..n {
+            let _ = write!(
+                page,
+                r#"<a href="/files/{0}#sha256={1:064x}" data-requires-python="&gt;=3.{2}">{0}</a><br/>"#,
+                wheel(i),
+                i,
+                i % 50
+            );
+        }
+        page
+    };
+    let cases: Vec<(&str, Route)> = vec![
+        ("normal page", Route::normal()),
+        ("endless body", Route::normal().fault(Fault::Endless)),
+        (
+            "JSON, 250,000 wheels (the cap)",
+            Route::status(200)
+                .header("Content-Type", JSON_TYPE)
+                .body(json_files(250_000)),
+        ),
+        (
+            "JSON, 250,001 wheels (over the cap)",
+            Route::status(200)
+                .header("Content-Type", JSON_TYPE)
+                .body(json_files(250_001)),
+        ),
+        (
+            "HTML, 250,000 links (the cap)",
+            Route::status(200)
+                .header("Content-Type", "text/html")
+                .body(html_links(250_000)),
+        ),
+        (
+            "HTML, 999,999 empty tags",
+            Route::status(200)
+                .header("Content-Type", "text/html")
+                .body("<b>".repeat(999_999)),
+        ),
+    ];
+    println!("| page | exit | peak RSS | time |\n|---|---|---|---|");
+    for (what, route) in cases {
+        let index = six_index(vec![("/simple/six/", route)]);
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("time.txt");
+        let bin = env!("CARGO_BIN_EXE_wheelwatch");
+        let mut cmd = crate::common::wheelwatch(dir.path());
+        let inner = std::mem::replace(&mut cmd, std::process::Command::new("/usr/bin/time"));
+        cmd.current_dir(dir.path())
+            .envs(inner.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .args(["-f", "%M %e", "-o"])
+            .arg(&report)
+            .arg(bin)
+            .args([
+                "check",
+                "-p",
+                "six",
+                "--python",
+                "3.12@linux",
+                "--no-deps",
+                "--index-url",
+            ])
+            .arg(index.url())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let status = cmd.status().expect("run /usr/bin/time");
+        let figures = std::fs::read_to_string(&report).unwrap();
+        // "Command exited with non-zero status N" may come first.
+        let mut parts = figures
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .split_whitespace();
+        let kib: f64 = parts.next().unwrap().parse().unwrap();
+        let secs = parts.next().unwrap();
+        println!(
+            "| {what} | {} | {:.0} MiB | {secs} s |",
+            status.code().unwrap_or(-1),
+            kib / 1024.0
+        );
+    }
+}
