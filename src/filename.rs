@@ -426,6 +426,34 @@ mod tests {
     }
 
     #[test]
+    fn odd_names_from_an_index_are_errors_not_panics() {
+        let long = "9".repeat(400);
+        let names = [
+            format!("foo-{long}-py3-none-any.whl"),
+            format!("foo-1.0a{long}.tar.gz"),
+            "foo-1.0.*-py3-none-any.whl".to_string(),
+            "foo-==1.0-py3-none-any.whl".to_string(),
+            "foo-1.0é-py3-none-any.whl".to_string(),
+            "foo-１.０-py3-none-any.whl".to_string(),
+            "föö-1.0-py3-none-any.whl".to_string(),
+            "foo-1.0-py3-none-any.WHL".to_string(),
+            "-1.0-py3-none-any.whl".to_string(),
+            "foo--py3-none-any.whl".to_string(),
+            "foo-1.0-py3-none-.whl".to_string(),
+            "foo-1.0--none-any.whl".to_string(),
+            ".whl".to_string(),
+            "foo-.tar.gz".to_string(),
+            "foo-1!2!3.tar.gz".to_string(),
+            "foo-1.0+é.tar.gz".to_string(),
+            "foo-v1.0.post-1.dev-1.tar.gz".to_string(),
+        ];
+        for n in &names {
+            let _ = DistFilename::parse(n, &name("foo"));
+        }
+        assert!(DistFilename::parse("foo-1.0-py3-none-.whl", &name("foo")).is_err());
+    }
+
+    #[test]
     fn dist_filename_checks_project_name() {
         assert!(DistFilename::parse("bar-1.0-py3-none-any.whl", &name("foo")).is_err());
         assert!(matches!(

@@ -33,7 +33,7 @@ pub const MAX_PAGE_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The most bytes read from any other answer (a whole wheel or sdist downloaded for its
 /// metadata when the index offers neither PEP 658 nor ranges; the largest wheels on the public
-/// index are under 1 GiB). Callers that know better ask for less ([`IndexClient::get_limited`]).
+/// index are under 1 GiB). Callers that know better ask for less (`IndexClient::get_limited`).
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The longest `Retry-After` wheelwatch waits for; a server asking for more gets no retry
@@ -678,6 +678,9 @@ impl IndexClient {
                 url: display(loc),
                 reason: e.to_string(),
             })?;
+        if page_url.scheme() == "file" {
+            return local_index_files(page_url, name.clone()).await;
+        }
         let cache_path = inner
             .cache
             .as_ref()
@@ -1215,6 +1218,81 @@ fn list_dir(dir: &Path) -> Result<Vec<(String, String, Option<u64>)>, IndexError
     }
     entries.sort();
     Ok(entries)
+}
+
+/// A project page of a local (`file:`) index, as pip reads one: `<index>/<project>/index.html`
+/// (a project directory without one is a project without files; no directory, not found). Not
+/// cached: reading it is as cheap as reading the cache. Only a regular file is read, and at most
+/// [`MAX_PAGE_BYTES`] of it.
+async fn local_index_files(
+    page_url: Url,
+    name: PackageName,
+) -> Result<Option<Vec<DistFile>>, IndexError> {
+    let run = move || {
+        let dir = page_url
+            .to_file_path()
+            .map_err(|()| IndexError::InvalidUrl {
+                url: redact_text(page_url.as_str()),
+                reason: "not a local path".into(),
+            })?;
+        let io = |path: &Path, e: &std::io::Error| IndexError::Io {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        match fs_err::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(&dir, &e)),
+        }
+        let file = dir.join("index.html");
+        let meta = match fs_err::metadata(&file) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
+            Err(e) => return Err(io(&file, &e)),
+        };
+        let url = Url::from_file_path(&file).unwrap_or_else(|()| page_url.clone());
+        if !meta.is_file() {
+            return Err(IndexError::InvalidPage {
+                url: redact_text(url.as_str()),
+                reason: "not a regular file".into(),
+            });
+        }
+        if meta.len() > MAX_PAGE_BYTES {
+            return Err(IndexError::TooLarge {
+                url: redact_text(url.as_str()),
+                limit: MAX_PAGE_BYTES,
+            });
+        }
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                fs_err::File::open(&file).map_err(|e| io(&file, &e))?,
+                MAX_PAGE_BYTES + 1,
+            ),
+            &mut body,
+        )
+        .map_err(|e| io(&file, &e))?;
+        if body.len() as u64 > MAX_PAGE_BYTES {
+            return Err(IndexError::TooLarge {
+                url: redact_text(url.as_str()),
+                limit: MAX_PAGE_BYTES,
+            });
+        }
+        parse::parse_html(&body, &url, &name)
+            .map(Some)
+            .map_err(|e| IndexError::InvalidPage {
+                url: redact_text(url.as_str()),
+                reason: e.0,
+            })
+    };
+    tokio::task::spawn_blocking(run)
+        .await
+        .unwrap_or_else(|err| {
+            Err(IndexError::Client(format!(
+                "reading a local page failed: {err}"
+            )))
+        })
 }
 
 async fn parse_page(

@@ -1343,6 +1343,62 @@ fn a_remote_page_never_opens_local_files() {
 }
 
 #[test]
+fn a_local_index_the_user_names_may_list_local_files() {
+    // A `file:` index laid out as pip reads one: <index>/<project>/index.html.
+    let root = tempfile::tempdir().unwrap();
+    TestIndex::builder()
+        .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+        .write_files(&root.path().join("files"))
+        .unwrap();
+    let page = root.path().join("simple/six");
+    std::fs::create_dir_all(&page).unwrap();
+    std::fs::write(
+        page.join("index.html"),
+        r#"<html><body><a href="../../files/six-1.17.0-py2.py3-none-any.whl">six-1.17.0-py2.py3-none-any.whl</a></body></html>"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = url::Url::from_directory_path(root.path().join("simple")).unwrap();
+    let (code, stdout, stderr) = crate::common::run(
+        crate::common::wheelwatch(dir.path())
+            .args([
+                "check",
+                "-p",
+                "six",
+                "-p",
+                "ghost",
+                "--python",
+                "3.12@linux",
+            ])
+            .args(["--index-url", url.as_str()]),
+    );
+    let expected = "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+six      ✓ 1.17.0             
+ghost    ✗ not found          
+
+problems
+  ghost on 3.12@manylinux_2_28_x86_64: ghost is not on the index
+
+resolution
+  the requirements conflict on 3.12@manylinux_2_28_x86_64:
+    Because no versions of ghost were found and you require ghost, your requirements cannot be satisfied.
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   unhealthy  1/2 with wheels (50%); requirements conflict
+
+verdict: complete failure
+  1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (ghost); the requirements conflict on 3.12@manylinux_2_28_x86_64; no fallback configured
+
+recommendations
+  1. Configure a fallback Python (`--fallback 3.11`) to learn whether one would work.
+  2. ghost: not on the index; check the name or the index URL.
+";
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (1, expected, ""));
+}
+
+#[test]
 fn a_page_larger_than_the_cap_is_a_page_error() {
     // An answer that never ends is read up to the cap and no further.
     let index = six_index(vec![(
