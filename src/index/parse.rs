@@ -202,7 +202,14 @@ impl Entry<'_> {
                 .requires_python
                 .filter(|s| !s.trim().is_empty())
                 .map(|s| interner.requires_python(&s)),
-            yanked: self.yanked,
+            // Reports print the reason: no escape sequences or line breaks from the index.
+            yanked: self.yanked.map(|reason| {
+                if reason.contains(char::is_control) {
+                    reason.replace(char::is_control, " ")
+                } else {
+                    reason
+                }
+            }),
             core_metadata: self.core_metadata,
             sha256: sha256.as_deref(),
             size: self.size,
@@ -590,6 +597,9 @@ mod tests {
         assert!(files[0].core_metadata);
         assert_eq!(files[0].size, Some(10));
         assert_eq!(files[1].yanked.as_deref(), Some("broken"));
+        let odd = br#"{"files":[{"filename":"foo-1.0.tar.gz","url":"f","yanked":"bad\n\u001b[2Jreason"}]}"#;
+        let odd = parse_json(odd, &base, &name("foo")).unwrap();
+        assert_eq!(odd[0].yanked.as_deref(), Some("bad  [2Jreason"));
         assert!(!files[1].core_metadata);
         assert!(files[2].core_metadata);
         assert!(parse_json(b"<html>", &base, &name("foo")).is_err());
