@@ -932,6 +932,28 @@ impl IndexClient {
                 tracing::debug!("not retrying {shown}: the time for it ({budget:?}) is spent");
             }
             return match result {
+                // reqwest follows HTTP(S) redirects itself: one it hands back points elsewhere
+                // (`file:`, nowhere), and is not followed.
+                Ok(f) if f.status.is_redirection() && f.status != StatusCode::NOT_MODIFIED => {
+                    let location = f
+                        .headers
+                        .get(header::LOCATION)
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                    Err(IndexError::Redirect {
+                        url: shown,
+                        reason: match location {
+                            Some(location) => format!(
+                                "it redirected (HTTP {}) to `{}`, which wheelwatch does not follow",
+                                f.status.as_u16(),
+                                redact_text(&location).replace(char::is_control, "")
+                            ),
+                            None => format!(
+                                "it answered HTTP {} without a Location to follow",
+                                f.status.as_u16()
+                            ),
+                        },
+                    })
+                }
                 Ok(f) if retryable => Err(IndexError::Status {
                     url: shown,
                     status: f.status.as_u16(),
@@ -956,7 +978,7 @@ impl IndexClient {
                     Err(IndexError::Network {
                         url: shown,
                         attempts: attempt,
-                        reason: "the answer's headers are too large".into(),
+                        reason: "the answer's headers are too many or too large".into(),
                     })
                 }
                 Err(err) if root_cause(&err).starts_with("invalid HTTP ") => {

@@ -1583,8 +1583,25 @@ fn redirect_loops_garbage_and_huge_headers_are_reported() {
             "{base}/simple/six/ could not be fetched: it redirected too many times (a redirect loop?)",
         ),
         (
+            Route::status(302).header("Location", "file:///etc/passwd"),
+            "{base}/simple/six/ could not be fetched: it redirected (HTTP 302) to `file:///etc/passwd`, which wheelwatch does not follow",
+        ),
+        (
+            Route::normal().fault(Fault::Raw(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n{}Content-Length: 0\r\n\r\n",
+                    (0..200).fold(String::new(), |mut h, i| {
+                        let _ = write!(h, "X-{i}: a\r\n");
+                        h
+                    })
+                )
+                .into_bytes(),
+            )),
+            "could not reach {base}/simple/six/ (1 attempt(s)): the answer's headers are too many or too large",
+        ),
+        (
             Route::normal().header("X-Padding", &"a".repeat(1 << 20)),
-            "could not reach {base}/simple/six/ (1 attempt(s)): the answer's headers are too large",
+            "could not reach {base}/simple/six/ (1 attempt(s)): the answer's headers are too many or too large",
         ),
         (
             Route::normal().fault(Fault::Raw(b"garbage\r\n\r\n".to_vec())),
