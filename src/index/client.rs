@@ -692,7 +692,15 @@ impl IndexClient {
                 let (c, path, project) = ((*c).clone(), path.clone(), name.clone());
                 inner
                     .decoders
-                    .run(move || c.read(&path, &project))
+                    .run(move || {
+                        // An entry written before remote pages were held to HTTP(S) links may
+                        // still list a local file: it is not trusted.
+                        c.read(&path, &project).filter(|entry| {
+                            entry.files.iter().flatten().all(|f| {
+                                f.url().starts_with("https://") || f.url().starts_with("http://")
+                            })
+                        })
+                    })
                     .await
                     .flatten()
             }

@@ -160,8 +160,12 @@ struct Entry<'s> {
 impl Entry<'_> {
     /// The file, `None` when the entry is not one of the project's distributions (skipped, as
     /// pip does), or an error for the page when a remote page links to a local file.
+    ///
+    /// `base` resolves the link (an HTML `<base>` may have changed it); `page` is where the page
+    /// came from, which alone decides whether local files are allowed.
     fn into_file(
         self,
+        page: &Url,
         base: &Url,
         project: &PackageName,
         interner: &mut PageInterner,
@@ -183,7 +187,7 @@ impl Entry<'_> {
                 return Ok(None);
             }
         };
-        check_scheme(base, &url, &self.filename)?;
+        check_scheme(page, &url, &self.filename)?;
         let fragment_hash = url
             .fragment()
             .and_then(|f| f.strip_prefix("sha256="))
@@ -222,8 +226,8 @@ impl Entry<'_> {
 /// may link only to HTTP(S) URLs (a `file:` link there would make wheelwatch read
 /// `/dev/zero`, `/dev/stdin` or any local file the page names). Local pages (a `file:` index or
 /// find-links location the user configured) may also link to local files.
-fn check_scheme(base: &Url, url: &Url, filename: &str) -> Result<(), PageError> {
-    let remote = matches!(base.scheme(), "http" | "https");
+fn check_scheme(page: &Url, url: &Url, filename: &str) -> Result<(), PageError> {
+    let remote = matches!(page.scheme(), "http" | "https");
     let allowed = match url.scheme() {
         "http" | "https" => true,
         "file" => !remote,
@@ -310,7 +314,9 @@ impl JsonBuilder<'_> {
             size: f.size,
             upload_time: f.upload_time.map(Cow::into_owned),
         };
-        if let Some(file) = entry.into_file(self.base, self.project, &mut self.interner)? {
+        if let Some(file) =
+            entry.into_file(self.base, self.base, self.project, &mut self.interner)?
+        {
             if self.files.len() == self.limits.files {
                 return Err(too_many_files(self.limits));
             }
@@ -423,6 +429,7 @@ fn parse_html_within(
     }
     let dom = tl::parse(text, tl::ParserOptions::default())
         .map_err(|e| PageError(format!("invalid HTML: {e}")))?;
+    let page = base;
     let mut base = base.clone();
     let mut files = Vec::new();
     let mut interner = PageInterner::default();
@@ -465,7 +472,7 @@ fn parse_html_within(
             size: None,
             upload_time: None,
         };
-        if let Some(file) = entry.into_file(&base, project, &mut interner)? {
+        if let Some(file) = entry.into_file(page, &base, project, &mut interner)? {
             if files.len() == limits.files {
                 return Err(too_many_files(limits));
             }
@@ -633,6 +640,12 @@ mod tests {
         );
         let html = br#"<a href="file:///srv/foo-1.0.tar.gz">foo-1.0.tar.gz</a>"#;
         assert!(parse_html(html, &remote, &name("foo")).is_err());
+        // A `<base>` cannot make a remote page local.
+        let html = br#"<base href="file:///srv/"><a href="foo-1.0.tar.gz">foo-1.0.tar.gz</a>"#;
+        assert_eq!(
+            parse_html(html, &remote, &name("foo")).unwrap_err().0,
+            "it links `foo-1.0.tar.gz` to the local file `file:///srv/foo-1.0.tar.gz`; only an index or find-links location you name as a local path may list local files"
+        );
         // A file that is not a distribution of the project is skipped before its URL matters.
         let html = br#"<a href="file:///etc/passwd">passwd</a>"#;
         assert_eq!(parse_html(html, &remote, &name("foo")).unwrap().len(), 0);
