@@ -1425,6 +1425,47 @@ fn a_page_larger_than_the_cap_is_a_page_error() {
     assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
 }
 
+/// A gzip body that inflates to `mib` MiB of spaces, in about 5 KiB per 4 MiB: one deflate
+/// stream of fully flushed (independent) blocks repeated, then an end block. Its CRC is wrong,
+/// which only a reader reaching the end could notice.
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    let mut deflate = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut block = Vec::with_capacity(64 << 10);
+    deflate
+        .compress_vec(
+            &vec![b' '; 4 << 20],
+            &mut block,
+            flate2::FlushCompress::Full,
+        )
+        .unwrap();
+    let mut end = Vec::with_capacity(64);
+    deflate
+        .compress_vec(&[], &mut end, flate2::FlushCompress::Finish)
+        .unwrap();
+    let mut body = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    body.extend(block.repeat(mib / 4));
+    body.extend(end);
+    body.extend([0; 8]);
+    body
+}
+
+#[test]
+fn a_compressed_page_is_capped_by_what_it_inflates_to() {
+    let bomb = gzip_bomb(256);
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .header("Content-Encoding", "gzip")
+            .body(bomb),
+    )]);
+    assert_six_failed(
+        &check_six(&index, &[], &[]),
+        "{base}/simple/six/ sent more than 128 MiB, more than wheelwatch reads from one answer",
+    );
+}
+
 #[test]
 fn a_range_answer_longer_than_the_range_is_cut_off() {
     // No PEP 658 metadata, so the wheel's tail is asked for with a range; the answer claims to
