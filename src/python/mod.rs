@@ -9,6 +9,7 @@
 
 pub mod discover;
 pub mod probe;
+pub mod pyenv;
 pub mod request;
 
 use std::collections::{HashMap, HashSet};

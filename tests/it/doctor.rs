@@ -93,7 +93,7 @@ fn failing_shim(dir: &Path) -> PathBuf {
 #[test]
 fn working_primary_exits_zero_and_reports_its_checks() {
     let Some(python) = working_python() else {
-        eprintln!("SKIPPED: no pyenv 3.11/3.12 interpreter");
+        crate::common::skip("no pyenv 3.11/3.12 interpreter");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -206,7 +206,7 @@ fn broken_primary_exits_one_with_evidence_and_a_hint() {
 #[test]
 fn working_fallback_rescues_a_broken_primary() {
     let Some(python) = working_python() else {
-        eprintln!("SKIPPED: no pyenv 3.11/3.12 interpreter");
+        crate::common::skip("no pyenv 3.11/3.12 interpreter");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
