@@ -190,6 +190,9 @@ def main():
             for p in projects:
                 f.write("%s==%s\n" % (p["name"], p["versions"][-1]))
     state = State(projects, args.latency_ms / 1000.0)
+    # Every page is built before serving, so that no request pays for generating one.
+    for i in range(len(projects)):
+        state.page(i)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(state))
     server.daemon_threads = True
 
@@ -200,7 +203,9 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     files = sum(len(files_of(p, i)) for i, p in enumerate(projects))
-    sys.stderr.write("synthetic index: %d projects, %d files\n" % (len(projects), files))
+    size = sum(len(page) for page in state.pages.values())
+    sys.stderr.write("synthetic index: %d projects, %d files, %d MB of pages\n"
+                     % (len(projects), files, size // 1000000))
     print("serving http://127.0.0.1:%d/simple/" % server.server_address[1], flush=True)
     server.serve_forever()
 
