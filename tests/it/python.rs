@@ -418,10 +418,25 @@ fn pyenv_versions_are_found_without_their_shims() {
     }
     if let Some(have) = newest("3.12.") {
         let err = find(&"3.12.99".parse().unwrap(), &options).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains(&format!("pyenv has {have}")), "{text}");
-        assert!(text.contains("pyenv install 3.12.99"), "{text}");
-        assert!(text.contains("--python"), "{text}");
+        // Every usable pyenv CPython, newest first (8 at most), then the near miss and the
+        // command that installs the one asked for.
+        let usable: Vec<String> = pythons
+            .iter()
+            .filter(|(n, _)| minor_of(n).is_some_and(|v| v >= (3, 6)))
+            .take(8)
+            .map(|(n, _)| format!("{n} (pyenv)"))
+            .collect();
+        let have_path = &pythons.iter().find(|(n, _)| *n == have).unwrap().1;
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no usable Python matching `3.12.99` was found\n  usable but not matching: {}\n  \
+                 hint: pyenv has {have}; pass `--python {}` to use it, or run `pyenv install \
+                 3.12.99`",
+                usable.join(", "),
+                have_path.display()
+            )
+        );
     }
     assert!(find(&"3.13t".parse().unwrap(), &options).is_err() || newest("3.13").is_some());
 }
