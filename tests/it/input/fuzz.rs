@@ -140,6 +140,8 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         "\"\">\"\"\"\u{fffd}",
         "Metadata-Version:2.4\nName:\nVersion:1\nRequires-Dist:2;python_version<\"\"\"\u{fffd}",
         "\"\">\"\"\"\u{fffd}\"",
+        "\u{b}c.(",
+        "Metadata-Version:2.4\nName:a\nVersion:1\nRequires-Dist:n2; python_version >python_version < \"6.\u{fffd}\"",
         "Metadata-Version:2.4\nName:\nVersion:2\nRequires-Dist:6;python_version<\"\"\"\u{ab}\"",
     ];
     out.extend(crashers.iter().map(|c| c.as_bytes().to_vec()));
