@@ -231,6 +231,23 @@ impl CoreMetadata {
         Self::parse_bytes(text.as_bytes(), origin)
     }
 
+    /// Stands in for the metadata of `name` `version` when its file could not be read (an sdist
+    /// with no metadata, an archive or metadata refused as malformed or too large): no
+    /// dependencies are known, and `reason` is the one warning.
+    pub fn unreadable(name: PackageName, version: Version, reason: String) -> Self {
+        Self {
+            metadata_version: (0, 0),
+            name,
+            version,
+            requires_dist: Vec::new(),
+            requires_python: None,
+            provides_extra: Vec::new(),
+            dynamic: Vec::new(),
+            dependencies_unknown: true,
+            warnings: vec![reason],
+        }
+    }
+
     /// Parses core metadata bytes as they were fetched (the reference reads bytes too: a value
     /// that is not UTF-8 is not used).
     pub fn parse_bytes(bytes: &[u8], origin: MetadataOrigin) -> Result<Self, MetadataError> {

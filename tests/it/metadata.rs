@@ -348,3 +348,295 @@ fn corpus_parses_as_packaging_does() {
         answer["packaging"]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile and odd metadata from the local test index, end to end.
+
+mod index {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use crate::check::{json, run, validate, ww};
+    use crate::common::TestIndex;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/metadata")
+                .join(path),
+        )
+        .unwrap()
+    }
+
+    /// `check` in `dir` against `index` for `args`, with JSON output: (exit code, report, stderr).
+    fn check(dir: &Path, index: &TestIndex, args: &[&str]) -> (i32, Value, String) {
+        let (code, stdout, stderr) = run(ww(dir)
+            .arg("check")
+            .args(args)
+            .args([
+                "--python",
+                "3.12@manylinux_2_28_x86_64",
+                "--format",
+                "json",
+                "--index-url",
+            ])
+            .arg(index.url()));
+        assert!(!stdout.is_empty(), "no report (exit {code}): {stderr}");
+        let report = json(&stdout);
+        validate(&report);
+        (code, report, stderr)
+    }
+
+    /// The resolved tree of the primary target: `name version` and whether the dependencies of
+    /// each are unknown.
+    fn tree(report: &Value) -> Vec<String> {
+        report["targets"][0]["resolution"]["default"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no resolution in {report:#}"))
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}{}",
+                    p["name"].as_str().unwrap(),
+                    p["version"].as_str().unwrap(),
+                    if p["dependencies_unknown"] == true {
+                        " (dependencies unknown)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect()
+    }
+
+    const X86: &str = "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64";
+
+    /// pandas 2.3.2's real METADATA folds its License over lines that hold only spaces; its
+    /// dependencies come after. They must all be in the tree (issue 8 §1).
+    #[test]
+    fn a_folded_license_keeps_the_dependencies_after_it() {
+        let index = TestIndex::builder()
+            .project("pandas", |p| {
+                p.wheel_with("2.3.2", X86, |w| {
+                    w.raw_metadata(fixture("wheel/pandas-2.3.2.METADATA"))
+                })
+            })
+            .project("numpy", |p| p.wheel("2.3.3", X86))
+            .project("python-dateutil", |p| {
+                p.wheel_with("2.9.0.post0", "py2.py3-none-any", |w| {
+                    w.requires_dist("six>=1.5")
+                })
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .project("pytz", |p| p.wheel("2025.2", "py2.py3-none-any"))
+            .project("tzdata", |p| p.wheel("2025.2", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "pandas==2.3.2"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            tree(&report),
+            [
+                "numpy 2.3.3",
+                "pandas 2.3.2",
+                "python-dateutil 2.9.0.post0",
+                "pytz 2025.2",
+                "six 1.17.0",
+                "tzdata 2025.2"
+            ]
+        );
+        assert_eq!(stderr, "");
+    }
+
+    /// dill 0.3.1.1's sdist has its PKG-INFO only under `dill.egg-info/`: it is read there
+    /// (Metadata-Version 2.1 from an sdist, so the dependencies are unknown), and the run is
+    /// not an outage (issue 8 §3).
+    #[test]
+    fn an_sdist_with_pkg_info_only_in_egg_info_is_not_an_outage() {
+        let index = TestIndex::builder()
+            .project("dill", |p| {
+                p.sdist_with("0.3.1.1", |s| {
+                    s.egg_info_only()
+                        .raw_metadata(fixture("sdist/dill-0.3.1.1.PKG-INFO"))
+                })
+            })
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "dill==0.3.1.1"]);
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("complete_failure")),
+            "{stderr}"
+        );
+        assert_eq!(tree(&report), ["dill 0.3.1.1 (dependencies unknown)"]);
+        assert_eq!(stderr, "");
+    }
+
+    /// An sdist with no core metadata at all: its dependencies are unknown, with a warning
+    /// naming the file; still not an outage.
+    #[test]
+    fn an_sdist_without_metadata_has_unknown_dependencies() {
+        let index = TestIndex::builder()
+            .project("odd", |p| {
+                p.sdist_with("1.0", |s| s.raw_metadata("not metadata at all\n"))
+            })
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "odd"]);
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("complete_failure")),
+            "{stderr}"
+        );
+        assert_eq!(tree(&report), ["odd 1.0 (dependencies unknown)"]);
+        assert_eq!(
+            stderr,
+            " WARN odd-1.0.tar.gz: core metadata has no `Metadata-Version` field; its dependencies are unknown\n"
+        );
+    }
+
+    /// A 100 MB `.metadata` is refused with a warning naming the file; the package's
+    /// dependencies are unknown and the run goes on (issue 8 §4).
+    #[test]
+    fn an_oversized_metadata_file_is_refused() {
+        let mut huge = b"Metadata-Version: 2.1\nName: big\nVersion: 1.0\n\n".to_vec();
+        huge.resize(100 * 1024 * 1024, b'x');
+        let index = TestIndex::builder()
+            .project("big", |p| {
+                p.wheel_with("1.0", "py3-none-any", |w| w.served_metadata(huge))
+            })
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "big"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(tree(&report), ["big 1.0 (dependencies unknown)"]);
+        assert_eq!(
+            stderr,
+            " WARN big-1.0-py3-none-any.whl: the answer is 104857600 bytes, more than the 16 MiB wheelwatch reads; its dependencies are unknown\n"
+        );
+    }
+
+    /// A small wheel whose METADATA inflates to 1.5 GB is refused without inflating it.
+    #[test]
+    fn a_metadata_zip_bomb_is_not_inflated() {
+        let index = TestIndex::builder()
+            .project("bomb", |p| {
+                p.wheel_with("1.0", "py3-none-any", |w| w.metadata_bomb(1_500_000_000))
+            })
+            .serve();
+        let wheel = index.file("bomb-1.0-py3-none-any.whl").unwrap();
+        assert!(wheel.bytes.len() < 10_000_000, "{}", wheel.bytes.len());
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "bomb"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(tree(&report), ["bomb 1.0 (dependencies unknown)"]);
+        assert_eq!(
+            stderr,
+            " WARN bomb-1.0-py3-none-any.whl: its metadata inflates to more than the 16 MiB wheelwatch reads; its dependencies are unknown\n"
+        );
+    }
+
+    /// Malformed `Requires-Dist` values in an index's metadata (each once made the parser panic
+    /// or overflow the stack) are skipped with a warning each; the valid one is kept.
+    #[test]
+    fn malformed_requires_dist_values_are_skipped_with_a_warning() {
+        let deep = format!(
+            "deep ; {}os_name == 'nt'{}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        let metadata = format!(
+            "Metadata-Version: 2.1\nName: app\nVersion: 1.0\nRequires-Dist: a.*\nRequires-Dist: beta[b-]\nRequires-Dist: c ; os_name == 'nt'名\nRequires-Dist: {deep}\nRequires-Dist: six\n"
+        );
+        let index = TestIndex::builder()
+            .project("app", |p| {
+                p.wheel_with("1.0", "py3-none-any", |w| w.raw_metadata(metadata))
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "app"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(tree(&report), ["app 1.0", "six 1.17.0"]);
+        let warn = " WARN app-1.0-py3-none-any.whl: skipped invalid `Requires-Dist:";
+        assert_eq!(
+            stderr,
+            format!(
+                "{warn} a.*`: package name must end with a letter or digit, not `.`\n\
+                 {warn} beta[b-]`: extra name must end with a letter or digit, not `-`\n\
+                 {warn} c ; os_name == 'nt'名`: unexpected character `名` (only ASCII is allowed outside quotes)\n\
+                 {warn} deep ; {}...`: parentheses nest more than 32 deep\n",
+                "(".repeat(193)
+            )
+        );
+    }
+
+    /// A `.metadata` answer that is not metadata is neither used nor cached: the wheel itself is
+    /// read (range requests), and a second run is answered from the cache without a request.
+    #[test]
+    fn a_garbage_metadata_answer_is_not_cached() {
+        let index = TestIndex::builder()
+            .project("app", |p| {
+                p.wheel_with("1.0", "py3-none-any", |w| {
+                    w.requires_dist("six")
+                        .served_metadata("<html>Service Unavailable</html>")
+                })
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "app"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(tree(&report), ["app 1.0", "six 1.17.0"]);
+        assert_eq!(stderr, "");
+        let cached: Vec<String> = std::fs::read_dir(dir.path().join(".cache/metadata-v1"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|text| text.contains("Name: app"))
+            .collect();
+        assert_eq!(
+            cached,
+            [
+                "Metadata-Version: 2.1\nName: app\nVersion: 1.0\nSummary: Test fixture app 1.0\nRequires-Dist: six\n"
+            ]
+        );
+        index.clear_log();
+        let (code, report, _) = check(dir.path(), &index, &["-p", "app"]);
+        assert_eq!(code, 0);
+        assert_eq!(tree(&report), ["app 1.0", "six 1.17.0"]);
+        assert_eq!(index.count_requests("/files/"), 0);
+    }
+
+    /// A big `.tar.gz` sdist is streamed and read only up to its PKG-INFO: a few hundred
+    /// kilobytes of an 8 MB file.
+    #[test]
+    fn a_big_sdist_is_read_only_up_to_its_metadata() {
+        let index = TestIndex::builder()
+            .project("huge", |p| {
+                p.sdist_with("1.0", |s| {
+                    s.raw_metadata(
+                        "Metadata-Version: 2.2\nName: huge\nVersion: 1.0\nRequires-Dist: six\n",
+                    )
+                    .padding(8 * 1024 * 1024)
+                })
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "huge"]);
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("complete_failure")),
+            "{stderr}"
+        );
+        assert_eq!(tree(&report), ["huge 1.0", "six 1.17.0"]);
+        let ranges: Vec<String> = index
+            .request_log()
+            .into_iter()
+            .filter(|r| r.path.ends_with("huge-1.0.tar.gz"))
+            .map(|r| r.range.unwrap_or_default())
+            .collect();
+        assert_eq!(ranges, ["bytes=0-262143"]);
+    }
+}
