@@ -639,4 +639,82 @@ mod index {
             .collect();
         assert_eq!(ranges, ["bytes=0-262143"]);
     }
+
+    /// Without range support the server sends the whole sdist anyway: it is read from that
+    /// (checked against its sha256), and the metadata is the same.
+    #[test]
+    fn an_sdist_from_a_server_without_ranges_is_read_whole() {
+        let index = TestIndex::builder()
+            .no_ranges()
+            .project("huge", |p| {
+                p.sdist_with("1.0", |s| {
+                    s.raw_metadata(
+                        "Metadata-Version: 2.2\nName: huge\nVersion: 1.0\nRequires-Dist: six\n",
+                    )
+                    .padding(1024 * 1024)
+                })
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "huge"]);
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("complete_failure")),
+            "{stderr}"
+        );
+        assert_eq!(tree(&report), ["huge 1.0", "six 1.17.0"]);
+        let requests: Vec<(String, Option<String>)> = index
+            .request_log()
+            .into_iter()
+            .filter(|r| r.path.starts_with("/files/huge"))
+            .map(|r| (r.path, r.range))
+            .collect();
+        assert_eq!(
+            requests,
+            [
+                ("/files/huge-1.0.tar.gz.metadata".to_string(), None),
+                (
+                    "/files/huge-1.0.tar.gz".to_string(),
+                    Some("bytes=0-262143".to_string())
+                ),
+            ]
+        );
+    }
+
+    /// A `.zip` sdist is read like a wheel: the central directory, then just its PKG-INFO
+    /// (here only under `*.egg-info/`), in range requests.
+    #[test]
+    fn a_zip_sdist_is_read_with_range_requests() {
+        let index = TestIndex::builder()
+            .project("old", |p| {
+                p.sdist_with("1.0", |s| {
+                    s.zip_sdist()
+                        .egg_info_only()
+                        .raw_metadata(
+                            "Metadata-Version: 2.2\nName: old\nVersion: 1.0\nRequires-Dist: six\n",
+                        )
+                        .padding(1024 * 1024)
+                })
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "old"]);
+        assert_eq!(
+            (code, report["verdict"].as_str()),
+            (1, Some("complete_failure")),
+            "{stderr}"
+        );
+        assert_eq!(tree(&report), ["old 1.0", "six 1.17.0"]);
+        let ranges: Vec<String> = index
+            .request_log()
+            .into_iter()
+            .filter(|r| r.path.ends_with("old-1.0.zip"))
+            .map(|r| r.range.unwrap_or_default())
+            .collect();
+        // The tail, then the local header and data of PKG-INFO alone (30 + name + 1024 bytes of
+        // slack + its compressed size), not the 1 MB archive.
+        assert_eq!(ranges, ["bytes=-65536", "bytes=0-1141"]);
+    }
 }

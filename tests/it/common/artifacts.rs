@@ -97,6 +97,8 @@ pub struct FileSpec {
     pub metadata_bomb: Option<u64>,
     /// An sdist with its `PKG-INFO` only under `<root>/<name>.egg-info/`.
     pub egg_info_only: bool,
+    /// A `.zip` sdist instead of a `.tar.gz`.
+    pub zip_sdist: bool,
 }
 
 impl FileSpec {
@@ -138,6 +140,7 @@ impl FileSpec {
             served_metadata: None,
             metadata_bomb: None,
             egg_info_only: false,
+            zip_sdist: false,
         }
     }
 
@@ -256,6 +259,13 @@ impl FileSpec {
         self
     }
 
+    /// Makes the sdist a `.zip` archive (old sdists, Windows-built ones).
+    #[must_use]
+    pub fn zip_sdist(mut self) -> Self {
+        self.zip_sdist = true;
+        self
+    }
+
     /// The core metadata bytes in the archive.
     pub fn metadata_bytes(&self) -> Vec<u8> {
         self.raw_metadata
@@ -304,6 +314,7 @@ impl FileSpec {
                 Some(build) => format!("{dist}-{}-{build}-{tags}.whl", self.version),
                 None => format!("{dist}-{}-{tags}.whl", self.version),
             },
+            FileKind::Sdist if self.zip_sdist => format!("{dist}-{}.zip", self.version),
             FileKind::Sdist => format!("{dist}-{}.tar.gz", self.version),
         }
     }
@@ -446,6 +457,18 @@ impl FileSpec {
         ];
         if self.padding > 0 {
             entries.push((format!("{root}/{pkg}/_padding.bin"), padding(self.padding)));
+        }
+        if self.zip_sdist {
+            let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .last_modified_time(zip::DateTime::default())
+                .unix_permissions(0o644);
+            for (path, data) in &entries {
+                zip.start_file(path.as_str(), options).expect("zip entry");
+                zip.write_all(data).expect("zip write");
+            }
+            return zip.finish().expect("zip finish").into_inner();
         }
         let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
