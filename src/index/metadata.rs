@@ -7,7 +7,7 @@
 //!    record, the central directory, then just the metadata entry;
 //! 3. for `.tar.gz` sdists, the archive streamed in growing range requests through a
 //!    decompressor on a blocking thread, stopping at the metadata member: no archive is held in
-//!    memory, and at most [`MAX_SDIST_STREAM_BYTES`] are read, within [`SDIST_STREAM_TIME`];
+//!    memory, and at most [`MAX_ARCHIVE_BYTES`] are read, within [`SDIST_STREAM_TIME`];
 //! 4. the whole file, only when the server ignores ranges (it then sends it anyway), checked
 //!    against the listed sha256, then read with `zip` / `tar` + `flate2`.
 //!
@@ -52,16 +52,17 @@ const TAIL_BYTES: u64 = 64 * 1024;
 
 /// The largest core metadata accepted, fetched or inflated. The largest real `METADATA` files
 /// (long descriptions with embedded changelogs) are a few hundred kilobytes.
-pub const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The most of a `.tar.gz` sdist read while looking for its metadata (compressed bytes).
-pub const MAX_SDIST_STREAM_BYTES: u64 = 256 * 1024 * 1024;
+/// The most of an archive read for its metadata: of a `.tar.gz` sdist streamed (compressed
+/// bytes), or of a whole file from a server that ignores range requests.
+pub(crate) const MAX_ARCHIVE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most a `.tar.gz` sdist may inflate to while it is searched.
 const MAX_SDIST_INFLATED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// How long reading an sdist for its metadata may take, over all its range requests.
-pub const SDIST_STREAM_TIME: Duration = Duration::from_mins(2);
+pub(crate) const SDIST_STREAM_TIME: Duration = Duration::from_mins(2);
 
 /// The first and the largest range request when streaming a `.tar.gz`.
 const FIRST_CHUNK: u64 = 256 * 1024;
@@ -210,7 +211,8 @@ impl IndexClient {
         )
     }
 
-    /// GET, refusing a body larger than `limit`.
+    /// GET, refusing a body larger than `limit` (an [`IndexError::Metadata`]: the index
+    /// answered, with something unusable).
     async fn get_capped(
         &self,
         url: &Url,
@@ -222,8 +224,7 @@ impl IndexClient {
             return Err(IndexError::Metadata {
                 url: redact_text(url.as_str()),
                 reason: format!(
-                    "the answer is {} bytes, more than the {} wheelwatch reads",
-                    fetched.body.len(),
+                    "the answer is larger than the {} wheelwatch reads",
                     size(limit)
                 ),
             });
@@ -281,7 +282,7 @@ impl IndexClient {
         }
         // 4. The whole file.
         let fetched = self
-            .get_capped(url, HeaderMap::new(), MAX_SDIST_STREAM_BYTES)
+            .get_capped(url, HeaderMap::new(), MAX_ARCHIVE_BYTES)
             .await
             .map_err(|e| match e {
                 IndexError::Metadata { reason, .. } => meta_err(file, reason),
@@ -329,10 +330,10 @@ impl IndexClient {
             let Some(sender) = &tx else {
                 continue;
             };
-            if offset >= MAX_SDIST_STREAM_BYTES {
+            if offset >= MAX_ARCHIVE_BYTES {
                 stopped = Some(format!(
                     "no metadata in its first {}; wheelwatch reads no further",
-                    size(MAX_SDIST_STREAM_BYTES)
+                    size(MAX_ARCHIVE_BYTES)
                 ));
                 tx = None;
                 continue;
@@ -358,13 +359,13 @@ impl IndexClient {
                 // The server ignores ranges and sent the whole file.
                 Ranged::Full(body) if offset == 0 => {
                     source = MetadataSource::FullDownload;
-                    if body.len() as u64 > MAX_SDIST_STREAM_BYTES {
+                    if body.len() as u64 > MAX_ARCHIVE_BYTES {
                         return Err(meta_err(
                             file,
                             format!(
                                 "the sdist is {} bytes, more than the {} wheelwatch reads for its metadata",
                                 body.len(),
-                                size(MAX_SDIST_STREAM_BYTES)
+                                size(MAX_ARCHIVE_BYTES)
                             ),
                         ));
                     }
@@ -492,9 +493,7 @@ impl IndexClient {
             header::RANGE,
             HeaderValue::from_str(range).map_err(|e| IndexError::Client(e.to_string()))?,
         );
-        let fetched = self
-            .get_capped(url, headers, MAX_SDIST_STREAM_BYTES)
-            .await?;
+        let fetched = self.get_capped(url, headers, MAX_ARCHIVE_BYTES).await?;
         match fetched.status {
             StatusCode::PARTIAL_CONTENT => {
                 let total = fetched
