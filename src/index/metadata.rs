@@ -172,11 +172,12 @@ impl IndexClient {
             let path = url
                 .to_file_path()
                 .map_err(|()| meta_err(file, "not a local path"))?;
-            let bytes = tokio::fs::read(&path).await.map_err(|e| IndexError::Io {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            let metadata = extract_from_archive(file, &bytes)?;
+            let metadata = {
+                let owned = file.clone();
+                tokio::task::spawn_blocking(move || extract_from_path(&owned, &path))
+                    .await
+                    .map_err(|e| meta_err(file, format!("reading the file failed: {e}")))??
+            };
             let parsed = validate(file, &metadata).map_err(|e| meta_err(file, e))?;
             return Ok(CoreMetadataBytes {
                 bytes: metadata.into(),
@@ -804,25 +805,55 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
+/// The metadata member of a zip (see [`member_rank`]), inflated up to [`MAX_METADATA_BYTES`].
+fn zip_member(
+    file: &DistFile,
+    reader: impl std::io::Read + std::io::Seek,
+) -> Result<Vec<u8>, IndexError> {
+    let is_wheel = file.wheel().is_some();
+    let mut zip = zip::ZipArchive::new(reader)
+        .map_err(|e| meta_err(file, format!("not a zip archive: {e}")))?;
+    let name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter_map(|n| Some((member_rank(&n.to_ascii_lowercase(), is_wheel)?, n)))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, n)| n.into_owned())
+        .ok_or_else(|| meta_err(file, "no core metadata file in the archive"))?;
+    let entry = zip
+        .by_name(&name)
+        .map_err(|e| meta_err(file, e.to_string()))?;
+    read_member(entry).map_err(|e| meta_err(file, e))
+}
+
+/// The metadata member of a local archive, read from the file without loading it: a zip's
+/// central directory and one entry, or a `.tar.gz` streamed up to the member.
+fn extract_from_path(file: &DistFile, path: &Path) -> Result<Vec<u8>, IndexError> {
+    let io = |e: std::io::Error| IndexError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let reader = std::io::BufReader::new(fs_err::File::open(path).map_err(io)?);
+    match archive_kind(file) {
+        ArchiveKind::Zip => zip_member(file, reader),
+        ArchiveKind::TarGz => match tar_metadata(reader) {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Err(meta_err(file, "the sdist has no PKG-INFO")),
+            Err(reason) => Err(meta_err(file, reason)),
+        },
+        ArchiveKind::Other => Err(meta_err(
+            file,
+            "unsupported archive format for core metadata",
+        )),
+    }
+}
+
 /// The metadata member (see [`find_metadata_entry`] and [`tar_metadata`]) of a whole archive
 /// in memory: a wheel, a `.zip` or a `.tar.gz` sdist.
 fn extract_from_archive(file: &DistFile, bytes: &[u8]) -> Result<Vec<u8>, IndexError> {
     let kind = archive_kind(file);
-    let is_wheel = file.wheel().is_some();
     if kind == ArchiveKind::Zip {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|e| meta_err(file, format!("not a zip archive: {e}")))?;
-        let name = zip
-            .file_names()
-            .filter_map(Result::ok)
-            .filter_map(|n| Some((member_rank(&n.to_ascii_lowercase(), is_wheel)?, n)))
-            .min_by_key(|(rank, _)| *rank)
-            .map(|(_, n)| n.into_owned())
-            .ok_or_else(|| meta_err(file, "no core metadata file in the archive"))?;
-        let entry = zip
-            .by_name(&name)
-            .map_err(|e| meta_err(file, e.to_string()))?;
-        return read_member(entry).map_err(|e| meta_err(file, e));
+        return zip_member(file, std::io::Cursor::new(bytes));
     }
     if kind == ArchiveKind::TarGz {
         return match tar_metadata(bytes) {
@@ -855,5 +886,60 @@ fn write_atomic(path: &Path, bytes: &[u8]) {
 impl IndexClient {
     fn count_cache_hit(&self) {
         self.stats_ref().cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut tar = tar::Builder::new(gz);
+        for (path, data) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, path, *data).unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn tar_metadata_prefers_the_top_level_pkg_info_then_egg_info() {
+        let both = tar_gz(&[
+            ("p-1/p.egg-info/PKG-INFO", b"egg"),
+            ("p-1/sub/PKG-INFO", b"nested"),
+            ("p-1/PKG-INFO", b"top"),
+        ]);
+        assert_eq!(tar_metadata(both.as_slice()).unwrap().unwrap(), b"top");
+        let egg = tar_gz(&[("p-1/setup.py", b""), ("p-1/p.egg-info/PKG-INFO", b"egg")]);
+        assert_eq!(tar_metadata(egg.as_slice()).unwrap().unwrap(), b"egg");
+        let none = tar_gz(&[("p-1/sub/PKG-INFO", b"nested")]);
+        assert_eq!(tar_metadata(none.as_slice()).unwrap(), None);
+        assert_eq!(
+            tar_metadata(&b"this is not a gzip stream"[..]).unwrap_err(),
+            "corrupt tar.gz archive: invalid gzip header"
+        );
+    }
+
+    #[test]
+    fn member_ranks() {
+        assert_eq!(member_rank("a-1.dist-info/metadata", true), Some(0));
+        assert_eq!(member_rank("a/b-1.dist-info/metadata", true), None);
+        assert_eq!(member_rank("a-1/pkg-info", false), Some(0));
+        assert_eq!(member_rank("a-1/a.egg-info/pkg-info", false), Some(1));
+        assert_eq!(member_rank("a-1/src/a.egg-info/pkg-info", false), None);
+    }
+
+    #[test]
+    fn a_member_is_never_read_past_the_cap() {
+        let zeros = std::io::repeat(0).take(MAX_METADATA_BYTES + 10);
+        assert_eq!(
+            read_member(zeros).unwrap_err(),
+            "its metadata inflates to more than the 16 MiB wheelwatch reads"
+        );
+        assert_eq!(read_member(&b"ok"[..]).unwrap(), b"ok");
     }
 }
