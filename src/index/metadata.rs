@@ -277,9 +277,10 @@ impl IndexClient {
                 RangeOutcome::Unsupported => {}
             }
         } else if kind == ArchiveKind::TarGz {
-            // 3. A streamed `.tar.gz`.
-            let (bytes, source) = self.metadata_by_streaming(file, url).await?;
-            return checked(bytes, source);
+            // 3. A streamed `.tar.gz` (`None`: the server answered no range request at all).
+            if let Some((bytes, source)) = self.metadata_by_streaming(file, url).await? {
+                return checked(bytes, source);
+            }
         }
         // 4. The whole file.
         let fetched = self
@@ -302,12 +303,14 @@ impl IndexClient {
     }
 
     /// Streams a `.tar.gz` sdist through the decompressor in range requests of growing size,
-    /// stopping at its metadata member (see the module docs).
+    /// stopping at its metadata member (see the module docs). `None` when the first range
+    /// request gets neither a range nor the whole file (the caller then downloads it, and
+    /// reports what the server says).
     async fn metadata_by_streaming(
         &self,
         file: &DistFile,
         url: &Url,
-    ) -> Result<(Vec<u8>, MetadataSource), IndexError> {
+    ) -> Result<Option<(Vec<u8>, MetadataSource)>, IndexError> {
         // Demand-driven: the reader asks for a chunk whenever it has used up the last one, so
         // nothing past the metadata member is requested.
         let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
@@ -373,6 +376,7 @@ impl IndexClient {
                     check_sha256(file, &body)?;
                     (body, true)
                 }
+                Ranged::Unsupported if offset == 0 => return Ok(None),
                 Ranged::Full(_) | Ranged::Unsupported => {
                     return Err(meta_err(
                         file,
@@ -394,7 +398,7 @@ impl IndexClient {
             .await
             .map_err(|e| meta_err(file, format!("reading the sdist failed: {e}")))?;
         match found {
-            Ok(Some(bytes)) => Ok((bytes, source)),
+            Ok(Some(bytes)) => Ok(Some((bytes, source))),
             Ok(None) => Err(meta_err(
                 file,
                 stopped.unwrap_or_else(|| "the sdist has no PKG-INFO".to_string()),
