@@ -4,7 +4,7 @@ Reads a JSON object on stdin: {"files": [paths], "envs": [marker environments]}.
 file's bytes with `packaging.metadata.Metadata.from_email(data, validate=False)` and prints, as
 JSON, the fields wheelwatch uses, in a form both sides can compare:
 
-- name (canonicalized), version (normalized);
+- metadata_version (as read, stripped), name (canonicalized), version (normalized);
 - requires_python: sorted specifiers (operator + normalized version), null when absent,
   "invalid" when packaging rejects it;
 - requires_dist: one entry per header value, in file order. packaging validates the field as a
@@ -78,6 +78,10 @@ def answer(path, envs):
     md = Metadata.from_email(data, validate=False)
     raw = dict(md._raw)  # the values as parsed, before any field is validated
     out = {"file": path}
+    # As the email layer read it: packaging validates it against the versions it knows, and
+    # the tool only needs it to tell sdists before 2.2 apart.
+    mv = raw.get("metadata_version")
+    out["metadata_version"] = mv.strip() if isinstance(mv, str) else mv
     name = field(md, "name")
     out["name"] = canonicalize_name(name) if given(name) else name
     version = field(md, "version")
