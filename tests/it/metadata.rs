@@ -720,4 +720,46 @@ mod index {
         // slack + its compressed size), not the 1 MB archive.
         assert_eq!(ranges, ["bytes=-65536", "bytes=0-1141"]);
     }
+
+    /// A cache entry that does not parse (left by an older version, or a damaged disk) is not
+    /// trusted: the metadata is fetched again and the entry replaced.
+    #[test]
+    fn a_cached_entry_that_does_not_parse_is_fetched_again() {
+        let index = TestIndex::builder()
+            .project("app", |p| {
+                p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("six"))
+            })
+            .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+            .serve();
+        let dir = tempfile::tempdir().unwrap();
+        let (code, report, _) = check(dir.path(), &index, &["-p", "app"]);
+        assert_eq!(
+            (code, tree(&report)),
+            (0, vec!["app 1.0".to_string(), "six 1.17.0".to_string()])
+        );
+        let entry = std::fs::read_dir(dir.path().join(".cache/metadata-v1"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.to_string_lossy()
+                    .ends_with("-app-1.0-py3-none-any.whl.metadata")
+            })
+            .unwrap();
+        std::fs::write(&entry, "<html>garbage</html>").unwrap();
+        index.clear_log();
+        let (code, report, stderr) = check(dir.path(), &index, &["-p", "app"]);
+        assert_eq!(
+            (code, tree(&report)),
+            (0, vec!["app 1.0".to_string(), "six 1.17.0".to_string()])
+        );
+        assert_eq!(stderr, "");
+        assert_eq!(
+            index.count_requests("/files/app-1.0-py3-none-any.whl.metadata"),
+            1
+        );
+        assert_eq!(
+            std::fs::read_to_string(&entry).unwrap(),
+            "Metadata-Version: 2.1\nName: app\nVersion: 1.0\nSummary: Test fixture app 1.0\nRequires-Dist: six\n"
+        );
+    }
 }
