@@ -8,8 +8,9 @@
 //! 3. for `.tar.gz` sdists, the archive streamed in growing range requests through a
 //!    decompressor on a blocking thread, stopping at the metadata member: no archive is held in
 //!    memory, and at most [`MAX_ARCHIVE_BYTES`] are read, within [`SDIST_STREAM_TIME`];
-//! 4. the whole file, only when the server ignores ranges (it then sends it anyway), checked
-//!    against the listed sha256, then read with `zip` / `tar` + `flate2`.
+//! 4. the whole file, only when the server ignores ranges (it then sends it anyway), read up to
+//!    the client's limit for files, checked against the listed sha256, then read with `zip` /
+//!    `tar` + `flate2`.
 //!
 //! The metadata member is the wheel's `*.dist-info/METADATA`, or the sdist's top-level
 //! `PKG-INFO`, else its `*.egg-info/PKG-INFO` (old setuptools sdists have only that one).
@@ -54,8 +55,9 @@ const TAIL_BYTES: u64 = 64 * 1024;
 /// (long descriptions with embedded changelogs) are a few hundred kilobytes.
 pub(crate) const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The most of an archive read for its metadata: of a `.tar.gz` sdist streamed (compressed
-/// bytes), or of a whole file from a server that ignores range requests.
+/// The most of a `.tar.gz` sdist streamed while looking for its metadata (compressed bytes).
+/// A whole file (from a server that ignores range requests) is read up to the client's own
+/// limit for files.
 pub(crate) const MAX_ARCHIVE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most a `.tar.gz` sdist may inflate to while it is searched.
@@ -212,25 +214,29 @@ impl IndexClient {
         )
     }
 
-    /// GET, refusing a body larger than `limit` (an [`IndexError::Metadata`]: the index
-    /// answered, with something unusable).
+    /// GET, reading at most `limit` bytes of body (the client's own cap, for whole files,
+    /// when `None`): a larger answer is an [`IndexError::Metadata`] (the index answered, with
+    /// something unusable), and is never read past the limit.
     async fn get_capped(
         &self,
         url: &Url,
         headers: HeaderMap,
-        limit: u64,
+        limit: Option<u64>,
     ) -> Result<Fetched, IndexError> {
-        let fetched = self.get(url, headers).await?;
-        if fetched.body.len() as u64 > limit {
-            return Err(IndexError::Metadata {
-                url: redact_text(url.as_str()),
+        let fetched = match limit {
+            Some(limit) => self.get_limited(url, headers, limit).await,
+            None => self.get(url, headers).await,
+        };
+        fetched.map_err(|e| match e {
+            IndexError::TooLarge { url, limit } => IndexError::Metadata {
+                url,
                 reason: format!(
                     "the answer is larger than the {} wheelwatch reads",
                     size(limit)
                 ),
-            });
-        }
-        Ok(fetched)
+            },
+            other => other,
+        })
     }
 
     async fn fetch_metadata(
@@ -246,7 +252,7 @@ impl IndexClient {
         let mut md_url = url.clone();
         md_url.set_path(&format!("{}.metadata", url.path()));
         let fetched = self
-            .get_capped(&md_url, HeaderMap::new(), MAX_METADATA_BYTES)
+            .get_capped(&md_url, HeaderMap::new(), Some(MAX_METADATA_BYTES))
             .await?;
         if fetched.status.is_success() {
             match validate(file, &fetched.body) {
@@ -284,7 +290,7 @@ impl IndexClient {
         }
         // 4. The whole file.
         let fetched = self
-            .get_capped(url, HeaderMap::new(), MAX_ARCHIVE_BYTES)
+            .get_capped(url, HeaderMap::new(), None)
             .await
             .map_err(|e| match e {
                 IndexError::Metadata { reason, .. } => meta_err(file, reason),
@@ -363,16 +369,6 @@ impl IndexClient {
                 // The server ignores ranges and sent the whole file.
                 Ranged::Full(body) if offset == 0 => {
                     source = MetadataSource::FullDownload;
-                    if body.len() as u64 > MAX_ARCHIVE_BYTES {
-                        return Err(meta_err(
-                            file,
-                            format!(
-                                "the sdist is {} bytes, more than the {} wheelwatch reads for its metadata",
-                                body.len(),
-                                size(MAX_ARCHIVE_BYTES)
-                            ),
-                        ));
-                    }
                     check_sha256(file, &body)?;
                     (body, true)
                 }
@@ -498,7 +494,7 @@ impl IndexClient {
             header::RANGE,
             HeaderValue::from_str(range).map_err(|e| IndexError::Client(e.to_string()))?,
         );
-        let fetched = self.get_capped(url, headers, MAX_ARCHIVE_BYTES).await?;
+        let fetched = self.get_capped(url, headers, None).await?;
         match fetched.status {
             StatusCode::PARTIAL_CONTENT => {
                 let total = fetched

@@ -18,6 +18,9 @@
 //! //        .no_ranges() .relative_json_urls(); per project .status(500) .delay(d) .garbage()
 //! //        .flaky(n); per file .core_metadata(CoreMetadata::Broken) .module_source(..) ...
 //! // Find-links: TestIndex::builder()...write_files(dir) or index.write_files(dir).
+//! // Faults: .route("/simple/six/", Route::normal().fault(Fault::ResetAfter(10)).times(1)),
+//! //         Route::status(429).header("Retry-After", "1"), Route::normal().header("Content-Type",
+//! //         "text/plain"), Route::status(200).header(..).body("... {base}/files/x ...").
 //! ```
 #![allow(
     dead_code,
@@ -32,4 +35,4 @@ pub mod server;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{pyenv_python, run, wheelwatch};
-pub use server::{LoggedRequest, TestIndex, TestIndexBuilder};
+pub use server::{Fault, LoggedRequest, Route, TestIndex, TestIndexBuilder};
