@@ -23,8 +23,10 @@
 //! answer is never cached; a cached entry that no longer parses is fetched again.
 //!
 //! Errors: [`IndexError::Metadata`] when the file or its metadata is unusable (the index
-//! answered, so callers treat it as "dependencies unknown", not as an outage); the other
-//! variants when the index could not answer.
+//! answered with a real file, so callers treat it as "dependencies unknown", not as an outage);
+//! the other variants when the index could not answer, or not within the client's limits (a
+//! `.metadata` answer above [`MAX_METADATA_BYTES`] is [`IndexError::TooLarge`], like any
+//! answer the client refuses to read on).
 //!
 //! The zip records are parsed by hand for step 2: the `zip` crate needs a seekable reader over
 //! the whole archive, and we only have a few fetched byte ranges of it.
@@ -40,7 +42,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::client::{Fetched, IndexClient, IndexError};
+use super::client::{IndexClient, IndexError};
 use super::redact::redact_text;
 use super::settings::CacheMode;
 use crate::dist::DistFile;
@@ -214,31 +216,6 @@ impl IndexClient {
         )
     }
 
-    /// GET, reading at most `limit` bytes of body (the client's own cap, for whole files,
-    /// when `None`): a larger answer is an [`IndexError::Metadata`] (the index answered, with
-    /// something unusable), and is never read past the limit.
-    async fn get_capped(
-        &self,
-        url: &Url,
-        headers: HeaderMap,
-        limit: Option<u64>,
-    ) -> Result<Fetched, IndexError> {
-        let fetched = match limit {
-            Some(limit) => self.get_limited(url, headers, limit).await,
-            None => self.get(url, headers).await,
-        };
-        fetched.map_err(|e| match e {
-            IndexError::TooLarge { url, limit } => IndexError::Metadata {
-                url,
-                reason: format!(
-                    "the answer is larger than the {} wheelwatch reads",
-                    size(limit)
-                ),
-            },
-            other => other,
-        })
-    }
-
     async fn fetch_metadata(
         &self,
         file: &DistFile,
@@ -252,7 +229,7 @@ impl IndexClient {
         let mut md_url = url.clone();
         md_url.set_path(&format!("{}.metadata", url.path()));
         let fetched = self
-            .get_capped(&md_url, HeaderMap::new(), Some(MAX_METADATA_BYTES))
+            .get_limited(&md_url, HeaderMap::new(), MAX_METADATA_BYTES)
             .await?;
         if fetched.status.is_success() {
             match validate(file, &fetched.body) {
@@ -289,13 +266,10 @@ impl IndexClient {
             }
         }
         // 4. The whole file.
-        let fetched = self
-            .get_capped(url, HeaderMap::new(), None)
-            .await
-            .map_err(|e| match e {
-                IndexError::Metadata { reason, .. } => meta_err(file, reason),
-                other => other,
-            })?;
+        let fetched = self.get(url, HeaderMap::new()).await.map_err(|e| match e {
+            IndexError::Metadata { reason, .. } => meta_err(file, reason),
+            other => other,
+        })?;
         if !fetched.status.is_success() {
             return Err(meta_err(
                 file,
@@ -494,7 +468,7 @@ impl IndexClient {
             header::RANGE,
             HeaderValue::from_str(range).map_err(|e| IndexError::Client(e.to_string()))?,
         );
-        let fetched = self.get_capped(url, headers, None).await?;
+        let fetched = self.get(url, headers).await?;
         match fetched.status {
             StatusCode::PARTIAL_CONTENT => {
                 let total = fetched

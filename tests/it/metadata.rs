@@ -499,8 +499,8 @@ mod index {
         );
     }
 
-    /// A 100 MB `.metadata` is refused with a warning naming the file; the package's
-    /// dependencies are unknown and the run goes on (issue 8 §4).
+    /// A 100 MB `.metadata` is refused by its announced length, before it is read: an answer
+    /// the client will not read is an index failure (exit 3), named per package.
     #[test]
     fn an_oversized_metadata_file_is_refused() {
         let mut huge = b"Metadata-Version: 2.1\nName: big\nVersion: 1.0\n\n".to_vec();
@@ -511,12 +511,39 @@ mod index {
             })
             .serve();
         let dir = tempfile::tempdir().unwrap();
-        let (code, report, stderr) = check(dir.path(), &index, &["-p", "big"]);
-        assert_eq!(code, 0, "{stderr}");
-        assert_eq!(tree(&report), ["big 1.0 (dependencies unknown)"]);
+        let (code, stdout, stderr) = run(ww(dir.path())
+            .args([
+                "check",
+                "-p",
+                "big",
+                "--python",
+                "3.12@manylinux_2_28_x86_64",
+                "--index-url",
+            ])
+            .arg(index.url()));
+        let expected = format!(
+            "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+big      ✓ 1.0                
+
+resolution
+  resolution failed on 3.12@manylinux_2_28_x86_64: failed to read the metadata of `big` 1.0: {}big-1.0-py3-none-any.whl.metadata sent more than 16 MiB, more than wheelwatch reads from one answer
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   unhealthy  1/1 with wheels (100%); resolution failed
+
+verdict: assessment failed
+  the dependency resolution failed on 1 targets (an index or metadata request failed): no conclusion, so no fallback
+
+recommendations
+  1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
+",
+            index.file_url("")
+        );
         assert_eq!(
-            stderr,
-            " WARN big-1.0-py3-none-any.whl: the answer is larger than the 16 MiB wheelwatch reads; its dependencies are unknown\n"
+            (code, stdout.as_str(), stderr.as_str()),
+            (3, expected.as_str(), "")
         );
     }
 
