@@ -590,6 +590,39 @@ impl IndexClient {
         self.inner.indexes.iter().map(display).collect()
     }
 
+    /// GETs the first index's root once (no retry) and waits only for the status line and
+    /// headers: a large index's root page is never read. The status and the time it took.
+    pub async fn ping(&self) -> Result<(u16, Duration), IndexError> {
+        let location = self
+            .inner
+            .indexes
+            .first()
+            .ok_or_else(|| IndexError::Client("no index is configured".into()))?;
+        let shown = display(location);
+        let mut request = self
+            .http()?
+            .get(location.url.clone())
+            .header(header::ACCEPT, ACCEPT);
+        if let Some((user, password)) = &location.auth {
+            request = request.basic_auth(user, password.as_deref());
+        }
+        let start = std::time::Instant::now();
+        self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+        match request.send().await {
+            Ok(response) => Ok((response.status().as_u16(), start.elapsed())),
+            Err(err) if err.is_timeout() => Err(IndexError::Timeout {
+                url: shown,
+                timeout: self.inner.timeout,
+                attempts: 1,
+            }),
+            Err(err) => Err(IndexError::Network {
+                url: shown,
+                attempts: 1,
+                reason: error_chain(&err.without_url()),
+            }),
+        }
+    }
+
     /// What the client has done so far.
     pub fn stats(&self) -> RequestStats {
         let s = &self.inner.stats;

@@ -249,7 +249,7 @@ fn python_with_pip() -> Option<std::path::PathBuf> {
 #[test]
 fn harness_index_and_wheels_work_with_real_pip() {
     let Some(python) = python_with_pip() else {
-        eprintln!("SKIPPED: no CPython with pip under ~/.pyenv/versions");
+        crate::common::skip("no CPython with pip under ~/.pyenv/versions");
         return;
     };
     let index = TestIndex::builder()

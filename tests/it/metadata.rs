@@ -117,15 +117,6 @@ fn marker_envs() -> Vec<MarkerEnvironment> {
         .collect()
 }
 
-/// A prerequisite is missing: fail under CI, skip (saying so) elsewhere.
-fn missing(what: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{what} (CI=true: the differential test must run)"
-    );
-    eprintln!("SKIPPED: {what}");
-}
-
 /// `python3`, then pyenv's 3.1x interpreters, newest first: the first with `packaging` that
 /// has `Metadata.from_email`.
 fn python_with_packaging() -> Option<PathBuf> {
@@ -277,7 +268,7 @@ fn corpus_parses_as_packaging_does() {
     let files = corpus();
     assert!(files.len() >= 200, "the corpus has {} files", files.len());
     let Some(python) = python_with_packaging() else {
-        missing(
+        crate::common::skip(
             "no Python interpreter with `packaging` (with Metadata.from_email) found (tried \
              python3 and ~/.pyenv/versions/3.1*/bin/python3); install it with \
              `python3 -m pip install packaging`",

@@ -1,4 +1,5 @@
-//! Shared integration-test support: the local test index (a real HTTP server, see [`server`])
+//! Shared integration-test support: skipping a test whose prerequisite is missing (never
+//! silently: see [`skip`]), the local test index (a real HTTP server, see [`server`])
 //! and the real wheel / sdist artifacts it serves (see [`artifacts`]). Every integration test
 //! that needs an index uses this; nothing here touches the internet.
 //!
@@ -32,7 +33,9 @@ pub mod artifacts;
 pub mod cli;
 pub mod http;
 pub mod server;
+pub mod skip;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{pyenv_python, run, wheelwatch};
 pub use server::{Fault, LoggedRequest, Route, TestIndex, TestIndexBuilder};
+pub use skip::skip;
