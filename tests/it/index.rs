@@ -1236,7 +1236,7 @@ targets
   3.12@manylinux_2_28_x86_64  primary   no answer  0/0 with wheels (100%); resolution failed
 
 verdict: assessment failed
-  1 package lookups failed: no conclusion, so no fallback
+  1 package lookup failed: no conclusion, so no fallback
 
 recommendations
   1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
@@ -1497,7 +1497,7 @@ targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  1/1 with wheels (100%); resolution failed
 
 verdict: assessment failed
-  the dependency resolution failed on 1 targets (an index or metadata request failed): no conclusion, so no fallback
+  the dependency resolution failed on 1 target (an index or metadata request failed): no conclusion, so no fallback
 
 recommendations
   1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
