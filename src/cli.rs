@@ -69,6 +69,37 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Python interpreters on this machine.
     Python(PythonArgs),
+    /// Write the project's interpreters and inputs to [tool.wheelwatch] in pyproject.toml (or
+    /// wheelwatch.toml), and keep the venv and .wheelwatch/ out of git.
+    Init(InitArgs),
+}
+
+/// `wheelwatch init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The primary Python (`3.12`, `3.13t`, a path). Default: the interpreter of the existing
+    /// venv.
+    #[arg(long, value_name = "PY")]
+    pub python: Option<String>,
+    /// A fallback Python, repeatable, tried in order.
+    #[arg(long = "fallback", value_name = "PY")]
+    pub fallback: Vec<String>,
+    /// An extra, informational target `PY[@PLATFORM]`, repeatable.
+    #[arg(long = "target", value_name = "PY[@PLATFORM]")]
+    pub target: Vec<String>,
+    /// A requirement file to assess, repeatable. Default: requirements.txt when it exists
+    /// (else pyproject.toml's dependencies are read).
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+    /// The virtual environment wheelwatch manages (default: .venv).
+    #[arg(long, value_name = "PATH")]
+    pub venv: Option<PathBuf>,
+    /// Replace an existing wheelwatch configuration.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would be written and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// The report formats.
@@ -234,9 +265,13 @@ pub struct EnvArgs {
     /// The installer.
     #[arg(long, value_enum, default_value_t = InstallerChoice::Pip)]
     pub installer: InstallerChoice,
-    /// How many previous environments and venv backups to keep.
+    /// How many previous environments, venv backups, reset archives and installer logs to
+    /// keep (each).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub keep_backups: usize,
+    /// How long to wait for another wheelwatch operation on this project to finish.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
     /// Show what would be done and change nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -58,7 +58,10 @@ fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) ->
     } else {
         globals.cwd.join(venv)
     };
-    Ok(Project::new(&globals.cwd, &venv, env.allow_outside)?)
+    let mut project = Project::new(&globals.cwd, &venv, env.allow_outside)?;
+    project.lock_timeout = std::time::Duration::from_secs(env.wait);
+    project.announce_lock_wait = !globals.quiet;
+    Ok(project)
 }
 
 fn installer(choice: InstallerChoice) -> Installer {

@@ -29,6 +29,8 @@ struct Pythons {
 }
 
 fn pythons() -> Option<Pythons> {
+    // Subprocesses run under the real binary's supervisor, as they do in `wheelwatch`.
+    environment::use_supervisor(PathBuf::from(env!("CARGO_BIN_EXE_wheelwatch")));
     if let (Some(old), Some(new)) = (pyenv_python("3.11"), pyenv_python("3.12")) {
         Some(Pythons { old, new })
     } else {
@@ -177,6 +179,25 @@ fn venv_minor(venv: &Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// `text` with every count of seconds (`12s`) written as `Ns`.
+fn seconds_masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            out.push_str(if c == 's' { "N" } else { &digits });
+            digits.clear();
+        }
+        out.push(c);
+    }
+    out.push_str(&digits);
+    out
+}
+
 fn minor_of(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
@@ -274,14 +295,15 @@ fn switch_replaces_the_users_venv_and_everything_in_it_works() {
     assert!(shell.status.success(), "{shell:?}");
     assert_eq!(String::from_utf8_lossy(&shell.stdout), "42 True\n");
 
-    // The user's venv was moved aside intact.
+    // The user's venv was moved aside intact, under .wheelwatch/backups/.
     let backup = outcome.migration_backup.clone().unwrap();
+    assert_eq!(backup.parent(), Some(project.backups_dir().as_path()));
     assert!(
         backup
             .file_name()
             .unwrap()
             .to_string_lossy()
-            .starts_with(".venv.backup.")
+            .starts_with("venv-")
     );
     assert_eq!(
         fs::read_to_string(backup.join("OLD_MARKER")).unwrap(),
@@ -395,8 +417,26 @@ fn an_install_failure_leaves_the_old_venv_intact() {
         &fx.wheels,
     );
     let err = environment::switch(&project, &req, &mut |_| {}).unwrap_err();
-    assert!(matches!(err, EnvError::Install { .. }), "{err}");
-    assert!(err.to_string().contains("wwmissing"), "{err}");
+    let EnvError::Install { log, .. } = &err else {
+        panic!("{err}");
+    };
+    // One line: the package and why, and where the whole log is.
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "pip could not install the pinned set: wwmissing 9.9: the index offers no file of it \
+             that installs on CPython {} here (full log: {})",
+            minor_of(&py.new.1),
+            log.display()
+        )
+    );
+    assert_eq!(log.parent(), Some(project.logs_dir().as_path()));
+    let text = fs::read_to_string(log).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "ERROR: No matching distribution found for wwmissing==9.9"),
+        "{text}"
+    );
     assert_old_venv_intact(&fx, &py);
 }
 
@@ -450,14 +490,22 @@ fn a_held_lock_names_its_holder() {
         &fx.wheels,
     );
     let err = environment::switch(&project, &req, &mut |_| {}).unwrap_err();
+    let EnvError::Locked { holder, lock, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(lock, &project.lock_file());
+    assert_eq!(holder.pid, Some(std::process::id()));
     assert!(
-        matches!(err, EnvError::Locked { holder: Some(pid), .. } if pid == std::process::id()),
-        "{err}"
+        holder.since.is_some() && holder.command.is_some(),
+        "{holder:?}"
     );
-    assert!(
-        err.to_string()
-            .contains(&format!("pid {}", std::process::id())),
-        "{err}"
+    assert_eq!(
+        seconds_masked(&err.to_string()),
+        seconds_masked(&format!(
+            "another wheelwatch operation holds {}: {holder}; gave up after 1s (--wait SECONDS \
+             waits longer)",
+            project.lock_file().display()
+        ))
     );
     drop(held);
     assert_old_venv_intact(&fx, &py);
