@@ -191,9 +191,15 @@ pub fn run(args: &InitArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     let asked =
         std::iter::once((&primary, "primary")).chain(args.fallback.iter().map(|f| (f, "fallback")));
     for (python, role) in asked {
-        let line = match resolve(python, &find) {
-            Some((path, version)) => format!("Python {version} at {}", path.display()),
-            None => "not installed here: assessed with computed tags; no environment can be built on it here".to_string(),
+        let line = if python.contains('@') {
+            "a named platform: assessed with computed tags".to_string()
+        } else {
+            match resolve(python, &find) {
+                Some((path, version)) => format!("Python {version} at {}", path.display()),
+                None => "not installed here: assessed with computed tags; no environment can be \
+                         built on it here"
+                    .to_string(),
+            }
         };
         writeln!(out, "{role} {python}: {line}")?;
     }
@@ -252,9 +258,6 @@ fn check_python(
 
 /// The interpreter `value` resolves to here: its path and version.
 fn resolve(value: &str, find: &FindOptions) -> Option<(PathBuf, String)> {
-    if value.contains('@') {
-        return None;
-    }
     let request = PythonRequest::from_str(value).ok()?;
     let found = crate::python::find(&request, find).ok()?;
     Some((found.path.clone(), found.version_label()))

@@ -61,6 +61,8 @@ fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) ->
     let mut project = Project::new(&globals.cwd, &venv, env.allow_outside)?;
     project.lock_timeout = std::time::Duration::from_secs(env.wait);
     project.announce_lock_wait = !globals.quiet;
+    // The records follow the venv, whatever a killed run left (repairs are logged as events).
+    environment::reconcile(&project)?;
     Ok(project)
 }
 

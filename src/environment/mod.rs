@@ -42,11 +42,14 @@
 //!    `<venv>.wheelwatch-swap` next to the venv path;
 //! 6. swaps: when the venv path is already our symlink, `rename(2)` of the staged link over it
 //!    (atomic: every observer sees the old or the new environment). When it is a real directory
-//!    (the user's own venv) or a foreign symlink, it is renamed to `backups/venv-<UTC time>`
-//!    and then the staged link is renamed into place: two renames, with a window of
-//!    microseconds in which the venv path does not exist. A process killed in that window leaves
-//!    the staged link behind; the next run's [`recover`] sees "venv path missing, ready staged
-//!    link present" and completes the swap;
+//!    (the user's own venv) or a foreign symlink, the staged link and the venv path are
+//!    exchanged in one step (Linux `renameat2(RENAME_EXCHANGE)`, through rustix), so the venv
+//!    path always exists, and the user's venv, now at the staged name, is then moved to
+//!    `backups/venv-<UTC time>`; a kill in between leaves it at the staged name and recovery
+//!    finishes the move. Where the exchange is not supported, two renames (venv aside, staged
+//!    link in) leave a window of microseconds in which the venv path does not exist; a process
+//!    killed in it leaves the staged link behind, and the next run's [`recover`] sees "venv path
+//!    missing, ready staged link present" and completes the swap;
 //! 7. records state, env file and events, marks the environment activated, prunes backups.
 //!
 //! Any failure before step 6 removes the new environment and leaves the venv path untouched.

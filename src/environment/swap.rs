@@ -504,6 +504,15 @@ fn do_swap(
             if let Some(dir) = backup.parent() {
                 fs_err::create_dir_all(dir).map_err(|e| EnvError::io("create", dir, e))?;
             }
+            if exchange(&staged, venv)? {
+                // `venv` is the new environment's link now, in one step; the user's venv sits
+                // at the staged name until it is moved aside (recovery does that after a kill).
+                pause_point("swapping");
+                sync_dir(parent);
+                let backup = move_aside(project, &staged, now)?;
+                tracing::info!("{} now points at {}", venv.display(), env_dir.display());
+                return Ok(Some(backup));
+            }
             if let Err(e) = std::fs::rename(venv, &backup) {
                 if e.kind() != std::io::ErrorKind::CrossesDevices {
                     return Err(EnvError::io("move aside", venv, e));
@@ -535,6 +544,37 @@ fn do_swap(
     sync_dir(parent);
     tracing::info!("{} now points at {}", venv.display(), env_dir.display());
     Ok(backup)
+}
+
+/// Swaps the two paths in one step (`renameat2(RENAME_EXCHANGE)`); `false` when this system or
+/// file system cannot, so the caller falls back to two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> Result<bool, EnvError> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => Ok(false),
+        Err(e) => Err(EnvError::io("swap in", b, e.into())),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> Result<bool, EnvError> {
+    Ok(false)
+}
+
+/// Moves the user's former venv (now at `from`) to its backup path.
+fn move_aside(project: &Project, from: &Path, now: Timestamp) -> Result<PathBuf, EnvError> {
+    let backup = migration_backup_path(project, now);
+    match std::fs::rename(from, &backup) {
+        Ok(()) => Ok(backup),
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            let beside = beside_backup_path(project, &now.strftime("%Y%m%d_%H%M%S").to_string());
+            std::fs::rename(from, &beside).map_err(|e| EnvError::io("move aside", from, e))?;
+            Ok(beside)
+        }
+        Err(e) => Err(EnvError::io("move aside", from, e)),
+    }
 }
 
 fn sync_dir(dir: &Path) {
@@ -845,7 +885,19 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
     let venv = &project.venv_path;
     let staged = staged_link(project);
     let venv_exists = std::fs::symlink_metadata(venv).is_ok();
-    if std::fs::symlink_metadata(&staged).is_ok() {
+    let staged_meta = std::fs::symlink_metadata(&staged).ok();
+    let staged_is_ours = staged_meta
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink())
+        && absolute_link_target(&staged)?.parent() == Some(project.envs_dir().as_path());
+    if staged_meta.is_some() && !staged_is_ours {
+        // Killed between the exchange and moving the user's venv aside: finish the move.
+        let moved = move_aside(project, &staged, Timestamp::now());
+        match moved {
+            Ok(to) => report.moved_backups.push(to),
+            Err(e) => report.warnings.push(e.to_string()),
+        }
+    } else if staged_meta.is_some() {
         let target = absolute_link_target(&staged)?;
         let ready = EnvMeta::load(&target).is_some();
         if !venv_exists && ready {

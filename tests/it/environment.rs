@@ -623,9 +623,14 @@ fn kill_at(step: &str) {
     let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
     let swapped = matches!(step, "swapped" | "recorded");
     if step == "swapping" {
-        // The documented window of a migration: the user's venv is moved aside, the new link
-        // is staged; recovery completes the swap.
-        assert!(fs::symlink_metadata(&venv).is_err(), "expected the window");
+        // Between the exchange and moving the user's venv aside: the venv path is already the
+        // new environment, the user's venv waits at the staged name.
+        assert_eq!(venv_minor(&venv), Some(minor_of(&py.new.1)));
+        let staged = fx.root.join(".venv.wheelwatch-swap");
+        assert_eq!(
+            fs::read_to_string(staged.join("OLD_MARKER")).unwrap(),
+            "the user's venv"
+        );
     } else if swapped {
         assert_eq!(venv_minor(&venv), Some(minor_of(&py.new.1)));
     } else {
@@ -642,7 +647,16 @@ fn kill_at(step: &str) {
         assert_eq!(state.active.unwrap().python_version, py.new.1);
         assert_eq!(env_dirs(&fx.root).len(), 1, "{:?}", env_dirs(&fx.root));
         if step == "swapping" {
-            assert!(report.completed_swap.is_some(), "{report:?}");
+            // The user's venv is where a completed switch would have put it.
+            let [moved] = report.moved_backups.as_slice() else {
+                panic!("{report:?}");
+            };
+            assert_eq!(moved.parent(), Some(project.backups_dir().as_path()));
+            assert_eq!(
+                fs::read_to_string(moved.join("OLD_MARKER")).unwrap(),
+                "the user's venv"
+            );
+            assert!(!fx.root.join(".venv.wheelwatch-swap").exists());
         }
         if step != "recorded" {
             assert!(report.state_repaired, "{report:?}");
@@ -883,4 +897,80 @@ fn a_switch_plan_changes_nothing_and_shows_no_secrets() {
         "{:?}",
         plan.problems
     );
+}
+
+#[test]
+fn records_that_disagree_with_the_venv_are_repaired_and_logged() {
+    let Some(py) = pythons() else { return };
+    let fx = fixture();
+    let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
+    let venv = fx.root.join(".venv");
+    let first = environment::switch(
+        &project,
+        &request(
+            Operation::Fallback,
+            Role::Fallback,
+            &py.new,
+            &["wwdemo==1.0"],
+            &fx.wheels,
+        ),
+        &mut |_| {},
+    )
+    .unwrap();
+    let state_after_first = fs::read(project.state_file()).unwrap();
+    let env_after_first = fs::read(project.env_file()).unwrap();
+    let second = environment::switch(
+        &project,
+        &request(
+            Operation::Promote,
+            Role::Primary,
+            &py.old,
+            &["wwdemo==1.0"],
+            &fx.wheels,
+        ),
+        &mut |_| {},
+    )
+    .unwrap();
+    // A kill between the swap and the state write leaves the first switch's records.
+    fs::write(project.state_file(), &state_after_first).unwrap();
+    fs::write(project.env_file(), &env_after_first).unwrap();
+
+    let report = environment::reconcile(&project).unwrap();
+    let detail = format!(
+        "state.toml named {} (Python {}) but {} runs {} (Python {})",
+        first.env_id,
+        first.python_version,
+        project.venv_path.display(),
+        second.env_id,
+        second.python_version
+    );
+    assert_eq!(report.reconciled.as_deref(), Some(detail.as_str()));
+    let active = State::load(&project.state_file()).unwrap().active.unwrap();
+    assert_eq!(active.env_id, second.env_id);
+    assert_eq!(
+        fs::read_to_string(project.env_file()).unwrap(),
+        environment::env_file_contents(&active)
+    );
+    let last = read_events(&project.events_file()).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.event.as_str(), last.detail.as_deref()),
+        ("reconciled", Some(detail.as_str()))
+    );
+    // Nothing is left to repair.
+    assert!(environment::reconcile(&project).unwrap().is_clean());
+
+    // The user puts a venv of their own in place: the state stops naming an environment.
+    fs::remove_file(&venv).unwrap();
+    make_old_venv(&fx.root, &py.old.0);
+    let report = environment::reconcile(&project).unwrap();
+    let detail = format!(
+        "state.toml named {} (Python {}) but {} is a directory wheelwatch does not manage",
+        second.env_id,
+        second.python_version,
+        project.venv_path.display()
+    );
+    assert_eq!(report.reconciled.as_deref(), Some(detail.as_str()));
+    assert_eq!(State::load(&project.state_file()).unwrap().active, None);
+    assert!(!project.env_file().exists());
+    assert!(environment::reconcile(&project).unwrap().is_clean());
 }

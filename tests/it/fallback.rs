@@ -36,7 +36,11 @@ fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
         format!("primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{index_url}\"\n"),
     )
     .unwrap();
-    std::fs::write(dir.path().join(".gitignore"), "__pycache__/\n.venv/\n").unwrap();
+    std::fs::write(
+        dir.path().join(".gitignore"),
+        "__pycache__/\n.venv/\n.cache/\n",
+    )
+    .unwrap();
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-q", "-m", "project"]);
@@ -164,7 +168,7 @@ fn fallback_switches_to_the_healthy_python_and_records_why() {
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
-        "__pycache__/\n.venv/\n\
+        "__pycache__/\n.venv/\n.cache/\n\
          # wheelwatch: the managed venv (a symlink, so no trailing slash) and its records\n\
          .venv\n.wheelwatch/\n"
     );

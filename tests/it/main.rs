@@ -6,6 +6,7 @@ mod doctor;
 mod environment;
 mod fallback;
 mod index;
+mod lifecycle;
 mod live;
 mod python;
 mod tags;
