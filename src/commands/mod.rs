@@ -12,6 +12,7 @@ pub mod config;
 pub mod doctor;
 pub mod init;
 pub mod python;
+pub mod rerun;
 pub mod switch;
 pub mod tags;
 

@@ -515,3 +515,159 @@ fn init_takes_the_primary_from_the_existing_venv_and_refuses_bad_input() {
          .venv\n.wheelwatch/\n"
     );
 }
+
+/// The issue's "done when": init, check, the printed recommendation run verbatim, promote
+/// refused while 3.12 is unhealthy, reset onto the healthy fallback, the index then serving a
+/// cp312 wheel, promote back, reset on the primary; `git status` clean and the state matching
+/// `.venv` after every step.
+#[test]
+fn the_lifecycle_follows_the_configuration_and_the_assessment() {
+    let Some((_, py312)) = pythons() else { return };
+    let index = index();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let status = Command::new(&py312)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(root.join(".venv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(root.join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
+    std::fs::write(root.join(".gitignore"), ".cache/\n").unwrap();
+    // Every command sees the test index and never trusts a cached page for long.
+    let cmd = |args: &[&str]| {
+        let mut c = ww(root);
+        c.args(args)
+            .env("WHEELWATCH_INDEX_URL", index.url())
+            .env("WHEELWATCH_CACHE_MAX_AGE", "0");
+        run(&mut c)
+    };
+    let clean_and_consistent = |step: &str, minor: &str, role: &str| {
+        assert_eq!(
+            git(root, &["status", "--porcelain"]),
+            "",
+            "after {step}: git sees changes"
+        );
+        assert_eq!(venv_version(root).as_deref(), Some(minor), "after {step}");
+        let (recorded, truth) = state_and_truth(root);
+        assert_eq!(recorded, truth, "after {step}: state and .venv disagree");
+        let state: toml::Value =
+            toml::from_str(&std::fs::read_to_string(root.join(".wheelwatch/state.toml")).unwrap())
+                .unwrap();
+        assert_eq!(state["active"]["role"].as_str(), Some(role), "after {step}");
+        assert_eq!(
+            state["requested"]["primary"]["written"].as_str(),
+            Some("3.12"),
+            "after {step}"
+        );
+        assert_eq!(
+            state["requested"]["fallbacks"][0]["written"].as_str(),
+            Some("3.11"),
+            "after {step}"
+        );
+    };
+
+    let (code, _, stderr) = cmd(&["init", "--python", "3.12", "--fallback", "3.11"]);
+    assert_eq!(code, 0, "{stderr}");
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "project"]);
+
+    // check: a fallback is available, and the report says how to use it.
+    let (code, stdout, stderr) = cmd(&["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    let recommended = stdout
+        .lines()
+        .find_map(|l| {
+            l.split('`')
+                .find(|part| part.starts_with("wheelwatch fallback"))
+        })
+        .unwrap_or_else(|| panic!("no fallback command recommended:\n{stdout}"))
+        .to_string();
+    assert_eq!(recommended, "wheelwatch fallback");
+    let args: Vec<&str> = recommended.split_whitespace().skip(1).collect();
+    let (code, stdout, stderr) = cmd(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("now runs Python 3.11"), "{stdout}");
+    clean_and_consistent("fallback", "3.11", "fallback");
+
+    // promote is refused while 3.12 is unhealthy, and changes nothing.
+    let (code, stdout, stderr) = cmd(&["promote"]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(
+        stderr.starts_with("error: the primary 3.12 is still unhealthy"),
+        "{stderr}"
+    );
+    clean_and_consistent("refused promote", "3.11", "fallback");
+
+    // reset rebuilds on the interpreter the assessment says is healthy: the fallback.
+    let (code, stdout, stderr) = cmd(&["reset", "--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("rebuilt on Python 3.11"), "{stdout}");
+    clean_and_consistent("reset on the fallback", "3.11", "fallback");
+
+    // The index now serves a cp312 wheel: promote returns to the configured primary.
+    index.add_file(
+        "wwfast",
+        crate::common::FileSpec::wheel("wwfast", "1.0", &format!("cp312-cp312-{LINUX}"))
+            .module_source("VALUE = 42\n"),
+    );
+    let (code, stdout, stderr) = cmd(&["promote"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("now runs Python 3.12"), "{stdout}");
+    clean_and_consistent("promote", "3.12", "primary");
+    // A second promote has nothing to do.
+    let (code, stdout, stderr) = cmd(&["promote"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("already on the primary"), "{stdout}");
+
+    // reset rebuilds on the primary, now healthy.
+    let (code, stdout, stderr) = cmd(&["reset", "--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("rebuilt on Python 3.12"), "{stdout}");
+    clean_and_consistent("reset on the primary", "3.12", "primary");
+    let archives = std::fs::read_dir(root.join(".wheelwatch/backups"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("reset-"))
+        .count();
+    assert_eq!(archives, 2);
+}
+
+/// reset refuses, exit 1, and changes nothing when no interpreter is healthy.
+#[test]
+fn reset_refuses_when_nothing_is_healthy() {
+    let Some((_, py312)) = pythons() else { return };
+    let index = TestIndex::builder()
+        .project("wwslow", |p| p.sdist("1.0"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let status = Command::new(&py312)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(root.join(".venv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(root.join(".venv/USER_MARKER"), "mine").unwrap();
+    std::fs::write(root.join("requirements.txt"), "wwslow==1.0\n").unwrap();
+    std::fs::write(
+        root.join("wheelwatch.toml"),
+        format!(
+            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
+            index.url()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("pkg/__pycache__")).unwrap();
+    std::fs::write(root.join("pkg/__pycache__/m.cpython-312.pyc"), "x").unwrap();
+    let (code, stdout, stderr) = run(ww(root).args(["reset", "--yes"]));
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no healthy interpreter to rebuild on: "),
+        "{stderr}"
+    );
+    assert!(root.join(".venv/USER_MARKER").is_file());
+    assert!(root.join("pkg/__pycache__/m.cpython-312.pyc").is_file());
+    assert!(!root.join(".wheelwatch/backups").exists());
+}
