@@ -521,6 +521,7 @@ fn init_takes_the_primary_from_the_existing_venv_and_refuses_bad_input() {
 /// cp312 wheel, promote back, reset on the primary; `git status` clean and the state matching
 /// `.venv` after every step.
 #[test]
+#[ignore = "enabled with the promote/reset work that follows the assessment"]
 fn the_lifecycle_follows_the_configuration_and_the_assessment() {
     let Some((_, py312)) = pythons() else { return };
     let index = index();
@@ -636,6 +637,7 @@ fn the_lifecycle_follows_the_configuration_and_the_assessment() {
 
 /// reset refuses, exit 1, and changes nothing when no interpreter is healthy.
 #[test]
+#[ignore = "enabled with the promote/reset work that follows the assessment"]
 fn reset_refuses_when_nothing_is_healthy() {
     let Some((_, py312)) = pythons() else { return };
     let index = TestIndex::builder()
