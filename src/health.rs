@@ -16,8 +16,9 @@ use pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{DistFile, ProjectPage, PythonFilter};
-use crate::tags::{CompatibilityMemo, Incompatible, TagPriority, Tags};
+use crate::dist::ProjectPage;
+use crate::tags::Tags;
+use crate::version_view::{self, FileSummary};
 
 /// What one package looks like on one target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,17 +63,17 @@ pub struct PackageHealth {
     pub status: Status,
     /// What wheelwatch would install: the newest satisfying version with a compatible wheel,
     /// else the newest satisfying version.
-    pub version: Option<String>,
+    pub version: Option<Version>,
     /// What a default installer (sdists allowed) would pick: the newest satisfying,
     /// non-yanked, requires-python-compatible version.
-    pub default_version: Option<String>,
+    pub default_version: Option<Version>,
     /// Whether `default_version` has a compatible wheel.
     pub default_has_wheel: bool,
     /// The best-priority compatible wheel of `version`.
     pub wheel: Option<String>,
     /// The newest version of the project (ignoring the requirement's specifier) with a
     /// compatible wheel for this target.
-    pub newest_with_wheel: Option<String>,
+    pub newest_with_wheel: Option<Version>,
     /// One line a person understands.
     pub reason: String,
 }
@@ -110,26 +111,19 @@ pub struct Options {
     pub pre: bool,
 }
 
-/// One version's files as seen from a target.
-#[derive(Default, Clone, Copy)]
+/// One version's files as this requirement sees them (yanked files count only when the
+/// requirement pins the version exactly, PEP 592).
+#[derive(Clone, Copy)]
 struct VersionView<'p> {
-    /// Best compatible wheel and its priority.
-    best_wheel: Option<(TagPriority, &'p DistFile)>,
-    /// A usable sdist exists.
-    sdist: bool,
-    /// Files excluded by requires-python (with the specifier text).
-    python_excluded: Option<&'p str>,
-    /// The closest reason a wheel did not fit.
-    wheel_miss: Option<Incompatible>,
-    /// Only yanked files.
+    /// The files considered.
+    files: FileSummary<'p>,
+    /// Every file is yanked and the version is not pinned: nothing usable.
     yanked_only: bool,
-    /// Any file at all.
-    any_file: bool,
 }
 
 impl VersionView<'_> {
     fn installable(&self) -> bool {
-        self.best_wheel.is_some() || self.sdist
+        self.files.installable()
     }
 }
 
@@ -139,99 +133,22 @@ fn pins_exactly(specifiers: &VersionSpecifiers, version: &Version) -> bool {
     })
 }
 
-/// Keep the most specific miss: Platform > Abi > Python.
-fn miss_rank(miss: Incompatible) -> u8 {
-    match miss {
-        Incompatible::Python => 0,
-        Incompatible::Abi => 1,
-        Incompatible::Platform => 2,
-    }
-}
-
-impl<'p> VersionView<'p> {
-    /// Folds in `later`, the view of files listed after the ones already seen, with the same
-    /// outcome as seeing those files one by one.
-    fn absorb(&mut self, later: VersionView<'p>) {
-        if !later.any_file {
-            return;
-        }
-        self.yanked_only = if self.any_file {
-            self.yanked_only && later.yanked_only
-        } else {
-            later.yanked_only
-        };
-        self.any_file = true;
-        if later.python_excluded.is_some() {
-            self.python_excluded = later.python_excluded;
-        }
-        if let Some((priority, file)) = later.best_wheel
-            && self.best_wheel.is_none_or(|(best, _)| priority < best)
-        {
-            self.best_wheel = Some((priority, file));
-        }
-        if let Some(miss) = later.wheel_miss
-            && self
-                .wheel_miss
-                .is_none_or(|old| miss_rank(miss) > miss_rank(old))
-        {
-            self.wheel_miss = Some(miss);
-        }
-        self.sdist |= later.sdist;
-    }
-}
-
 fn view_versions<'p>(
     page: &'p ProjectPage,
     ctx: &TargetContext<'_>,
     specifiers: Option<&VersionSpecifiers>,
 ) -> BTreeMap<&'p Version, VersionView<'p>> {
-    let mut versions: BTreeMap<&Version, VersionView> = BTreeMap::new();
-    let mut compat = CompatibilityMemo::new(ctx.tags);
-    let mut python = PythonFilter::new(ctx.python_full_version);
-    // Indexes list a version's files together: each run of files of one version is viewed
-    // locally and folded into the map once, instead of searching the map for every file.
-    let mut run: Option<(&'p Version, VersionView<'p>)> = None;
-    for file in &page.files {
-        let version = file.version();
-        if let Some((done, view)) = run.take_if(|(v, _)| *v != version) {
-            versions.entry(done).or_default().absorb(view);
-        }
-        let (_, view) = run.get_or_insert_with(|| (version, VersionView::default()));
-        if !view.any_file {
-            view.any_file = true;
-            view.yanked_only = true;
-        }
-        if file.is_yanked() && !specifiers.is_some_and(|s| pins_exactly(s, version)) {
-            continue;
-        }
-        view.yanked_only = false;
-        if !python.allows(file) {
-            view.python_excluded = file.requires_python_str();
-            continue;
-        }
-        match file.wheel() {
-            Some(wheel) => match compat.compatibility(wheel) {
-                Ok(priority) => {
-                    if view.best_wheel.is_none_or(|(best, _)| priority < best) {
-                        view.best_wheel = Some((priority, file));
-                    }
-                }
-                Err(miss) => {
-                    if view
-                        .wheel_miss
-                        .is_none_or(|old| miss_rank(miss) > miss_rank(old))
-                    {
-                        view.wheel_miss = Some(miss);
-                    }
-                }
-            },
-            None => view.sdist = true,
-        }
-    }
-    if let Some((done, view)) = run {
-        versions.entry(done).or_default().absorb(view);
-    }
-    versions
+    version_view::by_version(page, ctx.tags, ctx.python_full_version)
+        .into_iter()
+        .map(|(version, files)| {
+            let pinned = specifiers.is_some_and(|s| pins_exactly(s, version));
+            let view = VersionView {
+                files: files.usable(pinned),
+                yanked_only: !pinned && files.all_yanked(),
+            };
+            (version, view)
+        })
+        .collect()
 }
 
 /// Whether pre-releases are allowed for this requirement (before the "no final release"
@@ -314,7 +231,7 @@ pub fn assess(
         if default_pick.is_none() {
             default_pick = Some((*version, view));
         }
-        if view.best_wheel.is_some() {
+        if view.files.best_wheel.is_some() {
             wheel_pick = Some((*version, view));
             break;
         }
@@ -324,16 +241,16 @@ pub fn assess(
     let newest_with_wheel = versions
         .iter()
         .rev()
-        .filter(|(_, view)| view.best_wheel.is_some())
+        .filter(|(_, view)| view.files.best_wheel.is_some())
         .find(|(v, _)| !v.any_prerelease() || options.pre)
         .or_else(|| {
             versions
                 .iter()
                 .rev()
-                .find(|(_, view)| view.best_wheel.is_some())
+                .find(|(_, view)| view.files.best_wheel.is_some())
         })
         .map(|(v, _)| *v);
-    health.newest_with_wheel = newest_with_wheel.map(ToString::to_string);
+    health.newest_with_wheel = newest_with_wheel.cloned();
 
     let name = &health.name;
     let spec_text = specifiers.map_or_else(String::new, |s| {
@@ -346,14 +263,14 @@ pub fn assess(
     let target = format!("{} on {}", ctx.python_label, ctx.platform_label);
 
     if let Some((default_version, default_view)) = default_pick {
-        health.default_version = Some(default_version.to_string());
-        health.default_has_wheel = default_view.best_wheel.is_some();
+        health.default_version = Some(default_version.clone());
+        health.default_has_wheel = default_view.files.best_wheel.is_some();
     }
     match (default_pick, wheel_pick) {
         (_, Some((version, view))) => {
-            let (_, file) = view.best_wheel.expect("wheel_pick has a wheel");
+            let (_, file) = view.files.best_wheel.expect("wheel_pick has a wheel");
             health.status = Status::Wheel;
-            health.version = Some(version.to_string());
+            health.version = Some(version.clone());
             health.wheel = Some(file.filename().to_string());
             let default_version = default_pick.map(|(v, _)| v);
             if default_version.is_some_and(|d| d != version) {
@@ -369,7 +286,7 @@ pub fn assess(
         }
         (Some((version, view)), None) => {
             health.status = Status::SdistOnly;
-            health.version = Some(version.to_string());
+            health.version = Some(version.clone());
             let mut reason = format!(
                 "no version of {name}{} has a wheel for {target}: {version} {}, so it needs a source build",
                 if spec_text.is_empty() {
@@ -404,28 +321,9 @@ pub fn assess(
     health
 }
 
-/// "has no wheel for manylinux_2_17_aarch64", "has no wheel for CPython 3.13t", "has only an
-/// sdist".
+/// Why a version has no wheel for the target (see [`FileSummary::miss_phrase`]).
 fn miss_phrase(view: &VersionView<'_>, ctx: &TargetContext<'_>) -> String {
-    match view.wheel_miss {
-        Some(Incompatible::Platform) => format!("has no wheel for {}", ctx.platform_label),
-        Some(Incompatible::Abi) if ctx.python_label.ends_with('t') => {
-            format!(
-                "has no free-threaded wheel for CPython {}",
-                ctx.python_label
-            )
-        }
-        Some(Incompatible::Abi) => {
-            format!("has no wheel for the ABI of CPython {}", ctx.python_label)
-        }
-        Some(Incompatible::Python) => format!("has no wheel for CPython {}", ctx.python_label),
-        None if view.python_excluded.is_some() => format!(
-            "has no wheel for CPython {} (requires-python {})",
-            ctx.python_label,
-            view.python_excluded.unwrap_or_default()
-        ),
-        None => "has only an sdist".to_string(),
-    }
+    view.files.miss_phrase(ctx.python_label, ctx.platform_label)
 }
 
 fn no_distribution_reason(
@@ -457,12 +355,12 @@ fn no_distribution_reason(
     }
     if matching
         .iter()
-        .all(|(_, v)| v.yanked_only || (v.python_excluded.is_some() && !v.installable()))
+        .all(|(_, v)| v.yanked_only || (v.files.python_excluded.is_some() && !v.installable()))
     {
         return format!(
             "every file of {name} matching the requirement excludes CPython {} (e.g. {newest}: requires-python {})",
             ctx.python_label,
-            view.python_excluded.unwrap_or("?")
+            view.files.python_excluded.unwrap_or("?")
         );
     }
     format!(
@@ -478,6 +376,7 @@ mod tests {
     use pep508_rs::{MarkerEnvironmentBuilder, PackageName};
 
     use super::*;
+    use crate::dist::DistFile;
     use crate::filename::DistFilename;
 
     fn env(python: &str) -> MarkerEnvironment {
@@ -559,6 +458,10 @@ mod tests {
         assess(&requirement, Lookup::Found(&page.0), &[], &ctx, options)
     }
 
+    fn v(version: &str) -> Version {
+        Version::from_str(version).unwrap()
+    }
+
     fn numpy() -> Page {
         Page::new("numpy")
             .f("numpy-1.24.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
@@ -625,8 +528,8 @@ mod tests {
     fn pinned_version_without_wheel_needs_a_build() {
         let h = check("numpy==1.24.4", &numpy(), "312", Options::default());
         assert_eq!(h.status, Status::SdistOnly);
-        assert_eq!(h.version.as_deref(), Some("1.24.4"));
-        assert_eq!(h.newest_with_wheel.as_deref(), Some("2.2.6"));
+        assert_eq!(h.version, Some(v("1.24.4")));
+        assert_eq!(h.newest_with_wheel, Some(v("2.2.6")));
         assert_eq!(
             h.reason,
             "no version of numpy matching ==1.24.4 has a wheel for 3.12 on manylinux_2_28_x86_64: \
@@ -645,8 +548,8 @@ mod tests {
     fn default_pick_without_wheel_is_reported_with_the_older_wheel() {
         let h = check("numpy", &numpy(), "312", Options::default());
         assert_eq!(h.status, Status::Wheel);
-        assert_eq!(h.version.as_deref(), Some("2.2.6"));
-        assert_eq!(h.default_version.as_deref(), Some("2.5.5"));
+        assert_eq!(h.version, Some(v("2.2.6")));
+        assert_eq!(h.default_version, Some(v("2.5.5")));
         assert!(!h.default_has_wheel);
         assert_eq!(
             h.reason,
@@ -658,12 +561,12 @@ mod tests {
     #[test]
     fn prereleases_only_when_asked() {
         let h = check("numpy", &numpy(), "312", Options { pre: true });
-        assert_eq!(h.version.as_deref(), Some("3.0.0rc1"));
+        assert_eq!(h.version, Some(v("3.0.0rc1")));
         let h = check("numpy>=3.0.0rc1", &numpy(), "312", Options::default());
-        assert_eq!(h.version.as_deref(), Some("3.0.0rc1"));
+        assert_eq!(h.version, Some(v("3.0.0rc1")));
         // Only a pre-release satisfies: it is taken.
         let h = check("numpy>2.6", &numpy(), "312", Options::default());
-        assert_eq!(h.version.as_deref(), Some("3.0.0rc1"));
+        assert_eq!(h.version, Some(v("3.0.0rc1")));
         assert_eq!(h.status, Status::Wheel);
     }
 
@@ -673,16 +576,12 @@ mod tests {
             .file("foo-2.0-py3-none-any.whl", None, true)
             .f("foo-1.0-py3-none-any.whl");
         assert_eq!(
-            check("foo", &page, "312", Options::default())
-                .version
-                .as_deref(),
-            Some("1.0")
+            check("foo", &page, "312", Options::default()).version,
+            Some(v("1.0"))
         );
         assert_eq!(
-            check("foo==2.0", &page, "312", Options::default())
-                .version
-                .as_deref(),
-            Some("2.0")
+            check("foo==2.0", &page, "312", Options::default()).version,
+            Some(v("2.0"))
         );
         let h = check("foo>1.5", &page, "312", Options::default());
         assert_eq!(h.status, Status::NoDistribution);
@@ -700,8 +599,8 @@ mod tests {
             .file("bar-2.0.tar.gz", Some(">=3.13"), false)
             .file("bar-1.0-py3-none-any.whl", Some(">=3.6.*"), false);
         let h = check("bar", &page, "312", Options::default());
-        assert_eq!(h.version.as_deref(), Some("1.0"));
-        assert_eq!(h.default_version.as_deref(), Some("1.0"));
+        assert_eq!(h.version, Some(v("1.0")));
+        assert_eq!(h.default_version, Some(v("1.0")));
         let h = check("bar>=2", &page, "312", Options::default());
         assert_eq!(h.status, Status::NoDistribution);
         assert_eq!(

@@ -1,12 +1,23 @@
 //! wheelwatch: tells whether every dependency of a Python project installs from a prebuilt wheel
 //! on the Python versions and platforms it deploys to, and falls back safely when it does not.
 //!
-//! Layout: pure modules ([`filename`], [`dist`], [`platform`], [`target`], [`tags`],
-//! [`requirements`] parsing, [`health`], [`report`]) know nothing of HTTP, files or processes;
-//! I/O modules ([`index`], [`python`], [`host`]) sit at the edges; [`cli`] holds the clap types,
-//! [`settings`] resolves them with the environment and configuration, and [`commands`] is the
-//! glue.
+//! Layout, in the order data flows (inputs → assessment → renderers and actions):
+//! - [`cli`] holds the clap types; [`settings`] resolves them with the environment and the
+//!   configuration file into typed values; [`commands`] is the glue, one module per command.
+//! - Inputs: [`requirements`] (requirement, constraint, pyproject and lock files), [`pep508`]
+//!   (the one guarded parser for text from outside), [`target`], [`platform`], [`tags`].
+//! - [`assess`] runs an assessment: a typed `Request` in, a typed `Assessment` out (the report
+//!   plus the typed targets and interpreters behind it). It drives the I/O edges ([`index`],
+//!   [`python`], [`host`]) and the pure policy: [`health`] (one direct requirement on one
+//!   target), [`resolve`] (whole dependency trees), over [`dist`], [`filename`], [`metadata`].
+//! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
+//!   (table, JSON, Markdown) with their shared phrases.
+//! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
+//!
+//! Pure modules (versions, requirements, tags, filenames, metadata, health policy, resolution,
+//! report) know nothing of HTTP, files or processes.
 
+pub mod assess;
 pub mod cli;
 pub mod commands;
 pub mod dist;
@@ -27,6 +38,7 @@ pub mod resolve;
 pub mod settings;
 pub mod tags;
 pub mod target;
+pub mod version_view;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
 /// print.

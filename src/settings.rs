@@ -346,6 +346,10 @@ pub struct CheckSettings {
     pub format: Format,
     /// Output file.
     pub output: Option<PathBuf>,
+    /// `--no-deps`: assess the direct requirements only.
+    pub no_deps: bool,
+    /// `--lock-dir`: write each target's wheel-only resolution here.
+    pub lock_dir: Option<PathBuf>,
 }
 
 fn list_env(env: &dyn Env, name: &str) -> Option<Vec<String>> {
@@ -652,9 +656,8 @@ impl CheckSettings {
             pre,
             format,
             output,
-            // Read by the check command itself (flags only, no configuration key).
-            no_deps: _,
-            lock_dir: _,
+            no_deps,
+            lock_dir,
         } = args;
         let config = globals.config.as_ref();
         let sources = resolve_sources(sources, config);
@@ -711,7 +714,27 @@ impl CheckSettings {
             venv,
             format,
             output,
+            no_deps,
+            lock_dir,
         })
+    }
+
+    /// The settings of an assessment run on behalf of another command (`config`, `doctor`,
+    /// `fallback`, …): its shared flags resolved as `check` resolves them; table format,
+    /// stdout, not strict, dependencies resolved, no lock files.
+    pub fn for_assessment(
+        sources: SourceArgs,
+        targets: TargetArgs,
+        index: IndexArgs,
+        threshold: Option<f64>,
+        pre: bool,
+        globals: &GlobalSettings,
+    ) -> Result<Self> {
+        Self::resolve(
+            CheckArgs::for_assessment(sources, targets, index, threshold, pre),
+            globals,
+            &ProcessEnv,
+        )
     }
 }
 

@@ -4,21 +4,21 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::{CheckArgs, ConfigArgs, Format, IndexArgs, SourceArgs, TargetArgs};
+use crate::cli::{ConfigArgs, Format, IndexArgs, SourceArgs, TargetArgs};
 use crate::exit::ExitStatus;
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, ValueSource};
+use crate::settings::{CheckSettings, GlobalSettings, ValueSource};
 
 /// Runs `wheelwatch config`.
 pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     // The same resolution `check` performs, with no flags given.
-    let check_args = CheckArgs::for_assessment(
+    let settings = CheckSettings::for_assessment(
         SourceArgs::default(),
         TargetArgs::default(),
         IndexArgs::default(),
         None,
         false,
-    );
-    let settings = CheckSettings::resolve(check_args, globals, &ProcessEnv)?;
+        globals,
+    )?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {

@@ -5,20 +5,19 @@
 //! to stdout.
 
 use std::io::{IsTerminal, Write};
-use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::cli::{CheckArgs, EnvArgs, InstallerChoice, ResetArgs, SwitchArgs};
+use crate::assess::{self, AssessedTarget, Assessment, Request};
+use crate::cli::{EnvArgs, InstallerChoice, ResetArgs, SwitchArgs};
 use crate::environment::{
     self, InstallIndex, Installer, Operation, Pin, Project, ResetRequest, Role as EnvRole, State,
     Step, SwitchRequest,
 };
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
-use crate::python::{FindOptions, Interpreter, PythonRequest};
-use crate::report::{Report, ResolvedStatus, TargetReport, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, Sourced, ValueSource};
+use crate::report::{ResolvedStatus, TargetReport, Verdict};
+use crate::settings::{CheckSettings, GlobalSettings, Sourced, ValueSource};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
@@ -31,12 +30,9 @@ pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus>
     run_switch(args, globals, Operation::Promote)
 }
 
-fn assess(
-    settings: &CheckSettings,
-    globals: &GlobalSettings,
-) -> Result<(Report, crate::index::IndexSettings)> {
-    let (report, index) =
-        super::check::assess_with_index(settings, globals, &super::check::TreeOptions::default())?;
+fn assess(request: &Request) -> Result<Assessment> {
+    let assessment = assess::run(request)?;
+    let report = &assessment.report;
     if report.verdict == Verdict::AssessmentFailed {
         let reason = report.fallback_reason.clone().unwrap_or_default();
         return Err(AssessmentError(anyhow!(
@@ -45,7 +41,15 @@ fn assess(
         ))
         .into());
     }
-    Ok((report, index))
+    Ok(assessment)
+}
+
+fn request(settings: &CheckSettings, globals: &GlobalSettings) -> Request {
+    Request::from_settings(
+        settings,
+        &globals.cwd,
+        !globals.quiet && std::io::stderr().is_terminal(),
+    )
 }
 
 fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) -> Result<Project> {
@@ -119,7 +123,7 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
             .map(|e| {
                 Ok(Pin::new(
                     &e.name,
-                    &e.version,
+                    &e.version.to_string(),
                     e.status == ResolvedStatus::Wheel,
                 )?)
             })
@@ -132,9 +136,13 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
             Status::Wheel | Status::SdistOnly => {
                 let version = p
                     .version
-                    .as_deref()
+                    .as_ref()
                     .ok_or_else(|| anyhow!("{} has no version", p.name))?;
-                pins.push(Pin::new(&p.name, version, p.status == Status::Wheel)?);
+                pins.push(Pin::new(
+                    &p.name,
+                    &version.to_string(),
+                    p.status == Status::Wheel,
+                )?);
             }
             Status::NoDistribution | Status::NotFound | Status::Error => {
                 bail!(
@@ -149,14 +157,13 @@ pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
     Ok(pins)
 }
 
-/// The interpreter to build with: the one the assessment probed for this target (so the
-/// environment gets exactly the tags that were assessed), else the newest matching version.
-fn find_interpreter(target: &TargetReport) -> Result<Interpreter> {
-    let wanted = target.interpreter.as_deref().unwrap_or(&target.python);
-    let request =
-        PythonRequest::from_str(wanted).map_err(|e| anyhow!("invalid Python `{wanted}`: {e}"))?;
-    crate::python::find(&request, &FindOptions::default())
-        .map_err(|e| AssessmentError(anyhow!("{e}")).into())
+/// The role the environment records for the target it runs.
+fn env_role(assessed: &AssessedTarget) -> EnvRole {
+    if assessed.target.role == Role::Primary {
+        EnvRole::Primary
+    } else {
+        EnvRole::Fallback
+    }
 }
 
 fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
@@ -208,17 +215,16 @@ fn run_switch(
             targets.fallback.insert(0, to.clone());
         }
     }
-    let check = CheckArgs::for_assessment(sources, targets, index, threshold, pre);
-    let settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
+    let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
     let project = project(&env, &settings, globals)?;
-    let (report, index) = assess(&settings, globals)?;
+    let assessment = assess(&request(&settings, globals))?;
+    let report = &assessment.report;
 
-    let target = match operation {
+    let (target, assessed) = match operation {
         Operation::Promote => {
-            let primary = report
-                .targets
+            let (primary, assessed) = assessment
                 .iter()
-                .find(|t| t.role == Role::Primary)
+                .find(|(t, _)| t.role == Role::Primary)
                 .context("no primary target")?;
             if !primary.healthy {
                 eprintln!(
@@ -228,31 +234,25 @@ fn run_switch(
                 );
                 return Ok(ExitStatus::Unhealthy);
             }
-            primary
+            (primary, assessed)
         }
         _ => {
             let chosen = match &to {
-                Some(to) => report
-                    .targets
+                // `--to` was added to the fallbacks as written: find it by that text.
+                Some(to) => assessment
                     .iter()
-                    .find(|t| {
-                        t.role == Role::Fallback
-                            && (t.python == *to
-                                || t.name == *to
-                                || to.starts_with(&format!("{}@", t.python)))
-                    })
+                    .find(|(t, a)| t.role == Role::Fallback && a.requested == *to)
                     .context("the --to Python was not assessed")?,
                 None => {
                     if report.verdict == Verdict::PrimaryHealthy {
                         println!("The primary is healthy; no fallback needed.");
                         return Ok(ExitStatus::Success);
                     }
-                    match report
-                        .targets
+                    match assessment
                         .iter()
-                        .find(|t| t.role == Role::Fallback && t.healthy)
+                        .find(|(t, _)| t.role == Role::Fallback && t.healthy)
                     {
-                        Some(t) => t,
+                        Some(found) => found,
                         None => {
                             eprintln!(
                                 "error: no healthy fallback: {}",
@@ -263,17 +263,17 @@ fn run_switch(
                     }
                 }
             };
-            if !chosen.healthy {
+            if !chosen.0.healthy {
                 eprintln!(
                     "error: {} is not healthy, so it is no fallback",
-                    chosen.name
+                    chosen.0.name
                 );
                 return Ok(ExitStatus::Unhealthy);
             }
             chosen
         }
     };
-    let interpreter = find_interpreter(target)?;
+    let interpreter = assess::interpreter_for(assessed)?;
     let pins = pins(target)?;
     let reason = reason
         .or_else(|| report.fallback_reason.clone())
@@ -285,19 +285,12 @@ fn run_switch(
         operation,
         python: interpreter.path.clone(),
         python_version: interpreter.version.to_string(),
-        role: if target.role == Role::Primary {
-            EnvRole::Primary
-        } else {
-            EnvRole::Fallback
-        },
+        role: env_role(assessed),
         reason,
         assessment_id: Some(report.timestamp.clone()),
-        wheel_status: serde_json::to_value(report.verdict)?
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
+        wheel_status: report.verdict.key().to_string(),
         pins,
-        index: install_index(&index),
+        index: install_index(&assessment.index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
     };
@@ -372,8 +365,8 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         reason,
     } = args;
     let explicit_python = targets.python.is_some();
-    let check = CheckArgs::for_assessment(sources, targets, index, None, false);
-    let mut settings = CheckSettings::resolve(check, globals, &ProcessEnv)?;
+    let mut settings =
+        CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
     let project = project(&env, &settings, globals)?;
     // Rebuild on the active interpreter unless --python names another.
     let state = State::load(&project.state_file()).unwrap_or_default();
@@ -384,13 +377,13 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             source: ValueSource::File(project.state_file().display().to_string()),
         });
     }
-    let (report, index) = assess(&settings, globals)?;
-    let target = report
-        .targets
+    let assessment = assess(&request(&settings, globals))?;
+    let report = &assessment.report;
+    let (target, assessed) = assessment
         .iter()
-        .find(|t| t.role == Role::Primary)
+        .find(|(t, _)| t.role == Role::Primary)
         .context("no primary target")?;
-    let interpreter = find_interpreter(target)?;
+    let interpreter = assess::interpreter_for(assessed)?;
     let request = ResetRequest {
         switch: SwitchRequest {
             operation: Operation::Reset,
@@ -399,12 +392,9 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             role: state.active.as_ref().map_or(EnvRole::Primary, |a| a.role),
             reason: reason.unwrap_or_else(|| "emergency reset".to_string()),
             assessment_id: Some(report.timestamp.clone()),
-            wheel_status: serde_json::to_value(report.verdict)?
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            wheel_status: report.verdict.key().to_string(),
             pins: pins(target)?,
-            index: install_index(&index),
+            index: install_index(&assessment.index),
             installer: installer(env.installer),
             keep_backups: env.keep_backups,
         },

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, phrases};
 use crate::health::Status;
 
 fn esc(text: &str) -> String {
@@ -23,7 +23,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     write!(out, "| package |")?;
     for t in &report.targets {
-        write!(out, " {} ({:?}) |", t.name, t.role)?;
+        write!(out, " {} ({}) |", t.name, phrases::role_name(t.role))?;
     }
     writeln!(out)?;
     write!(out, "|---|")?;
@@ -37,7 +37,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         write!(out, "| {} |", esc(name))?;
         for t in &report.targets {
             let p = &t.packages[i];
-            let v = p.version.as_deref().unwrap_or("");
+            let v = p
+                .version
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             let text = match p.status {
                 Status::Wheel => format!(":white_check_mark: {v}"),
                 Status::SdistOnly => format!(":warning: sdist {v}"),
@@ -57,9 +61,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for t in &report.targets {
         writeln!(
             out,
-            "| {} | {:?} | {} | {}/{} |",
+            "| {} | {} | {} | {}/{} |",
             t.name,
-            t.role,
+            phrases::role_name(t.role),
             if t.healthy { "yes" } else { "no" },
             t.counts.wheel,
             t.counts.assessed
@@ -71,15 +75,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .flat_map(|t| {
             t.packages
                 .iter()
-                .filter(|p| {
-                    matches!(
-                        p.status,
-                        Status::SdistOnly
-                            | Status::NoDistribution
-                            | Status::NotFound
-                            | Status::Error
-                    ) || (p.status == Status::Wheel && !p.default_has_wheel)
-                })
+                .filter(|p| phrases::is_problem(p))
                 .map(move |p| format!("- **{}** on `{}`: {}", p.name, t.name, esc(&p.reason)))
         })
         .collect();
@@ -140,8 +136,93 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "### Recommendations")?;
         writeln!(out)?;
         for r in &report.recommendations {
-            writeln!(out, "- {}", esc(r))?;
+            writeln!(out, "- {}", esc(&phrases::recommendation(r)))?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::health::PackageHealth;
+    use crate::report::{Dependencies, Stats, TagsSource, TargetReport};
+    use crate::target::{Role, Target};
+
+    fn package(status: Status, version: &str, reason: &str) -> PackageHealth {
+        PackageHealth {
+            name: "numpy".into(),
+            requirement: "numpy==2.2.6".into(),
+            status,
+            version: Some(pep440_rs::Version::from_str(version).unwrap()),
+            default_version: Some(pep440_rs::Version::from_str(version).unwrap()),
+            default_has_wheel: status == Status::Wheel,
+            wheel: None,
+            newest_with_wheel: None,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn roles_and_recommendations_read_as_in_the_table() {
+        let host = "manylinux_2_28_x86_64".parse().unwrap();
+        let target = |t: &str, role| Target::parse(t, &host, role).unwrap();
+        let primary = TargetReport::new(
+            &target("3.13@linux", Role::Primary),
+            TagsSource::Computed,
+            vec![package(
+                Status::SdistOnly,
+                "2.2.6",
+                "2.2.6 has only an sdist",
+            )],
+            None,
+            1.0,
+        );
+        let fallback = TargetReport::new(
+            &target("3.12@linux", Role::Fallback),
+            TagsSource::Computed,
+            vec![package(Status::Wheel, "2.2.6", "has a wheel")],
+            None,
+            1.0,
+        );
+        let report = Report::new(
+            vec![primary, fallback],
+            Dependencies::DirectOnly,
+            1.0,
+            vec!["requirements.txt".into()],
+            Vec::new(),
+            Stats::default(),
+        );
+        let mut out = Vec::new();
+        write(&report, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "## wheelwatch: fallback available
+
+Recommended fallback: `3.12@manylinux_2_28_x86_64`
+
+1 of 1 packages have no wheel on 3.13@manylinux_2_28_x86_64 (numpy)
+
+| package | 3.13@manylinux_2_28_x86_64 (primary) | 3.12@manylinux_2_28_x86_64 (fallback) |
+|---|---|---|
+| numpy | :warning: sdist 2.2.6 | :white_check_mark: 2.2.6 |
+
+| target | role | healthy | wheels |
+|---|---|---|---|
+| 3.13@manylinux_2_28_x86_64 | primary | no | 0/1 |
+| 3.12@manylinux_2_28_x86_64 | fallback | yes | 1/1 |
+
+### Problems
+
+- **numpy** on `3.13@manylinux_2_28_x86_64`: 2.2.6 has only an sdist
+
+### Recommendations
+
+- Use the fallback Python 3.12 (3.12@manylinux_2_28_x86_64): every assessed package has a wheel there (`wheelwatch fallback`).
+- numpy: no version has a wheel for 3.13@manylinux_2_28_x86_64; it needs a build toolchain there, or another target.
+"
+        );
+    }
 }

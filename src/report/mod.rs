@@ -12,13 +12,16 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::health::{PackageHealth, Status};
-use crate::target::Role;
+use crate::target::{Role, Target};
 
 pub mod json;
 pub mod markdown;
+pub mod phrases;
+mod recommend;
 mod resolution;
 pub mod table;
 
+pub use recommend::Recommendation;
 pub use resolution::{
     BlockerEntry, Dependencies, DowngradeEntry, ResolutionReport, ResolvedEntry, ResolvedStatus,
     TreeAssessment, path_text,
@@ -43,6 +46,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The machine-readable name (the JSON value, the `wheel_status` recorded in state).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PrimaryHealthy => "primary_healthy",
+            Self::FallbackAvailable => "fallback_available",
+            Self::CompleteFailure => "complete_failure",
+            Self::AssessmentFailed => "assessment_failed",
+        }
+    }
+
     /// The wording used in tables.
     pub fn describe(self) -> &'static str {
         match self {
@@ -110,8 +123,49 @@ impl Counts {
     }
 }
 
+/// Where a target's compatible tags and marker values came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagsSource {
+    /// Computed from the target's Python and platform.
+    Computed,
+    /// Reported by an interpreter on this machine (the fallback commands build with it).
+    Probed {
+        /// The interpreter (for a pyenv shim, the interpreter it ran).
+        interpreter: std::path::PathBuf,
+    },
+}
+
+impl TagsSource {
+    /// The interpreter whose tags were used, if any.
+    pub fn interpreter(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Computed => None,
+            Self::Probed { interpreter } => Some(interpreter),
+        }
+    }
+}
+
+impl Serialize for TagsSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self {
+            Self::Computed => {
+                map.serialize_entry("tags_source", "computed")?;
+                map.serialize_entry("interpreter", &None::<String>)?;
+            }
+            Self::Probed { interpreter } => {
+                let path = interpreter.display().to_string();
+                map.serialize_entry("tags_source", &format!("probed: {path}"))?;
+                map.serialize_entry("interpreter", &Some(path))?;
+            }
+        }
+        map.end()
+    }
+}
+
 /// One target's results.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct TargetReport {
     /// `3.12@manylinux_2_28_x86_64`.
     pub name: String,
@@ -121,11 +175,10 @@ pub struct TargetReport {
     pub platform: String,
     /// primary, fallback or extra.
     pub role: Role,
-    /// Where the compatible tags came from: `computed`, or `probed: <interpreter>`.
-    pub tags_source: String,
-    /// The interpreter on this machine whose tags and markers were used (`None`: computed).
-    /// The fallback commands build with exactly this interpreter.
-    pub interpreter: Option<String>,
+    /// Where the compatible tags and markers came from. In JSON, two fields: `tags_source`
+    /// (`computed`, or `probed: <interpreter>`) and `interpreter` (the path, or `null`).
+    #[serde(flatten)]
+    pub tags_source: TagsSource,
     /// Share of assessed packages with a wheel ≥ threshold, and no errors; when dependencies
     /// are resolved, also: the requirements resolve, and the share of the whole tree that
     /// installs from wheels ≥ threshold.
@@ -147,16 +200,9 @@ pub struct TargetReport {
 
 impl TargetReport {
     /// Builds a target's report; `healthy` follows the threshold and errors.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one plain constructor of a plain record; a builder would add nothing"
-    )]
     pub fn new(
-        name: String,
-        python: String,
-        platform: String,
-        role: Role,
-        tags_source: String,
+        target: &Target,
+        tags_source: TagsSource,
         packages: Vec<PackageHealth>,
         tree: Option<TreeAssessment>,
         threshold: f64,
@@ -173,12 +219,11 @@ impl TargetReport {
             None => (None, Vec::new(), Vec::new()),
         };
         Self {
-            name,
-            python,
-            platform,
-            role,
+            name: target.name(),
+            python: target.python.to_string(),
+            platform: target.platform.to_string(),
+            role: target.role,
             tags_source,
-            interpreter: None,
             healthy,
             wheel_share,
             counts,
@@ -318,7 +363,7 @@ pub struct Skipped {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -334,8 +379,8 @@ pub struct Report {
     pub fallback_reason: Option<String>,
     /// The first healthy fallback's target name.
     pub recommended_fallback: Option<String>,
-    /// Actions the data supports.
-    pub recommendations: Vec<String>,
+    /// Actions the data supports (in JSON, each as its sentence).
+    pub recommendations: Vec<Recommendation>,
     /// The health threshold used.
     pub threshold: f64,
     /// The requirement sources read.
@@ -404,7 +449,7 @@ impl Report {
             Verdict::FallbackAvailable => first_healthy_fallback.map(|t| t.name.clone()),
             _ => None,
         };
-        let recommendations = recommend(
+        let recommendations = recommend::recommend(
             verdict,
             primary,
             &fallbacks,
@@ -432,109 +477,4 @@ impl Report {
             stats,
         }
     }
-}
-
-fn recommend(
-    verdict: Verdict,
-    primary: Option<&TargetReport>,
-    fallbacks: &[&TargetReport],
-    healthy_fallback: Option<&TargetReport>,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    match verdict {
-        Verdict::AssessmentFailed => {
-            out.push(
-                "Re-run when the index answers; the errors above prevented a verdict, so nothing \
-                 should change on their account."
-                    .to_string(),
-            );
-            return out;
-        }
-        Verdict::FallbackAvailable => {
-            if let Some(f) = healthy_fallback {
-                out.push(format!(
-                    "Use the fallback Python {} ({}): every assessed package has a wheel there \
-                     (`wheelwatch fallback`).",
-                    f.python, f.name
-                ));
-            }
-        }
-        Verdict::CompleteFailure if fallbacks.is_empty() => {
-            out.push(
-                "Configure a fallback Python (`--fallback 3.11`) to learn whether one would work."
-                    .into(),
-            );
-        }
-        _ => {}
-    }
-    if let Some(p) = primary {
-        for pkg in p.problems() {
-            match (&pkg.newest_with_wheel, pkg.status) {
-                (Some(v), _) => out.push(format!(
-                    "{}: change the requirement `{}` to allow {v}, the newest version with a wheel \
-                     for {}.",
-                    pkg.name, pkg.requirement, p.name
-                )),
-                (None, Status::NotFound) => out.push(format!(
-                    "{}: not on the index; check the name or the index URL.",
-                    pkg.name
-                )),
-                (None, _) => out.push(format!(
-                    "{}: no version has a wheel for {}; it needs a build toolchain there, or \
-                     another target.",
-                    pkg.name, p.name
-                )),
-            }
-        }
-        for b in p.transitive_blockers() {
-            let via = b
-                .paths
-                .first()
-                .map_or_else(String::new, |path| format!(" (via {})", path_text(path)));
-            match &b.newest_with_wheel {
-                Some(v) => out.push(format!(
-                    "{}{via}: {v} is the newest version with a wheel for {}; allowing it (or \
-                     a toolchain to build {} {}) unblocks a wheel-only install.",
-                    b.name, p.name, b.name, b.version
-                )),
-                None => out.push(format!(
-                    "{}{via}: no version has a wheel for {}; {} {} needs a build toolchain \
-                     there, or another target.",
-                    b.name, p.name, b.name, b.version
-                )),
-            }
-        }
-        let direct: Vec<&str> = p.packages.iter().map(|pkg| pkg.name.as_str()).collect();
-        if p.resolution.as_ref().is_some_and(|r| r.wheel_only_exists) {
-            let builds: Vec<String> = p
-                .resolution
-                .iter()
-                .flat_map(|r| &r.default)
-                .filter(|e| e.status == ResolvedStatus::SdistOnly)
-                .filter(|e| !direct.contains(&e.name.as_str()))
-                .map(|e| format!("{} {}", e.name, e.version))
-                .collect();
-            if !builds.is_empty() {
-                out.push(format!(
-                    "Install with `--only-binary :all:` (or from the lock `--lock-dir` writes): a \
-                     default install builds {} from source on {}.",
-                    builds.join(", "),
-                    p.name
-                ));
-            }
-        }
-        for pkg in &p.packages {
-            if pkg.status == Status::Wheel
-                && !pkg.default_has_wheel
-                && let (Some(v), Some(d)) = (&pkg.version, &pkg.default_version)
-            {
-                out.push(format!(
-                    "{}: pin `{}=={v}` or install with `--only-binary {}`: a default install \
-                     picks {d}, which builds from source on {}.",
-                    pkg.name, pkg.name, pkg.name, p.name
-                ));
-            }
-        }
-    }
-    out
 }

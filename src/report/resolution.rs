@@ -2,6 +2,7 @@
 //! downgrades a wheel-only install makes and the packages that block one, converted from the
 //! resolver's [`Analysis`] into plain serializable data. Pure.
 
+use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::resolve::{Analysis, Resolution, ResolvedPackage};
@@ -34,7 +35,7 @@ pub struct ResolvedEntry {
     /// Normalized name.
     pub name: String,
     /// The chosen version.
-    pub version: String,
+    pub version: Version,
     /// Wheel or source build.
     pub status: ResolvedStatus,
     /// The compatible wheel that would be installed.
@@ -51,7 +52,7 @@ impl ResolvedEntry {
     fn from_package(p: &ResolvedPackage) -> Self {
         Self {
             name: p.name.to_string(),
-            version: p.version.to_string(),
+            version: p.version.clone(),
             status: if p.needs_build {
                 ResolvedStatus::SdistOnly
             } else {
@@ -111,9 +112,9 @@ pub struct DowngradeEntry {
     /// Normalized name.
     pub name: String,
     /// The default version.
-    pub from: String,
+    pub from: Version,
     /// The wheel-only version.
-    pub to: String,
+    pub to: Version,
     /// Why, e.g. "2.5.5 has no wheel for manylinux_2_17_aarch64".
     pub reason: String,
     /// Dependency paths from a direct requirement, inclusive.
@@ -126,11 +127,11 @@ pub struct BlockerEntry {
     /// Normalized name.
     pub name: String,
     /// The version that would be built from source.
-    pub version: String,
+    pub version: Version,
     /// Dependency paths from a direct requirement, inclusive.
     pub paths: Vec<Vec<String>>,
     /// The newest version with a compatible wheel, if any (outside the required range).
-    pub newest_with_wheel: Option<String>,
+    pub newest_with_wheel: Option<Version>,
     /// Why it blocks.
     pub reason: String,
 }
@@ -193,8 +194,8 @@ impl TreeAssessment {
             .iter()
             .map(|d| DowngradeEntry {
                 name: d.name.to_string(),
-                from: d.from.to_string(),
-                to: d.to.to_string(),
+                from: d.from.clone(),
+                to: d.to.clone(),
                 reason: d.reason.to_string(),
                 required_by: analysis
                     .wheel_only
@@ -209,9 +210,9 @@ impl TreeAssessment {
             .iter()
             .map(|b| BlockerEntry {
                 name: b.name.to_string(),
-                version: b.version.to_string(),
+                version: b.version.clone(),
                 paths: paths(&b.paths),
-                newest_with_wheel: b.newest_with_wheel.as_ref().map(ToString::to_string),
+                newest_with_wheel: b.newest_with_wheel.clone(),
                 reason: b.reason.clone(),
             })
             .collect();

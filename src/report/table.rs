@@ -6,21 +6,17 @@ use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
 
+use super::phrases::{self, role_name};
 use super::{Report, ResolvedStatus, TargetReport, Verdict, path_text};
 use crate::health::{PackageHealth, Status};
-use crate::target::Role;
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Primary => "primary",
-        Role::Fallback => "fallback",
-        Role::Extra => "extra",
-    }
-}
 
 /// The text of one matrix cell and its style.
 fn cell(p: &PackageHealth) -> (String, Style) {
-    let v = p.version.as_deref().unwrap_or("");
+    let v = p
+        .version
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     match p.status {
         Status::Wheel if p.default_has_wheel => (format!("✓ {v}"), Style::new().green()),
         Status::Wheel => (format!("✓ {v}*"), Style::new().green()),
@@ -244,11 +240,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
     let mut problems = Vec::new();
     for t in &report.targets {
         for p in &t.packages {
-            let flagged = matches!(
-                p.status,
-                Status::SdistOnly | Status::NoDistribution | Status::NotFound | Status::Error
-            ) || (p.status == Status::Wheel && !p.default_has_wheel);
-            if flagged {
+            if phrases::is_problem(p) {
                 problems.push((t.name.as_str(), p));
             }
         }
@@ -299,8 +291,12 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             Some(tree) => writeln!(out, "; {tree}")?,
             None => writeln!(out)?,
         }
-        if let Some(path) = &t.interpreter {
-            let note = format!("{}  tags and markers probed from {path}", pad("", tw));
+        if let Some(path) = t.tags_source.interpreter() {
+            let note = format!(
+                "{}  tags and markers probed from {}",
+                pad("", tw),
+                path.display()
+            );
             writeln!(out, "  {}", paint(&note, Style::new().dimmed()))?;
         }
     }
@@ -327,7 +323,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         writeln!(out)?;
         writeln!(out, "{}", paint("recommendations", bold))?;
         for (i, r) in report.recommendations.iter().enumerate() {
-            writeln!(out, "  {}. {r}", i + 1)?;
+            writeln!(out, "  {}. {}", i + 1, phrases::recommendation(r))?;
         }
     }
     Ok(())

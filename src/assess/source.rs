@@ -19,7 +19,7 @@
 //! per-wheel builds, are how projects vary them); it lets six targets share one request.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use pep440_rs::{Version, VersionSpecifiers};
@@ -28,11 +28,12 @@ use pubgrub::Ranges;
 use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
-use crate::dist::{DistFile, ProjectPage, PythonFilter};
+use crate::dist::{DistFile, ProjectPage};
 use crate::index::{IndexClient, ProjectLookup, redact_text};
 use crate::metadata::{CoreMetadata, MetadataOrigin};
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
-use crate::tags::{CompatibilityMemo, Incompatible, Tags};
+use crate::tags::Tags;
+use crate::version_view;
 
 /// A project page lookup: `None` when the index does not know the project; `Err` is the
 /// (redacted) message of a failed lookup.
@@ -166,107 +167,24 @@ pub struct TargetFacts {
 }
 
 impl TargetFacts {
-    /// "has no wheel for manylinux_2_17_aarch64" and the like.
-    fn miss_phrase(&self, miss: Option<Incompatible>, python_excluded: Option<&str>) -> String {
-        match miss {
-            Some(Incompatible::Platform) => format!("has no wheel for {}", self.platform_label),
-            Some(Incompatible::Abi) if self.python_label.ends_with('t') => format!(
-                "has no free-threaded wheel for CPython {}",
-                self.python_label
-            ),
-            Some(Incompatible::Abi) => {
-                format!("has no wheel for the ABI of CPython {}", self.python_label)
-            }
-            Some(Incompatible::Python) => {
-                format!("has no wheel for CPython {}", self.python_label)
-            }
-            None => match python_excluded {
-                Some(spec) => format!(
-                    "has no wheel for CPython {} (requires-python {spec})",
-                    self.python_label
-                ),
-                None => "has only a source distribution".to_string(),
-            },
-        }
-    }
-
-    /// Every version on `page` as a candidate for this target.
+    /// Every version on `page` as a candidate for this target. Yanked files count only when
+    /// every file of the version is yanked (the resolver takes such a version only when pinned).
     pub fn candidates(&self, page: &ProjectPage) -> Vec<Candidate> {
-        #[derive(Default)]
-        struct View<'p> {
-            all_yanked: bool,
-            files: Vec<&'p DistFile>,
-        }
-        let mut by_version: BTreeMap<&Version, View<'_>> = BTreeMap::new();
-        // Indexes list a version's files together: add each run of one version's files to the
-        // map at once rather than searching the map for every file.
-        let files = &page.files;
-        let mut start = 0;
-        while let Some(first) = files.get(start) {
-            let version = first.version();
-            let len = files[start..]
-                .iter()
-                .position(|f| f.version() != version)
-                .unwrap_or(files.len() - start);
-            let run = &files[start..start + len];
-            let view = by_version.entry(version).or_insert_with(|| View {
-                all_yanked: true,
-                files: Vec::new(),
-            });
-            view.all_yanked &= run.iter().all(DistFile::is_yanked);
-            view.files.extend(run);
-            start += len;
-        }
-        let rank = |m: Incompatible| match m {
-            Incompatible::Python => 0,
-            Incompatible::Abi => 1,
-            Incompatible::Platform => 2,
-        };
-        let mut compat = CompatibilityMemo::new(&self.tags);
-        let mut python = PythonFilter::new(&self.python);
-        by_version
+        version_view::by_version(page, &self.tags, &self.python)
             .into_iter()
-            .map(|(version, view)| {
-                let mut best: Option<(u32, &DistFile)> = None;
-                let mut miss: Option<Incompatible> = None;
-                let mut has_sdist = false;
-                let mut python_ok = false;
-                let mut python_excluded = None;
-                for file in view.files {
-                    if file.is_yanked() && !view.all_yanked {
-                        continue;
-                    }
-                    if !python.allows(file) {
-                        python_excluded = file.requires_python_str();
-                        continue;
-                    }
-                    python_ok = true;
-                    match file.wheel() {
-                        Some(wheel) => match compat.compatibility(wheel) {
-                            Ok(p) => {
-                                if best.is_none_or(|(b, _)| p < b) {
-                                    best = Some((p, file));
-                                }
-                            }
-                            Err(m) => {
-                                if miss.is_none_or(|old| rank(m) > rank(old)) {
-                                    miss = Some(m);
-                                }
-                            }
-                        },
-                        None => has_sdist = true,
-                    }
-                }
-                let wheel = best.map(|(_, f)| f.filename().to_string());
+            .map(|(version, files)| {
+                let yanked = files.all_yanked();
+                let usable = files.usable(yanked);
+                let wheel = usable.best_wheel.map(|(_, f)| f.filename().to_string());
                 Candidate {
                     version: version.clone(),
-                    yanked: view.all_yanked,
-                    requires_python_ok: python_ok,
+                    yanked,
+                    requires_python_ok: usable.python_ok,
                     no_wheel_reason: wheel
                         .is_none()
-                        .then(|| self.miss_phrase(miss, python_excluded)),
+                        .then(|| usable.miss_phrase(&self.python_label, &self.platform_label)),
                     wheel,
-                    has_sdist,
+                    has_sdist: usable.sdist,
                 }
             })
             .collect()
@@ -526,10 +444,7 @@ mod tests {
         );
         // 2.0: the yanked wheel is ignored, the sdist is not.
         assert!(!c[1].yanked && c[1].wheel.is_none() && c[1].has_sdist);
-        assert_eq!(
-            c[1].no_wheel_reason.as_deref(),
-            Some("has only a source distribution")
-        );
+        assert_eq!(c[1].no_wheel_reason.as_deref(), Some("has only an sdist"));
         // 3.0: every file yanked, so the version is yanked (usable only when pinned).
         assert!(c[2].yanked && c[2].wheel.is_some());
     }

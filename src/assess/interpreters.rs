@@ -13,11 +13,16 @@ use tracing::{debug, info};
 
 use crate::platform::Platform;
 use crate::python::{FindOptions, Interpreter, PythonRequest};
+use crate::report::TagsSource;
 use crate::tags::Tags;
 use crate::target::{PythonSpec, Role, Target};
 
 /// The target of an interpreter given by path: its own version, on the host platform.
-pub fn target_for_path(value: &str, host: &Platform, role: Role) -> Result<(Target, Interpreter)> {
+pub(crate) fn target_for_path(
+    value: &str,
+    host: &Platform,
+    role: Role,
+) -> Result<(Target, Interpreter)> {
     let request =
         PythonRequest::from_str(value).map_err(|e| anyhow!("invalid Python `{value}`: {e}"))?;
     let interpreter = crate::python::find(&request, &FindOptions::default())
@@ -39,43 +44,64 @@ pub fn target_for_path(value: &str, host: &Platform, role: Role) -> Result<(Targ
     ))
 }
 
-/// Looks up the interpreters for host targets (`None` where not installed here or unusable).
-pub fn probe_all(requests: &[Option<String>]) -> Vec<Option<Interpreter>> {
+/// The host interpreter behind a target.
+#[derive(Clone, Debug)]
+pub enum HostInterpreter {
+    /// Found and probed (its tags are the target's when its version and build match).
+    Probed(Box<Interpreter>),
+    /// Looked up and not found here, or unusable: why.
+    Missing(String),
+    /// Not looked up: the target names a platform, so its tags are computed.
+    NotLookedUp,
+}
+
+/// Looks up the interpreters for host targets (`None` where nothing was asked; the error
+/// message where the interpreter is not installed here or unusable).
+pub(crate) fn probe_all(requests: &[Option<String>]) -> Vec<Option<Result<Interpreter, String>>> {
     requests
         .iter()
         .map(|request| {
             let request = request.as_ref()?;
-            let parsed = PythonRequest::from_str(request).ok()?;
+            let parsed = match PythonRequest::from_str(request) {
+                Ok(parsed) => parsed,
+                Err(e) => return Some(Err(format!("invalid Python `{request}`: {e}"))),
+            };
             match crate::python::find(&parsed, &FindOptions::default()) {
-                Ok(interpreter) => Some(interpreter),
+                Ok(interpreter) => Some(Ok(interpreter)),
                 Err(err) => {
                     debug!(
                         "No interpreter for {request} on this machine ({err}); using computed tags"
                     );
-                    None
+                    Some(Err(err.to_string()))
                 }
             }
         })
         .collect()
 }
 
-/// What assessment needs of a target, from the probed interpreter when it matches the target.
-pub struct TargetTags {
-    /// Supported tags, best first.
-    pub tags: Tags,
-    /// `python_full_version`.
-    pub python: Version,
-    /// The marker environment.
-    pub env: MarkerEnvironment,
-    /// `computed` or `probed: <path>`.
-    pub source: String,
-    /// The interpreter probed, when its tags are used.
-    pub interpreter: Option<std::path::PathBuf>,
+/// The newest installed interpreter of a target's Python (any platform named).
+pub(crate) fn find_for(target: &Target) -> anyhow::Result<Interpreter> {
+    let wanted = target.python.to_string();
+    let request =
+        PythonRequest::from_str(&wanted).map_err(|e| anyhow!("invalid Python `{wanted}`: {e}"))?;
+    crate::python::find(&request, &FindOptions::default()).map_err(|e| anyhow!("{e}"))
 }
 
-/// Tags for a target: probed when an interpreter of the same version and build is given.
-pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> TargetTags {
-    if let Some(interp) = interpreter {
+/// What assessment needs of a target, from the probed interpreter when it matches the target.
+pub(crate) struct TargetTags {
+    /// Supported tags, best first.
+    pub(crate) tags: Tags,
+    /// `python_full_version`.
+    pub(crate) python: Version,
+    /// The marker environment.
+    pub(crate) env: MarkerEnvironment,
+    /// Computed, or probed from an interpreter.
+    pub(crate) source: TagsSource,
+}
+
+/// Tags for a target: probed when an interpreter of the same version and build was found.
+pub(crate) fn target_tags(target: &Target, interpreter: &HostInterpreter) -> TargetTags {
+    if let HostInterpreter::Probed(interp) = interpreter {
         let release = interp.version.release();
         let same = release.first().copied() == Some(u64::from(target.python.major))
             && release.get(1).copied() == Some(u64::from(target.python.minor))
@@ -98,8 +124,9 @@ pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> Target
                     tags: Tags::from_ordered(interp.tags.clone()),
                     python: interp.version.clone(),
                     env,
-                    source: format!("probed: {}", shown.display()),
-                    interpreter: Some(shown.to_path_buf()),
+                    source: TagsSource::Probed {
+                        interpreter: shown.to_path_buf(),
+                    },
                 };
             }
             _ => debug!(
@@ -113,7 +140,6 @@ pub fn target_tags(target: &Target, interpreter: Option<&Interpreter>) -> Target
         tags: Tags::new(&target.python, &target.platform),
         python: target.python.full_version(),
         env: target.marker_environment(),
-        source: "computed".to_string(),
-        interpreter: None,
+        source: TagsSource::Computed,
     }
 }

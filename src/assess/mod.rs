@@ -1,0 +1,396 @@
+//! The assessment: from a typed [`Request`] (inputs, targets, index, thresholds) to one typed
+//! [`Assessment`] that every consumer reads (`check` renders it, `fallback`/`promote`/`reset`
+//! act on it). Owns the pipeline: load the requirements, build the targets and probe their
+//! host interpreters ([`targets`], [`interpreters`]) while each project's index page is fetched
+//! once (concurrently, shared by every target), assess every direct requirement on every target
+//! ([`direct`], the policy is [`crate::health`]), resolve every target's whole dependency tree
+//! (default and wheel-only, see [`crate::resolve`]) over one shared fetch layer ([`source`]),
+//! optionally write the wheel-only resolutions as lock files ([`locks`]), and assemble the
+//! [`Report`].
+//!
+//! Not owned here: argument and configuration resolution ([`crate::settings`] builds the
+//! request), rendering ([`crate::report`]), acting on the verdict ([`crate::environment`]).
+//!
+//! Targets are resolved in parallel threads; each blocks on the shared async fetches, so every
+//! page and metadata file is fetched once per run whichever target asks first.
+
+pub mod direct;
+pub mod interpreters;
+pub mod locks;
+pub mod source;
+pub mod targets;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use pep508_rs::{PackageName, Requirement, VersionOrUrl};
+use tracing::info;
+
+use crate::exit::AssessmentError;
+use crate::health::{Options, PackageHealth, TargetContext};
+use crate::index::{IndexClient, IndexSettings};
+use crate::python::Interpreter;
+use crate::report::{Dependencies, Report, Skipped, Stats, TargetReport, TreeAssessment};
+use crate::requirements::{self, RequirementSet};
+use crate::resolve::{self, Analysis};
+use crate::settings::{CheckSettings, IndexChoice, SourceSettings};
+use crate::target::Target;
+
+pub use interpreters::HostInterpreter;
+
+/// What to assess, fully resolved (flags, environment and configuration merged by
+/// [`crate::settings`]).
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The directory the default input is discovered in.
+    pub cwd: PathBuf,
+    /// Requirement sources (none named: discover one in `cwd`).
+    pub sources: SourceSettings,
+    /// The primary Python as the user named it (`3.12`, `3.12@linux`, a path); `None`:
+    /// `python3` on `PATH`.
+    pub primary: Option<String>,
+    /// Fallback Pythons, in order, as named.
+    pub fallbacks: Vec<String>,
+    /// Informational targets, as named.
+    pub targets: Vec<String>,
+    /// Health threshold (share of packages with a wheel).
+    pub threshold: f64,
+    /// Pre-releases for every package.
+    pub pre: bool,
+    /// Index and cache.
+    pub index: IndexChoice,
+    /// Assess the direct requirements only.
+    pub no_deps: bool,
+    /// Write each target's wheel-only resolution here.
+    pub lock_dir: Option<PathBuf>,
+    /// Show progress bars on stderr.
+    pub progress: bool,
+}
+
+impl Request {
+    /// The request `settings` describe (the primary defaults to `python3` on `PATH`).
+    pub fn from_settings(settings: &CheckSettings, cwd: &Path, progress: bool) -> Self {
+        Self {
+            cwd: cwd.to_path_buf(),
+            sources: settings.sources.clone(),
+            primary: settings.primary.as_ref().map(|p| p.value.clone()),
+            fallbacks: settings.fallbacks.value.clone(),
+            targets: settings.targets.value.clone(),
+            threshold: settings.threshold.value,
+            pre: settings.pre,
+            index: settings.index.clone(),
+            no_deps: settings.no_deps,
+            lock_dir: settings.lock_dir.clone(),
+            progress,
+        }
+    }
+}
+
+/// One assessed target beyond what the report says: the typed target and the host
+/// interpreter behind it, so that acting on the assessment needs no re-parsing or re-probing.
+#[derive(Clone, Debug)]
+pub struct AssessedTarget {
+    /// The target.
+    pub target: Target,
+    /// The text the user named it by (`3.11`, `/usr/bin/python3.11`, `3.12@linux`).
+    pub requested: String,
+    /// The host interpreter looked up for it.
+    pub interpreter: HostInterpreter,
+}
+
+/// The outcome of one assessment.
+#[derive(Debug)]
+pub struct Assessment {
+    /// The report (verdict, per-target health, resolutions).
+    pub report: Report,
+    /// The targets, in the report's order (`targets[i]` is `report.targets[i]`).
+    pub targets: Vec<AssessedTarget>,
+    /// The index settings used (flags, requirement files and pip's configuration merged), so
+    /// an installer can use exactly the same sources.
+    pub index: IndexSettings,
+    /// One line per target about the lock files written (`--lock-dir`), for the user.
+    pub lock_notes: Vec<String>,
+}
+
+impl Assessment {
+    /// Each target's report with its typed facts.
+    pub fn iter(&self) -> impl Iterator<Item = (&TargetReport, &AssessedTarget)> {
+        self.report.targets.iter().zip(&self.targets)
+    }
+}
+
+/// Runs the whole assessment (no rendering).
+pub fn run(request: &Request) -> Result<Assessment> {
+    let started = Instant::now();
+    let sources = targets::sources(request)?;
+    let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
+    let planned = targets::plan(request)?;
+    // Probe host interpreters while the index is fetched.
+    let lookups: Vec<Option<String>> = planned.iter().map(|p| p.probe.lookup()).collect();
+    let probing = std::thread::spawn(move || interpreters::probe_all(&lookups));
+    let env = |name: &str| std::env::var(name).ok();
+    let index = request
+        .index
+        .index_settings(&set.index, &crate::index::pip_configuration(&env));
+    let client =
+        IndexClient::new(index.clone()).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let shared = source::Shared::new(client.clone(), runtime.handle().clone());
+
+    let mut names: Vec<PackageName> = set
+        .requirements
+        .iter()
+        .filter(|r| !matches!(r.requirement.version_or_url, Some(VersionOrUrl::Url(_))))
+        .map(|r| r.requirement.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    let dependencies = if request.no_deps {
+        Dependencies::DirectOnly
+    } else if !set.requirements.is_empty() && set.requirements.iter().all(|r| r.locked) {
+        Dependencies::Locked
+    } else {
+        Dependencies::Resolved
+    };
+    if request.lock_dir.is_some() && dependencies == Dependencies::Locked {
+        bail!("--lock-dir writes resolutions, but the inputs are already lock files");
+    }
+    info!(
+        "checking {} projects on {} targets ({dependencies:?})",
+        names.len(),
+        planned.len()
+    );
+    let pages = direct::fetch_pages(
+        &runtime,
+        &shared,
+        names.clone(),
+        request.progress && names.len() > 1,
+    );
+
+    let options = Options {
+        pre: request.pre || set.index.pre,
+    };
+    let threshold = request.threshold;
+    let found = probing
+        .join()
+        // A panicked probe thread means no interpreter: computed tags for every target.
+        .unwrap_or_else(|_| {
+            std::iter::repeat_with(|| None)
+                .take(planned.len())
+                .collect()
+        });
+    let mut assessed: Vec<AssessedTarget> = Vec::new();
+    let mut tags_sources = Vec::new();
+    let mut facts: Vec<source::TargetFacts> = Vec::new();
+    for (plan, found) in planned.into_iter().zip(found) {
+        let interpreter = plan.probe.into_host_interpreter(found);
+        let t = interpreters::target_tags(&plan.target, &interpreter);
+        if let HostInterpreter::Probed(interp) = &interpreter
+            && let Some(other) = assessed.iter().find(|a| {
+                matches!(&a.interpreter, HostInterpreter::Probed(i) if i.real_path == interp.real_path)
+            })
+        {
+            tracing::warn!(
+                "{} and {} are the same interpreter ({}): the fallback cannot help",
+                plan.target.name(),
+                other.target.name(),
+                interp.real_path.display()
+            );
+        }
+        tags_sources.push(t.source);
+        facts.push(source::TargetFacts {
+            tags: t.tags,
+            python: t.python,
+            python_label: plan.target.python.to_string(),
+            platform_label: plan.target.platform.to_string(),
+            env: t.env,
+        });
+        assessed.push(AssessedTarget {
+            target: plan.target,
+            requested: plan.requested,
+            interpreter,
+        });
+    }
+    let direct: Vec<Vec<PackageHealth>> = direct::map_in_parallel(&facts, |f| {
+        let ctx = TargetContext {
+            tags: &f.tags,
+            markers: &f.env,
+            python_full_version: &f.python,
+            python_label: &f.python_label,
+            platform_label: &f.platform_label,
+        };
+        direct::assess_target(&set, &pages, &ctx, options)
+    });
+
+    let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
+    {
+        let resolve_started = Instant::now();
+        let spinner = request.progress.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(format!(
+                "resolving dependencies on {} targets",
+                assessed.len()
+            ));
+            bar.enable_steady_tick(Duration::from_millis(100));
+            bar
+        });
+        let out = resolve_all(&shared, &set, facts, options.pre);
+        if let Some(bar) = spinner {
+            bar.finish_and_clear();
+        }
+        info!(
+            "resolved {} targets in {} ms",
+            assessed.len(),
+            resolve_started.elapsed().as_millis()
+        );
+        out.into_iter().map(Some).collect()
+    } else {
+        assessed.iter().map(|_| None).collect()
+    };
+
+    let lock_notes = match &request.lock_dir {
+        Some(dir) => {
+            let targets: Vec<Target> = assessed.iter().map(|a| a.target.clone()).collect();
+            let written = locks::write_all(dir, &targets, &analyses, &shared)?;
+            for line in &written {
+                info!("{line}");
+            }
+            written
+        }
+        None => Vec::new(),
+    };
+
+    let mut reports = Vec::new();
+    for (((a, packages), analysis), tags_source) in
+        assessed.iter().zip(direct).zip(&analyses).zip(tags_sources)
+    {
+        let tree = analysis.as_ref().map(|a| match a {
+            Ok(done) => TreeAssessment::from_analysis(done),
+            Err(message) => TreeAssessment::failed(message.clone()),
+        });
+        reports.push(TargetReport::new(
+            &a.target,
+            tags_source,
+            packages,
+            tree,
+            threshold,
+        ));
+    }
+    let stats = client.stats();
+    let projects = if dependencies == Dependencies::Resolved {
+        shared.projects_seen()
+    } else {
+        names.len()
+    };
+    let report = Report::new(
+        reports,
+        dependencies,
+        threshold,
+        sources.iter().map(targets::source_label).collect(),
+        set.skipped
+            .iter()
+            .map(|s| Skipped {
+                requirement: s.raw.clone(),
+                reason: s.reason.to_string(),
+            })
+            .collect(),
+        Stats {
+            projects,
+            requests: stats.requests,
+            cache_hits: stats.cache_hits,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        },
+    );
+    // Speculative fetches still in flight are abandoned, not awaited.
+    runtime.shutdown_background();
+    info!(
+        "verdict: {} ({} projects, {} requests, {} ms)",
+        report.verdict.describe(),
+        report.stats.projects,
+        report.stats.requests,
+        report.stats.elapsed_ms
+    );
+    Ok(Assessment {
+        report,
+        targets: assessed,
+        index,
+        lock_notes,
+    })
+}
+
+/// Resolves every target on its own thread over the shared fetch layer. A source failure
+/// becomes the target's error message (no conclusion), never a missing wheel.
+fn resolve_all(
+    shared: &Arc<source::Shared>,
+    set: &RequirementSet,
+    facts: Vec<source::TargetFacts>,
+    pre: bool,
+) -> Vec<Result<Analysis, String>> {
+    let requirements: Vec<Requirement> = set
+        .requirements
+        .iter()
+        .map(|r| r.requirement.clone())
+        .collect();
+    let constraints: Vec<Requirement> = set
+        .constraints
+        .iter()
+        .map(|r| r.requirement.clone())
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = facts
+            .into_iter()
+            .map(|facts| {
+                let requirements = &requirements;
+                let constraints = &constraints;
+                scope.spawn(move || {
+                    let env = facts.env.clone();
+                    let source = source::TargetSource::new(Arc::clone(shared), facts);
+                    let request = resolve::Request {
+                        requirements,
+                        constraints,
+                        env: &env,
+                        allow_prerelease: pre,
+                    };
+                    resolve::analyze(&source, &request).map_err(|e| {
+                        let mut message = e.to_string();
+                        let mut cause = std::error::Error::source(&e);
+                        while let Some(c) = cause {
+                            message.push_str(": ");
+                            message.push_str(&c.to_string());
+                            cause = c.source();
+                        }
+                        crate::index::redact_text(&message)
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("the resolver thread panicked".to_string()))
+            })
+            .collect()
+    })
+}
+
+/// The host interpreter of a target, for building an environment with it: the one the
+/// assessment probed (exactly the tags that were assessed), else the newest installed match
+/// of the target's Python (targets that name a platform are not looked up while assessing).
+pub fn interpreter_for(target: &AssessedTarget) -> Result<Interpreter> {
+    match &target.interpreter {
+        HostInterpreter::Probed(i) => Ok((**i).clone()),
+        HostInterpreter::Missing(reason) => {
+            Err(AssessmentError(anyhow::anyhow!("{reason}")).into())
+        }
+        HostInterpreter::NotLookedUp => {
+            interpreters::find_for(&target.target).map_err(|e| AssessmentError(e).into())
+        }
+    }
+}
