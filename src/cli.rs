@@ -60,10 +60,11 @@ pub enum Command {
     Config(ConfigArgs),
     /// Move the venv to the first healthy fallback Python: build beside, install exactly what
     /// was assessed, verify by importing, swap atomically.
-    Fallback(Box<SwitchArgs>),
+    Fallback(Box<FallbackArgs>),
     /// Move the venv back to the primary Python once it is healthy again.
     Promote(Box<SwitchArgs>),
-    /// Emergency reset: archive the venv, clear caches, rebuild it fresh (needs --yes).
+    /// Emergency reset: archive the venv, rebuild it fresh on the healthy interpreter, then
+    /// clear caches (needs --yes; without it, prints the plan).
     Reset(Box<ResetArgs>),
     /// Check this machine: interpreters, pip, venv, build tools, disk space, index.
     Doctor(DoctorArgs),
@@ -272,9 +273,17 @@ pub struct EnvArgs {
     /// How long to wait for another wheelwatch operation on this project to finish.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub wait: u64,
-    /// Show what would be done and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+}
+
+/// `wheelwatch fallback`.
+#[derive(Debug, Args)]
+pub struct FallbackArgs {
+    /// What every switch takes.
+    #[command(flatten)]
+    pub switch: SwitchArgs,
+    /// Switch to this Python instead of the first healthy fallback; it must be healthy.
+    #[arg(long, value_name = "PY")]
+    pub to: Option<String>,
 }
 
 /// `wheelwatch fallback` and `wheelwatch promote`.
@@ -301,10 +310,9 @@ pub struct SwitchArgs {
     /// Why (recorded in the state and events); default: the assessment's reason.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
-    /// (fallback) Switch to this Python instead of the first healthy fallback; it must be
-    /// healthy.
-    #[arg(long, value_name = "PY")]
-    pub to: Option<String>,
+    /// Show what would be done and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `wheelwatch reset`.
@@ -313,7 +321,8 @@ pub struct ResetArgs {
     /// Requirement sources.
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Targets (`--python` names the interpreter to rebuild on; default: the active one).
+    /// Targets: the rebuild uses the primary when it is healthy, else the first healthy
+    /// fallback.
     #[command(flatten)]
     pub targets: TargetArgs,
     /// Index and cache.
@@ -325,7 +334,7 @@ pub struct ResetArgs {
     /// Also run `pip cache purge`.
     #[arg(long)]
     pub purge_pip_cache: bool,
-    /// Really do it; without this the plan is printed and nothing changes.
+    /// Really do it. Without it, reset prints its plan and changes nothing.
     #[arg(long)]
     pub yes: bool,
     /// Why (recorded in the state and events).

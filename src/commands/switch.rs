@@ -5,29 +5,94 @@
 //! to stdout.
 
 use std::io::{IsTerminal, Write};
+use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::assess::{self, AssessedTarget, Assessment, Request};
-use crate::cli::{EnvArgs, InstallerChoice, ResetArgs, SwitchArgs};
+use crate::cli::{EnvArgs, FallbackArgs, InstallerChoice, ResetArgs, SwitchArgs};
 use crate::environment::{
-    self, InstallIndex, Installer, Operation, Pin, Project, ResetRequest, Role as EnvRole, State,
-    Step, SwitchRequest,
+    self, ActiveEnv, EnvError, InstallIndex, Installer, Operation, Pin, Project, Requested,
+    RequestedPython, ResetRequest, Role as EnvRole, State, Step, SwitchRequest,
 };
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
+use crate::python::PythonRequest;
 use crate::report::{ResolvedStatus, TargetReport, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, Sourced, ValueSource};
+use crate::settings::{CheckSettings, GlobalSettings};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
-pub fn fallback(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, globals, Operation::Fallback)
+pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    run_switch(
+        args.switch,
+        args.to.as_deref(),
+        globals,
+        Operation::Fallback,
+    )
 }
 
 /// Runs `wheelwatch promote`.
 pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, globals, Operation::Promote)
+    run_switch(args, None, globals, Operation::Promote)
+}
+
+/// What the project asked for, as written and as found here: recorded in the state.
+fn requested(settings: &CheckSettings, assessment: &Assessment) -> Requested {
+    let one = |written: &str, source: String| {
+        let found = assessment
+            .targets
+            .iter()
+            .find(|a| a.requested == written)
+            .and_then(|a| match &a.interpreter {
+                assess::HostInterpreter::Probed(i) => Some(i),
+                _ => None,
+            });
+        RequestedPython {
+            written: written.to_string(),
+            source: Some(source),
+            path: found.map(|i| i.path.clone()),
+            version: found.map(|i| i.version.to_string()),
+        }
+    };
+    Requested {
+        primary: Some(match &settings.primary {
+            Some(p) => one(&p.value, p.source.to_string()),
+            None => one("python3", "default: python3 on PATH".to_string()),
+        }),
+        fallbacks: settings
+            .fallbacks
+            .value
+            .iter()
+            .map(|f| one(f, settings.fallbacks.source.to_string()))
+            .collect(),
+    }
+}
+
+/// Whether the active environment runs the interpreter `written` asks for.
+fn runs(active: &ActiveEnv, written: &str) -> bool {
+    match PythonRequest::from_str(written) {
+        Ok(PythonRequest::Version(v)) => pep440_rs::Version::from_str(&active.python_version)
+            .is_ok_and(|version| v.matches(&version, v.free_threaded)),
+        Ok(PythonRequest::Path(p)) => {
+            active.python == p
+                || std::fs::canonicalize(&p)
+                    .is_ok_and(|c| std::fs::canonicalize(&active.python).is_ok_and(|a| a == c))
+        }
+        _ => false,
+    }
+}
+
+/// The environment `project`'s venv runs, when it is the primary `settings` name.
+fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<ActiveEnv>> {
+    let state = State::load(&project.state_file())?;
+    let primary = settings
+        .primary
+        .as_ref()
+        .map_or("python3", |p| p.value.as_str());
+    Ok(state
+        .active
+        .filter(|a| a.role == EnvRole::Primary && runs(a, primary)))
 }
 
 fn assess(request: &Request) -> Result<Assessment> {
@@ -193,6 +258,7 @@ fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
 
 fn run_switch(
     args: SwitchArgs,
+    to: Option<&str>,
     globals: &GlobalSettings,
     operation: Operation,
 ) -> Result<ExitStatus> {
@@ -204,20 +270,30 @@ fn run_switch(
         threshold,
         pre,
         reason,
-        to,
+        dry_run,
     } = args;
-    if let Some(to) = &to {
-        if operation == Operation::Promote {
-            bail!("--to is for `fallback`; `promote` always returns to the primary");
-        }
+    if let Some(to) = to {
         // Make sure the requested Python is assessed, as a fallback.
         if !targets.fallback.iter().any(|f| f == to) {
-            targets.fallback.insert(0, to.clone());
+            targets.fallback.insert(0, to.to_string());
         }
     }
     let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
     let project = project(&env, &settings, globals)?;
+    if operation == Operation::Promote
+        && let Some(active) = active_primary(&project, &settings)?
+    {
+        println!(
+            "already on the primary: {} runs Python {}; nothing to do",
+            project.venv_path.display(),
+            active.python_version
+        );
+        return Ok(ExitStatus::Success);
+    }
     let assessment = assess(&request(&settings, globals))?;
+    if !dry_run {
+        environment::record_request(&project, requested(&settings, &assessment))?;
+    }
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -294,7 +370,7 @@ fn run_switch(
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
     };
-    if env.dry_run {
+    if dry_run {
         let plan = environment::plan_switch(&project, &request)?;
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -364,32 +440,40 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         yes,
         reason,
     } = args;
-    let explicit_python = targets.python.is_some();
-    let mut settings =
-        CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
+    let settings = CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
     let project = project(&env, &settings, globals)?;
-    // Rebuild on the active interpreter unless --python names another.
-    let state = State::load(&project.state_file()).unwrap_or_default();
-    if let (false, Some(active)) = (explicit_python, &state.active) {
-        let minor: Vec<&str> = active.python_version.splitn(3, '.').take(2).collect();
-        settings.primary = Some(Sourced {
-            value: minor.join("."),
-            source: ValueSource::File(project.state_file().display().to_string()),
-        });
-    }
     let assessment = assess(&request(&settings, globals))?;
     let report = &assessment.report;
-    let (target, assessed) = assessment
+    // The interpreter the assessment says is healthy: the primary, else the first healthy
+    // fallback; none, and nothing is touched.
+    let chosen = assessment
         .iter()
-        .find(|(t, _)| t.role == Role::Primary)
-        .context("no primary target")?;
+        .find(|(t, _)| t.role == Role::Primary && t.healthy)
+        .or_else(|| {
+            assessment
+                .iter()
+                .find(|(t, _)| t.role == Role::Fallback && t.healthy)
+        });
+    let Some((target, assessed)) = chosen else {
+        eprintln!(
+            "error: no healthy interpreter to rebuild on: {}; nothing was changed",
+            report
+                .fallback_reason
+                .clone()
+                .unwrap_or_else(|| "no target is healthy".to_string())
+        );
+        return Ok(ExitStatus::Unhealthy);
+    };
+    if yes {
+        environment::record_request(&project, requested(&settings, &assessment))?;
+    }
     let interpreter = assess::interpreter_for(assessed)?;
     let request = ResetRequest {
         switch: SwitchRequest {
             operation: Operation::Reset,
             python: interpreter.path.clone(),
             python_version: interpreter.version.to_string(),
-            role: state.active.as_ref().map_or(EnvRole::Primary, |a| a.role),
+            role: env_role(assessed),
             reason: reason.unwrap_or_else(|| "emergency reset".to_string()),
             assessment_id: Some(report.timestamp.clone()),
             wheel_status: report.verdict.key().to_string(),
@@ -400,7 +484,7 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         },
         purge_pip_cache,
     };
-    if !yes || env.dry_run {
+    if !yes {
         let plan = environment::plan_reset(&project, &request)?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "reset would (nothing changes without --yes):")?;
@@ -427,8 +511,20 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         writeln!(out, "    install: {}", plan.switch.install_command)?;
         return Ok(ExitStatus::Success);
     }
-    let outcome =
-        environment::reset(&project, &request, &mut progress(globals)).context("reset failed")?;
+    let outcome = match environment::reset(&project, &request, &mut progress(globals)) {
+        Ok(outcome) => outcome,
+        Err(err @ (EnvError::BadVenvPath { .. } | EnvError::OutsideProject { .. })) => {
+            return Err(anyhow!(err).context("reset failed"));
+        }
+        Err(err) => {
+            // Nothing is deleted before the new environment is built, verified and swapped in.
+            eprintln!(
+                "error: reset of {} failed; the venv is unchanged: {err}",
+                project.venv_path.display()
+            );
+            return Ok(ExitStatus::Unhealthy);
+        }
+    };
     println!(
         "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {}",
         outcome.switch.venv_path.display(),

@@ -301,9 +301,10 @@ impl TargetReport {
         let mut parts = Vec::new();
         if !names.is_empty() || self.resolution.is_none() {
             parts.push(format!(
-                "{} of {} packages have no wheel on {} ({})",
+                "{} of {} packages {} no wheel on {} ({})",
                 names.len(),
                 self.counts.assessed,
+                if names.len() == 1 { "has" } else { "have" },
                 self.name,
                 names.join(", ")
             ));

@@ -19,9 +19,15 @@ pub enum Recommendation {
         python: String,
         /// Its target name.
         target: String,
+        /// The command that does it, as it works when typed (`wheelwatch fallback` plus the
+        /// flags the configuration does not supply; see `commands::rerun`).
+        command: String,
     },
     /// No fallback is configured and the primary is unhealthy.
-    ConfigureFallback,
+    ConfigureFallback {
+        /// The check to run with one (`wheelwatch check --fallback 3.11`).
+        command: String,
+    },
     /// A direct requirement excludes the newest version with a wheel.
     AllowVersion {
         /// The project.
@@ -99,11 +105,14 @@ pub(super) fn recommend(
                 out.push(Recommendation::UseFallback {
                     python: f.python.clone(),
                     target: f.name.clone(),
+                    command: "wheelwatch fallback".to_string(),
                 });
             }
         }
         Verdict::CompleteFailure if fallbacks.is_empty() => {
-            out.push(Recommendation::ConfigureFallback);
+            out.push(Recommendation::ConfigureFallback {
+                command: "wheelwatch check --fallback 3.11".to_string(),
+            });
         }
         _ => {}
     }
