@@ -291,9 +291,6 @@ fn run_switch(
         return Ok(ExitStatus::Success);
     }
     let assessment = assess(&request(&settings, globals))?;
-    if !dry_run {
-        environment::record_request(&project, requested(&settings, &assessment))?;
-    }
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -369,6 +366,7 @@ fn run_switch(
         index: install_index(&assessment.index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
+        requested: Some(requested(&settings, &assessment)),
     };
     if dry_run {
         let plan = environment::plan_switch(&project, &request)?;
@@ -464,9 +462,6 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         );
         return Ok(ExitStatus::Unhealthy);
     };
-    if yes {
-        environment::record_request(&project, requested(&settings, &assessment))?;
-    }
     let interpreter = assess::interpreter_for(assessed)?;
     let request = ResetRequest {
         switch: SwitchRequest {
@@ -481,6 +476,7 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             index: install_index(&assessment.index),
             installer: installer(env.installer),
             keep_backups: env.keep_backups,
+            requested: Some(requested(&settings, &assessment)),
         },
         purge_pip_cache,
     };

@@ -309,6 +309,9 @@ pub struct SwitchRequest {
     pub installer: Installer,
     /// How many previous environments / venv backups to keep.
     pub keep_backups: usize,
+    /// What the project asked for, recorded in the state as soon as the lock is held (even
+    /// when the switch then fails).
+    pub requested: Option<Requested>,
 }
 
 /// Progress of a switch, reported as it happens.

@@ -312,6 +312,15 @@ pub(crate) fn switch_locked(
         Ok(_) => {}
         Err(e) => tracing::warn!("{e}"),
     }
+    if let Some(requested) = &req.requested {
+        let path = project.state_file();
+        let mut state = State::load(&path)?;
+        if state.requested.as_ref() != Some(requested) {
+            state.requested = Some(requested.clone());
+            state.updated_at = Some(Timestamp::now());
+            state.save(&path)?;
+        }
+    }
     progress(Step::Locked);
     pause_point("locked");
     let (started, succeeded, failed) = req.operation.events();

@@ -210,6 +210,8 @@ Recommended fallback: `3.12@manylinux_2_28_x86_64`
 
 1 of 1 packages has no wheel on 3.13@manylinux_2_28_x86_64 (numpy)
 
+Read: `requirements.txt`
+
 | package | 3.13@manylinux_2_28_x86_64 (primary) | 3.12@manylinux_2_28_x86_64 (fallback) |
 |---|---|---|
 | numpy | :warning: sdist 2.2.6 | :white_check_mark: 2.2.6 |

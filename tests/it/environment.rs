@@ -165,6 +165,7 @@ fn request(
         },
         installer: Installer::Pip,
         keep_backups: 2,
+        requested: None,
     }
 }
 
