@@ -108,7 +108,7 @@ pub struct InitArgs {
 pub enum Format {
     /// A table for people.
     Table,
-    /// JSON (see schema/report.schema.json).
+    /// JSON (for `check`, described by schema/report.schema.json).
     Json,
     /// Markdown, for pull requests and CI summaries.
     Markdown,
