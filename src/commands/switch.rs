@@ -1,8 +1,14 @@
-//! `wheelwatch fallback`, `promote` and `reset`: assess first (an assessment that fails aborts
-//! with exit 3: an outage is never a reason to rebuild an environment), choose the target and
-//! its interpreter, pin exactly what the assessment chose for that target, then hand the build,
-//! verification and atomic swap to [`crate::environment`]. Progress goes to stderr, the outcome
-//! to stdout.
+//! `wheelwatch fallback`, `promote` and `reset`: reconcile the project's records with its venv,
+//! assess first (an assessment that fails aborts with exit 3: an outage is never a reason to
+//! rebuild an environment), choose the target and its interpreter, pin exactly what the
+//! assessment chose for that target, then hand the build, verification and atomic swap to
+//! [`crate::environment`], with what the project asked for (primary and fallbacks as written
+//! and as found) to record. Progress goes to stderr, the outcome to stdout.
+//!
+//! Which target: `fallback` takes `--to`, else the first healthy fallback; `promote` the
+//! configured primary, only when it is healthy, and nothing when the venv already runs it;
+//! `reset` the primary when it is healthy, else the first healthy fallback, and refuses (exit 1,
+//! nothing changed) when none is. A switch that fails exits 1 with the venv unchanged.
 
 use std::io::{IsTerminal, Write};
 use std::str::FromStr;
