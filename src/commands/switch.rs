@@ -89,16 +89,35 @@ fn runs(active: &ActiveEnv, written: &str) -> bool {
     }
 }
 
-/// The environment `project`'s venv runs, when it is the primary `settings` name.
-fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<ActiveEnv>> {
+/// The Python version `project`'s venv runs, when that is the primary `settings` name: the
+/// managed environment recorded as the primary, or a venv of the user's own (never switched)
+/// whose `pyvenv.cfg` names a matching version.
+fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<String>> {
     let state = State::load(&project.state_file())?;
     let primary = settings
         .primary
         .as_ref()
         .map_or("python3", |p| p.value.as_str());
-    Ok(state
-        .active
-        .filter(|a| a.role == EnvRole::Primary && runs(a, primary)))
+    if let Some(active) = &state.active {
+        return Ok((active.role == EnvRole::Primary && runs(active, primary))
+            .then(|| active.python_version.clone()));
+    }
+    let Ok(meta) = std::fs::symlink_metadata(&project.venv_path) else {
+        return Ok(None);
+    };
+    if !meta.is_dir() {
+        return Ok(None);
+    }
+    let cfg = std::fs::read_to_string(project.venv_path.join("pyvenv.cfg")).unwrap_or_default();
+    let version = cfg.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        matches!(k.trim(), "version" | "version_info")
+            .then(|| v.trim().split('.').take(3).collect::<Vec<_>>().join("."))
+    });
+    Ok(version.filter(|v| {
+        matches!(PythonRequest::from_str(primary), Ok(PythonRequest::Version(req))
+            if pep440_rs::Version::from_str(v).is_ok_and(|ver| req.matches(&ver, req.free_threaded)))
+    }))
 }
 
 fn assess(request: &Request) -> Result<Assessment> {
@@ -287,12 +306,11 @@ fn run_switch(
     let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
     let project = project(&env, &settings, globals)?;
     if operation == Operation::Promote
-        && let Some(active) = active_primary(&project, &settings)?
+        && let Some(version) = active_primary(&project, &settings)?
     {
         println!(
-            "already on the primary: {} runs Python {}; nothing to do",
+            "already on the primary: {} runs Python {version}; nothing to do",
             project.venv_path.display(),
-            active.python_version
         );
         return Ok(ExitStatus::Success);
     }
