@@ -486,6 +486,14 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         );
         return Ok(ExitStatus::Unhealthy);
     };
+    let why = if target.role == Role::Primary {
+        format!("{}: the primary, healthy", target.name)
+    } else {
+        format!(
+            "{}: the first healthy fallback, since the primary is unhealthy",
+            target.name
+        )
+    };
     let interpreter = assess::interpreter_for(assessed)?;
     let request = ResetRequest {
         switch: SwitchRequest {
@@ -524,9 +532,10 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         }
         writeln!(
             out,
-            "  rebuild {} on Python {}",
+            "  rebuild {} on Python {} ({})",
             plan.switch.venv_path.display(),
-            request.switch.python_version
+            request.switch.python_version,
+            why
         )?;
         writeln!(out, "    install: {}", plan.switch.install_command)?;
         return Ok(ExitStatus::Success);
@@ -546,11 +555,12 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         }
     };
     println!(
-        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {}",
+        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {} ({})",
         outcome.switch.venv_path.display(),
         outcome.archive.display(),
         outcome.removed.len(),
-        outcome.switch.python_version
+        outcome.switch.python_version,
+        why
     );
     if let Some(w) = outcome.purge_warning {
         eprintln!("warning: pip cache purge: {w}");

@@ -600,7 +600,11 @@ fn the_lifecycle_follows_the_configuration_and_the_assessment() {
     // reset rebuilds on the interpreter the assessment says is healthy: the fallback.
     let (code, stdout, stderr) = cmd(&["reset", "--yes"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("rebuilt on Python 3.11"), "{stdout}");
+    assert!(stdout.contains(" rebuilt on Python 3.11."), "{stdout}");
+    assert!(
+        stdout.ends_with(": the first healthy fallback, since the primary is unhealthy)\n"),
+        "{stdout}"
+    );
     clean_and_consistent("reset on the fallback", "3.11", "fallback");
 
     // The index now serves a cp312 wheel: promote returns to the configured primary.
@@ -621,7 +625,8 @@ fn the_lifecycle_follows_the_configuration_and_the_assessment() {
     // reset rebuilds on the primary, now healthy.
     let (code, stdout, stderr) = cmd(&["reset", "--yes"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("rebuilt on Python 3.12"), "{stdout}");
+    assert!(stdout.contains(" rebuilt on Python 3.12."), "{stdout}");
+    assert!(stdout.ends_with(": the primary, healthy)\n"), "{stdout}");
     clean_and_consistent("reset on the primary", "3.12", "primary");
     let archives = std::fs::read_dir(root.join(".wheelwatch/backups"))
         .unwrap()
