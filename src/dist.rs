@@ -363,6 +363,23 @@ mod tests {
         let spec = parse_requires_python(">= '2.7'").expect("repaired");
         assert!(spec.contains(&v("2.7.0")));
         assert!(parse_requires_python("garbage!!").is_none());
+        // What a hostile index may send: errors (no constraint), never a panic.
+        let long = "9".repeat(400);
+        for odd in [
+            format!(">={long}"),
+            format!(">=3.{long}"),
+            ">=3.é".to_string(),
+            "~=3".to_string(),
+            "==3.*.*".to_string(),
+            ">=3.6.*.*".to_string(),
+            "\u{1b}[31m>=3".to_string(),
+            ",,,,".to_string(),
+            "'\"".to_string(),
+            ">=３.８".to_string(),
+        ] {
+            let _ = parse_requires_python(&odd);
+        }
+        assert!(parse_requires_python("~=3").is_none());
         assert!(parse_requires_python("").is_none());
     }
 }

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 /// A file name that failed to parse, with the input and the reason.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
-#[error("the file name \"{filename}\" is invalid: {reason}")]
+#[error("the file name {filename:?} is invalid: {reason}")]
 pub struct FilenameError {
     /// The file name given.
     pub filename: String,
@@ -301,7 +301,25 @@ pub enum DistFilename {
 
 impl DistFilename {
     /// Parses a file listed on `project`'s page. Wheels must carry the project's name.
+    ///
+    /// A name with whitespace or a control character (a newline, an escape) is no
+    /// distribution's: pip's file-name patterns reject whitespace in every part, and such a name
+    /// would otherwise reach reports and terminals verbatim.
     pub fn parse(filename: &str, project: &PackageName) -> Result<Self, FilenameError> {
+        if let Some(c) = filename
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control())
+        {
+            let what = if c.is_control() {
+                "a control character"
+            } else {
+                "whitespace"
+            };
+            return Err(err(
+                filename,
+                format!("it contains {what} (U+{:04X})", u32::from(c)),
+            ));
+        }
         if std::path::Path::new(filename)
             .extension()
             .is_some_and(|ext| ext.eq_ignore_ascii_case("whl"))
@@ -382,6 +400,57 @@ mod tests {
         assert_eq!(s.version.to_string(), "2.0rc1");
         assert!(SdistFilename::parse("other-1.0.tar.gz", &name("foo")).is_err());
         assert!(SdistFilename::parse("foo-1.0.exe", &name("foo")).is_err());
+    }
+
+    #[test]
+    fn whitespace_and_control_characters_are_not_distribution_names() {
+        for bad in [
+            "foo-1.0-py3-none-any\n.whl",
+            "foo-1.0-py3-none-any.whl\n",
+            "foo-1.0\n-py3-none-any.whl",
+            "foo-1.0-1\tx-py3-none-any.whl",
+            "foo-1.0-py3-none-\u{1b}[31many.whl",
+            "foo-1.0 .tar.gz",
+            "foo-1.0\r.tar.gz",
+            "foo-1.0-py3-none-any\u{85}.whl",
+        ] {
+            let e = DistFilename::parse(bad, &name("foo")).unwrap_err();
+            assert!(e.reason.starts_with("it contains "), "{bad:?}: {e}");
+        }
+        assert_eq!(
+            DistFilename::parse("foo-1.0-py3-none-any\n.whl", &name("foo"))
+                .unwrap_err()
+                .to_string(),
+            "the file name \"foo-1.0-py3-none-any\\n.whl\" is invalid: it contains a control character (U+000A)"
+        );
+    }
+
+    #[test]
+    fn odd_names_from_an_index_are_errors_not_panics() {
+        let long = "9".repeat(400);
+        let names = [
+            format!("foo-{long}-py3-none-any.whl"),
+            format!("foo-1.0a{long}.tar.gz"),
+            "foo-1.0.*-py3-none-any.whl".to_string(),
+            "foo-==1.0-py3-none-any.whl".to_string(),
+            "foo-1.0é-py3-none-any.whl".to_string(),
+            "foo-１.０-py3-none-any.whl".to_string(),
+            "föö-1.0-py3-none-any.whl".to_string(),
+            "foo-1.0-py3-none-any.WHL".to_string(),
+            "-1.0-py3-none-any.whl".to_string(),
+            "foo--py3-none-any.whl".to_string(),
+            "foo-1.0-py3-none-.whl".to_string(),
+            "foo-1.0--none-any.whl".to_string(),
+            ".whl".to_string(),
+            "foo-.tar.gz".to_string(),
+            "foo-1!2!3.tar.gz".to_string(),
+            "foo-1.0+é.tar.gz".to_string(),
+            "foo-v1.0.post-1.dev-1.tar.gz".to_string(),
+        ];
+        for n in &names {
+            let _ = DistFilename::parse(n, &name("foo"));
+        }
+        assert!(DistFilename::parse("foo-1.0-py3-none-.whl", &name("foo")).is_err());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! - OS and architecture come from [`std::env::consts`].
 //! - Linux: the C library is the one our own executable is linked against. Its dynamic loader
 //!   is read from the `PT_INTERP` entry of `/proc/self/exe` (a few lines of ELF reading, as
-//!   `packaging._musllinux` does, rather than a crate: only one field is needed) and asked
-//!   for its version: glibc's `ld.so --version` prints `… version 2.36.`, musl's loader run
-//!   bare prints `musl libc (x86_64)` / `Version 1.2.4` on stderr. When that fails (a static
+//!   `packaging._musllinux` does, rather than a crate: only one field is needed). glibc's
+//!   loader holds the banner its `--version` prints (`… stable release version 2.36.`), which
+//!   is read from the file, so a run starts no process; failing that it is asked. musl's loader
+//!   run bare prints `musl libc (x86_64)` / `Version 1.2.4` on stderr. When that fails (a static
 //!   build, say), `ldd --version` is asked, which both C libraries answer. glibc's own
 //!   `confstr(_CS_GNU_LIBC_VERSION)` would need `unsafe` FFI, which this crate forbids.
 //! - macOS: `sw_vers -productVersion`.
@@ -110,9 +111,13 @@ fn linux_platform(arch: Arch) -> Result<Platform, HostError> {
             // musl's loader run without arguments prints its version on stderr.
             run(&loader, &[]).as_deref().and_then(parse_musl)
         } else {
-            run(&loader, &["--version"])
-                .as_deref()
-                .and_then(parse_glibc)
+            // glibc's loader carries its `--version` banner; reading it starts no process.
+            banner_in_file(&loader)
+                .or_else(|| {
+                    run(&loader, &["--version"])
+                        .as_deref()
+                        .and_then(parse_glibc)
+                })
                 .map(Libc::from)
         };
         if found.is_none() {
@@ -180,6 +185,25 @@ fn parse_glibc(text: &str) -> Option<(u16, u16)> {
         return None;
     }
     line.split_whitespace().rev().find_map(leading_version)
+}
+
+/// The glibc version in the loader file itself: the `… stable release version 2.36.` banner
+/// that `ld.so --version` prints is a string in the binary (read at most 8 MiB).
+fn banner_in_file(path: &str) -> Option<(u16, u16)> {
+    let mut bytes = Vec::new();
+    fs_err::File::open(path)
+        .ok()?
+        .take(8 * 1024 * 1024)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let needle = b"release version ";
+    let at = bytes.windows(needle.len()).position(|w| w == needle)? + needle.len();
+    let rest = &bytes[at..bytes.len().min(at + 16)];
+    let end = rest
+        .iter()
+        .position(|b| !(b.is_ascii_digit() || *b == b'.'))
+        .unwrap_or(rest.len());
+    leading_version(std::str::from_utf8(&rest[..end]).ok()?)
 }
 
 /// musl's banner: `musl libc (x86_64)` then `Version 1.2.4`.
@@ -281,6 +305,28 @@ fn parse_macos_version(text: &str) -> Option<(u16, u16)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn glibc_banner_read_from_the_loader_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ld.so");
+        let mut bytes = vec![0x7f, b'E', b'L', b'F', 0, 1, 2];
+        bytes.extend_from_slice(
+            b"\0ld.so (Debian GLIBC 2.36-9+deb12u14) stable release version 2.36.\0rest",
+        );
+        fs_err::write(&file, &bytes).unwrap();
+        assert_eq!(banner_in_file(file.to_str().unwrap()), Some((2, 36)));
+        fs_err::write(&file, b"\x7fELF no banner here").unwrap();
+        assert_eq!(banner_in_file(file.to_str().unwrap()), None);
+        // This machine's own loader agrees with what it prints, when it is glibc's.
+        if let Some(loader) = loader_of_self().filter(|l| !l.contains("musl"))
+            && let Some(printed) = run(&loader, &["--version"])
+                .as_deref()
+                .and_then(parse_glibc)
+        {
+            assert_eq!(banner_in_file(&loader), Some(printed));
+        }
+    }
 
     #[test]
     fn glibc_banners() {

@@ -22,6 +22,11 @@ fn main() -> ExitCode {
     if let Ok(exe) = std::env::current_exe() {
         wheelwatch::environment::use_supervisor(exe);
     }
+    // mimalloc asks for transparent huge pages on its arenas: every first touch of one then
+    // zeroes 2 MiB, which was most of a warm run's time (kernel `clear_page`) and doubled its
+    // peak memory. Plain pages it is (inherited by the processes we start, which is harmless).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let cli = wheelwatch::cli::Cli::parse();
     match wheelwatch::run(cli) {
         Ok(status) => status.into(),

@@ -1,14 +1,18 @@
 //! `wheelwatch doctor`: the runbook's system check. For the primary Python (configured, else
-//! `python3` on PATH) and each fallback: found, version, usable, `python -m pip --version` ≥ 23.0,
-//! venv support, `Python.h`; then build tools (a C compiler), a Rust toolchain (many sdists
-//! need one), free disk space where the venv goes, and the index's reachability and latency
-//! (with proxy variables in use, credentials removed). Exit 0 when the primary or a fallback is
-//! ready (usable and able to create a venv with pip), 1 otherwise; every failure carries a hint.
+//! `python3` on PATH) and each fallback: found, version, usable, pip ≥ 23.0, venv support,
+//! `Python.h`; then build tools (a C compiler), a Rust toolchain (many sdists need one), free
+//! disk space where the venv goes, and the index's reachability and latency through the crate's
+//! index client (with proxy variables in use, credentials removed; skipped with `--offline` or
+//! `--no-index`). Exit 0 when the primary or a fallback is ready (usable and able to create a
+//! venv with pip) and the index answers; 1 otherwise; every failure carries a hint.
+//!
+//! Interpreters come from the probe cache (one probe per interpreter, shims resolved without
+//! running them), and every check that waits on a process or the network runs in parallel.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use pep440_rs::Version;
@@ -120,17 +124,15 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         &ProcessEnv,
     )?;
     let mut options = FindOptions::default();
-    // The doctor re-probes (and refreshes the cache for later commands) unless told not to
-    // touch the cache at all.
+    // Probes are cached by the executable's path, mtime and size and invalidated when its
+    // site-packages or pyvenv.cfg changes, so the doctor reuses them like every command.
     options.probe.cache_dir = Some(settings.index.cache_dir.value.clone());
     options.probe.cache = if settings.index.cache_mode == crate::settings::CacheMode::NoCache {
         CacheUse::Off
     } else {
-        CacheUse::Refresh
+        CacheUse::ReadWrite
     };
 
-    let mut checks = Vec::new();
-    let mut interpreters = Vec::new();
     let (primary, primary_source) = settings.primary.as_ref().map_or_else(
         || {
             (
@@ -140,33 +142,51 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         },
         |p| (p.value.clone(), p.source.to_string()),
     );
-    interpreters.push(check_interpreter(
-        "primary",
-        &primary,
-        &primary_source,
-        &options,
-        &mut checks,
-    ));
-    for fallback in &settings.fallbacks.value {
-        let source = match &settings.fallbacks.source {
-            ValueSource::Default => "default".to_string(),
-            s => s.to_string(),
-        };
-        interpreters.push(check_interpreter(
-            "fallback",
-            fallback,
-            &source,
-            &options,
-            &mut checks,
-        ));
+    let fallback_source = match &settings.fallbacks.source {
+        ValueSource::Default => "default".to_string(),
+        s => s.to_string(),
+    };
+    let mut roles: Vec<(&'static str, &str, &str)> = vec![("primary", &primary, &primary_source)];
+    roles.extend(
+        settings
+            .fallbacks
+            .value
+            .iter()
+            .map(|f| ("fallback", f.as_str(), fallback_source.as_str())),
+    );
+    let proxies = proxy_vars();
+    // Every check that waits on a process or the network runs at once; the report keeps
+    // its order.
+    let (found, rust, index) = std::thread::scope(|s| {
+        let index = s.spawn(|| check_index(&settings, &proxies));
+        let rust = s.spawn(|| check_rust(&options));
+        let found: Vec<_> = roles
+            .iter()
+            .map(|&(role, request, source)| {
+                let options = &options;
+                s.spawn(move || {
+                    let mut checks = Vec::new();
+                    let report = check_interpreter(role, request, source, options, &mut checks);
+                    (report, checks)
+                })
+            })
+            .collect();
+        let found: Vec<_> = found.into_iter().map(join).collect();
+        (found, join(rust), join(index))
+    });
+    let mut checks = Vec::new();
+    let mut interpreters = Vec::new();
+    for (report, found_checks) in found {
+        interpreters.push(report);
+        checks.extend(found_checks);
     }
     check_build_tools(&options, &mut checks);
-    check_rust(&options, &mut checks);
+    checks.extend(rust);
     check_disk(&settings.venv.value, &mut checks);
-    let proxies = proxy_vars();
-    check_index(&settings, &proxies, &mut checks);
+    let index_failed = index.iter().any(|c| c.status == Level::Fail);
+    checks.extend(index);
 
-    let ok = interpreters.iter().any(|i| i.usable);
+    let ok = interpreters.iter().any(|i| i.usable) && !index_failed;
     let status = if ok {
         ExitStatus::Success
     } else {
@@ -281,8 +301,14 @@ fn check_interpreter(
         ),
     ));
 
-    // pip, as the fallback commands will run it.
-    let pip = pip_version(&interp);
+    // pip as the interpreter imports it (the probe's answer, kept fresh by the probe cache,
+    // which watches site-packages).
+    let pip = match &interp.pip_version {
+        None => Err("pip is not importable".to_string()),
+        Some(text) => text
+            .parse::<Version>()
+            .map_err(|_| format!("pip reports an unparseable version `{text}`")),
+    };
     match &pip {
         Ok(v) => {
             report.pip_version = Some(v.to_string());
@@ -301,13 +327,7 @@ fn check_interpreter(
             }
         }
         Err(why) => checks.push(
-            check(
-                &section,
-                "pip",
-                Level::Warn,
-                format!("`python -m pip --version` failed: {why}"),
-            )
-            .hint(format!(
+            check(&section, "pip", Level::Warn, why.clone()).hint(format!(
                 "run `{} -m ensurepip --upgrade`, or install pip with your package manager",
                 interp.path.display()
             )),
@@ -375,39 +395,6 @@ fn minor_of(interp: &Interpreter) -> String {
     )
 }
 
-fn pip_version(interp: &Interpreter) -> Result<Version, String> {
-    let out = run_with_timeout(
-        Command::new(&interp.path).args(["-m", "pip", "--version"]),
-        TOOL_TIMEOUT,
-    )
-    .map_err(|e| e.to_string())?;
-    if out.timed_out {
-        return Err(format!("no answer within {} s", TOOL_TIMEOUT.as_secs()));
-    }
-    if out.status != Some(0) {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stderr.trim().lines().last().unwrap_or("").to_string();
-        return Err(format!(
-            "exit code {}{}",
-            out.status.map_or_else(|| "none".into(), |c| c.to_string()),
-            if last.is_empty() {
-                String::new()
-            } else {
-                format!(": {last}")
-            }
-        ));
-    }
-    parse_pip_version(&String::from_utf8_lossy(&out.stdout))
-        .ok_or_else(|| "unexpected output".to_string())
-}
-
-/// `pip 23.2.1 from /x/site-packages/pip (python 3.12)` → 23.2.1.
-fn parse_pip_version(text: &str) -> Option<Version> {
-    let mut words = text.split_whitespace();
-    (words.next()? == "pip").then_some(())?;
-    words.next()?.parse().ok()
-}
-
 fn check_build_tools(options: &FindOptions, checks: &mut Vec<Check>) {
     let path = options.env.path.as_deref();
     let names: &[&str] = if cfg!(windows) {
@@ -451,33 +438,39 @@ fn tool_version(path: &Path) -> Option<String> {
     (out.status == Some(0)).then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-fn check_rust(options: &FindOptions, checks: &mut Vec<Check>) {
+/// Joins a scoped thread; a panic there is re-raised here.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn check_rust(options: &FindOptions) -> Vec<Check> {
     let path = options.env.path.as_deref();
-    for tool in ["rustc", "cargo"] {
-        match which_in(tool, path) {
-            Some(p) => match tool_version(&p) {
-                Some(v) => checks.push(check("rust", tool, Level::Ok, v)),
-                None => checks.push(
-                    check(
-                        "rust",
-                        tool,
-                        Level::Warn,
-                        format!("{} does not run", p.display()),
-                    )
-                    .hint("repair the Rust toolchain (`rustup default stable`)"),
-                ),
-            },
-            None => checks.push(
-                check(
-                    "rust",
-                    tool,
-                    Level::Warn,
-                    format!("no `{tool}` on PATH; sdists with Rust extensions cannot build"),
-                )
-                .hint("install a Rust toolchain with rustup or your package manager"),
-            ),
-        }
-    }
+    let rust_check = |tool: &str| match which_in(tool, path) {
+        Some(p) => match tool_version(&p) {
+            Some(v) => check("rust", tool, Level::Ok, v),
+            None => check(
+                "rust",
+                tool,
+                Level::Warn,
+                format!("{} does not run", p.display()),
+            )
+            .hint("repair the Rust toolchain (`rustup default stable`)"),
+        },
+        None => check(
+            "rust",
+            tool,
+            Level::Warn,
+            format!("no `{tool}` on PATH; sdists with Rust extensions cannot build"),
+        )
+        .hint("install a Rust toolchain with rustup or your package manager"),
+    };
+    std::thread::scope(|s| {
+        let rustc = s.spawn(|| rust_check("rustc"));
+        let cargo = rust_check("cargo");
+        vec![join(rustc), cargo]
+    })
 }
 
 fn existing_ancestor(path: &Path) -> Option<&Path> {
@@ -564,7 +557,8 @@ fn proxy_vars() -> Vec<Proxy> {
     out
 }
 
-fn check_index(settings: &CheckSettings, proxies: &[Proxy], checks: &mut Vec<Check>) {
+fn check_index(settings: &CheckSettings, proxies: &[Proxy]) -> Vec<Check> {
+    let mut checks = Vec::new();
     if !proxies.is_empty() {
         let list: Vec<String> = proxies
             .iter()
@@ -580,91 +574,66 @@ fn check_index(settings: &CheckSettings, proxies: &[Proxy], checks: &mut Vec<Che
             Level::Skip,
             "--no-index: no index is used",
         ));
-        return;
+        return checks;
     }
     if idx.cache_mode == crate::settings::CacheMode::Offline {
         checks.push(check(
             "index",
             "reachability",
             Level::Skip,
-            "offline mode: no network requests",
+            "--offline: not checked; `check` answers from the cache only",
         ));
-        return;
+        return checks;
     }
     // The index `check` would use: flags and configuration, then pip's configuration.
     let env = |name: &str| std::env::var(name).ok();
-    let url = idx
-        .index_settings(
-            &crate::requirements::FileIndexOptions::default(),
-            &crate::index::pip_configuration(&env),
-        )
-        .index_url;
-    let shown = crate::index::redact_url(&url);
-    match probe_index(&url) {
-        Ok((status, latency)) if status < 400 => checks.push(check(
+    let mut index_settings = idx.index_settings(
+        &crate::requirements::FileIndexOptions::default(),
+        &crate::index::pip_configuration(&env),
+    );
+    index_settings.timeout = index_settings.timeout.min(INDEX_TIMEOUT);
+    let shown = crate::index::redact_url(&index_settings.index_url);
+    let answer = crate::index::IndexClient::new(index_settings)
+        .map_err(|e| e.to_string())
+        .and_then(|client| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?
+                .block_on(client.ping())
+                .map_err(|e| e.to_string())
+        });
+    checks.push(match answer {
+        Ok((status, latency)) if status < 400 => check(
             "index",
             "reachability",
             Level::Ok,
             format!("{shown}: HTTP {status} in {} ms", latency.as_millis()),
-        )),
-        Ok((status, latency)) => checks.push(
-            check(
-                "index",
-                "reachability",
-                Level::Fail,
-                format!("{shown}: HTTP {status} in {} ms", latency.as_millis()),
-            )
-            .hint(if status == 401 || status == 403 {
-                "the index refused the request: check credentials (netrc, keyring, or the URL)"
-            } else {
-                "check the index URL (`wheelwatch config` shows where it comes from)"
-            }),
         ),
-        Err(e) => checks.push(
-            check("index", "reachability", Level::Fail, format!("{shown}: {e}")).hint(
-                "check the network, proxy variables and the index URL; `--offline` uses only the cache",
-            ),
+        // Some indexes list no projects at their root; project pages may still answer.
+        Ok((status @ (404 | 405), latency)) => check(
+            "index",
+            "reachability",
+            Level::Warn,
+            format!("{shown}: HTTP {status} in {} ms", latency.as_millis()),
+        )
+        .hint("the index answered but has no root page; check the index URL if `check` fails"),
+        Ok((status, latency)) => check(
+            "index",
+            "reachability",
+            Level::Fail,
+            format!("{shown}: HTTP {status} in {} ms", latency.as_millis()),
+        )
+        .hint(if status == 401 || status == 403 {
+            "the index refused the request: check credentials (netrc, keyring, or the URL)"
+        } else {
+            "check the index URL (`wheelwatch config` shows where it comes from)"
+        }),
+        Err(e) => check("index", "reachability", Level::Fail, e).hint(
+            "check the network, proxy variables and the index URL; `--offline` uses only the cache",
         ),
-    }
-}
-
-/// GETs the index root and waits only for the response headers (the body of a large index's
-/// root page is never read).
-fn probe_index(url: &str) -> Result<(u16, Duration), String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .timeout(INDEX_TIMEOUT)
-            .connect_timeout(INDEX_TIMEOUT)
-            .user_agent(concat!("wheelwatch/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("could not build an HTTP client: {e}"))?;
-        let start = Instant::now();
-        let response = client
-            .get(url)
-            .header(
-                "Accept",
-                "application/vnd.pypi.simple.v1+json, text/html;q=0.1",
-            )
-            .send()
-            .await
-            .map_err(|e| {
-                let e = e.without_url();
-                let mut text = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    text.push_str(": ");
-                    text.push_str(&s.to_string());
-                    source = s.source();
-                }
-                text
-            })?;
-        Ok((response.status().as_u16(), start.elapsed()))
-    })
+    });
+    checks
 }
 
 fn render_table(out: &mut impl Write, report: &Report, markdown: bool) -> Result<()> {
@@ -731,6 +700,12 @@ fn render_table(out: &mut impl Write, report: &Report, markdown: bool) -> Result
         .collect();
     if report.ok {
         writeln!(out, "verdict: ready ({}) — exit 0", usable.join(", "))?;
+    } else if !usable.is_empty() {
+        writeln!(
+            out,
+            "verdict: the index cannot be reached, so `check` cannot run ({} usable) — exit 1",
+            usable.join(", ")
+        )?;
     } else {
         writeln!(
             out,
@@ -742,8 +717,6 @@ fn render_table(out: &mut impl Write, report: &Report, markdown: bool) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn credentials_never_shown() {
         assert_eq!(
@@ -759,14 +732,5 @@ mod tests {
             "http://proxy.invalid:3128"
         );
         assert!(!crate::index::redact_url("token@weird value").contains("token"));
-    }
-
-    #[test]
-    fn pip_version_line() {
-        assert_eq!(
-            parse_pip_version("pip 23.2.1 from /x/pip (python 3.12)\n"),
-            Some("23.2.1".parse().unwrap())
-        );
-        assert_eq!(parse_pip_version("Traceback"), None);
     }
 }

@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::cli::{Format, PythonArgs, PythonCommand};
 use crate::exit::ExitStatus;
-use crate::python::{Candidate, FindOptions, discover_all};
+use crate::python::{Candidate, FindOptions, Unusable, discover_all};
 use crate::settings::GlobalSettings;
 
 /// Runs `wheelwatch python ...`.
@@ -49,10 +49,16 @@ fn row(c: &Candidate) -> [String; 4] {
             "-".to_string(),
             c.source.label().to_string(),
             c.path.display().to_string(),
-            format!(
-                "UNUSABLE: {}",
-                c.unusable().map(ToString::to_string).unwrap_or_default()
-            ),
+            match c.unusable() {
+                // Not broken: pyenv selects another version here.
+                Some(why @ Unusable::InactiveShim { .. }) => {
+                    format!("inactive: {why}")
+                }
+                why => format!(
+                    "UNUSABLE: {}",
+                    why.map(ToString::to_string).unwrap_or_default()
+                ),
+            },
         ],
     }
 }
@@ -110,10 +116,18 @@ fn write_table(out: &mut impl Write, candidates: &[Candidate], markdown: bool) -
         }
     }
     let usable = candidates.iter().filter(|c| c.usable).count();
-    writeln!(
+    let inactive = candidates
+        .iter()
+        .filter(|c| matches!(c.unusable(), Some(Unusable::InactiveShim { .. })))
+        .count();
+    write!(
         out,
         "\n{usable} usable, {} unusable",
-        candidates.len() - usable
+        candidates.len() - usable - inactive
     )?;
+    if inactive > 0 {
+        write!(out, ", {inactive} inactive pyenv shim(s)")?;
+    }
+    writeln!(out)?;
     Ok(())
 }

@@ -26,6 +26,27 @@ const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.
 /// Pages bigger than this are parsed on the blocking pool rather than on a runtime worker.
 const BLOCKING_PARSE_BYTES: usize = 256 * 1024;
 
+/// The most bytes read from one project page or find-links page: six times the largest page
+/// on the public index (ddtrace's PEP 691 JSON, 21 MB for 46,724 files), so no real index comes
+/// near it, while an answer that never ends (a stream of zeros) stops there.
+pub const MAX_PAGE_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The most bytes read from any other answer (a whole wheel or sdist downloaded for its
+/// metadata when the index offers neither PEP 658 nor ranges; the largest wheels on the public
+/// index are under 1 GiB). Callers that know better ask for less (`IndexClient::get_limited`).
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The longest `Retry-After` wheelwatch waits for; a server asking for more gets no retry
+/// (and the lookup fails with [`IndexError::Throttled`]).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_mins(1);
+
+/// One request with all its retries and the waits between them takes at most this many times
+/// the request timeout (two minutes with the default 30 s).
+pub const TOTAL_TIMEOUT_FACTOR: u32 = 4;
+
+/// The most body capacity reserved up front on the strength of a `Content-Length`.
+const RESERVE_MAX: u64 = 16 * 1024 * 1024;
+
 /// The result of looking a project up.
 #[derive(Clone, Debug)]
 pub enum ProjectLookup {
@@ -76,6 +97,40 @@ pub enum IndexError {
         timeout: Duration,
         /// Attempts made.
         attempts: u32,
+    },
+    /// The answer was larger than wheelwatch reads (see [`MAX_PAGE_BYTES`], [`MAX_FILE_BYTES`]).
+    #[error("{url} sent more than {}, more than wheelwatch reads from one answer", bytes(*limit))]
+    TooLarge {
+        /// The URL, redacted.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// 429 or 503 with a `Retry-After` longer than wheelwatch waits.
+    #[error(
+        "{url} answered HTTP {status} and asked to be retried in {}; wheelwatch waits at most {} ({attempts} attempt(s))",
+        seconds(*retry_after),
+        seconds(*max)
+    )]
+    Throttled {
+        /// The URL, redacted.
+        url: String,
+        /// 429 or 503.
+        status: u16,
+        /// What the server asked for.
+        retry_after: Duration,
+        /// The most wheelwatch would have waited.
+        max: Duration,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// Too many redirects (a loop), or a redirect wheelwatch does not follow.
+    #[error("{url} could not be fetched: {reason}")]
+    Redirect {
+        /// The URL, redacted.
+        url: String,
+        /// Why.
+        reason: String,
     },
     /// An unexpected HTTP status (5xx after all retries, or a 4xx other than 404/410).
     #[error("{url} answered HTTP {status} ({attempts} attempt(s))")]
@@ -215,6 +270,117 @@ impl std::fmt::Debug for IndexClient {
             .field("indexes", &self.index_urls())
             .finish_non_exhaustive()
     }
+}
+
+/// Why one attempt failed.
+enum Failure {
+    /// The body went past this limit (not retried: it would again).
+    TooLarge(u64),
+    /// Anything reqwest reports.
+    Http(reqwest::Error),
+}
+
+/// `1 MiB`, `128 MiB`, `1 GiB`, or bytes.
+fn bytes(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= 1024 * MIB && n.is_multiple_of(1024 * MIB) {
+        format!("{} GiB", n / (1024 * MIB))
+    } else if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Whole seconds, rounded up: `60 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs() + u64::from(d.subsec_nanos() > 0))
+}
+
+/// The length a `Range: bytes=a-b` / `bytes=-n` header asks for (`None` for `bytes=a-`, several
+/// ranges, or none).
+fn range_length(headers: &HeaderMap) -> Option<u64> {
+    let spec = headers
+        .get(header::RANGE)?
+        .to_str()
+        .ok()?
+        .trim()
+        .strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    match (a.trim(), b.trim()) {
+        ("", n) => n.parse().ok(),
+        (_, "") => None,
+        (a, b) => {
+            let (a, b) = (a.parse::<u64>().ok()?, b.parse::<u64>().ok()?);
+            b.checked_sub(a).map(|d| d + 1)
+        }
+    }
+}
+
+/// How long a 429 / 503 answer asks the client to wait: `Retry-After` as seconds or as an
+/// HTTP date (RFC 9110 section 10.2.3); `None` when absent or unreadable.
+fn retry_after(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Saturate: `99999999999999999999` means "a very long time".
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or_default())
+}
+
+/// The innermost cause of an error, redacted (`Connection reset by peer (os error 104)`).
+fn root_cause(err: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    redact_text(&cause.to_string())
+}
+
+/// What went wrong following redirects, in words.
+fn redirect_reason(err: reqwest::Error) -> String {
+    let chain = error_chain(&err.without_url());
+    if chain.contains("too many redirects") {
+        "it redirected too many times (a redirect loop?)".into()
+    } else {
+        format!("a redirect could not be followed: {chain}")
+    }
+}
+
+/// Which Simple-API format a page is in, from its `Content-Type` as pip and uv decide it (no
+/// sniffing): PEP 691 JSON, or HTML (`text/html`, PEP 691's HTML type).
+fn page_format(content_type: Option<&str>) -> Result<PageFormat, String> {
+    let Some(content_type) = content_type else {
+        return Err(
+            "the index answered without a Content-Type; expected HTML or PEP 691 JSON".into(),
+        );
+    };
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "application/vnd.pypi.simple.v1+json" => Ok(PageFormat::Json),
+        "application/vnd.pypi.simple.v1+html" | "text/html" => Ok(PageFormat::Html),
+        _ => {
+            let shown: String = media.chars().filter(|c| !c.is_control()).take(80).collect();
+            Err(format!(
+                "the index answered with {shown}; expected HTML or PEP 691 JSON"
+            ))
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PageFormat {
+    Json,
+    Html,
 }
 
 /// A fully read HTTP answer.
@@ -399,14 +565,62 @@ impl IndexClient {
         &self.inner.stats
     }
 
-    /// GET with retries, credentials for the URL's origin, and the concurrency limit.
+    /// GET with retries, credentials for the URL's origin, and the concurrency limit; a body
+    /// of at most [`MAX_FILE_BYTES`] (or the requested range) is read.
     pub(super) async fn get(&self, url: &Url, headers: HeaderMap) -> Result<Fetched, IndexError> {
-        self.fetch(url, None, headers).await
+        self.fetch(url, None, headers, MAX_FILE_BYTES).await
+    }
+
+    /// [`Self::get`] reading at most `limit` bytes of body ([`IndexError::TooLarge`] beyond).
+    #[allow(
+        dead_code,
+        reason = "for callers that know a tighter bound than MAX_FILE_BYTES"
+    )]
+    pub(super) async fn get_limited(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        limit: u64,
+    ) -> Result<Fetched, IndexError> {
+        self.fetch(url, None, headers, limit).await
     }
 
     /// The configured index URLs, credentials redacted.
     pub fn index_urls(&self) -> Vec<String> {
         self.inner.indexes.iter().map(display).collect()
+    }
+
+    /// GETs the first index's root once (no retry) and waits only for the status line and
+    /// headers: a large index's root page is never read. The status and the time it took.
+    pub async fn ping(&self) -> Result<(u16, Duration), IndexError> {
+        let location = self
+            .inner
+            .indexes
+            .first()
+            .ok_or_else(|| IndexError::Client("no index is configured".into()))?;
+        let shown = display(location);
+        let mut request = self
+            .http()?
+            .get(location.url.clone())
+            .header(header::ACCEPT, ACCEPT);
+        if let Some((user, password)) = &location.auth {
+            request = request.basic_auth(user, password.as_deref());
+        }
+        let start = std::time::Instant::now();
+        self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+        match request.send().await {
+            Ok(response) => Ok((response.status().as_u16(), start.elapsed())),
+            Err(err) if err.is_timeout() => Err(IndexError::Timeout {
+                url: shown,
+                timeout: self.inner.timeout,
+                attempts: 1,
+            }),
+            Err(err) => Err(IndexError::Network {
+                url: shown,
+                attempts: 1,
+                reason: error_chain(&err.without_url()),
+            }),
+        }
     }
 
     /// What the client has done so far.
@@ -497,6 +711,9 @@ impl IndexClient {
                 url: display(loc),
                 reason: e.to_string(),
             })?;
+        if page_url.scheme() == "file" {
+            return local_index_files(page_url, name.clone()).await;
+        }
         let cache_path = inner
             .cache
             .as_ref()
@@ -508,7 +725,15 @@ impl IndexClient {
                 let (c, path, project) = ((*c).clone(), path.clone(), name.clone());
                 inner
                     .decoders
-                    .run(move || c.read(&path, &project))
+                    .run(move || {
+                        // An entry written before remote pages were held to HTTP(S) links may
+                        // still list a local file: it is not trusted.
+                        c.read(&path, &project).filter(|entry| {
+                            entry.files.iter().flatten().all(|f| {
+                                f.url().starts_with("https://") || f.url().starts_with("http://")
+                            })
+                        })
+                    })
                     .await
                     .flatten()
             }
@@ -557,7 +782,9 @@ impl IndexClient {
                 headers.insert(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let fetched = self.fetch(&page_url, loc.auth.as_ref(), headers).await?;
+        let fetched = self
+            .fetch(&page_url, loc.auth.as_ref(), headers, MAX_PAGE_BYTES)
+            .await?;
         let header_str = |h: header::HeaderName| {
             fetched
                 .headers
@@ -599,8 +826,14 @@ impl IndexClient {
                 Ok(store(None, None))
             }
             status if status.is_success() => {
-                let is_json =
-                    header_str(header::CONTENT_TYPE).is_some_and(|ct| ct.contains("json"));
+                let format =
+                    page_format(header_str(header::CONTENT_TYPE).as_deref()).map_err(|reason| {
+                        IndexError::InvalidPage {
+                            url: redact_text(fetched.url.as_str()),
+                            reason,
+                        }
+                    })?;
+                let is_json = format == PageFormat::Json;
                 let files = parse_page(fetched.body, fetched.url.clone(), name.clone(), is_json)
                     .await
                     .map_err(|e| IndexError::InvalidPage {
@@ -635,18 +868,26 @@ impl IndexClient {
             .and_then(|loc| loc.auth.as_ref())
     }
 
-    /// GETs `url` with retries (connection errors, timeouts, 429, 5xx; exponential backoff),
-    /// within the concurrency limit, and reads the whole body.
+    /// GETs `url` with retries (connection errors, timeouts, a connection lost mid-body, 429,
+    /// 5xx; exponential backoff, or the server's `Retry-After` for 429 and 503), within the
+    /// concurrency limit, and reads the whole body, at most `limit` bytes of it (an answer to a
+    /// `Range` request: at most the range). Every attempt has the request timeout, and all of
+    /// them together (with the waits between) at most [`TOTAL_TIMEOUT_FACTOR`] times that.
+    /// Bodies of answers other than 2xx are not read.
     async fn fetch(
         &self,
         url: &Url,
         auth: Option<&Credentials>,
         headers: HeaderMap,
+        limit: u64,
     ) -> Result<Fetched, IndexError> {
         let inner = &*self.inner;
         let auth = auth.or_else(|| self.auth_for(url));
         let shown = redact_text(url.as_str());
         let http = self.http()?;
+        let range = range_length(&headers);
+        let budget = inner.timeout.saturating_mul(TOTAL_TIMEOUT_FACTOR);
+        let mut deadline: Option<tokio::time::Instant> = None;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -656,75 +897,189 @@ impl IndexClient {
                     .acquire()
                     .await
                     .map_err(|e| IndexError::Client(e.to_string()))?;
+                // The clock starts with the first attempt, not while waiting for a permit.
+                let deadline =
+                    *deadline.get_or_insert_with(|| tokio::time::Instant::now() + budget);
+                let timeout = inner
+                    .timeout
+                    .min(deadline.saturating_duration_since(tokio::time::Instant::now()))
+                    .max(Duration::from_millis(1));
                 tracing::debug!("GET {shown} (attempt {attempt})");
                 inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-                let mut request = http.get(url.clone()).headers(headers.clone());
+                let mut request = http
+                    .get(url.clone())
+                    .headers(headers.clone())
+                    .timeout(timeout);
                 if let Some((user, password)) = auth {
                     request = request.basic_auth(user, password.as_deref());
                 }
-                match request.send().await {
-                    Ok(response) => {
-                        let status = response.status();
-                        let final_url = response.url().clone();
-                        let headers = response.headers().clone();
-                        match response.bytes().await {
-                            Ok(body) => {
-                                inner
-                                    .stats
-                                    .bytes
-                                    .fetch_add(body.len() as u64, Ordering::Relaxed);
-                                Ok(Fetched {
-                                    status,
-                                    url: final_url,
-                                    headers,
-                                    body: body.to_vec(),
-                                })
-                            }
-                            Err(err) => Err(err),
-                        }
-                    }
-                    Err(err) => Err(err),
+                self.attempt(request, limit, range).await
+            };
+            let result = match result {
+                Ok(fetched) => Ok(fetched),
+                Err(Failure::TooLarge(limit)) => {
+                    return Err(IndexError::TooLarge { url: shown, limit });
                 }
+                Err(Failure::Http(err)) => Err(err),
+            };
+            let throttled = match &result {
+                Ok(f)
+                    if matches!(
+                        f.status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    ) =>
+                {
+                    retry_after(&f.headers, std::time::SystemTime::now())
+                }
+                _ => None,
             };
             let retryable = match &result {
                 Ok(f) => f.status.is_server_error() || f.status == StatusCode::TOO_MANY_REQUESTS,
                 Err(err) => {
-                    err.is_timeout() || err.is_connect() || err.is_request() || err.is_body()
+                    err.is_timeout()
+                        || err.is_connect()
+                        || err.is_request()
+                        || err.is_body()
+                        || err.is_decode()
                 }
             };
-            if !retryable || attempt > inner.retries {
-                return match result {
-                    Ok(f)
-                        if f.status.is_server_error()
-                            || f.status == StatusCode::TOO_MANY_REQUESTS =>
-                    {
-                        Err(IndexError::Status {
-                            url: shown,
-                            status: f.status.as_u16(),
-                            attempts: attempt,
-                        })
-                    }
-                    Ok(f) => Ok(f),
-                    Err(err) if err.is_timeout() => Err(IndexError::Timeout {
+            let delay = throttled.unwrap_or_else(|| {
+                inner
+                    .backoff
+                    .saturating_mul(1 << (attempt - 1).min(16))
+                    .min(Duration::from_secs(10))
+            });
+            let remaining = deadline
+                .map(|d| d.saturating_duration_since(tokio::time::Instant::now()))
+                .unwrap_or_default();
+            if retryable && attempt <= inner.retries {
+                if let (Some(wait), Ok(f)) = (throttled, &result)
+                    && (wait > MAX_RETRY_AFTER || wait >= remaining)
+                {
+                    return Err(IndexError::Throttled {
                         url: shown,
-                        timeout: inner.timeout,
+                        status: f.status.as_u16(),
+                        retry_after: wait,
+                        max: MAX_RETRY_AFTER.min(remaining),
                         attempts: attempt,
-                    }),
-                    Err(err) => Err(IndexError::Network {
-                        url: shown,
-                        attempts: attempt,
-                        reason: error_chain(&err.without_url()),
-                    }),
-                };
+                    });
+                }
+                if delay < remaining {
+                    tracing::debug!("retrying {shown} in {delay:?}");
+                    inner.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                tracing::debug!("not retrying {shown}: the time for it ({budget:?}) is spent");
             }
-            let delay = inner
-                .backoff
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(Duration::from_secs(10));
-            tracing::debug!("retrying {shown} in {delay:?}");
-            inner.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(delay).await;
+            return match result {
+                // reqwest follows HTTP(S) redirects itself: one it hands back points elsewhere
+                // (`file:`, nowhere), and is not followed.
+                Ok(f) if f.status.is_redirection() && f.status != StatusCode::NOT_MODIFIED => {
+                    let location = f
+                        .headers
+                        .get(header::LOCATION)
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                    Err(IndexError::Redirect {
+                        url: shown,
+                        reason: match location {
+                            Some(location) => format!(
+                                "it redirected (HTTP {}) to `{}`, which wheelwatch does not follow",
+                                f.status.as_u16(),
+                                redact_text(&location).replace(char::is_control, "")
+                            ),
+                            None => format!(
+                                "it answered HTTP {} without a Location to follow",
+                                f.status.as_u16()
+                            ),
+                        },
+                    })
+                }
+                Ok(f) if retryable => Err(IndexError::Status {
+                    url: shown,
+                    status: f.status.as_u16(),
+                    attempts: attempt,
+                }),
+                Ok(f) => Ok(f),
+                Err(err) if err.is_timeout() => Err(IndexError::Timeout {
+                    url: shown,
+                    timeout: inner.timeout,
+                    attempts: attempt,
+                }),
+                Err(err) if err.is_redirect() => Err(IndexError::Redirect {
+                    url: shown,
+                    reason: redirect_reason(err),
+                }),
+                Err(err) if err.is_body() || err.is_decode() => Err(IndexError::Network {
+                    url: shown,
+                    attempts: attempt,
+                    reason: format!("the answer broke off: {}", root_cause(&err)),
+                }),
+                Err(err) if root_cause(&err) == "message head is too large" => {
+                    Err(IndexError::Network {
+                        url: shown,
+                        attempts: attempt,
+                        reason: "the answer's headers are too many or too large".into(),
+                    })
+                }
+                Err(err) if root_cause(&err).starts_with("invalid HTTP ") => {
+                    Err(IndexError::Network {
+                        url: shown,
+                        attempts: attempt,
+                        reason: format!("the answer is not HTTP: {}", root_cause(&err)),
+                    })
+                }
+                Err(err) => Err(IndexError::Network {
+                    url: shown,
+                    attempts: attempt,
+                    reason: error_chain(&err.without_url()),
+                }),
+            };
         }
+    }
+
+    /// One request: the answer, with the body of a 2xx read (at most `limit` bytes, and for a
+    /// 206 answer at most the `range` asked for).
+    async fn attempt(
+        &self,
+        request: reqwest::RequestBuilder,
+        limit: u64,
+        range: Option<u64>,
+    ) -> Result<Fetched, Failure> {
+        let mut response = request.send().await.map_err(Failure::Http)?;
+        let status = response.status();
+        let limit = match range {
+            Some(len) if status == StatusCode::PARTIAL_CONTENT => len.min(limit),
+            _ => limit,
+        };
+        let url = response.url().clone();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        if status.is_success() {
+            if response.content_length().is_some_and(|len| len > limit) {
+                return Err(Failure::TooLarge(limit));
+            }
+            if let Some(len) = response.content_length() {
+                // Trust the announced length only as far as the limit.
+                body.reserve(usize::try_from(len.min(RESERVE_MAX)).unwrap_or(0));
+            }
+            while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
+                self.inner
+                    .stats
+                    .bytes
+                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                if (body.len() + chunk.len()) as u64 > limit {
+                    return Err(Failure::TooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok(Fetched {
+            status,
+            url,
+            headers,
+            body,
+        })
     }
 
     /// Files of `name` in the find-links locations.
@@ -787,13 +1142,34 @@ impl IndexClient {
                     }
                     let mut headers = HeaderMap::new();
                     headers.insert(header::ACCEPT, HeaderValue::from_static("text/html"));
-                    let fetched = self.fetch(&loc.url, loc.auth.as_ref(), headers).await?;
+                    let fetched = self
+                        .fetch(&loc.url, loc.auth.as_ref(), headers, MAX_PAGE_BYTES)
+                        .await?;
                     if !fetched.status.is_success() {
                         return Err(IndexError::Status {
                             url: redact_text(loc.url.as_str()),
                             status: fetched.status.as_u16(),
                             attempts: 1,
                         });
+                    }
+                    let content_type = fetched
+                        .headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok());
+                    match page_format(content_type) {
+                        Ok(PageFormat::Html) => {}
+                        Ok(PageFormat::Json) => {
+                            return Err(IndexError::InvalidPage {
+                                url: redact_text(fetched.url.as_str()),
+                                reason: "a find-links page must be HTML, not PEP 691 JSON".into(),
+                            });
+                        }
+                        Err(reason) => {
+                            return Err(IndexError::InvalidPage {
+                                url: redact_text(fetched.url.as_str()),
+                                reason,
+                            });
+                        }
                     }
                     listings.push(Listing::Page {
                         url: fetched.url,
@@ -907,6 +1283,81 @@ fn list_dir(dir: &Path) -> Result<Vec<(String, String, Option<u64>)>, IndexError
     Ok(entries)
 }
 
+/// A project page of a local (`file:`) index, as pip reads one: `<index>/<project>/index.html`
+/// (a project directory without one is a project without files; no directory, not found). Not
+/// cached: reading it is as cheap as reading the cache. Only a regular file is read, and at most
+/// [`MAX_PAGE_BYTES`] of it.
+async fn local_index_files(
+    page_url: Url,
+    name: PackageName,
+) -> Result<Option<Vec<DistFile>>, IndexError> {
+    let run = move || {
+        let dir = page_url
+            .to_file_path()
+            .map_err(|()| IndexError::InvalidUrl {
+                url: redact_text(page_url.as_str()),
+                reason: "not a local path".into(),
+            })?;
+        let io = |path: &Path, e: &std::io::Error| IndexError::Io {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        match fs_err::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(&dir, &e)),
+        }
+        let file = dir.join("index.html");
+        let meta = match fs_err::metadata(&file) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
+            Err(e) => return Err(io(&file, &e)),
+        };
+        let url = Url::from_file_path(&file).unwrap_or_else(|()| page_url.clone());
+        if !meta.is_file() {
+            return Err(IndexError::InvalidPage {
+                url: redact_text(url.as_str()),
+                reason: "not a regular file".into(),
+            });
+        }
+        if meta.len() > MAX_PAGE_BYTES {
+            return Err(IndexError::TooLarge {
+                url: redact_text(url.as_str()),
+                limit: MAX_PAGE_BYTES,
+            });
+        }
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                fs_err::File::open(&file).map_err(|e| io(&file, &e))?,
+                MAX_PAGE_BYTES + 1,
+            ),
+            &mut body,
+        )
+        .map_err(|e| io(&file, &e))?;
+        if body.len() as u64 > MAX_PAGE_BYTES {
+            return Err(IndexError::TooLarge {
+                url: redact_text(url.as_str()),
+                limit: MAX_PAGE_BYTES,
+            });
+        }
+        parse::parse_html(&body, &url, &name)
+            .map(Some)
+            .map_err(|e| IndexError::InvalidPage {
+                url: redact_text(url.as_str()),
+                reason: e.0,
+            })
+    };
+    tokio::task::spawn_blocking(run)
+        .await
+        .unwrap_or_else(|err| {
+            Err(IndexError::Client(format!(
+                "reading a local page failed: {err}"
+            )))
+        })
+}
+
 async fn parse_page(
     body: Vec<u8>,
     url: Url,
@@ -927,5 +1378,92 @@ async fn parse_page(
     match tokio::task::spawn_blocking(run).await {
         Ok(result) => result,
         Err(err) => Err(PageError(format!("the parser failed: {err}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), HeaderValue::from_str(v).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_mins(24_090_208);
+        let ra = |v: &str| retry_after(&headers(&[(header::RETRY_AFTER, v)]), now);
+        assert_eq!(ra("120"), Some(Duration::from_mins(2)));
+        assert_eq!(ra(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            ra("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        // 2015-10-21 07:28:00 UTC is `now`; ten seconds later, and a date in the past.
+        assert_eq!(
+            ra("Wed, 21 Oct 2015 07:28:10 GMT"),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(ra("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(ra("-5"), None);
+        assert_eq!(ra("soon"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn range_lengths() {
+        let len = |v: &str| range_length(&headers(&[(header::RANGE, v)]));
+        assert_eq!(len("bytes=-65536"), Some(65536));
+        assert_eq!(len("bytes=100-199"), Some(100));
+        assert_eq!(len("bytes=100-"), None);
+        assert_eq!(len("bytes=0-1,5-6"), None);
+        assert_eq!(len("bytes=9-1"), None);
+        assert_eq!(range_length(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn page_format_follows_the_content_type_as_pip_does() {
+        assert_eq!(
+            page_format(Some("application/vnd.pypi.simple.v1+json")),
+            Ok(PageFormat::Json)
+        );
+        assert_eq!(
+            page_format(Some("Application/Vnd.PyPI.Simple.V1+JSON; charset=utf-8")),
+            Ok(PageFormat::Json)
+        );
+        assert_eq!(
+            page_format(Some("text/html; charset=utf-8")),
+            Ok(PageFormat::Html)
+        );
+        assert_eq!(
+            page_format(Some("application/vnd.pypi.simple.v1+html")),
+            Ok(PageFormat::Html)
+        );
+        assert_eq!(
+            page_format(Some("application/json")),
+            Err("the index answered with application/json; expected HTML or PEP 691 JSON".into())
+        );
+        assert_eq!(
+            page_format(None),
+            Err("the index answered without a Content-Type; expected HTML or PEP 691 JSON".into())
+        );
+        assert_eq!(
+            page_format(Some("text/\u{1b}[31mplain")),
+            Err("the index answered with text/[31mplain; expected HTML or PEP 691 JSON".into())
+        );
+    }
+
+    #[test]
+    fn sizes_and_durations_in_words() {
+        assert_eq!(bytes(MAX_PAGE_BYTES), "128 MiB");
+        assert_eq!(bytes(MAX_FILE_BYTES), "1 GiB");
+        assert_eq!(bytes(65536), "65536 bytes");
+        assert_eq!(seconds(Duration::from_millis(1500)), "2 s");
+        assert_eq!(seconds(MAX_RETRY_AFTER), "60 s");
     }
 }

@@ -9,6 +9,13 @@
 //! after retries, an unparseable page, a cache miss in offline mode) is an [`IndexError`], i.e.
 //! "could not assess", never "no wheel".
 //!
+//! Answers are outside input and bounded: bodies are streamed up to a cap
+//! ([`MAX_PAGE_BYTES`] for pages), every request and its retries end within a multiple
+//! of the timeout, `Retry-After` is honoured up to a minute, the page format follows
+//! `Content-Type` as pip decides it, and a page fetched over HTTP may not name local files (only
+//! a `file:` index, read as pip does from `<project>/index.html`, or a find-links directory may).
+//! Each failure is an [`IndexError`] for that page and is never cached.
+//!
 //! Credentials embedded in index URLs are split off when the client is built and sent only as
 //! basic auth to the same host; every URL shown (errors, logs, [`crate::dist::DistFile::url`])
 //! goes through [`redact_url`] / [`redact::strip_credentials`].
@@ -21,7 +28,10 @@ pub mod redact;
 mod settings;
 
 pub use cache::{CacheEntry, PageCache};
-pub use client::{IndexClient, IndexError, ProjectLookup, RequestStats};
+pub use client::{
+    IndexClient, IndexError, MAX_FILE_BYTES, MAX_PAGE_BYTES, MAX_RETRY_AFTER, ProjectLookup,
+    RequestStats, TOTAL_TIMEOUT_FACTOR,
+};
 pub use metadata::{CoreMetadataBytes, MetadataSource};
 pub use redact::{redact_text, redact_url};
 pub use settings::{

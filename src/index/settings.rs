@@ -76,9 +76,11 @@ pub struct IndexSettings {
     pub cache: CacheSettings,
     /// A PEM bundle of extra trusted roots (added to the system trust store).
     pub cert: Option<PathBuf>,
-    /// Per-request timeout (connect + whole response).
+    /// Per-request timeout (connect + whole response). One request with all its retries ends
+    /// within [`super::TOTAL_TIMEOUT_FACTOR`] times this.
     pub timeout: Duration,
-    /// Retries after the first attempt, for connection failures, timeouts, 429 and 5xx.
+    /// Retries after the first attempt, for connection failures, timeouts, a connection lost
+    /// mid-body, 429 and 5xx.
     pub retries: u32,
     /// The first retry's delay; doubled for each further retry (capped at 10 s).
     pub retry_backoff: Duration,

@@ -64,7 +64,8 @@ pub struct DiscoveryEnv {
     pub path: Option<OsString>,
     /// pyenv's root (`PYENV_ROOT`, else `~/.pyenv`).
     pub pyenv_root: Option<PathBuf>,
-    /// uv's interpreter directory (`UV_PYTHON_INSTALL_DIR`, `uv python dir`, or its default).
+    /// uv's interpreter directory (`UV_PYTHON_INSTALL_DIR`, else uv's default under the data
+    /// directory). uv itself is not asked (`uv python dir`): discovery starts no process.
     pub uv_python_dir: Option<PathBuf>,
     /// `VIRTUAL_ENV`.
     pub virtual_env: Option<PathBuf>,
@@ -81,7 +82,7 @@ fn non_empty(name: &str) -> Option<OsString> {
 }
 
 impl DiscoveryEnv {
-    /// Reads the process environment (and asks `uv python dir` when uv is on `PATH`).
+    /// Reads the process environment.
     pub fn from_process() -> Self {
         let path = non_empty("PATH");
         let home = etcetera::home_dir().ok();
@@ -90,7 +91,6 @@ impl DiscoveryEnv {
             .or_else(|| home.as_ref().map(|h| h.join(".pyenv")));
         let uv_python_dir = non_empty("UV_PYTHON_INSTALL_DIR")
             .map(PathBuf::from)
-            .or_else(|| uv_python_dir_from_uv(path.as_deref()))
             .or_else(default_uv_python_dir);
         let system_dirs = if cfg!(windows) {
             Vec::new()
@@ -128,20 +128,6 @@ fn default_uv_python_dir() -> Option<PathBuf> {
     use etcetera::BaseStrategy;
     let strategy = etcetera::choose_base_strategy().ok()?;
     Some(strategy.data_dir().join("uv").join("python"))
-}
-
-fn uv_python_dir_from_uv(path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
-    let uv = which_in("uv", path)?;
-    let out = super::probe::run_with_timeout(
-        std::process::Command::new(uv).args(["python", "dir"]),
-        Duration::from_secs(3),
-    )
-    .ok()?;
-    if out.status != Some(0) {
-        return None;
-    }
-    let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (!dir.is_empty()).then(|| PathBuf::from(dir))
 }
 
 fn exe_name(name: &str) -> String {

@@ -1,6 +1,7 @@
 //! Python interpreters on this machine: discovery (PATH, pyenv, uv, system dirs, virtual
-//! environments, the Windows `py` launcher, explicit paths) and probing (run once, argv only,
-//! trust nothing until it answers). The public API is [`find`] (one interpreter for a
+//! environments, the Windows `py` launcher, explicit paths), probing (run once, argv only,
+//! trust nothing until it answers; cached on disk) and pyenv shims (resolved by pyenv's rules
+//! to the interpreter they run, in [`pyenv`], so a warm run starts no process). The public API is [`find`] (one interpreter for a
 //! [`PythonRequest`], or a [`FindError`] that says what was found and what to do) and
 //! [`discover_all`] (every candidate, usable or not, with the evidence).
 //!
@@ -9,6 +10,7 @@
 
 pub mod discover;
 pub mod probe;
+pub mod pyenv;
 pub mod request;
 
 use std::collections::{HashMap, HashSet};

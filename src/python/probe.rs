@@ -189,6 +189,19 @@ pub enum Unusable {
         /// The end of its stderr.
         stderr: String,
     },
+    /// A pyenv shim for a command that no selected pyenv version has: running it would exit
+    /// with code 127 ("command not found"). Decided from pyenv's rules without running it.
+    InactiveShim {
+        /// The command (`python3.12`).
+        command: String,
+        /// The versions pyenv selects.
+        selected: Vec<String>,
+        /// Where that selection comes from.
+        origin: super::pyenv::Origin,
+        /// The executables of that name in installed versions (what the shim would run once
+        /// selected), newest first.
+        installed: Vec<PathBuf>,
+    },
     /// A Python too old for wheelwatch (before 3.6).
     Unsupported {
         /// Its version.
@@ -245,6 +258,32 @@ impl std::fmt::Display for Unusable {
                     stdout.trim().chars().take(120).collect::<String>()
                 )?;
                 with_stderr(f, stderr)
+            }
+            Self::InactiveShim {
+                command,
+                selected,
+                origin,
+                installed,
+            } => {
+                write!(
+                    f,
+                    "is a pyenv shim for `{command}`, which the selected pyenv version{} {} (set by {origin}) do{} not have",
+                    if selected.len() == 1 { "" } else { "s" },
+                    selected.join(", "),
+                    if selected.len() == 1 { "es" } else { "" },
+                )?;
+                match installed.as_slice() {
+                    [] => f.write_str("; no installed pyenv version has it either"),
+                    [one] => write!(f, "; the interpreter is {}", one.display()),
+                    many => write!(
+                        f,
+                        "; the interpreters are {}",
+                        many.iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
             }
             Self::Unsupported { version } => write!(
                 f,
@@ -335,6 +374,21 @@ fn excerpt_head(bytes: &[u8]) -> String {
 
 /// Interprets the output of a probe run.
 pub fn interpret(out: &RunOutput, timeout: Duration) -> Result<RawProbe, Unusable> {
+    parse_output(out, timeout).and_then(supported)
+}
+
+fn supported(raw: RawProbe) -> Result<RawProbe, Unusable> {
+    if raw.unsupported {
+        Err(Unusable::Unsupported {
+            version: raw.python_full_version,
+        })
+    } else {
+        Ok(raw)
+    }
+}
+
+/// What the probe printed, supported Python or not (an old Python's answer is cached too).
+fn parse_output(out: &RunOutput, timeout: Duration) -> Result<RawProbe, Unusable> {
     if out.timed_out {
         return Err(Unusable::TimedOut {
             seconds: timeout.as_secs_f64(),
@@ -345,15 +399,7 @@ pub fn interpret(out: &RunOutput, timeout: Duration) -> Result<RawProbe, Unusabl
     let line = stdout.lines().find_map(|l| l.strip_prefix(MARK));
     let parsed = line.map(serde_json::from_str::<RawProbe>);
     match (out.status, parsed) {
-        (Some(0), Some(Ok(raw))) => {
-            if raw.unsupported {
-                Err(Unusable::Unsupported {
-                    version: raw.python_full_version,
-                })
-            } else {
-                Ok(raw)
-            }
-        }
+        (Some(0), Some(Ok(raw))) => Ok(raw),
         (Some(0), _) => Err(Unusable::Garbage {
             exit_code: out.status,
             stdout: excerpt_head(&out.stdout),
@@ -495,12 +541,35 @@ pub fn probe(path: &Path, options: &ProbeOptions) -> ProbeResult {
 
 fn probe_uncached(path: &Path, options: &ProbeOptions) -> ProbeResult {
     let real = check_file(path)?;
+    // A pyenv shim is probed through the executable it runs (cached on disk like any other),
+    // decided by pyenv's rules without starting it.
+    if let Some(shim) = super::pyenv::shim(path, &real) {
+        match super::pyenv::resolve(&shim, &super::pyenv::ShimEnv::from_process(&shim.command)) {
+            Some(super::pyenv::Resolution::Runs(exe)) => {
+                tracing::debug!("{} is a pyenv shim for {}", path.display(), exe.display());
+                return probe(&exe, options);
+            }
+            Some(super::pyenv::Resolution::NotSelected {
+                selected,
+                origin,
+                installed,
+            }) => {
+                return Err(Unusable::InactiveShim {
+                    command: shim.command,
+                    selected,
+                    origin,
+                    installed,
+                });
+            }
+            None => tracing::debug!("{}: a pyenv shim only pyenv can resolve", path.display()),
+        }
+    }
     let disk = DiskKey::new(path, &real, options);
     if options.cache == CacheUse::ReadWrite
         && let Some(raw) = disk.as_ref().and_then(DiskKey::read)
     {
         tracing::debug!("probe cache hit for {}", path.display());
-        return Ok((real, raw));
+        return Ok((real, supported(raw)?));
     }
     let mut cmd = Command::new(path);
     cmd.args(["-E", "-s", "-B", "-c", PROBE_SCRIPT]);
@@ -512,11 +581,11 @@ fn probe_uncached(path: &Path, options: &ProbeOptions) -> ProbeResult {
         path.display(),
         out.elapsed.as_millis()
     );
-    let raw = interpret(&out, options.timeout)?;
+    let raw = parse_output(&out, options.timeout)?;
     if let Some(disk) = disk {
         disk.write(&raw);
     }
-    Ok((real, raw))
+    Ok((real, supported(raw)?))
 }
 
 struct DiskKey {

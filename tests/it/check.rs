@@ -414,7 +414,7 @@ fn warm_cache_makes_no_requests_and_credentials_never_show() {
 #[test]
 fn host_targets_use_the_probed_interpreters_tags() {
     let Some((python, version)) = crate::common::pyenv_python("3.12") else {
-        eprintln!("SKIPPED: needs a pyenv CPython 3.12 to probe");
+        crate::common::skip("needs a pyenv CPython 3.12 to probe");
         return;
     };
     let index = numpy_index();

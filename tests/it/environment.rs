@@ -34,7 +34,7 @@ fn pythons() -> Option<Pythons> {
     if let (Some(old), Some(new)) = (pyenv_python("3.11"), pyenv_python("3.12")) {
         Some(Pythons { old, new })
     } else {
-        eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
+        crate::common::skip("needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
         None
     }
 }

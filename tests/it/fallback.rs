@@ -19,7 +19,7 @@ fn python_version(venv: &Path) -> String {
 /// A project with a 3.12 venv and a requirement whose only wheels are for 3.11.
 fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
     let (Some((py311, _)), Some((py312, _))) = (pyenv_python("3.11"), pyenv_python("3.12")) else {
-        eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
+        crate::common::skip("needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
         return None;
     };
     let dir = tempfile::tempdir().unwrap();

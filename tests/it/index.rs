@@ -249,7 +249,7 @@ fn python_with_pip() -> Option<std::path::PathBuf> {
 #[test]
 fn harness_index_and_wheels_work_with_real_pip() {
     let Some(python) = python_with_pip() else {
-        eprintln!("SKIPPED: no CPython with pip under ~/.pyenv/versions");
+        crate::common::skip("no CPython with pip under ~/.pyenv/versions");
         return;
     };
     let index = TestIndex::builder()
@@ -1120,4 +1120,785 @@ async fn bad_certificate_file_and_bad_url_are_clear_errors() {
     let err = IndexClient::new(settings("ftp://user:hunter2@host/simple/", None)).unwrap_err();
     assert!(matches!(err, IndexError::InvalidUrl { .. }), "{err:?}");
     assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A hostile or broken index, end to end: each answer is a clear per-package error with exit 3
+// (or, where the index recovers, a normal verdict), in bounded time and memory.
+
+use crate::common::{Fault, Route};
+
+/// An index with `six` (a wheel and an sdist); `routes` bend its answers.
+fn six_index(routes: Vec<(&str, Route)>) -> TestIndex {
+    let mut builder = TestIndex::builder().project("six", |p| {
+        p.wheel("1.17.0", "py2.py3-none-any").sdist("1.17.0")
+    });
+    for (path, route) in routes {
+        builder = builder.route(path, route);
+    }
+    builder.serve()
+}
+
+/// A finished run: exit code, stdout and stderr with the index's address written `{base}`, and
+/// how long it took.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// `wheelwatch check -p six --python 3.12@linux` (plus `args`) against `index`, with `env`,
+/// in `dir`. Its stdin is a pipe that stays open, so reading it would hang; a run that takes a
+/// minute fails the test.
+fn check_in(dir: &std::path::Path, index: &TestIndex, args: &[&str], env: &[(&str, &str)]) -> Run {
+    use std::process::Stdio;
+    let mut cmd = crate::common::wheelwatch(dir);
+    cmd.args([
+        "check",
+        "-p",
+        "six",
+        "--python",
+        "3.12@linux",
+        "--index-url",
+    ])
+    .arg(index.url())
+    .args(args)
+    .envs(env.iter().copied())
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let started = std::time::Instant::now();
+    let mut child = cmd.spawn().expect("spawn wheelwatch");
+    let _stdin = child.stdin.take();
+    let read = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_mins(1) {
+            let _ = child.kill();
+            panic!("wheelwatch hung for a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let base = index.base_url();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap().replace(&base, "{base}"),
+        stderr: stderr.join().unwrap().replace(&base, "{base}"),
+        elapsed,
+    }
+}
+
+/// [`check_in`] in a fresh directory (so with an empty cache).
+fn check_six(index: &TestIndex, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    check_in(dir.path(), index, args, env)
+}
+
+/// The whole report when six installs from its wheel.
+const SIX_HEALTHY: &str = "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+six      ✓ 1.17.0             
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   healthy    1/1 with wheels (100%)
+
+verdict: primary healthy
+";
+
+/// The whole report when looking six up failed with `error`.
+fn six_failed(error: &str) -> String {
+    format!(
+        "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+six      ? error              
+
+problems
+  six on 3.12@manylinux_2_28_x86_64: could not assess: {error}
+
+resolution
+  resolution failed on 3.12@manylinux_2_28_x86_64: failed to list the versions of `six`: {error}
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   no answer  0/0 with wheels (100%); resolution failed
+
+verdict: assessment failed
+  1 package lookups failed: no conclusion, so no fallback
+
+recommendations
+  1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
+"
+    )
+}
+
+/// Asserts a run failed to look six up with `error`, saying so on stdout and nothing else.
+fn assert_six_failed(run: &Run, error: &str) {
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (3, six_failed(error).as_str(), ""),
+    );
+}
+
+const JSON_TYPE: &str = "application/vnd.pypi.simple.v1+json";
+
+#[test]
+fn a_remote_page_never_opens_local_files() {
+    // `/dev/zero` would grow memory without bound, `/dev/stdin` would hang (stdin is an open
+    // pipe), any other file would be read: none is opened, the page is an error.
+    let zero = r#"{"meta":{"api-version":"1.1"},"name":"six","files":[{"filename":"six-1.17.0-py2.py3-none-any.whl","url":"file:///dev/zero","hashes":{}}]}"#;
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .body(zero),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ did not return a valid project page: it links `six-1.17.0-py2.py3-none-any.whl` to the local file `file:///dev/zero`; only an index or find-links location you name as a local path may list local files",
+    );
+
+    // `/dev/stdin`, and a FIFO named like an sdist in an HTML page: opening either would hang.
+    let stdin = r#"{"meta":{"api-version":"1.1"},"name":"six","files":[{"filename":"six-1.17.0.tar.gz","url":"file:///dev/stdin","hashes":{}}]}"#;
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .body(stdin),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ did not return a valid project page: it links `six-1.17.0.tar.gz` to the local file `file:///dev/stdin`; only an index or find-links location you name as a local path may list local files",
+    );
+    let fifo_dir = tempfile::tempdir().unwrap();
+    let fifo = fifo_dir.path().join("six-1.17.0.tar.gz");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let html = format!(
+        r#"<html><body><a href="file://{}">six-1.17.0.tar.gz</a>
+        <a href="/files/six-1.17.0-py2.py3-none-any.whl">six-1.17.0-py2.py3-none-any.whl</a></body></html>"#,
+        fifo.display()
+    );
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", "text/html")
+            .body(html),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_six_failed(
+        &run,
+        &format!(
+            "{{base}}/simple/six/ did not return a valid project page: it links `six-1.17.0.tar.gz` to the local file `file://{}`; only an index or find-links location you name as a local path may list local files",
+            fifo.display()
+        ),
+    );
+    assert_eq!(index.count_requests("/files/"), 0);
+
+    // A find-links page on the network may not list local files either.
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("six-1.17.0-py2.py3-none-any.whl");
+    std::fs::write(&secret, "not read").unwrap();
+    let links = format!(
+        r#"<html><body><a href="file://{}">six-1.17.0-py2.py3-none-any.whl</a></body></html>"#,
+        secret.display()
+    );
+    let index = six_index(vec![(
+        "/links/",
+        Route::status(200)
+            .header("Content-Type", "text/html")
+            .body(links),
+    )]);
+    let run = check_six(
+        &index,
+        &[
+            "--no-index",
+            "--find-links",
+            &format!("{}/links/", index.base_url()),
+        ],
+        &[],
+    );
+    let error = format!(
+        "{{base}}/links/ did not return a valid project page: it links `six-1.17.0-py2.py3-none-any.whl` to the local file `file://{}`; only an index or find-links location you name as a local path may list local files",
+        secret.display()
+    );
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (3, six_failed(&error).as_str(), "")
+    );
+}
+
+#[test]
+fn a_local_index_the_user_names_may_list_local_files() {
+    // A `file:` index laid out as pip reads one: <index>/<project>/index.html.
+    let root = tempfile::tempdir().unwrap();
+    TestIndex::builder()
+        .project("six", |p| p.wheel("1.17.0", "py2.py3-none-any"))
+        .write_files(&root.path().join("files"))
+        .unwrap();
+    let page = root.path().join("simple/six");
+    std::fs::create_dir_all(&page).unwrap();
+    std::fs::write(
+        page.join("index.html"),
+        r#"<html><body><a href="../../files/six-1.17.0-py2.py3-none-any.whl">six-1.17.0-py2.py3-none-any.whl</a></body></html>"#,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = url::Url::from_directory_path(root.path().join("simple")).unwrap();
+    let (code, stdout, stderr) = crate::common::run(
+        crate::common::wheelwatch(dir.path())
+            .args([
+                "check",
+                "-p",
+                "six",
+                "-p",
+                "ghost",
+                "--python",
+                "3.12@linux",
+            ])
+            .args(["--index-url", url.as_str()]),
+    );
+    let expected = "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+six      ✓ 1.17.0             
+ghost    ✗ not found          
+
+problems
+  ghost on 3.12@manylinux_2_28_x86_64: ghost is not on the index
+
+resolution
+  the requirements conflict on 3.12@manylinux_2_28_x86_64:
+    Because no versions of ghost were found and you require ghost, your requirements cannot be satisfied.
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   unhealthy  1/2 with wheels (50%); requirements conflict
+
+verdict: complete failure
+  1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (ghost); the requirements conflict on 3.12@manylinux_2_28_x86_64; no fallback configured
+
+recommendations
+  1. Configure a fallback Python (`--fallback 3.11`) to learn whether one would work.
+  2. ghost: not on the index; check the name or the index URL.
+";
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (1, expected, ""));
+}
+
+#[test]
+fn a_page_larger_than_the_cap_is_a_page_error() {
+    // An answer that never ends is read up to the cap and no further.
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().fault(Fault::Endless),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ sent more than 128 MiB, more than wheelwatch reads from one answer",
+    );
+    // An announced length over the cap is refused before reading anything.
+    let head =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 99999999999\r\n\r\n<html>";
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().fault(Fault::Raw(head.to_vec())),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ sent more than 128 MiB, more than wheelwatch reads from one answer",
+    );
+    assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
+}
+
+/// A gzip body that inflates to `mib` MiB of spaces, in about 5 KiB per 4 MiB: one deflate
+/// stream of fully flushed (independent) blocks repeated, then an end block. Its CRC is wrong,
+/// which only a reader reaching the end could notice.
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    let mut deflate = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut block = Vec::with_capacity(64 << 10);
+    deflate
+        .compress_vec(
+            &vec![b' '; 4 << 20],
+            &mut block,
+            flate2::FlushCompress::Full,
+        )
+        .unwrap();
+    let mut end = Vec::with_capacity(64);
+    deflate
+        .compress_vec(&[], &mut end, flate2::FlushCompress::Finish)
+        .unwrap();
+    let mut body = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    body.extend(block.repeat(mib / 4));
+    body.extend(end);
+    body.extend([0; 8]);
+    body
+}
+
+#[test]
+fn a_compressed_page_is_capped_by_what_it_inflates_to() {
+    let bomb = gzip_bomb(256);
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .header("Content-Encoding", "gzip")
+            .body(bomb),
+    )]);
+    assert_six_failed(
+        &check_six(&index, &[], &[]),
+        "{base}/simple/six/ sent more than 128 MiB, more than wheelwatch reads from one answer",
+    );
+}
+
+#[test]
+fn a_range_answer_longer_than_the_range_is_cut_off() {
+    // No PEP 658 metadata, so the wheel's tail is asked for with a range; the answer claims to
+    // be that range and never ends.
+    let index = TestIndex::builder()
+        .project("six", |p| {
+            p.wheel_with("1.17.0", "py2.py3-none-any", |w| {
+                w.core_metadata(CoreMetadata::Absent)
+            })
+        })
+        .route(
+            "/files/six-1.17.0-py2.py3-none-any.whl",
+            Route::status(206)
+                .header("Content-Range", "bytes 0-65535/99999999")
+                .fault(Fault::Endless),
+        )
+        .serve();
+    let run = check_six(&index, &[], &[]);
+    let expected = "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+six      ✓ 1.17.0             
+
+resolution
+  resolution failed on 3.12@manylinux_2_28_x86_64: failed to read the metadata of `six` 1.17.0: {base}/files/six-1.17.0-py2.py3-none-any.whl sent more than 65536 bytes, more than wheelwatch reads from one answer
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   unhealthy  1/1 with wheels (100%); resolution failed
+
+verdict: assessment failed
+  the dependency resolution failed on 1 targets (an index or metadata request failed): no conclusion, so no fallback
+
+recommendations
+  1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
+";
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (3, expected, "")
+    );
+}
+
+#[test]
+fn retry_after_is_honoured_in_seconds_and_as_a_date() {
+    let retries = [("WHEELWATCH_HTTP_RETRIES", "2")];
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(429).header("Retry-After", "1").times(1),
+    )]);
+    let run = check_six(&index, &[], &retries);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, SIX_HEALTHY, "")
+    );
+    assert_eq!(index.page_requests(), 2);
+    assert!(run.elapsed >= Duration::from_secs(1), "{:?}", run.elapsed);
+
+    // An HTTP date two seconds ahead (whole seconds: at least one second's wait).
+    let when = std::time::SystemTime::now() + Duration::from_secs(2);
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(503)
+            .header("Retry-After", &httpdate::fmt_http_date(when))
+            .times(1),
+    )]);
+    let run = check_six(&index, &[], &retries);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, SIX_HEALTHY, "")
+    );
+    assert_eq!(index.page_requests(), 2);
+    assert!(run.elapsed >= Duration::from_secs(1), "{:?}", run.elapsed);
+
+    // Longer than wheelwatch waits: no retry, and the error says why.
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(503).header("Retry-After", "3600"),
+    )]);
+    let run = check_six(&index, &[], &retries);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ answered HTTP 503 and asked to be retried in 3600 s; wheelwatch waits at most 60 s (1 attempt(s))",
+    );
+    assert_eq!(index.page_requests(), 1);
+    assert!(run.elapsed < Duration::from_secs(20), "{:?}", run.elapsed);
+}
+
+#[test]
+fn a_connection_reset_mid_body_is_retried() {
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().fault(Fault::ResetAfter(20)).times(1),
+    )]);
+    let run = check_six(&index, &[], &[("WHEELWATCH_HTTP_RETRIES", "1")]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, SIX_HEALTHY, "")
+    );
+    assert_eq!(index.page_requests(), 2);
+
+    // Every answer breaks off: an error after the retries, never "no such project".
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().fault(Fault::ResetAfter(20)),
+    )]);
+    let run = check_six(&index, &[], &[("WHEELWATCH_HTTP_RETRIES", "2")]);
+    assert_six_failed(
+        &run,
+        "could not reach {base}/simple/six/ (3 attempt(s)): the answer broke off: Connection reset by peer (os error 104)",
+    );
+    // A body shorter than announced, then a clean close.
+    let short = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 500\r\n\r\n<html>";
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().fault(Fault::Raw(short.to_vec())),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_six_failed(
+        &run,
+        "could not reach {base}/simple/six/ (1 attempt(s)): the answer broke off: end of file before message length reached",
+    );
+}
+
+#[test]
+fn slow_and_silent_servers_are_bounded_in_time() {
+    // A byte every 50 ms: each attempt ends at the 1 s timeout, and all of them together at
+    // four times that, whatever the retry count.
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().fault(Fault::Trickle(Duration::from_millis(50))),
+    )]);
+    let env = [
+        ("WHEELWATCH_HTTP_TIMEOUT", "1"),
+        ("WHEELWATCH_HTTP_RETRIES", "9"),
+    ];
+    let run = check_six(&index, &[], &env);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ did not answer within 1s (3 attempt(s))",
+    );
+    assert!(run.elapsed < Duration::from_secs(8), "{:?}", run.elapsed);
+
+    // A server that reads the request and never answers.
+    let index = six_index(vec![("/simple/six/", Route::normal().fault(Fault::Stall))]);
+    let run = check_six(&index, &[], &[("WHEELWATCH_HTTP_TIMEOUT", "1")]);
+    assert_six_failed(
+        &run,
+        "{base}/simple/six/ did not answer within 1s (1 attempt(s))",
+    );
+}
+
+#[test]
+fn redirect_loops_garbage_and_huge_headers_are_reported() {
+    let cases = [
+        (
+            Route::status(302).header("Location", "/simple/six/"),
+            "{base}/simple/six/ could not be fetched: it redirected too many times (a redirect loop?)",
+        ),
+        (
+            Route::status(302).header("Location", "file:///etc/passwd"),
+            "{base}/simple/six/ could not be fetched: it redirected (HTTP 302) to `file:///etc/passwd`, which wheelwatch does not follow",
+        ),
+        (
+            Route::normal().fault(Fault::Raw(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n{}Content-Length: 0\r\n\r\n",
+                    (0..200).fold(String::new(), |mut h, i| {
+                        let _ = write!(h, "X-{i}: a\r\n");
+                        h
+                    })
+                )
+                .into_bytes(),
+            )),
+            "could not reach {base}/simple/six/ (1 attempt(s)): the answer's headers are too many or too large",
+        ),
+        (
+            Route::normal().header("X-Padding", &"a".repeat(1 << 20)),
+            "could not reach {base}/simple/six/ (1 attempt(s)): the answer's headers are too many or too large",
+        ),
+        (
+            Route::normal().fault(Fault::Raw(b"garbage\r\n\r\n".to_vec())),
+            "could not reach {base}/simple/six/ (1 attempt(s)): the answer is not HTTP: invalid HTTP version parsed",
+        ),
+        (
+            Route::normal().body("{\"files\": [{\"filename\": \"six-1.17"),
+            "{base}/simple/six/ did not return a valid project page: invalid PEP 691 JSON: EOF while parsing a string at line 1 column 33",
+        ),
+    ];
+    for (route, error) in cases {
+        let index = six_index(vec![("/simple/six/", route)]);
+        assert_six_failed(&check_six(&index, &[], &[]), error);
+    }
+}
+
+#[test]
+fn a_file_name_with_a_control_character_is_not_a_wheel() {
+    // The wheel is listed under a name with a newline: skipped (as pip does with names it
+    // cannot parse), so six has only its sdist.
+    let index = six_index(vec![]);
+    let page = r#"{"meta":{"api-version":"1.1"},"name":"six","files":[
+        {"filename":"six-1.17.0-py2.py3-none-any\n.whl","url":"{base}/files/six-1.17.0-py2.py3-none-any.whl","hashes":{}},
+        {"filename":"six-1.17.0.tar.gz","url":"{base}/files/six-1.17.0.tar.gz","hashes":{}}]}"#;
+    index.route(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .body(page),
+    );
+    let run = check_six(&index, &["-v"], &[]);
+    let expected = "\
+package  3.12 (primary)       
+         manylinux_2_28_x86_64
+six      ✗ sdist 1.17.0       
+
+problems
+  six on 3.12@manylinux_2_28_x86_64: no version of six has a wheel for 3.12 on manylinux_2_28_x86_64: 1.17.0 has only an sdist, so it needs a source build; no version has one
+
+unknown dependencies
+  six 1.17.0 on 3.12@manylinux_2_28_x86_64: its sdist does not declare its dependencies (dynamic or metadata older than 2.2); what it pulls in when built is not assessed
+
+targets
+  3.12@manylinux_2_28_x86_64  primary   unhealthy  0/1 with wheels (0%)
+
+verdict: complete failure
+  1 of 1 packages have no wheel on 3.12@manylinux_2_28_x86_64 (six); no fallback configured
+
+recommendations
+  1. Configure a fallback Python (`--fallback 3.11`) to learn whether one would work.
+  2. six: no version has a wheel for 3.12@manylinux_2_28_x86_64; it needs a build toolchain there, or another target.
+";
+    assert_eq!((run.code, run.stdout.as_str()), (1, expected));
+    // With -v the skipped file is named on stderr (debug log), once.
+    let skipped: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("skipping"))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "DEBUG wheelwatch::index::parse: skipping a file listed for `six`: the file name \"six-1.17.0-py2.py3-none-any\\n.whl\" is invalid: it contains a control character (U+000A)"
+        ]
+    );
+}
+
+#[test]
+fn a_page_with_an_unexpected_content_type_is_reported_as_such() {
+    // PEP 691 JSON sent as text/plain: pip and uv decide the format by Content-Type alone
+    // and refuse this one; so does wheelwatch, saying what it got.
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::normal().header("Content-Type", "text/plain; charset=utf-8"),
+    )]);
+    assert_six_failed(
+        &check_six(&index, &[], &[]),
+        "{base}/simple/six/ did not return a valid project page: the index answered with text/plain; expected HTML or PEP 691 JSON",
+    );
+}
+
+#[test]
+fn deeply_nested_pages_do_not_overflow_the_stack() {
+    // JSON nested 100,000 deep where the page has fields wheelwatch skips, and unclosed.
+    let page = |meta: String| {
+        format!(
+            r#"{{"meta":{meta},"files":[{{"filename":"six-1.17.0-py2.py3-none-any.whl","url":"{{base}}/files/six-1.17.0-py2.py3-none-any.whl","hashes":{{}},"x":{meta}}}]}}"#
+        )
+    };
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .body(page(deep)),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, SIX_HEALTHY, "")
+    );
+    let unclosed = format!(r#"{{"meta":{}"#, "[{\"a\":".repeat(100_000));
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", JSON_TYPE)
+            .body(unclosed),
+    )]);
+    assert_six_failed(
+        &check_six(&index, &[], &[]),
+        "{base}/simple/six/ did not return a valid project page: invalid PEP 691 JSON: EOF while parsing a value at line 1 column 600008",
+    );
+    // HTML nested 100,000 deep around the links is still a page with links.
+    let html = format!(
+        r#"<html><body>{}<a href="{{base}}/files/six-1.17.0-py2.py3-none-any.whl">six-1.17.0-py2.py3-none-any.whl</a>{}</body></html>"#,
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    let index = six_index(vec![(
+        "/simple/six/",
+        Route::status(200)
+            .header("Content-Type", "text/html")
+            .body(html),
+    )]);
+    let run = check_six(&index, &[], &[]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, SIX_HEALTHY, "")
+    );
+}
+
+#[test]
+fn an_outage_is_never_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    for route in [
+        Route::status(503),
+        Route::normal().fault(Fault::ResetAfter(20)),
+        Route::normal().header("Content-Type", "text/plain"),
+        Route::normal().body("garbage"),
+    ] {
+        let index = six_index(vec![("/simple/six/", route.times(1))]);
+        let first = check_in(dir.path(), &index, &[], &[]);
+        assert_eq!(first.code, 3, "{}", first.stdout);
+        // The next run asks again and gets the real answer.
+        let second = check_in(dir.path(), &index, &[], &[]);
+        assert_eq!(
+            (second.code, second.stdout.as_str(), second.stderr.as_str()),
+            (0, SIX_HEALTHY, "")
+        );
+        assert_eq!(index.page_requests(), 2);
+    }
+}
+
+/// Peak memory and time of `check` against the worst pages the caps allow. Prints a table;
+/// run with `cargo test --release --test it hostile_pages_peak_memory -- --ignored --nocapture`
+/// (needs `/usr/bin/time`).
+#[test]
+#[ignore = "a measurement, not a test: prints figures"]
+fn hostile_pages_peak_memory() {
+    let wheel = |i: usize| format!("six-1.0.{i}-py3-none-any.whl");
+    let json_files = |n: usize| {
+        let entries: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"filename":"{0}","url":"/files/{0}","hashes":{{"sha256":"{1:064x}"}},"requires-python":">=3.{2}"}}"#,
+                    wheel(i),
+                    i,
+                    i % 50
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"meta":{{"api-version":"1.1"}},"name":"six","files":[{}]}}"#,
+            entries.join(",")
+        )
+    };
+    let html_links = |n: usize| {
+        let mut page = String::from("<html><body>");
+        for i in 0..n {
+            let _ = write!(
+                page,
+                r#"<a href="/files/{0}#sha256={1:064x}" data-requires-python="&gt;=3.{2}">{0}</a><br/>"#,
+                wheel(i),
+                i,
+                i % 50
+            );
+        }
+        page
+    };
+    let cases: Vec<(&str, Route)> = vec![
+        ("normal page", Route::normal()),
+        ("endless body", Route::normal().fault(Fault::Endless)),
+        (
+            "JSON, 250,000 wheels (the cap)",
+            Route::status(200)
+                .header("Content-Type", JSON_TYPE)
+                .body(json_files(250_000)),
+        ),
+        (
+            "JSON, 250,001 wheels (over the cap)",
+            Route::status(200)
+                .header("Content-Type", JSON_TYPE)
+                .body(json_files(250_001)),
+        ),
+        (
+            "HTML, 250,000 links (the cap)",
+            Route::status(200)
+                .header("Content-Type", "text/html")
+                .body(html_links(250_000)),
+        ),
+        (
+            "HTML, 999,999 empty tags",
+            Route::status(200)
+                .header("Content-Type", "text/html")
+                .body("<b>".repeat(999_999)),
+        ),
+    ];
+    println!("| page | exit | peak RSS | time |\n|---|---|---|---|");
+    for (what, route) in cases {
+        let index = six_index(vec![("/simple/six/", route)]);
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("time.txt");
+        let bin = env!("CARGO_BIN_EXE_wheelwatch");
+        let mut cmd = crate::common::wheelwatch(dir.path());
+        let inner = std::mem::replace(&mut cmd, std::process::Command::new("/usr/bin/time"));
+        cmd.current_dir(dir.path())
+            .envs(inner.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .args(["-f", "%M %e", "-o"])
+            .arg(&report)
+            .arg(bin)
+            .args([
+                "check",
+                "-p",
+                "six",
+                "--python",
+                "3.12@linux",
+                "--no-deps",
+                "--index-url",
+            ])
+            .arg(index.url())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let status = cmd.status().expect("run /usr/bin/time");
+        let figures = std::fs::read_to_string(&report).unwrap();
+        // "Command exited with non-zero status N" may come first.
+        let mut parts = figures
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .split_whitespace();
+        let kib: f64 = parts.next().unwrap().parse().unwrap();
+        let secs = parts.next().unwrap();
+        println!(
+            "| {what} | {} | {:.0} MiB | {secs} s |",
+            status.code().unwrap_or(-1),
+            kib / 1024.0
+        );
+    }
 }

@@ -95,10 +95,22 @@ pub fn fake_bin(dir: &Path) -> Option<PathBuf> {
 #[test]
 fn broken_interpreters_are_reported_with_evidence() {
     let dir = tempfile::tempdir().unwrap();
-    let real = fake_bin(dir.path());
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let real = fake_bin(&bin);
+    let cache = dir.path().join("cache");
+    // The real interpreter is probed first without a hurry (under load, starting it may take
+    // longer than the short timeout meant for the hanging fake); the rest finds it on disk.
+    if real.is_some() {
+        let patient = ProbeOptions {
+            timeout: Duration::from_secs(30),
+            ..quick(Some(cache.clone()))
+        };
+        probe_path(&bin.join("python3.13"), Source::Path, &patient).unwrap();
+    }
     let options = FindOptions {
-        env: DiscoveryEnv::path_only(OsString::from(dir.path())),
-        probe: quick(None),
+        env: DiscoveryEnv::path_only(OsString::from(&bin)),
+        probe: quick(Some(cache)),
         parallelism: 4,
     };
     let start = Instant::now();
@@ -106,57 +118,86 @@ fn broken_interpreters_are_reported_with_evidence() {
     let elapsed = start.elapsed();
     // The hanging one is killed at the timeout, not after its 30 s sleep.
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
-    let reason = |name: &str| -> Option<Unusable> {
-        all.iter()
-            .find(|c| c.path == dir.path().join(name))
-            .unwrap_or_else(|| panic!("{name} not listed: {all:#?}"))
-            .unusable()
-            .cloned()
-    };
-    match reason("python3") {
-        Some(Unusable::Failed { exit_code, stderr }) => {
-            assert_eq!(exit_code, Some(1));
-            assert!(stderr.contains("command not found"), "{stderr}");
-        }
-        other => panic!("failing shim: {other:?}"),
+    let listed: Vec<(PathBuf, Option<Unusable>)> = all
+        .iter()
+        .map(|c| (c.path.clone(), c.unusable().cloned()))
+        .collect();
+    let mut expected = vec![(
+        bin.join("python3"),
+        Some(Unusable::Failed {
+            exit_code: Some(1),
+            stderr: "pyenv: python3: command not found".into(),
+        }),
+    )];
+    if real.is_some() {
+        expected.push((bin.join("python3.13"), None));
     }
-    match reason("python3.11") {
-        Some(Unusable::Garbage { stdout, .. }) => {
-            assert!(stdout.contains("not Python"), "{stdout}");
-        }
-        other => panic!("garbage: {other:?}"),
-    }
-    assert!(
-        matches!(reason("python3.10"), Some(Unusable::TimedOut { .. })),
-        "{:?}",
-        reason("python3.10")
-    );
-    assert_eq!(reason("python3.9"), Some(Unusable::SymlinkLoop));
-    assert_eq!(reason("python3.8"), Some(Unusable::SymlinkLoop));
-    assert_eq!(reason("python3.12"), Some(Unusable::IsDirectory));
-    // Every candidate in the directory was listed, once.
-    let expected = if real.is_some() { 7 } else { 6 };
-    assert_eq!(all.len(), expected, "{all:#?}");
+    expected.extend([
+        (bin.join("python3.12"), Some(Unusable::IsDirectory)),
+        (
+            bin.join("python3.11"),
+            Some(Unusable::Garbage {
+                exit_code: Some(0),
+                stdout: "hello, I am not Python".into(),
+                stderr: String::new(),
+            }),
+        ),
+        (
+            bin.join("python3.10"),
+            Some(Unusable::TimedOut {
+                seconds: 0.7,
+                stderr: String::new(),
+            }),
+        ),
+        (bin.join("python3.9"), Some(Unusable::SymlinkLoop)),
+        (bin.join("python3.8"), Some(Unusable::SymlinkLoop)),
+    ]);
+    // Every candidate in the directory, once, in discovery order, with its evidence.
+    assert_eq!(listed, expected);
 
     // find: a version request skips the broken ones and says why nothing matched.
+    let usable = real.as_ref().map_or_else(String::new, |_| {
+        let version = &all[1].interpreter().unwrap().version;
+        format!("\n  usable but not matching: {version} (PATH)")
+    });
     let err = find(&"3.11".parse().unwrap(), &options).unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("no usable Python matching `3.11`"), "{text}");
-    assert!(text.contains("python3.11"), "{text}");
-    assert!(
-        text.contains("did not behave like a Python interpreter"),
-        "{text}"
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no usable Python matching `3.11` was found\n  - {bin}/python3 (PATH): exited with \
+             code 1; stderr: pyenv: python3: command not found\n  - {bin}/python3.11 (PATH): did \
+             not behave like a Python interpreter (exit code 0); stdout: \"hello, I am not \
+             Python\"{usable}\n  hint: install Python 3.11 (your package manager, pyenv or uv) or \
+             pass `--python PATH`",
+            bin = bin.display()
+        )
     );
     // A name request reports the shim's failure with its stderr.
     let err = find(&PythonRequest::Name("python3".into()), &options).unwrap_err();
-    assert!(err.to_string().contains("exited with code 1"), "{err}");
-    assert!(err.to_string().contains("command not found"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no usable `python3` on PATH\n  - {}/python3 (PATH): exited with code 1; stderr: \
+             pyenv: python3: command not found{usable}\n  hint: {}",
+            bin.display(),
+            match &all[1].interpreter() {
+                Some(i) => format!(
+                    "pass one that works, e.g. `--python {}` ({})",
+                    bin.join("python3.13").display(),
+                    i.version
+                ),
+                None => "install Python 3 (your package manager, pyenv or uv) or pass \
+                         `--python PATH`"
+                    .into(),
+            }
+        )
+    );
 
     match real {
         Some(real) => {
             // The link named python3.13 is really 3.12: the probe, not the name, decides.
             let found = find(&"3.12".parse().unwrap(), &options).unwrap();
-            assert_eq!(found.path, dir.path().join("python3.13"));
+            assert_eq!(found.path, bin.join("python3.13"));
             assert_eq!(
                 found.real_path,
                 std::fs::canonicalize(&real).unwrap(),
@@ -164,7 +205,7 @@ fn broken_interpreters_are_reported_with_evidence() {
             );
             assert!(find(&"3.13".parse().unwrap(), &options).is_err());
         }
-        None => eprintln!("SKIPPED: no pyenv 3.12 to link into the fake PATH"),
+        None => crate::common::skip("no pyenv 3.12 to link into the fake PATH"),
     }
 }
 
@@ -181,7 +222,7 @@ fn missing_paths_and_python2_are_unusable() {
         .into_iter()
         .find(|(n, _)| n.starts_with("2."))
     else {
-        eprintln!("SKIPPED: no Python 2 under pyenv");
+        crate::common::skip("no Python 2 under pyenv");
         return;
     };
     let options = ProbeOptions {
@@ -258,10 +299,10 @@ fn probed_tags_and_markers_equal_packaging() {
             continue;
         }
         let Some((json, from)) = reference_tags(python, &pythons) else {
-            eprintln!(
-                "SKIPPED: {name}: no importable `packaging` (run `{} -m pip install packaging`)",
+            crate::common::skip(format!(
+                "{name}: no importable `packaging` (run `{} -m pip install packaging`)",
                 python.display()
-            );
+            ));
             continue;
         };
         let reference: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
@@ -305,7 +346,7 @@ fn probed_tags_and_markers_equal_packaging() {
         compared += 1;
     }
     if compared == 0 {
-        eprintln!("SKIPPED: no pyenv interpreter >= 3.8 with an importable `packaging`");
+        crate::common::skip("no pyenv interpreter >= 3.8 with an importable `packaging`");
     }
 }
 
@@ -313,7 +354,7 @@ fn probed_tags_and_markers_equal_packaging() {
 fn pyenv_versions_are_found_without_their_shims() {
     let pythons = pyenv_pythons();
     if pythons.is_empty() {
-        eprintln!("SKIPPED: no pyenv interpreters");
+        crate::common::skip("no pyenv interpreters");
         return;
     }
     let root = pythons[0]
@@ -377,10 +418,25 @@ fn pyenv_versions_are_found_without_their_shims() {
     }
     if let Some(have) = newest("3.12.") {
         let err = find(&"3.12.99".parse().unwrap(), &options).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains(&format!("pyenv has {have}")), "{text}");
-        assert!(text.contains("pyenv install 3.12.99"), "{text}");
-        assert!(text.contains("--python"), "{text}");
+        // Every usable pyenv CPython, newest first (8 at most), then the near miss and the
+        // command that installs the one asked for.
+        let usable: Vec<String> = pythons
+            .iter()
+            .filter(|(n, _)| minor_of(n).is_some_and(|v| v >= (3, 6)))
+            .take(8)
+            .map(|(n, _)| format!("{n} (pyenv)"))
+            .collect();
+        let have_path = &pythons.iter().find(|(n, _)| *n == have).unwrap().1;
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no usable Python matching `3.12.99` was found\n  usable but not matching: {}\n  \
+                 hint: pyenv has {have}; pass `--python {}` to use it, or run `pyenv install \
+                 3.12.99`",
+                usable.join(", "),
+                have_path.display()
+            )
+        );
     }
     assert!(find(&"3.13t".parse().unwrap(), &options).is_err() || newest("3.13").is_some());
 }
@@ -391,7 +447,7 @@ fn venvs_are_detected_and_the_disk_cache_is_invalidated() {
         .into_iter()
         .find(|(n, _)| minor_of(n).is_some_and(|v| v >= (3, 8)))
     else {
-        eprintln!("SKIPPED: no pyenv interpreter >= 3.8 to make a venv with");
+        crate::common::skip("no pyenv interpreter >= 3.8 to make a venv with");
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -442,6 +498,18 @@ fn venvs_are_detected_and_the_disk_cache_is_invalidated() {
     );
 }
 
+/// The candidates of a `python list --format json` whose path is under `dir`, with `dir`
+/// written `<tmp>`: other interpreters on the machine (system directories) are not ours to know.
+fn ours(list: &serde_json::Value, dir: &Path) -> Vec<serde_json::Value> {
+    let dir = dir.display().to_string();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["path"].as_str().is_some_and(|p| p.starts_with(&dir)))
+        .map(|c| serde_json::from_str(&c.to_string().replace(&dir, "<tmp>")).unwrap())
+        .collect()
+}
+
 #[cfg(unix)]
 #[test]
 fn python_list_reports_every_candidate_as_json() {
@@ -451,49 +519,197 @@ fn python_list_reports_every_candidate_as_json() {
     let real = fake_bin(&bin);
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
+    let cache = dir.path().join("cache");
+    // The real interpreter is probed first without a hurry (a loaded machine may take more
+    // than the short timeout below to start it): the listing finds it in the probe cache, so
+    // the short timeout applies only to the fakes, the hanging one included.
+    let real_probe = real.as_ref().map(|_| {
+        probe_path(
+            &bin.join("python3.13"),
+            Source::Path,
+            &ProbeOptions {
+                timeout: Duration::from_secs(30),
+                ..quick(Some(cache.clone()))
+            },
+        )
+        .unwrap()
+    });
     let out = Command::new(env!("CARGO_BIN_EXE_wheelwatch"))
         .args(["python", "list", "--format", "json"])
         .current_dir(dir.path())
         .env("PATH", &bin)
         .env("PYENV_ROOT", &empty)
         .env("UV_PYTHON_INSTALL_DIR", &empty)
-        .env("WHEELWATCH_CACHE_DIR", dir.path().join("cache"))
+        .env("WHEELWATCH_CACHE_DIR", &cache)
         .env("WHEELWATCH_PROBE_TIMEOUT", "0.7")
         .env_remove("VIRTUAL_ENV")
         .env_remove("CONDA_PREFIX")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(0), "")
     );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let list = list.as_array().unwrap();
-    let entry = |name: &str| {
-        let path = bin.join(name).display().to_string();
-        list.iter()
-            .find(|c| c["path"] == path.as_str())
-            .unwrap_or_else(|| panic!("{name} missing from {list:#?}"))
-            .clone()
+    let unusable = |name: &str, reason: serde_json::Value, message: &str| {
+        serde_json::json!({
+            "path": format!("<tmp>/bin/{name}"),
+            "source": "path",
+            "also_found": [],
+            "usable": false,
+            "reason": reason,
+            "message": message,
+        })
     };
-    assert_eq!(entry("python3")["usable"], false);
-    assert_eq!(entry("python3")["reason"]["kind"], "failed");
-    assert_eq!(entry("python3")["reason"]["exit_code"], 1);
-    assert_eq!(entry("python3.10")["reason"]["kind"], "timed_out");
-    assert_eq!(entry("python3.11")["reason"]["kind"], "garbage");
-    assert_eq!(entry("python3.9")["reason"]["kind"], "symlink_loop");
-    assert_eq!(entry("python3.12")["reason"]["kind"], "is_directory");
-    assert_eq!(entry("python3")["source"], "path");
-    if real.is_some() {
-        let ok = entry("python3.13");
-        assert_eq!(ok["usable"], true);
-        assert!(
-            ok["interpreter"]["version"]
-                .as_str()
-                .unwrap()
-                .starts_with("3.12.")
-        );
-        assert!(ok["interpreter"]["tags"].as_array().unwrap().len() > 100);
+    let mut expected = vec![unusable(
+        "python3",
+        serde_json::json!({"kind": "failed", "exit_code": 1, "stderr": "pyenv: python3: command not found"}),
+        "exited with code 1; stderr: pyenv: python3: command not found",
+    )];
+    if let Some(probe) = &real_probe {
+        let mut usable: serde_json::Value = serde_json::from_str(
+            &serde_json::to_string(&serde_json::json!({
+                "path": bin.join("python3.13"),
+                "source": "path",
+                "also_found": [],
+                "usable": true,
+                "interpreter": probe,
+            }))
+            .unwrap()
+            .replace(&dir.path().display().to_string(), "<tmp>"),
+        )
+        .unwrap();
+        usable["interpreter"]["source"] = "path".into();
+        expected.push(usable);
     }
+    expected.extend([
+        unusable(
+            "python3.12",
+            serde_json::json!({"kind": "is_directory"}),
+            "is a directory, not an executable",
+        ),
+        unusable(
+            "python3.11",
+            serde_json::json!({"kind": "garbage", "exit_code": 0, "stdout": "hello, I am not Python", "stderr": ""}),
+            "did not behave like a Python interpreter (exit code 0); stdout: \"hello, I am not Python\"",
+        ),
+        unusable(
+            "python3.10",
+            serde_json::json!({"kind": "timed_out", "seconds": 0.7, "stderr": ""}),
+            "did not answer within 0.7 s and was killed",
+        ),
+        unusable(
+            "python3.9",
+            serde_json::json!({"kind": "symlink_loop"}),
+            "symbolic link loop",
+        ),
+        unusable(
+            "python3.8",
+            serde_json::json!({"kind": "symlink_loop"}),
+            "symbolic link loop",
+        ),
+    ]);
+    assert_eq!(ours(&list, dir.path()), expected);
+}
+
+/// Writes a pyenv shim for `command` (as `pyenv rehash` writes them) into `<root>/shims`.
+#[cfg(unix)]
+fn pyenv_shim(root: &Path, command: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let root_text = root.display();
+    let path = root.join("shims").join(command);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        format!(
+            "#!/usr/bin/env bash\nset -e\n[ -n \"$PYENV_DEBUG\" ] && set -x\n\nprogram=\"${{0##*/}}\"\n\n\
+             export PYENV_ROOT=\"{root_text}\"\nexec \"{root_text}/libexec/pyenv\" exec \"$program\" \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A pyenv root whose shims cannot run (no `libexec/pyenv`): listing must decide what each
+/// shim runs from pyenv's rules alone, and say what an unselected version's shim is.
+#[cfg(unix)]
+#[test]
+fn python_list_resolves_pyenv_shims_without_running_them() {
+    let (Some((py311, v311)), Some((py312, v312))) = (
+        crate::common::pyenv_python("3.11"),
+        crate::common::pyenv_python("3.12"),
+    ) else {
+        return crate::common::skip("needs pyenv CPython 3.11 and 3.12");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pyenv");
+    for (real, version, minor) in [(&py311, &v311, "3.11"), (&py312, &v312, "3.12")] {
+        let bin = root.join("versions").join(version).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink(real, bin.join("python3")).unwrap();
+        std::os::unix::fs::symlink(real, bin.join(format!("python{minor}"))).unwrap();
+        pyenv_shim(&root, &format!("python{minor}"));
+    }
+    pyenv_shim(&root, "python3");
+    std::fs::write(root.join("version"), format!("{v311}\n")).unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let list = |extra: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wheelwatch"))
+            .args(["python", "list"])
+            .current_dir(dir.path())
+            .env("PATH", root.join("shims"))
+            .env("PYENV_ROOT", &root)
+            .env("UV_PYTHON_INSTALL_DIR", &empty)
+            .env("WHEELWATCH_CACHE_DIR", dir.path().join("cache"))
+            .env("WHEELWATCH_PROBE_TIMEOUT", "60")
+            .env_remove("PYENV_VERSION")
+            .env_remove("PYENV_DIR")
+            .env_remove("PYENV_HOOK_PATH")
+            .env_remove("VIRTUAL_ENV")
+            .env_remove("CONDA_PREFIX")
+            .envs(extra.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+        assert_eq!(out.status.code(), Some(0));
+        // Our rows only (system directories are the machine's), `<tmp>` for the directory.
+        let tmp = dir.path().display().to_string();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains(&tmp) || l.starts_with("VERSION"))
+            .map(|l| l.replace(&tmp, "<tmp>"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        list(&[]),
+        format!(
+            "VERSION SOURCE PATH STATUS\n\
+             {v311} PATH <tmp>/pyenv/shims/python3 usable (cpython)\n\
+             PATH = <tmp>/pyenv/shims/python3.11\n\
+             pyenv = <tmp>/pyenv/versions/{v311}/bin/python3\n\
+             - PATH <tmp>/pyenv/shims/python3.12 inactive: is a pyenv shim for `python3.12`, which \
+             the selected pyenv version {v311} (set by <tmp>/pyenv/version) does not have; the \
+             interpreter is <tmp>/pyenv/versions/{v312}/bin/python3.12\n\
+             {v312} pyenv <tmp>/pyenv/versions/{v312}/bin/python3 usable (cpython)"
+        )
+    );
+    // PYENV_VERSION selects both, the second for what the first lacks.
+    let both = format!("{v311}:{v312}");
+    assert_eq!(
+        list(&[("PYENV_VERSION", &both)]),
+        format!(
+            "VERSION SOURCE PATH STATUS\n\
+             {v311} PATH <tmp>/pyenv/shims/python3 usable (cpython)\n\
+             PATH = <tmp>/pyenv/shims/python3.11\n\
+             pyenv = <tmp>/pyenv/versions/{v311}/bin/python3\n\
+             {v312} PATH <tmp>/pyenv/shims/python3.12 usable (cpython)\n\
+             pyenv = <tmp>/pyenv/versions/{v312}/bin/python3"
+        )
+    );
 }

@@ -80,9 +80,9 @@ const TARGETS: &[(&str, &str)] = &[
 #[test]
 fn tags_match_packaging_exactly() {
     let Some(python) = python_with("import packaging.tags") else {
-        eprintln!(
-            "SKIPPED: no Python interpreter with `packaging` found (tried python3 and \
-             ~/.pyenv/versions/3.1*/bin/python3); install it with `python3 -m pip install packaging`"
+        crate::common::skip(
+            "no Python interpreter with `packaging` found (tried python3 and \
+             ~/.pyenv/versions/3.1*/bin/python3); install it with `python3 -m pip install packaging`",
         );
         return;
     };
@@ -114,12 +114,12 @@ fn tags_match_packaging_exactly() {
         .map_while(|p| p.parse().ok())
         .collect();
     if version < vec![26, 3] {
-        eprintln!(
-            "SKIPPED: {} has packaging {}, older than the 26.3 reference order; install a \
+        crate::common::skip(format!(
+            "{} has packaging {}, older than the 26.3 reference order; install a \
              current one with `python3 -m pip install -U packaging`",
             python.display(),
             answer.packaging
-        );
+        ));
         return;
     }
     let expected = answer.tags;
@@ -152,7 +152,7 @@ fn tags_match_packaging_exactly() {
 #[cfg(target_os = "linux")]
 fn host_is_manylinux_with_the_glibc_python_reports() {
     let Some(python) = python_with("import platform; assert platform.libc_ver()[0]") else {
-        eprintln!("SKIPPED: no working Python interpreter to ask for platform.libc_ver()");
+        crate::common::skip("no working Python interpreter to ask for platform.libc_ver()");
         return;
     };
     let out = Command::new(&python)
@@ -173,7 +173,9 @@ fn host_is_manylinux_with_the_glibc_python_reports() {
             );
         }
         other => {
-            eprintln!("SKIPPED: Python reports libc `{other}` (not glibc); host is {host}");
+            crate::common::skip(format!(
+                "Python reports libc `{other}` (not glibc); host is {host}"
+            ));
         }
     }
 }
@@ -183,7 +185,7 @@ fn host_is_manylinux_with_the_glibc_python_reports() {
 #[test]
 fn probed_tags_agree_with_computed_tags_on_this_host() {
     let Some((python, _)) = crate::common::pyenv_python("3.12") else {
-        eprintln!("SKIPPED: no pyenv CPython 3.12 to probe");
+        crate::common::skip("no pyenv CPython 3.12 to probe");
         return;
     };
     let run = |args: &[&str]| {

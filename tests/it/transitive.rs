@@ -703,7 +703,7 @@ fn pip_python() -> Option<std::path::PathBuf> {
 #[test]
 fn wheel_only_resolution_agrees_with_pip() {
     let Some(python) = pip_python() else {
-        eprintln!("SKIPPED: no pyenv interpreter with pip >= 23 for the pip agreement test");
+        crate::common::skip("no pyenv interpreter with pip >= 23 for the pip agreement test");
         return;
     };
     let index = TestIndex::builder()

@@ -1,4 +1,5 @@
-//! Shared integration-test support: the local test index (a real HTTP server, see [`server`])
+//! Shared integration-test support: skipping a test whose prerequisite is missing (never
+//! silently: see [`skip`]), the local test index (a real HTTP server, see [`server`])
 //! and the real wheel / sdist artifacts it serves (see [`artifacts`]). Every integration test
 //! that needs an index uses this; nothing here touches the internet.
 //!
@@ -18,6 +19,9 @@
 //! //        .no_ranges() .relative_json_urls(); per project .status(500) .delay(d) .garbage()
 //! //        .flaky(n); per file .core_metadata(CoreMetadata::Broken) .module_source(..) ...
 //! // Find-links: TestIndex::builder()...write_files(dir) or index.write_files(dir).
+//! // Faults: .route("/simple/six/", Route::normal().fault(Fault::ResetAfter(10)).times(1)),
+//! //         Route::status(429).header("Retry-After", "1"), Route::normal().header("Content-Type",
+//! //         "text/plain"), Route::status(200).header(..).body("... {base}/files/x ...").
 //! ```
 #![allow(
     dead_code,
@@ -29,7 +33,9 @@ pub mod artifacts;
 pub mod cli;
 pub mod http;
 pub mod server;
+pub mod skip;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{pyenv_python, run, wheelwatch};
-pub use server::{LoggedRequest, TestIndex, TestIndexBuilder};
+pub use server::{Fault, LoggedRequest, Route, TestIndex, TestIndexBuilder};
+pub use skip::skip;

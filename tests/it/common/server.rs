@@ -11,6 +11,12 @@
 //! garbage bodies, basic auth, ETag / Last-Modified / Cache-Control validators). Every request
 //! is logged (method, path, `Accept`, `Range`, validators, whether it carried credentials).
 //!
+//! It is also a fault-injecting index: a [`Route`] overrides the answer for one path (the
+//! normal answer with another status, headers or body, or a body of its own), optionally with a
+//! [`Fault`] (reset mid-body, slow-loris, endless body, no answer, raw bytes) and optionally for
+//! the first few requests only. `{base}` in a route's body or header values becomes
+//! `http://127.0.0.1:<port>`.
+//!
 //! Owns serving only; the artifacts come from `super::artifacts`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::artifacts::{FileSpec, sha256_hex};
+pub use super::http::Fault;
 
 /// The fixed `Last-Modified` of every project page (when enabled).
 pub const LAST_MODIFIED: &str = "Wed, 21 Oct 2015 07:28:00 GMT";
@@ -155,6 +162,81 @@ struct Project {
     flaky_left: u32,
 }
 
+/// An answer that replaces the index's own for one path (see the module docs).
+#[derive(Clone, Debug, Default)]
+pub struct Route {
+    status: Option<u16>,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    fault: Option<Fault>,
+    times: Option<u32>,
+}
+
+impl Route {
+    /// The index's normal answer, to be altered by the other methods.
+    pub fn normal() -> Self {
+        Self::default()
+    }
+
+    /// An answer of its own: this status, no headers, an empty body.
+    pub fn status(status: u16) -> Self {
+        Self {
+            status: Some(status),
+            body: Some(Vec::new()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets (replaces) a header.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets the body.
+    #[must_use]
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Makes the answer misbehave.
+    #[must_use]
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.fault = Some(fault);
+        self
+    }
+
+    /// Applies to the first `n` requests only; later ones get the normal answer.
+    #[must_use]
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    fn apply(&self, mut response: Resp, base: &str) -> Resp {
+        let expand = |s: &str| s.replace("{base}", base);
+        if let Some(status) = self.status {
+            response.set_status(status);
+        }
+        if let Some(body) = &self.body {
+            let body = match String::from_utf8(body.clone()) {
+                Ok(text) => expand(&text).into_bytes(),
+                Err(_) => body.clone(),
+            };
+            response.set_body(body);
+        }
+        for (k, v) in &self.headers {
+            response.set_header(k, &expand(v));
+        }
+        match &self.fault {
+            Some(fault) => response.with_fault(fault.clone()),
+            None => response,
+        }
+    }
+}
+
 /// Index-wide options.
 #[derive(Clone, Debug, Default)]
 struct Options {
@@ -173,6 +255,7 @@ struct Options {
 pub struct TestIndexBuilder {
     projects: Vec<ProjectSpec>,
     options: Options,
+    routes: Vec<(String, Route)>,
 }
 
 impl TestIndexBuilder {
@@ -232,6 +315,13 @@ impl TestIndexBuilder {
         self
     }
 
+    /// Answers requests for `path` (e.g. `/simple/six/`, without query) with `route`.
+    #[must_use]
+    pub fn route(mut self, path: &str, route: Route) -> Self {
+        self.routes.push((path.to_string(), route));
+        self
+    }
+
     /// Ignore `Range` headers (always answer 200 with the whole file).
     #[must_use]
     pub fn no_ranges(mut self) -> Self {
@@ -270,6 +360,7 @@ impl TestIndexBuilder {
             projects,
             files,
             options: self.options,
+            routes: self.routes,
         }
     }
 
@@ -289,6 +380,7 @@ struct State {
     projects: BTreeMap<String, Project>,
     files: HashMap<String, Arc<BuiltFile>>,
     options: Options,
+    routes: Vec<(String, Route)>,
 }
 
 impl State {
@@ -442,6 +534,13 @@ impl TestIndex {
         }
     }
 
+    /// Adds a [`Route`] at run time (it takes precedence over earlier routes for that path).
+    pub fn route(&self, path: &str, route: Route) {
+        lock(&self.shared.state)
+            .routes
+            .insert(0, (path.to_string(), route));
+    }
+
     /// Changes a project's delay at run time.
     pub fn set_delay(&self, project: &str, delay: Option<Duration>) {
         if let Some(p) = lock(&self.shared.state)
@@ -547,11 +646,29 @@ fn handle(shared: &Shared, addr: SocketAddr, request: &super::http::Request) -> 
         authorization: get_header(request, "Authorization"),
     };
     lock(&shared.log).push(entry.clone());
-    let (response, delay) = respond(shared, addr, &entry);
+    let route = take_route(shared, &entry.path);
+    let (mut response, delay) = respond(shared, addr, &entry);
+    if let Some(route) = route {
+        response = route.apply(response, &format!("http://{addr}"));
+    }
     if let Some(delay) = delay {
         std::thread::sleep(delay);
     }
     response
+}
+
+/// The route for `path`, counting one use of a limited one.
+fn take_route(shared: &Shared, path: &str) -> Option<Route> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let mut state = lock(&shared.state);
+    let (_, route) = state
+        .routes
+        .iter_mut()
+        .find(|(p, r)| p == path && r.times != Some(0))?;
+    if let Some(n) = &mut route.times {
+        *n -= 1;
+    }
+    Some(route.clone())
 }
 
 fn respond(shared: &Shared, addr: SocketAddr, req: &LoggedRequest) -> (Resp, Option<Duration>) {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Warm timings of the commands that go through this machine's interpreters, beside the aims:
+#
+#   check  examples/requirements.txt --python 3.12 --fallback 3.11 + 4 computed targets  ≤ 50 ms
+#   doctor --python 3.12 --fallback 3.11                                                   ≤ 1 s
+#   python list                                                                            ≤ 300 ms
+#
+# "Warm": the index pages and interpreter probes are in the cache (one untimed run first).
+# With pyenv, `3.12`/`3.11` are usually reached through its shims; they are resolved by pyenv's
+# rules without being run. Also prints the processes each command started (strace, if present).
+#
+#   cargo build --release && scripts/bench-interpreters.sh
+#
+# Environment: WW (binary, default target/release/wheelwatch), RUNS (best of, default 5),
+# INDEX_URL (default: the public index), CACHE (cache directory, default a temporary one).
+set -euo pipefail
+
+WW=${WW:-target/release/wheelwatch}
+RUNS=${RUNS:-5}
+if [[ ! -x "$WW" ]]; then
+  echo "no wheelwatch binary at $WW: run cargo build --release (or set WW)" >&2
+  exit 2
+fi
+WW=$(realpath "$WW")
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export WHEELWATCH_CACHE_DIR=${CACHE:-$work/cache}
+index_args=()
+[[ -n "${INDEX_URL:-}" ]] && index_args=(--index-url "$INDEX_URL")
+
+check_args=(check "$root/examples/requirements.txt" --python 3.12 --fallback 3.11
+  --target 3.12@linux-aarch64 --target 3.13@linux --target 3.12@macos --target 3.12@windows
+  --format json "${index_args[@]}")
+doctor_args=(doctor --python 3.12 --fallback 3.11 "${index_args[@]}")
+list_args=(python list)
+
+# best ARGS...: "WALL CPU" — the best wall time and the best CPU time (user + system) of RUNS
+# runs, in ms. CPU time is what a loaded machine does not inflate. Exit codes 0 and 1 are answers.
+best() {
+  local best_wall=999999999 best_cpu=999999999 wall user sys cpu
+  for _ in $(seq "$RUNS"); do
+    (cd "$work" && /usr/bin/time -f '%e %U %S' -o "$work/time" "$WW" "$@" > /dev/null 2>&1) || true
+    read -r wall user sys < "$work/time"
+    wall=$(awk -v w="$wall" 'BEGIN { printf "%d", w * 1000 }')
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s) * 1000 }')
+    ((wall < best_wall)) && best_wall=$wall
+    ((cpu < best_cpu)) && best_cpu=$cpu
+  done
+  echo "$best_wall $best_cpu"
+}
+
+# spawned ARGS...: how many processes one run starts (needs strace).
+spawned() {
+  if command -v strace > /dev/null; then
+    (cd "$work" && strace -f -e trace=execve -o "$work/trace" "$WW" "$@" > /dev/null 2>&1) || true
+    echo $(( $(grep -c 'execve(' "$work/trace") - 1 ))
+  else
+    echo "?"
+  fi
+}
+
+row() {
+  local name=$1 aim=$2
+  shift 2
+  # One untimed run fills the caches.
+  (cd "$work" && "$WW" "$@" > /dev/null 2>&1) || true
+  local wall cpu
+  read -r wall cpu < <(best "$@")
+  printf '%-12s %6s ms wall %6s ms CPU   aim ≤ %5s ms   processes started: %s\n' \
+    "$name" "$wall" "$cpu" "$aim" "$(spawned "$@")"
+}
+
+echo "warm, best of $RUNS ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)):"
+row "check" 50 "${check_args[@]}"
+row "doctor" 1000 "${doctor_args[@]}"
+row "python list" 300 "${list_args[@]}"
