@@ -19,19 +19,11 @@ pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     reconcile(&settings, globals);
     let progress = !globals.quiet && std::io::stderr().is_terminal();
     let mut assessment = assess::run(&Request::from_settings(&settings, &globals.cwd, progress))?;
+    assessment.report.input_discovered = settings.sources.is_empty();
     // Recommended commands work as printed: they repeat the flags the configuration lacks.
     for r in &mut assessment.report.recommendations {
-        match r {
-            Recommendation::UseFallback { command, .. } => {
-                *command = super::rerun::command_line("fallback", &settings, globals, &ProcessEnv)?;
-            }
-            Recommendation::ConfigureFallback { command } => {
-                *command = format!(
-                    "{} --fallback 3.11",
-                    super::rerun::command_line("check", &settings, globals, &ProcessEnv)?
-                );
-            }
-            _ => {}
+        if let Recommendation::UseFallback { command, .. } = r {
+            *command = super::rerun::command_line("fallback", &settings, globals, &ProcessEnv)?;
         }
     }
     if !globals.quiet {

@@ -21,7 +21,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{}", esc(reason))?;
         writeln!(out)?;
     }
-    if !report.sources.is_empty() {
+    if report.input_discovered && !report.sources.is_empty() {
         let read: Vec<String> = report.sources.iter().map(|s| format!("`{s}`")).collect();
         writeln!(out, "Read: {}", read.join(", "))?;
         writeln!(out)?;
@@ -209,8 +209,6 @@ mod tests {
 Recommended fallback: `3.12@manylinux_2_28_x86_64`
 
 1 of 1 packages has no wheel on 3.13@manylinux_2_28_x86_64 (numpy)
-
-Read: `requirements.txt`
 
 | package | 3.13@manylinux_2_28_x86_64 (primary) | 3.12@manylinux_2_28_x86_64 (fallback) |
 |---|---|---|

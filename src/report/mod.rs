@@ -386,6 +386,10 @@ pub struct Report {
     pub threshold: f64,
     /// The requirement sources read.
     pub sources: Vec<String>,
+    /// The input was found, not named (`./requirements.txt`, else `./pyproject.toml`): the
+    /// table and Markdown then say which file was read.
+    #[serde(skip)]
+    pub input_discovered: bool,
     /// Entries skipped before assessment.
     pub skipped: Vec<Skipped>,
     /// Whether dependency trees were resolved, or only the direct requirements (or a locked
@@ -472,6 +476,7 @@ impl Report {
             recommendations,
             threshold,
             sources,
+            input_discovered: false,
             skipped,
             dependencies,
             targets,

@@ -40,10 +40,10 @@ pub fn recommendation(r: &Recommendation) -> String {
             "Use the fallback Python {python} ({target}): every assessed package has a wheel \
              there (`{command}`)."
         ),
-        Recommendation::ConfigureFallback { command } => format!(
-            "Configure a fallback Python to learn whether one would work (`{command}`, or \
-             `fallbacks` in the configuration)."
-        ),
+        Recommendation::ConfigureFallback => {
+            "Configure a fallback Python (`--fallback 3.11`) to learn whether one would work."
+                .to_string()
+        }
         Recommendation::AllowVersion {
             package,
             requirement,

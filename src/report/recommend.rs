@@ -24,10 +24,7 @@ pub enum Recommendation {
         command: String,
     },
     /// No fallback is configured and the primary is unhealthy.
-    ConfigureFallback {
-        /// The check to run with one (`wheelwatch check --fallback 3.11`).
-        command: String,
-    },
+    ConfigureFallback,
     /// A direct requirement excludes the newest version with a wheel.
     AllowVersion {
         /// The project.
@@ -110,9 +107,7 @@ pub(super) fn recommend(
             }
         }
         Verdict::CompleteFailure if fallbacks.is_empty() => {
-            out.push(Recommendation::ConfigureFallback {
-                command: "wheelwatch check --fallback 3.11".to_string(),
-            });
+            out.push(Recommendation::ConfigureFallback);
         }
         _ => {}
     }

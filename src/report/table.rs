@@ -302,7 +302,7 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
     }
 
     writeln!(out)?;
-    if !report.sources.is_empty() {
+    if report.input_discovered && !report.sources.is_empty() {
         writeln!(out, "read: {}", report.sources.join(", "))?;
     }
     let verdict_style = match report.verdict {
