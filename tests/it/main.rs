@@ -8,6 +8,7 @@ mod fallback;
 mod index;
 mod lifecycle;
 mod live;
+mod metadata;
 mod python;
 mod tags;
 mod transitive;
