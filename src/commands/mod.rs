@@ -10,7 +10,9 @@ use crate::settings::GlobalSettings;
 pub mod check;
 pub mod config;
 pub mod doctor;
+pub mod init;
 pub mod python;
+pub mod rerun;
 pub mod switch;
 pub mod tags;
 
@@ -26,5 +28,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Fallback(args) => switch::fallback(*args, &globals),
         Command::Promote(args) => switch::promote(*args, &globals),
         Command::Reset(args) => switch::reset(*args, &globals),
+        Command::Init(args) => init::run(&args, &globals),
     }
 }

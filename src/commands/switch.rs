@@ -1,33 +1,123 @@
-//! `wheelwatch fallback`, `promote` and `reset`: assess first (an assessment that fails aborts
-//! with exit 3: an outage is never a reason to rebuild an environment), choose the target and
-//! its interpreter, pin exactly what the assessment chose for that target, then hand the build,
-//! verification and atomic swap to [`crate::environment`]. Progress goes to stderr, the outcome
-//! to stdout.
+//! `wheelwatch fallback`, `promote` and `reset`: reconcile the project's records with its venv,
+//! assess first (an assessment that fails aborts with exit 3: an outage is never a reason to
+//! rebuild an environment), choose the target and its interpreter, pin exactly what the
+//! assessment chose for that target, then hand the build, verification and atomic swap to
+//! [`crate::environment`], with what the project asked for (primary and fallbacks as written
+//! and as found) to record. Progress goes to stderr, the outcome to stdout.
+//!
+//! Which target: `fallback` takes `--to`, else the first healthy fallback; `promote` the
+//! configured primary, only when it is healthy, and nothing when the venv already runs it;
+//! `reset` the primary when it is healthy, else the first healthy fallback, and refuses (exit 1,
+//! nothing changed) when none is. A switch that fails exits 1 with the venv unchanged.
 
 use std::io::{IsTerminal, Write};
+use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::assess::{self, AssessedTarget, Assessment, Request};
-use crate::cli::{EnvArgs, InstallerChoice, ResetArgs, SwitchArgs};
+use crate::cli::{EnvArgs, FallbackArgs, InstallerChoice, ResetArgs, SwitchArgs};
 use crate::environment::{
-    self, InstallIndex, Installer, Operation, Pin, Project, ResetRequest, Role as EnvRole, State,
-    Step, SwitchRequest,
+    self, ActiveEnv, EnvError, InstallIndex, Installer, Operation, Pin, Project, Requested,
+    RequestedPython, ResetRequest, Role as EnvRole, State, Step, SwitchRequest,
 };
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
+use crate::python::PythonRequest;
 use crate::report::{ResolvedStatus, TargetReport, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, Sourced, ValueSource};
+use crate::settings::{CheckSettings, GlobalSettings};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
-pub fn fallback(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, globals, Operation::Fallback)
+pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+    run_switch(
+        args.switch,
+        args.to.as_deref(),
+        globals,
+        Operation::Fallback,
+    )
 }
 
 /// Runs `wheelwatch promote`.
 pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, globals, Operation::Promote)
+    run_switch(args, None, globals, Operation::Promote)
+}
+
+/// What the project asked for, as written and as found here: recorded in the state.
+fn requested(settings: &CheckSettings, assessment: &Assessment) -> Requested {
+    let one = |written: &str, source: String| {
+        let found = assessment
+            .targets
+            .iter()
+            .find(|a| a.requested == written)
+            .and_then(|a| match &a.interpreter {
+                assess::HostInterpreter::Probed(i) => Some(i),
+                _ => None,
+            });
+        RequestedPython {
+            written: written.to_string(),
+            source: Some(source),
+            path: found.map(|i| i.path.clone()),
+            version: found.map(|i| i.version.to_string()),
+        }
+    };
+    Requested {
+        primary: Some(match &settings.primary {
+            Some(p) => one(&p.value, p.source.to_string()),
+            None => one("python3", "default: python3 on PATH".to_string()),
+        }),
+        fallbacks: settings
+            .fallbacks
+            .value
+            .iter()
+            .map(|f| one(f, settings.fallbacks.source.to_string()))
+            .collect(),
+    }
+}
+
+/// Whether the active environment runs the interpreter `written` asks for.
+fn runs(active: &ActiveEnv, written: &str) -> bool {
+    match PythonRequest::from_str(written) {
+        Ok(PythonRequest::Version(v)) => pep440_rs::Version::from_str(&active.python_version)
+            .is_ok_and(|version| v.matches(&version, v.free_threaded)),
+        Ok(PythonRequest::Path(p)) => {
+            active.python == p
+                || std::fs::canonicalize(&p)
+                    .is_ok_and(|c| std::fs::canonicalize(&active.python).is_ok_and(|a| a == c))
+        }
+        _ => false,
+    }
+}
+
+/// The Python version `project`'s venv runs, when that is the primary `settings` name: the
+/// managed environment recorded as the primary, or a venv of the user's own (never switched)
+/// whose `pyvenv.cfg` names a matching version.
+fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<String>> {
+    let state = State::load(&project.state_file())?;
+    let primary = settings
+        .primary
+        .as_ref()
+        .map_or("python3", |p| p.value.as_str());
+    if let Some(active) = &state.active {
+        return Ok((active.role == EnvRole::Primary && runs(active, primary))
+            .then(|| active.python_version.clone()));
+    }
+    let Ok(meta) = std::fs::symlink_metadata(&project.venv_path) else {
+        return Ok(None);
+    };
+    if !meta.is_dir() {
+        return Ok(None);
+    }
+    let cfg = std::fs::read_to_string(project.venv_path.join("pyvenv.cfg")).unwrap_or_default();
+    let version = cfg.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        matches!(k.trim(), "version" | "version_info")
+            .then(|| v.trim().split('.').take(3).collect::<Vec<_>>().join("."))
+    });
+    Ok(version.filter(|v| {
+        matches!(PythonRequest::from_str(primary), Ok(PythonRequest::Version(req))
+            if pep440_rs::Version::from_str(v).is_ok_and(|ver| req.matches(&ver, req.free_threaded)))
+    }))
 }
 
 fn assess(request: &Request) -> Result<Assessment> {
@@ -62,7 +152,12 @@ fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) ->
     } else {
         globals.cwd.join(venv)
     };
-    Ok(Project::new(&globals.cwd, &venv, env.allow_outside)?)
+    let mut project = Project::new(&globals.cwd, &venv, env.allow_outside)?;
+    project.lock_timeout = std::time::Duration::from_secs(env.wait);
+    project.announce_lock_wait = !globals.quiet;
+    // The records follow the venv, whatever a killed run left (repairs are logged as events).
+    environment::reconcile(&project)?;
+    Ok(project)
 }
 
 fn installer(choice: InstallerChoice) -> Installer {
@@ -188,6 +283,7 @@ fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
 
 fn run_switch(
     args: SwitchArgs,
+    to: Option<&str>,
     globals: &GlobalSettings,
     operation: Operation,
 ) -> Result<ExitStatus> {
@@ -199,19 +295,25 @@ fn run_switch(
         threshold,
         pre,
         reason,
-        to,
+        dry_run,
     } = args;
-    if let Some(to) = &to {
-        if operation == Operation::Promote {
-            bail!("--to is for `fallback`; `promote` always returns to the primary");
-        }
+    if let Some(to) = to {
         // Make sure the requested Python is assessed, as a fallback.
         if !targets.fallback.iter().any(|f| f == to) {
-            targets.fallback.insert(0, to.clone());
+            targets.fallback.insert(0, to.to_string());
         }
     }
     let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
     let project = project(&env, &settings, globals)?;
+    if operation == Operation::Promote
+        && let Some(version) = active_primary(&project, &settings)?
+    {
+        println!(
+            "already on the primary: {} runs Python {version}; nothing to do",
+            project.venv_path.display(),
+        );
+        return Ok(ExitStatus::Success);
+    }
     let assessment = assess(&request(&settings, globals))?;
     let report = &assessment.report;
 
@@ -288,8 +390,9 @@ fn run_switch(
         index: install_index(&assessment.index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
+        requested: Some(requested(&settings, &assessment)),
     };
-    if env.dry_run {
+    if dry_run {
         let plan = environment::plan_switch(&project, &request)?;
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -359,32 +462,45 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         yes,
         reason,
     } = args;
-    let explicit_python = targets.python.is_some();
-    let mut settings =
-        CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
+    let settings = CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
     let project = project(&env, &settings, globals)?;
-    // Rebuild on the active interpreter unless --python names another.
-    let state = State::load(&project.state_file()).unwrap_or_default();
-    if let (false, Some(active)) = (explicit_python, &state.active) {
-        let minor: Vec<&str> = active.python_version.splitn(3, '.').take(2).collect();
-        settings.primary = Some(Sourced {
-            value: minor.join("."),
-            source: ValueSource::File(project.state_file().display().to_string()),
-        });
-    }
     let assessment = assess(&request(&settings, globals))?;
     let report = &assessment.report;
-    let (target, assessed) = assessment
+    // The interpreter the assessment says is healthy: the primary, else the first healthy
+    // fallback; none, and nothing is touched.
+    let chosen = assessment
         .iter()
-        .find(|(t, _)| t.role == Role::Primary)
-        .context("no primary target")?;
+        .find(|(t, _)| t.role == Role::Primary && t.healthy)
+        .or_else(|| {
+            assessment
+                .iter()
+                .find(|(t, _)| t.role == Role::Fallback && t.healthy)
+        });
+    let Some((target, assessed)) = chosen else {
+        eprintln!(
+            "error: no healthy interpreter to rebuild on: {}; nothing was changed",
+            report
+                .fallback_reason
+                .clone()
+                .unwrap_or_else(|| "no target is healthy".to_string())
+        );
+        return Ok(ExitStatus::Unhealthy);
+    };
+    let why = if target.role == Role::Primary {
+        format!("{}: the primary, healthy", target.name)
+    } else {
+        format!(
+            "{}: the first healthy fallback, since the primary is unhealthy",
+            target.name
+        )
+    };
     let interpreter = assess::interpreter_for(assessed)?;
     let request = ResetRequest {
         switch: SwitchRequest {
             operation: Operation::Reset,
             python: interpreter.path.clone(),
             python_version: interpreter.version.to_string(),
-            role: state.active.as_ref().map_or(EnvRole::Primary, |a| a.role),
+            role: env_role(assessed),
             reason: reason.unwrap_or_else(|| "emergency reset".to_string()),
             assessment_id: Some(report.timestamp.clone()),
             wheel_status: report.verdict.key().to_string(),
@@ -392,10 +508,11 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             index: install_index(&assessment.index),
             installer: installer(env.installer),
             keep_backups: env.keep_backups,
+            requested: Some(requested(&settings, &assessment)),
         },
         purge_pip_cache,
     };
-    if !yes || env.dry_run {
+    if !yes {
         let plan = environment::plan_reset(&project, &request)?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "reset would (nothing changes without --yes):")?;
@@ -415,21 +532,35 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         }
         writeln!(
             out,
-            "  rebuild {} on Python {}",
+            "  rebuild {} on Python {} ({})",
             plan.switch.venv_path.display(),
-            request.switch.python_version
+            request.switch.python_version,
+            why
         )?;
         writeln!(out, "    install: {}", plan.switch.install_command)?;
         return Ok(ExitStatus::Success);
     }
-    let outcome =
-        environment::reset(&project, &request, &mut progress(globals)).context("reset failed")?;
+    let outcome = match environment::reset(&project, &request, &mut progress(globals)) {
+        Ok(outcome) => outcome,
+        Err(err @ (EnvError::BadVenvPath { .. } | EnvError::OutsideProject { .. })) => {
+            return Err(anyhow!(err).context("reset failed"));
+        }
+        Err(err) => {
+            // Nothing is deleted before the new environment is built, verified and swapped in.
+            eprintln!(
+                "error: reset of {} failed; the venv is unchanged: {err}",
+                project.venv_path.display()
+            );
+            return Ok(ExitStatus::Unhealthy);
+        }
+    };
     println!(
-        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {}",
+        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {} ({})",
         outcome.switch.venv_path.display(),
         outcome.archive.display(),
         outcome.removed.len(),
-        outcome.switch.python_version
+        outcome.switch.python_version,
+        why
     );
     if let Some(w) = outcome.purge_warning {
         eprintln!("warning: pip cache purge: {w}");
