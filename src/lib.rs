@@ -13,6 +13,8 @@
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
+//! - [`printer`] decides where user-facing output goes (report to stdout; notes, errors and
+//!   progress to stderr).
 //!
 //! Pure modules (versions, requirements, tags, filenames, metadata, health policy, resolution,
 //! report) know nothing of HTTP, files or processes.
@@ -31,6 +33,7 @@ pub mod logging;
 pub mod metadata;
 pub mod pep508;
 pub mod platform;
+pub mod printer;
 pub mod python;
 pub mod report;
 pub mod requirements;

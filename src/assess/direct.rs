@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{PackageName, Requirement, VersionOrUrl};
@@ -12,6 +11,7 @@ use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 use super::source;
 use crate::dist::ProjectPage;
 use crate::health::{self, Lookup, Options, PackageHealth, TargetContext};
+use crate::printer::Printer;
 use crate::requirements::{DeclaredRequirement, RequirementSet};
 
 pub(crate) type Pages = HashMap<PackageName, Result<Option<Arc<ProjectPage>>, String>>;
@@ -21,18 +21,13 @@ pub(crate) fn fetch_pages(
     runtime: &tokio::runtime::Runtime,
     shared: &source::Shared,
     names: Vec<PackageName>,
-    show_progress: bool,
+    printer: Printer,
 ) -> Pages {
-    let bar = show_progress.then(|| {
-        let bar = indicatif::ProgressBar::new(names.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} fetching index pages {pos}/{len} {wide_msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
+    let bar = printer.shows_progress().then(|| {
+        printer.progress_bar(
+            names.len() as u64,
+            "{spinner} fetching index pages {pos}/{len} {wide_msg}",
+        )
     });
     let pages = runtime.block_on(async {
         let futures = names.into_iter().map(|name| {

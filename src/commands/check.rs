@@ -1,7 +1,7 @@
 //! `wheelwatch check`: run the assessment ([`crate::assess`]), say which lock files were
 //! written, hand the report to the chosen renderer and map the verdict to the exit status.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -10,24 +10,22 @@ use tracing::info;
 use crate::assess::{self, Request};
 use crate::cli::{CheckArgs, Format};
 use crate::exit::ExitStatus;
+use crate::printer::Printer;
 use crate::report::{self, Report, Verdict};
 use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
 
 /// Runs `wheelwatch check`.
-pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn run(args: CheckArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
     let settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
-    let progress = !globals.quiet && std::io::stderr().is_terminal();
-    let assessment = assess::run(&Request::from_settings(&settings, &globals.cwd, progress))?;
-    if !globals.quiet {
-        for line in &assessment.lock_notes {
-            eprintln!("{line}");
-        }
+    let assessment = assess::run(&Request::from_settings(&settings, &globals.cwd, printer))?;
+    for line in &assessment.lock_notes {
+        printer.note(format_args!("{line}"));
     }
     emit(
         &assessment.report,
         settings.format,
         settings.output.as_deref(),
-        globals,
+        printer,
     )?;
     Ok(exit_status(assessment.report.verdict, settings.strict))
 }
@@ -47,7 +45,7 @@ pub fn emit(
     report: &Report,
     format: Format,
     output: Option<&Path>,
-    globals: &GlobalSettings,
+    printer: Printer,
 ) -> Result<()> {
     let render = |out: &mut dyn Write, color: bool| -> std::io::Result<()> {
         match format {
@@ -68,8 +66,8 @@ pub fn emit(
             .with_context(|| format!("failed to write the report to `{}`", path.display()))?;
         info!("wrote the report to {}", path.display());
     } else {
-        let mut out = std::io::stdout().lock();
-        render(&mut out, globals.color_stdout())?;
+        let mut out = printer.stdout();
+        render(&mut out, printer.color_stdout())?;
         out.flush()?;
     }
     Ok(())

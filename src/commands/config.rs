@@ -6,10 +6,11 @@ use anyhow::Result;
 
 use crate::cli::{ConfigArgs, Format, IndexArgs, SourceArgs, TargetArgs};
 use crate::exit::ExitStatus;
+use crate::printer::Printer;
 use crate::settings::{CheckSettings, GlobalSettings, ValueSource};
 
 /// Runs `wheelwatch config`.
-pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn run(args: &ConfigArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
     // The same resolution `check` performs, with no flags given.
     let settings = CheckSettings::for_assessment(
         SourceArgs::default(),
@@ -19,7 +20,7 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         false,
         globals,
     )?;
-    let mut out = std::io::stdout().lock();
+    let mut out = printer.stdout();
     match args.format {
         Format::Json => {
             // Credentials never leave the process: redact every URL shown.

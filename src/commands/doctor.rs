@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::cli::{CheckArgs, DoctorArgs, Format, SourceArgs};
 use crate::exit::ExitStatus;
+use crate::printer::Printer;
 use crate::python::{
     CacheUse, FindOptions, Interpreter, PythonRequest, discover::which_in, probe::run_with_timeout,
 };
@@ -112,7 +113,7 @@ struct Proxy {
 }
 
 /// Runs `wheelwatch doctor`.
-pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn run(args: DoctorArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
     let DoctorArgs {
         targets,
         index,
@@ -199,7 +200,7 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         checks,
         proxies,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = printer.stdout();
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;

@@ -7,15 +7,15 @@ use anyhow::Result;
 
 use crate::cli::{Format, PythonArgs, PythonCommand};
 use crate::exit::ExitStatus;
+use crate::printer::Printer;
 use crate::python::{Candidate, FindOptions, Unusable, discover_all};
-use crate::settings::GlobalSettings;
 
 /// Runs `wheelwatch python ...`.
-pub fn run(args: &PythonArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn run(args: &PythonArgs, printer: Printer) -> Result<ExitStatus> {
     match &args.command {
         PythonCommand::List(list) => {
             let candidates = discover_all(&FindOptions::default());
-            let mut out = std::io::stdout().lock();
+            let mut out = printer.stdout();
             match list.format {
                 Format::Json => {
                     serde_json::to_writer_pretty(&mut out, &candidates)

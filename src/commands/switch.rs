@@ -16,18 +16,23 @@ use crate::environment::{
 };
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
+use crate::printer::Printer;
 use crate::report::{ResolvedStatus, TargetReport, Verdict};
 use crate::settings::{CheckSettings, GlobalSettings, Sourced, ValueSource};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
-pub fn fallback(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, globals, Operation::Fallback)
+pub fn fallback(
+    args: SwitchArgs,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    run_switch(args, globals, printer, Operation::Fallback)
 }
 
 /// Runs `wheelwatch promote`.
-pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, globals, Operation::Promote)
+pub fn promote(args: SwitchArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
+    run_switch(args, globals, printer, Operation::Promote)
 }
 
 fn assess(request: &Request) -> Result<Assessment> {
@@ -44,12 +49,8 @@ fn assess(request: &Request) -> Result<Assessment> {
     Ok(assessment)
 }
 
-fn request(settings: &CheckSettings, globals: &GlobalSettings) -> Request {
-    Request::from_settings(
-        settings,
-        &globals.cwd,
-        !globals.quiet && std::io::stderr().is_terminal(),
-    )
+fn request(settings: &CheckSettings, globals: &GlobalSettings, printer: Printer) -> Request {
+    Request::from_settings(settings, &globals.cwd, printer)
 }
 
 fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) -> Result<Project> {
@@ -189,6 +190,7 @@ fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
 fn run_switch(
     args: SwitchArgs,
     globals: &GlobalSettings,
+    printer: Printer,
     operation: Operation,
 ) -> Result<ExitStatus> {
     let SwitchArgs {
@@ -212,7 +214,7 @@ fn run_switch(
     }
     let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
     let project = project(&env, &settings, globals)?;
-    let assessment = assess(&request(&settings, globals))?;
+    let assessment = assess(&request(&settings, globals, printer))?;
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -349,7 +351,7 @@ fn run_switch(
 }
 
 /// Runs `wheelwatch reset`.
-pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn reset(args: ResetArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
     let ResetArgs {
         sources,
         targets,
@@ -372,7 +374,7 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             source: ValueSource::File(project.state_file().display().to_string()),
         });
     }
-    let assessment = assess(&request(&settings, globals))?;
+    let assessment = assess(&request(&settings, globals, printer))?;
     let report = &assessment.report;
     let (target, assessed) = assessment
         .iter()

@@ -8,13 +8,13 @@ use anyhow::{Context, Result, anyhow};
 
 use crate::cli::TagsArgs;
 use crate::exit::{AssessmentError, ExitStatus};
+use crate::printer::Printer;
 use crate::python::{FindOptions, PythonRequest};
-use crate::settings::GlobalSettings;
 use crate::tags::Tags;
 use crate::target::{Role, Target};
 
 /// Runs `wheelwatch tags`.
-pub fn run(args: &TagsArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn run(args: &TagsArgs, printer: Printer) -> Result<ExitStatus> {
     let tags: Vec<(String, String, String)> = match (&args.python, &args.target) {
         (Some(python), _) => {
             let request = PythonRequest::from_str(python)
@@ -35,7 +35,7 @@ pub fn run(args: &TagsArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
         }
         (None, None) => unreachable!("clap requires --target or --python"),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = printer.stdout();
     for (py, abi, plat) in &tags {
         writeln!(out, "{py}-{abi}-{plat}")?;
     }
