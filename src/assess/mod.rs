@@ -363,7 +363,7 @@ fn resolve_all(
                             message.push_str(&c.to_string());
                             cause = c.source();
                         }
-                        crate::index::redact_text(&message)
+                        crate::util::redact::redact_text(&message)
                     })
                 })
             })

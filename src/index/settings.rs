@@ -44,10 +44,7 @@ impl CacheSettings {
     /// The platform's user cache directory for wheelwatch (`~/.cache/wheelwatch` on Linux), if
     /// a home directory is known. Callers honour `WHEELWATCH_CACHE_DIR` before this.
     pub fn default_dir() -> Option<PathBuf> {
-        use etcetera::BaseStrategy as _;
-        etcetera::choose_base_strategy()
-            .ok()
-            .map(|s| s.cache_dir().join("wheelwatch"))
+        crate::util::default_cache_dir()
     }
 }
 
