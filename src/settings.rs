@@ -13,7 +13,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{CheckArgs, ColorChoice, Format, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
+use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
+
+mod commands;
+pub use commands::{ConfigSettings, DoctorSettings, Format, PythonListSettings, TagsSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -712,7 +715,7 @@ impl CheckSettings {
             pre,
             index,
             venv,
-            format,
+            format: format.into(),
             output,
             no_deps,
             lock_dir,

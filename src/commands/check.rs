@@ -8,16 +8,18 @@ use anyhow::{Context, Result};
 use tracing::info;
 
 use crate::assess::{self, Request};
-use crate::cli::{CheckArgs, Format};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::report::{self, Report, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
+use crate::settings::{CheckSettings, Format, GlobalSettings};
 
 /// Runs `wheelwatch check`.
-pub fn run(args: CheckArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
-    let settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
-    let assessment = assess::run(&Request::from_settings(&settings, &globals.cwd, printer))?;
+pub fn run(
+    settings: &CheckSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    let assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer))?;
     for line in &assessment.lock_notes {
         printer.note(format_args!("{line}"));
     }

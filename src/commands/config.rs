@@ -4,24 +4,19 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::{ConfigArgs, Format, IndexArgs, SourceArgs, TargetArgs};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
-use crate::settings::{CheckSettings, GlobalSettings, ValueSource};
+use crate::settings::{ConfigSettings, Format, GlobalSettings, ValueSource};
 
 /// Runs `wheelwatch config`.
-pub fn run(args: &ConfigArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
-    // The same resolution `check` performs, with no flags given.
-    let settings = CheckSettings::for_assessment(
-        SourceArgs::default(),
-        TargetArgs::default(),
-        IndexArgs::default(),
-        None,
-        false,
-        globals,
-    )?;
+pub fn run(
+    config: &ConfigSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    let settings = &config.check;
     let mut out = printer.stdout();
-    match args.format {
+    match config.format {
         Format::Json => {
             // Credentials never leave the process: redact every URL shown.
             let mut shown = settings.clone();

@@ -18,11 +18,10 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, DoctorArgs, Format, SourceArgs};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::python::{CacheUse, FindOptions, Interpreter, PythonRequest, discover::which_in};
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, ValueSource};
+use crate::settings::{CheckSettings, DoctorSettings, Format, ValueSource};
 use crate::util::process::run_with_timeout;
 
 /// Disk space a fallback venv with a typical scientific stack needs, roughly.
@@ -112,17 +111,11 @@ struct Proxy {
 }
 
 /// Runs `wheelwatch doctor`.
-pub fn run(args: DoctorArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
-    let DoctorArgs {
-        targets,
-        index,
+pub fn run(doctor: DoctorSettings, printer: Printer) -> Result<ExitStatus> {
+    let DoctorSettings {
+        check: settings,
         format,
-    } = args;
-    let settings = CheckSettings::resolve(
-        CheckArgs::for_assessment(SourceArgs::default(), targets, index, None, false),
-        globals,
-        &ProcessEnv,
-    )?;
+    } = doctor;
     let mut options = FindOptions::default();
     // Probes are cached by the executable's path, mtime and size and invalidated when its
     // site-packages or pyvenv.cfg changes, so the doctor reuses them like every command.

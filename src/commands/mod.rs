@@ -1,13 +1,16 @@
-//! Command glue: each submodule turns resolved settings into calls on the core and hands the
-//! result to a renderer, writing through one [`Printer`]. No clap types here beyond the dispatch
-//! in [`run`].
+//! Command glue: the dispatch in [`run`] resolves each command's clap arguments into typed
+//! settings ([`crate::settings`]); each submodule turns those settings into calls on the core and hands the
+//! result to a renderer, writing through one [`Printer`]. No clap types here beyond the dispatch.
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
-use crate::settings::GlobalSettings;
+use crate::settings::{
+    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, ProcessEnv, PythonListSettings,
+    TagsSettings,
+};
 
 pub mod check;
 pub mod config;
@@ -21,11 +24,21 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     let globals = GlobalSettings::resolve(&cli.global)?;
     let printer = Printer::from_globals(&globals);
     match cli.command {
-        Command::Check(args) => check::run(*args, &globals, printer),
-        Command::Tags(args) => tags::run(&args, printer),
-        Command::Config(args) => config::run(&args, &globals, printer),
-        Command::Doctor(args) => doctor::run(args, &globals, printer),
-        Command::Python(args) => python::run(&args, printer),
+        Command::Check(args) => check::run(
+            &CheckSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Tags(args) => tags::run(&TagsSettings::resolve(args)?, printer),
+        Command::Config(args) => config::run(
+            &ConfigSettings::resolve(&args, &globals)?,
+            &globals,
+            printer,
+        ),
+        Command::Doctor(args) => doctor::run(DoctorSettings::resolve(args, &globals)?, printer),
+        Command::Python(args) => match args.command {
+            PythonCommand::List(list) => python::list(PythonListSettings::resolve(&list), printer),
+        },
         Command::Fallback(args) => switch::fallback(*args, &globals, printer),
         Command::Promote(args) => switch::promote(*args, &globals, printer),
         Command::Reset(args) => switch::reset(*args, &globals, printer),
