@@ -49,49 +49,6 @@ pub(crate) fn fetch_pages(
     pages.into_iter().collect()
 }
 
-/// `items.iter().map(f).collect()`, spread over one thread per core (the calling thread is
-/// one of them), order kept. Direct assessment is pure CPU work per target over every file of
-/// every page; on a warm run it is a good share of the run.
-pub(crate) fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let f = &f;
-    // Interleaved shares (thread t takes items t, t + threads, ...) balance targets of
-    // different cost.
-    let share = move |t: usize| {
-        items
-            .iter()
-            .enumerate()
-            .skip(t)
-            .step_by(threads)
-            .map(|(i, item)| (i, f(item)))
-            .collect::<Vec<_>>()
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads)
-            .map(|t| scope.spawn(move || share(t)))
-            .collect();
-        let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-        let mut place = |part: Vec<(usize, R)>| {
-            for (i, r) in part {
-                out[i] = Some(r);
-            }
-        };
-        place(share(0));
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => place(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out.into_iter().flatten().collect()
-    })
-}
-
 /// Every requirement on one target. Requirements naming the same project narrow each other
 /// (as an installer combines them) when their markers apply to the target; constraints
 /// narrow too.

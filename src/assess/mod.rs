@@ -38,6 +38,7 @@ use crate::requirements::{self, RequirementSet};
 use crate::resolve::{self, Analysis};
 use crate::settings::{CheckSettings, IndexChoice, SourceSettings};
 use crate::target::Target;
+use crate::util::parallel;
 
 pub use interpreters::HostInterpreter;
 
@@ -222,7 +223,9 @@ pub fn run(request: &Request) -> Result<Assessment> {
             interpreter,
         });
     }
-    let direct: Vec<Vec<PackageHealth>> = direct::map_in_parallel(&facts, |f| {
+    // Direct assessment is pure CPU work per target over every file of every page; on a warm
+    // run it is a good share of the run: one thread per core.
+    let direct: Vec<Vec<PackageHealth>> = parallel::map(&facts, parallel::cores(), |f| {
         let ctx = TargetContext {
             tags: &f.tags,
             markers: &f.env,
@@ -356,14 +359,7 @@ fn resolve_all(
                         allow_prerelease: pre,
                     };
                     resolve::analyze(&source, &request).map_err(|e| {
-                        let mut message = e.to_string();
-                        let mut cause = std::error::Error::source(&e);
-                        while let Some(c) = cause {
-                            message.push_str(": ");
-                            message.push_str(&c.to_string());
-                            cause = c.source();
-                        }
-                        crate::util::redact::redact_text(&message)
+                        crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
                     })
                 })
             })

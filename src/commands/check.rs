@@ -12,6 +12,7 @@ use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::report::{self, Report, Verdict};
 use crate::settings::{CheckSettings, Format, GlobalSettings};
+use crate::util::fs::{Durability, write_atomic};
 
 /// Runs `wheelwatch check`.
 pub fn run(
@@ -57,14 +58,9 @@ pub fn emit(
         }
     };
     if let Some(path) = output {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("failed to create a file in `{}`", dir.display()))?;
-        render(&mut file, false)?;
-        file.persist(path)
+        let mut bytes = Vec::new();
+        render(&mut bytes, false)?;
+        write_atomic(path, &bytes, Durability::Cache)
             .with_context(|| format!("failed to write the report to `{}`", path.display()))?;
         info!("wrote the report to {}", path.display());
     } else {

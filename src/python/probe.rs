@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 // Re-exported until `environment` imports it from `util` directly.
+use crate::util::fs::{Durability, write_atomic};
 pub use crate::util::process::{RunOutput, run_with_timeout};
 use sha2::{Digest, Sha256};
 
@@ -561,10 +562,8 @@ impl DiskKey {
         };
         let result = (|| -> std::io::Result<()> {
             fs_err::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(&mut tmp, &entry)?;
-            tmp.persist(&self.file).map_err(|e| e.error)?;
-            Ok(())
+            let bytes = serde_json::to_vec(&entry)?;
+            write_atomic(&self.file, &bytes, Durability::Cache)
         })();
         if let Err(e) = result {
             tracing::debug!(

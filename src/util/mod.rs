@@ -1,7 +1,12 @@
 //! Small helpers every layer may use (they know nothing of wheelwatch's domain): keeping
 //! credentials out of what is shown or stored ([`redact`]), running a subprocess with a timeout
-//! ([`process`]), and where the cache lives by default ([`default_cache_dir`]).
+//! ([`process`]), writing a file atomically ([`fs`]), an error's chain of causes in one line
+//! ([`error`]), mapping over a slice on several threads ([`parallel`]), and where the cache
+//! lives by default ([`default_cache_dir`]).
 
+pub mod error;
+pub mod fs;
+pub mod parallel;
 pub mod process;
 pub mod redact;
 
