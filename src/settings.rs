@@ -47,19 +47,7 @@ impl fmt::Display for ValueSource {
 }
 
 /// A value and where it came from.
-#[derive(Clone, Debug, Serialize)]
-pub struct Sourced<T> {
-    /// The value.
-    pub value: T,
-    /// Its origin.
-    pub source: ValueSource,
-}
-
-impl<T> Sourced<T> {
-    fn new(value: T, source: ValueSource) -> Self {
-        Self { value, source }
-    }
-}
+pub type Sourced<T> = crate::util::Sourced<T, ValueSource>;
 
 /// The `[tool.wheelwatch]` table / `wheelwatch.toml` document. Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -170,14 +170,8 @@ impl fmt::Display for ConfigSource {
     }
 }
 
-/// A value and where it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sourced<T> {
-    /// The value.
-    pub value: T,
-    /// Its origin.
-    pub source: ConfigSource,
-}
+/// A value and where it came from in pip's configuration.
+pub type Sourced<T> = crate::util::Sourced<T, ConfigSource>;
 
 /// The kinds of pip configuration files, in load order (later overrides earlier).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
