@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
 
 mod commands;
-pub use commands::{ConfigSettings, DoctorSettings, Format, PythonListSettings, TagsSettings};
+pub use commands::{
+    ConfigSettings, DoctorSettings, EnvSettings, Format, InstallerChoice, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings,
+};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
