@@ -29,8 +29,8 @@ use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
 use crate::dist::{DistFile, ProjectPage};
-use crate::index::{IndexClient, ProjectLookup};
-use crate::metadata::{CoreMetadata, MetadataOrigin};
+use crate::index::{IndexClient, IndexError, ProjectLookup};
+use crate::metadata::CoreMetadata;
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
 use crate::tags::Tags;
 use crate::util::redact::redact_text;
@@ -110,24 +110,29 @@ impl Shared {
                 .or_default(),
         );
         cell.get_or_init(|| async {
-            let bytes = self
-                .client
-                .metadata(file)
-                .await
-                .map_err(|e| redact_text(&format!("{e:#}")))?;
-            let text = String::from_utf8_lossy(&bytes.bytes);
-            let origin = if file.wheel().is_some() {
-                MetadataOrigin::Wheel
-            } else {
-                MetadataOrigin::Sdist
-            };
-            let metadata = CoreMetadata::parse(&text, origin).map_err(|e| {
-                format!(
-                    "the metadata of {} is invalid: {e}",
-                    redact_text(file.filename())
-                )
-            })?;
-            Ok(Arc::new(metadata))
+            match self.client.metadata(file).await {
+                Ok(fetched) => {
+                    for warning in &fetched.parsed.warnings {
+                        tracing::warn!("{}: {warning}", redact_text(file.filename()));
+                    }
+                    Ok(fetched.parsed)
+                }
+                // The index answered, but the file or its metadata is unusable: the
+                // dependencies of this version are unknown, not the run's outcome.
+                Err(IndexError::Metadata { reason, .. }) => {
+                    let reason = redact_text(&reason);
+                    tracing::warn!(
+                        "{}: {reason}; its dependencies are unknown",
+                        redact_text(file.filename())
+                    );
+                    Ok(Arc::new(CoreMetadata::unreadable(
+                        page.name.clone(),
+                        version.clone(),
+                        reason,
+                    )))
+                }
+                Err(e) => Err(redact_text(&format!("{e:#}"))),
+            }
         })
         .await
         .clone()

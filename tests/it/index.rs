@@ -998,11 +998,11 @@ async fn metadata_prefers_pep658_then_ranges_then_download() {
         stats.bytes
     );
 
-    // Sdists: PKG-INFO from the downloaded tar.gz.
+    // Sdists: PKG-INFO from the tar.gz, streamed in range requests.
     let (md, source) = metadata_of(&client, "1.4", ".tar.gz").await;
     assert_eq!(
         (md, source),
-        (expected("1.4"), MetadataSource::FullDownload)
+        (expected("1.4"), MetadataSource::RangeRequests)
     );
 }
 

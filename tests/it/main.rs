@@ -11,6 +11,7 @@ mod environment;
 mod fallback;
 mod index;
 mod live;
+mod metadata;
 mod python;
 mod tags;
 mod transitive;

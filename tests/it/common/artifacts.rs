@@ -87,8 +87,18 @@ pub struct FileSpec {
     pub filename_override: Option<String>,
     /// Listed on the page but not a real archive (cheap fixtures for big pages).
     pub listing_only: bool,
-    /// Bytes of incompressible padding added as `<pkg>/_padding.bin` (big wheels).
+    /// Bytes of incompressible padding added as `<pkg>/_padding.bin` (big wheels and sdists).
     pub padding: usize,
+    /// The exact core metadata bytes, instead of the generated text (real or hostile files).
+    pub raw_metadata: Option<Vec<u8>>,
+    /// What `<file>.metadata` answers, when it should differ from the archive's metadata.
+    pub served_metadata: Option<Vec<u8>>,
+    /// A wheel whose `METADATA` entry inflates to this many bytes (a zip bomb).
+    pub metadata_bomb: Option<u64>,
+    /// An sdist with its `PKG-INFO` only under `<root>/<name>.egg-info/`.
+    pub egg_info_only: bool,
+    /// A `.zip` sdist instead of a `.tar.gz`.
+    pub zip_sdist: bool,
 }
 
 impl FileSpec {
@@ -126,6 +136,11 @@ impl FileSpec {
             filename_override: None,
             listing_only: false,
             padding: 0,
+            raw_metadata: None,
+            served_metadata: None,
+            metadata_bomb: None,
+            egg_info_only: false,
+            zip_sdist: false,
         }
     }
 
@@ -212,6 +227,59 @@ impl FileSpec {
         self
     }
 
+    /// Uses `bytes` verbatim as the core metadata (archive and `.metadata`).
+    #[must_use]
+    pub fn raw_metadata(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.raw_metadata = Some(bytes.into());
+        self
+    }
+
+    /// Makes `<file>.metadata` answer `bytes` (served, advertised) while the archive keeps its
+    /// own metadata.
+    #[must_use]
+    pub fn served_metadata(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.served_metadata = Some(bytes.into());
+        self.core_metadata = CoreMetadata::Served;
+        self
+    }
+
+    /// Makes the wheel's `METADATA` a deflate stream that inflates to `bytes` bytes (the
+    /// archive stays small). No `.metadata` is served.
+    #[must_use]
+    pub fn metadata_bomb(mut self, bytes: u64) -> Self {
+        self.metadata_bomb = Some(bytes);
+        self.core_metadata = CoreMetadata::Absent;
+        self
+    }
+
+    /// Puts the sdist's `PKG-INFO` only under `<root>/<name>.egg-info/` (old setuptools).
+    #[must_use]
+    pub fn egg_info_only(mut self) -> Self {
+        self.egg_info_only = true;
+        self
+    }
+
+    /// Makes the sdist a `.zip` archive (old sdists, Windows-built ones).
+    #[must_use]
+    pub fn zip_sdist(mut self) -> Self {
+        self.zip_sdist = true;
+        self
+    }
+
+    /// The core metadata bytes in the archive.
+    pub fn metadata_bytes(&self) -> Vec<u8> {
+        self.raw_metadata
+            .clone()
+            .unwrap_or_else(|| self.metadata_text().into_bytes())
+    }
+
+    /// What `<file>.metadata` serves.
+    pub fn pep658_bytes(&self) -> Vec<u8> {
+        self.served_metadata
+            .clone()
+            .unwrap_or_else(|| self.metadata_bytes())
+    }
+
     /// The name as used in file names and `.dist-info` (runs of `-_.` become `_`, lowercase).
     pub fn dist_name(&self) -> String {
         let mut out = String::new();
@@ -246,6 +314,7 @@ impl FileSpec {
                 Some(build) => format!("{dist}-{}-{build}-{tags}.whl", self.version),
                 None => format!("{dist}-{}-{tags}.whl", self.version),
             },
+            FileKind::Sdist if self.zip_sdist => format!("{dist}-{}.zip", self.version),
             FileKind::Sdist => format!("{dist}-{}.tar.gz", self.version),
         }
     }
@@ -286,6 +355,7 @@ impl FileSpec {
             return format!("placeholder for {}\n", self.filename_str()).into_bytes();
         }
         match &self.kind {
+            FileKind::Wheel { .. } if self.metadata_bomb.is_some() => self.build_bomb(),
             FileKind::Wheel { tags } => self.build_wheel(tags),
             FileKind::Sdist => self.build_sdist(),
         }
@@ -319,10 +389,7 @@ impl FileSpec {
                 format!("{pkg}/__init__.py"),
                 self.module_text().into_bytes(),
             ),
-            (
-                format!("{dist_info}/METADATA"),
-                self.metadata_text().into_bytes(),
-            ),
+            (format!("{dist_info}/METADATA"), self.metadata_bytes()),
             (format!("{dist_info}/WHEEL"), wheel_text.into_bytes()),
             (
                 format!("{dist_info}/top_level.txt"),
@@ -330,17 +397,7 @@ impl FileSpec {
             ),
         ];
         if self.padding > 0 {
-            // xorshift: deterministic, incompressible.
-            let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-            let data = (0..self.padding)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x >> 24) as u8
-                })
-                .collect();
-            entries.push((format!("{pkg}/_padding.bin"), data));
+            entries.push((format!("{pkg}/_padding.bin"), padding(self.padding)));
         }
         let mut record = String::new();
         for (path, data) in &entries {
@@ -385,17 +442,34 @@ impl FileSpec {
             .map(|d| format!("{d:?}"))
             .collect();
         let _ = writeln!(pyproject, "dependencies = [{}]", deps.join(", "));
-        let entries: Vec<(String, Vec<u8>)> = vec![
-            (
-                format!("{root}/PKG-INFO"),
-                self.metadata_text().into_bytes(),
-            ),
+        let pkg_info = if self.egg_info_only {
+            format!("{root}/{pkg}.egg-info/PKG-INFO")
+        } else {
+            format!("{root}/PKG-INFO")
+        };
+        let mut entries: Vec<(String, Vec<u8>)> = vec![
+            (pkg_info, self.metadata_bytes()),
             (format!("{root}/pyproject.toml"), pyproject.into_bytes()),
             (
                 format!("{root}/{pkg}/__init__.py"),
                 self.module_text().into_bytes(),
             ),
         ];
+        if self.padding > 0 {
+            entries.push((format!("{root}/{pkg}/_padding.bin"), padding(self.padding)));
+        }
+        if self.zip_sdist {
+            let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .last_modified_time(zip::DateTime::default())
+                .unix_permissions(0o644);
+            for (path, data) in &entries {
+                zip.start_file(path.as_str(), options).expect("zip entry");
+                zip.write_all(data).expect("zip write");
+            }
+            return zip.finish().expect("zip finish").into_inner();
+        }
         let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
         for (path, data) in &entries {
@@ -413,6 +487,118 @@ impl FileSpec {
             .expect("tar finish")
             .finish()
             .expect("gzip finish")
+    }
+}
+
+/// `len` bytes of deterministic, incompressible data (xorshift).
+fn padding(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Bits written least significant first, as deflate packs them.
+#[derive(Default)]
+struct BitWriter {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl BitWriter {
+    fn bits(&mut self, value: u64, count: u32) {
+        self.acc |= value << self.n;
+        self.n += count;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+    /// A Huffman code: its bits go most significant first.
+    fn code(&mut self, code: u64, len: u32) {
+        let reversed = code.reverse_bits() >> (64 - len);
+        self.bits(reversed, len);
+    }
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            self.out.push(self.acc as u8);
+        }
+        self.out
+    }
+}
+
+/// A raw deflate stream (one fixed-Huffman block) of `prefix` then spaces up to `total` bytes,
+/// the spaces as back-references of 258 bytes at distance 1: about 13 bits per 258 bytes.
+fn deflate_bomb(prefix: &[u8], total: u64) -> Vec<u8> {
+    let mut w = BitWriter::default();
+    w.bits(1, 1); // BFINAL
+    w.bits(1, 2); // BTYPE = 01, fixed Huffman
+    let literal = |w: &mut BitWriter, b: u8| {
+        if b < 144 {
+            w.code(0x30 + u64::from(b), 8);
+        } else {
+            w.code(0x190 + u64::from(b - 144), 9);
+        }
+    };
+    for &b in prefix {
+        literal(&mut w, b);
+    }
+    literal(&mut w, b' ');
+    let mut left = total.saturating_sub(prefix.len() as u64 + 1);
+    while left >= 258 {
+        w.code(0xC5, 8); // length symbol 285 = 258 bytes
+        w.code(0, 5); // distance symbol 0 = 1 byte back
+        left -= 258;
+    }
+    for _ in 0..left {
+        literal(&mut w, b' ');
+    }
+    w.code(0, 7); // end of block
+    w.finish()
+}
+
+impl FileSpec {
+    /// A wheel whose only member is a `METADATA` that inflates to `metadata_bomb` bytes (its
+    /// sizes in the zip records are honest; the CRC is not computed).
+    fn build_bomb(&self) -> Vec<u8> {
+        let total = self.metadata_bomb.unwrap_or_default();
+        let name = format!("{}-{}.dist-info/METADATA", self.dist_name(), self.version);
+        let data = deflate_bomb(&self.metadata_bytes(), total);
+        let size32 = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        let mut out = Vec::new();
+        let local = |out: &mut Vec<u8>| {
+            out.extend_from_slice(&[0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0]);
+            out.extend_from_slice(&0u32.to_le_bytes()); // crc
+            out.extend_from_slice(&size32(data.len() as u64).to_le_bytes());
+            out.extend_from_slice(&size32(total).to_le_bytes());
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+        };
+        local(&mut out);
+        out.extend_from_slice(&data);
+        let cd_offset = out.len();
+        out.extend_from_slice(&[0x50, 0x4b, 0x01, 0x02, 20, 3, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&0u32.to_le_bytes()); // crc
+        out.extend_from_slice(&size32(data.len() as u64).to_le_bytes());
+        out.extend_from_slice(&size32(total).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0; 12]); // extra, comment, disk, attributes
+        out.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+        out.extend_from_slice(name.as_bytes());
+        let cd_size = out.len() - cd_offset;
+        out.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0]);
+        out.extend_from_slice(&(cd_size as u32).to_le_bytes());
+        out.extend_from_slice(&(cd_offset as u32).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
     }
 }
 

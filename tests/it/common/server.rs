@@ -59,7 +59,7 @@ impl BuiltFile {
         Self {
             filename: spec.filename_str(),
             sha256: sha256_hex(&bytes),
-            metadata: spec.metadata_text().into_bytes(),
+            metadata: spec.pep658_bytes(),
             bytes,
             spec,
         }
