@@ -165,7 +165,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub index: IndexArgs,
     /// Share of assessed packages that must have a wheel for a target to be healthy (0.0-1.0).
-    #[arg(long, value_name = "SHARE")]
+    #[arg(long, value_name = "SHARE", allow_hyphen_values = true, value_parser = parse_share)]
     pub threshold: Option<f64>,
     /// Exit 0 only when the primary is healthy (a usable fallback is not enough).
     #[arg(long)]
@@ -258,7 +258,7 @@ pub struct SwitchArgs {
     #[command(flatten)]
     pub env: EnvArgs,
     /// Health threshold (share of packages with a wheel), 0.0-1.0.
-    #[arg(long, value_name = "SHARE")]
+    #[arg(long, value_name = "SHARE", allow_hyphen_values = true, value_parser = parse_share)]
     pub threshold: Option<f64>,
     /// Consider pre-releases for every package.
     #[arg(long)]
@@ -353,6 +353,20 @@ pub struct PythonListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// `--threshold`: a share between 0.0 and 1.0. Negative numbers are taken as values (not as
+/// options) so that `--threshold -0.1` gets this range error.
+fn parse_share(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number between 0.0 and 1.0, got `{text}`"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("must be between 0.0 and 1.0, got {text}"))
+    }
 }
 
 #[cfg(test)]

@@ -236,19 +236,13 @@ pub fn assess(
             break;
         }
     }
-    // Newest with a wheel, ignoring the specifier (final releases unless only pre-releases
-    // have wheels or pre-releases were asked for).
+    // Newest with a wheel, ignoring the specifier; a pre-release only when the requirement
+    // (or --pre) allows pre-releases: advice never names a version an installer would skip.
     let newest_with_wheel = versions
         .iter()
         .rev()
         .filter(|(_, view)| view.files.best_wheel.is_some())
-        .find(|(v, _)| !v.any_prerelease() || options.pre)
-        .or_else(|| {
-            versions
-                .iter()
-                .rev()
-                .find(|(_, view)| view.files.best_wheel.is_some())
-        })
+        .find(|(v, _)| !v.any_prerelease() || pre_requested)
         .map(|(v, _)| *v);
     health.newest_with_wheel = newest_with_wheel.cloned();
 

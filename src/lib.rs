@@ -28,6 +28,8 @@ pub mod dist;
 pub mod environment;
 pub mod exit;
 pub mod filename;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod health;
 pub mod host;
 pub mod index;

@@ -4,7 +4,9 @@
 //!
 //! `pep508_rs` 0.9 is the right parser, but on hostile input it panics (a name or extra ending
 //! in `.`, `-` or `_` before another character: `a.*`, `a[b-]`; a non-ASCII character after a
-//! quoted marker value) and recurses once per parenthesis, so a marker nested thousands deep
+//! quoted marker value; any error whose span holds non-ASCII, which is why a marker's quoted
+//! strings must be ASCII here, as every real marker value is) and recurses once per
+//! parenthesis, so a marker nested thousands deep
 //! overflows the stack and aborts the process. This module rejects those inputs first, with the
 //! same error type the parser returns, so callers report them like any other invalid line. A
 //! panic that the checks miss is caught and turned into an error as a last resort (the fuzz
@@ -40,9 +42,15 @@ pub fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Error<VerbatimUrl>> 
 }
 
 /// `true` when the last parse on this thread hit a parser panic that the checks did not
-/// prevent. Only the fuzz harness asks.
+/// prevent.
 pub fn last_parse_panicked() -> bool {
     PANICKED.with(Cell::get)
+}
+
+/// How many parser panics the checks did not prevent on this thread so far. The fuzz harness
+/// ([`crate::fuzz`]) asserts it stays zero across a whole file's parse.
+pub fn panics_caught() -> usize {
+    CAUGHT.with(Cell::get)
 }
 
 fn error<T: Pep508Url>(text: &str, start: usize, len: usize, message: String) -> Pep508Error<T> {
@@ -124,19 +132,32 @@ fn check_rest<T: Pep508Url>(
     mut in_marker: bool,
 ) -> Result<(), Pep508Error<T>> {
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
+    // The open quote and where it opened.
+    let mut quote: Option<(char, usize)> = None;
     // After `@` (a direct reference) the URL runs to the next `;`.
     let mut in_url = false;
     for (index, c) in text[start..].char_indices() {
         let index = index + start;
-        if let Some(q) = quote {
+        if let Some((q, opened)) = quote {
             if c == q {
                 quote = None;
+                // Any error whose span covers a quoted string with non-ASCII in it makes the
+                // parser panic (it slices by characters as bytes), wherever the string stands.
+                // Marker values are versions, platform names and extra names: all ASCII.
+                let literal = &text[opened..=index];
+                if in_marker && !literal.is_ascii() {
+                    return Err(error(
+                        text,
+                        opened,
+                        1,
+                        "only ASCII is allowed in a marker's quoted strings".to_string(),
+                    ));
+                }
             }
             continue;
         }
         match c {
-            '\'' | '"' if !in_url => quote = Some(c),
+            '\'' | '"' if !in_url => quote = Some((c, index)),
             '@' if !in_url => in_url = true,
             ';' => {
                 in_url = false;
@@ -165,19 +186,29 @@ fn check_rest<T: Pep508Url>(
             _ => {}
         }
     }
+    // The parser's error for an unterminated quote slices the rest of the text by characters
+    // as if they were bytes, and panics when it holds a non-ASCII character (`"">"""\u{fffd}`).
+    if let Some((q, at)) = quote {
+        return Err(error(
+            text,
+            at,
+            1,
+            format!("missing closing quote `{q}` for the string that starts here"),
+        ));
+    }
     Ok(())
 }
 
-fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
-    while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
-        pos += 1;
-    }
-    pos
+/// Skips whitespace as the parser does (every Unicode whitespace, vertical tab included).
+fn skip_ws(bytes: &[u8], pos: usize) -> usize {
+    let rest = std::str::from_utf8(&bytes[pos.min(bytes.len())..]).unwrap_or("");
+    pos + (rest.len() - rest.trim_start().len())
 }
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
     static PANICKED: Cell<bool> = const { Cell::new(false) };
+    static CAUGHT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Runs the parser with panics caught and kept off stderr.
@@ -198,6 +229,9 @@ fn guarded<R, T: Pep508Url>(
     let outcome = catch_unwind(AssertUnwindSafe(parse));
     QUIET.with(|q| q.set(false));
     PANICKED.with(|p| p.set(outcome.is_err()));
+    if outcome.is_err() {
+        CAUGHT.with(|c| c.set(c.get() + 1));
+    }
     outcome.unwrap_or_else(|_| {
         Err(error(
             text,
@@ -255,6 +289,28 @@ mod tests {
                 "unexpected character `名` (only ASCII is allowed outside quotes)",
             ),
             (deep.as_str(), "parentheses nest more than 32 deep"),
+            // Found by the fuzz harness: an unterminated quote with non-ASCII after it, in a
+            // requirement and in a `Requires-Dist` marker.
+            (
+                "\"\">\"\"\"\u{fffd}",
+                "missing closing quote `\"` for the string that starts here",
+            ),
+            (
+                "2;python_version<\"\"\"\u{fffd}",
+                "missing closing quote `\"` for the string that starts here",
+            ),
+            (
+                "2;python_version<\"\"\"\u{fffd}\"",
+                "only ASCII is allowed in a marker's quoted strings",
+            ),
+            (
+                "n2; python_version >python_version < \"6.\u{fffd}\"",
+                "only ASCII is allowed in a marker's quoted strings",
+            ),
+            (
+                "\u{b}c.(",
+                "package name must end with a letter or digit, not `.`",
+            ),
         ];
         let got: Vec<(&str, String)> = cases.iter().map(|(t, _)| (*t, message(t))).collect();
         let want: Vec<(&str, String)> = cases.iter().map(|(t, m)| (*t, (*m).to_string())).collect();
@@ -266,7 +322,10 @@ mod tests {
         let cases = [
             ("a.b-c_d.e", "ok: a-b-c-d-e"),
             ("a[ b ]", "ok: a[b]"),
-            ("a; os_name == '名'", "ok: a ; os_name == '名'"),
+            (
+                "a; (os_name=='nt') and 'x'!=os_name or (os_name in'posix')",
+                "ok: a ; os_name in 'posix' or os_name == 'nt'",
+            ),
             (
                 "a @ https://x.test/名.whl",
                 "ok: a @ https://x.test/%E5%90%8D.whl",
@@ -290,5 +349,12 @@ mod tests {
             "parentheses nest more than 32 deep"
         );
         assert!(parse_marker("(os_name == 'nt') and python_version >= '3.9'").is_ok());
+        // Found by the fuzz harness: a string where no value may stand.
+        let err = parse_marker("\"\">\"\"\"\u{fffd}\"").unwrap_err();
+        assert!(!last_parse_panicked());
+        assert_eq!(
+            err.message.to_string(),
+            "only ASCII is allowed in a marker's quoted strings"
+        );
     }
 }

@@ -160,19 +160,30 @@ pub fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<LoadedC
 /// pyproject.toml (`None` when the table is absent).
 pub fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<FileConfig>> {
     if in_pyproject {
-        let doc: PyprojectTool = toml::from_str(text)?;
+        let doc: PyprojectTool = from_toml(text)?;
         let Some(table) = doc.tool.and_then(|t| t.wheelwatch) else {
             return Ok(None);
         };
-        let config = FileConfig::deserialize(table)
-            .map_err(|e| anyhow::anyhow!("[tool.wheelwatch]: {}", e.to_string().trim_end()))?;
+        let config = FileConfig::deserialize(table).map_err(|e| {
+            anyhow::anyhow!(
+                "[tool.wheelwatch]: {}",
+                crate::index::redact_text(e.to_string().trim_end())
+            )
+        })?;
         validate(&config)?;
         Ok(Some(config))
     } else {
-        let config: FileConfig = toml::from_str(text)?;
+        let config: FileConfig = from_toml(text)?;
         validate(&config)?;
         Ok(Some(config))
     }
+}
+
+/// `toml::from_str`, with credentials redacted from the error: its message quotes the line
+/// (an `index-url = "https://user:token@…"` among them).
+fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    toml::from_str(text)
+        .map_err(|e| anyhow::anyhow!("{}", crate::index::redact_text(e.to_string().trim_end())))
 }
 
 fn validate(config: &FileConfig) -> Result<()> {
@@ -462,6 +473,31 @@ fn default_cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("wheelwatch-cache"))
 }
 
+/// `false` for a local `--find-links` location (from any source: flag, requirement file,
+/// `PIP_FIND_LINKS`, pip.conf) that does not exist, after warning that it is ignored, as pip
+/// does ("Location ... is ignored: it is either a non-existing path or lacks a specific
+/// scheme"). URLs are kept: whether they answer is the index client's business.
+fn find_link_exists(link: &str) -> bool {
+    if link.starts_with("http://") || link.starts_with("https://") {
+        return true;
+    }
+    let path = match link.strip_prefix("file:") {
+        Some(rest) => url::Url::parse(link)
+            .ok()
+            .and_then(|u| u.to_file_path().ok())
+            .unwrap_or_else(|| PathBuf::from(rest)),
+        None => PathBuf::from(link),
+    };
+    if path.exists() {
+        return true;
+    }
+    tracing::warn!(
+        "find-links location `{}` does not exist: ignored",
+        crate::index::redact_url(link)
+    );
+    false
+}
+
 /// Resolves index and cache settings.
 pub fn resolve_index(
     args: IndexArgs,
@@ -625,6 +661,7 @@ impl IndexChoice {
             .extend(self.find_links.iter().map(|u| u.value.clone()));
         settings.no_index |= self.no_index;
         settings.extra_index_urls.dedup();
+        settings.find_links.retain(|link| find_link_exists(link));
         settings.cache.dir = Some(self.cache_dir.value.clone());
         settings.cache.max_age = self.max_age;
         settings.cache.mode = self.cache_mode;

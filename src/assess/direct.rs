@@ -63,11 +63,13 @@ pub(crate) fn assess_target(
         Some(VersionOrUrl::VersionSpecifier(s)) if applies(&r.requirement) => Some(s.clone()),
         _ => None,
     };
-    let narrowing: Vec<(PackageName, VersionSpecifiers)> = set
+    // A lock may pin one project twice, each version under its own markers (uv's conflict
+    // sets): locked pins do not narrow each other, each entry is assessed on its own.
+    let narrowing: Vec<(PackageName, VersionSpecifiers, bool)> = set
         .requirements
         .iter()
         .chain(&set.constraints)
-        .filter_map(|r| specifiers(r).map(|s| (r.requirement.name.clone(), s)))
+        .filter_map(|r| specifiers(r).map(|s| (r.requirement.name.clone(), s, r.locked)))
         .collect();
     set.requirements
         .iter()
@@ -76,8 +78,10 @@ pub(crate) fn assess_target(
             let own = specifiers(declared);
             let constraints: Vec<&VersionSpecifiers> = narrowing
                 .iter()
-                .filter(|(name, s)| name == &req.name && Some(s) != own.as_ref())
-                .map(|(_, s)| s)
+                .filter(|(name, s, locked)| {
+                    name == &req.name && Some(s) != own.as_ref() && !(declared.locked && *locked)
+                })
+                .map(|(_, s, _)| s)
                 .collect();
             let lookup = match pages.get(&req.name) {
                 Some(Ok(Some(page))) => Lookup::Found(page),

@@ -25,8 +25,9 @@ pub(crate) fn target_for_path(
 ) -> Result<(Target, Interpreter)> {
     let request =
         PythonRequest::from_str(value).map_err(|e| anyhow!("invalid Python `{value}`: {e}"))?;
-    let interpreter = crate::python::find(&request, &FindOptions::default())
-        .map_err(|e| crate::exit::AssessmentError(anyhow!("{e}")))?;
+    // An interpreter the user named that is missing or unusable is a usage error (exit 2).
+    let interpreter =
+        crate::python::find(&request, &FindOptions::default()).map_err(|e| anyhow!("{e}"))?;
     let release = interpreter.version.release();
     let python = PythonSpec {
         major: u8::try_from(release.first().copied().unwrap_or(3)).unwrap_or(3),
@@ -69,8 +70,9 @@ pub(crate) fn probe_all(requests: &[Option<String>]) -> Vec<Option<Result<Interp
             match crate::python::find(&parsed, &FindOptions::default()) {
                 Ok(interpreter) => Some(Ok(interpreter)),
                 Err(err) => {
-                    debug!(
-                        "No interpreter for {request} on this machine ({err}); using computed tags"
+                    debug!("no interpreter for {request} on this machine: {err}");
+                    tracing::warn!(
+                        "Python {request} is not installed here: assessing it with computed tags"
                     );
                     Some(Err(err.to_string()))
                 }

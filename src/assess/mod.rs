@@ -136,8 +136,8 @@ pub fn run(request: &Request) -> Result<Assessment> {
     let index = request
         .index
         .index_settings(&set.index, &crate::index::pip_configuration(&env));
-    let client =
-        IndexClient::new(index.clone()).map_err(|e| AssessmentError(anyhow::Error::new(e)))?;
+    // A client that cannot be built is a configuration error (a bad URL or certificate file).
+    let client = IndexClient::new(index.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

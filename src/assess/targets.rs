@@ -132,9 +132,10 @@ pub(crate) fn plan(request: &Request) -> Result<Vec<Planned>> {
     for (value, role) in role_targets {
         // An interpreter named by path or by executable name (`python3`) is probed now: its
         // version is the target's. Versions are parsed as targets and probed later if installed.
+        // A range (`>=3.11,<3.13`) names the newest installed interpreter inside it.
         let names_interpreter = matches!(
             PythonRequest::from_str(&value),
-            Ok(PythonRequest::Path(_) | PythonRequest::Name(_))
+            Ok(PythonRequest::Path(_) | PythonRequest::Name(_) | PythonRequest::Range(_))
         );
         if names_interpreter {
             let (target, interpreter) = interpreters::target_for_path(&value, &host, role)

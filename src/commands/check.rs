@@ -9,6 +9,7 @@ use tracing::info;
 
 use crate::assess::{self, Request};
 use crate::exit::ExitStatus;
+use crate::health::Status;
 use crate::printer::Printer;
 use crate::report::{self, Report, Verdict};
 use crate::settings::{CheckSettings, Format, GlobalSettings};
@@ -30,7 +31,51 @@ pub fn run(
         settings.output.as_deref(),
         printer,
     )?;
+    if let Some(hint) = not_found_hint(&assessment.report) {
+        tracing::warn!("{hint}");
+    }
+    if let Some(line) = failure_line(&assessment.report) {
+        printer.error(format_args!("{line}"));
+    }
     Ok(exit_status(assessment.report.verdict, settings.strict))
+}
+
+/// A hint when no assessed project was found at all: the index URL is probably wrong.
+pub fn not_found_hint(report: &Report) -> Option<String> {
+    let mut assessed = report
+        .targets
+        .iter()
+        .flat_map(|t| &t.packages)
+        .filter(|p| p.status != Status::Excluded)
+        .peekable();
+    assessed.peek()?;
+    assessed.all(|p| p.status == Status::NotFound).then(|| {
+        "no project was found on the index: is the index URL right? (--index-url, \
+         PIP_INDEX_URL, or an --index-url line in a requirements file)"
+            .to_string()
+    })
+}
+
+/// On exit 3, the one stderr error saying why there is no verdict, whatever the report's
+/// format and destination (the printer adds `error: `).
+pub fn failure_line(report: &Report) -> Option<String> {
+    if report.verdict != Verdict::AssessmentFailed {
+        return None;
+    }
+    let first = report.targets.iter().find_map(|t| {
+        t.packages
+            .iter()
+            .find(|p| p.status == Status::Error)
+            .map(|p| format!("{} on {}: {}", p.name, t.name, p.reason))
+            .or_else(|| {
+                let error = t.resolution.as_ref()?.error.as_ref()?;
+                Some(format!("resolving on {}: {error}", t.name))
+            })
+    });
+    Some(format!(
+        "assessment failed, no verdict: {}",
+        first.unwrap_or_else(|| report.fallback_reason.clone().unwrap_or_default())
+    ))
 }
 
 /// The exit status a verdict maps to.

@@ -437,11 +437,17 @@ impl Report {
                 Some(reason)
             }
             (Verdict::AssessmentFailed, _) if errors > 0 => Some(format!(
-                "{errors} package lookups failed: no conclusion, so no fallback"
+                "{errors} package {} failed: no conclusion, so no fallback",
+                if errors == 1 { "lookup" } else { "lookups" }
             )),
             (Verdict::AssessmentFailed, _) => Some(format!(
-                "the dependency resolution failed on {failed_resolutions} targets (an index or \
-                 metadata request failed): no conclusion, so no fallback"
+                "the dependency resolution failed on {failed_resolutions} {} (an index or \
+                 metadata request failed): no conclusion, so no fallback",
+                if failed_resolutions == 1 {
+                    "target"
+                } else {
+                    "targets"
+                }
             )),
             _ => None,
         };

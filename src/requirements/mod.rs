@@ -61,7 +61,7 @@ impl DeclaredRequirement {
     pub fn new(requirement: Requirement, raw: impl Into<String>, origin: Option<Origin>) -> Self {
         Self {
             requirement,
-            raw: raw.into(),
+            raw: crate::util::redact::redact_text(&raw.into()),
             origin,
             locked: false,
         }
@@ -229,7 +229,7 @@ pub enum RequirementsError {
         cause: std::io::Error,
     },
     /// A line did not parse.
-    #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display())]
+    #[error("{file}:{line}: invalid requirement `{text}`: {expected}", file = .file.display(), text = shown(.text))]
     Parse {
         /// The file.
         file: PathBuf,
@@ -241,7 +241,7 @@ pub enum RequirementsError {
         expected: String,
     },
     /// A requirements file option pip does not know.
-    #[error("{file}:{line}: unknown option `{option}` in `{text}`", file = .file.display())]
+    #[error("{file}:{line}: unknown option `{option}` in `{text}`", file = .file.display(), option = shown(.option), text = shown(.text))]
     UnknownOption {
         /// The file.
         file: PathBuf,
@@ -253,7 +253,7 @@ pub enum RequirementsError {
         text: String,
     },
     /// An option is used wrongly (missing value, value on a flag, stray argument).
-    #[error("{file}:{line}: {problem} in `{text}`", file = .file.display())]
+    #[error("{file}:{line}: {problem} in `{text}`", file = .file.display(), problem = shown(.problem), text = shown(.text))]
     BadOption {
         /// The file.
         file: PathBuf,
@@ -267,7 +267,8 @@ pub enum RequirementsError {
     /// `-r`/`-c` naming a URL: remote requirement files are not fetched.
     #[error(
         "{file}:{line}: cannot include remote requirements file `{url}`: download it and pass the local copy",
-        file = .file.display()
+        file = .file.display(),
+        url = shown(.url)
     )]
     RemoteInclude {
         /// The file.
@@ -284,7 +285,7 @@ pub enum RequirementsError {
         chain: Vec<PathBuf>,
     },
     /// A TOML file is not valid TOML.
-    #[error("`{file}` is not valid TOML: {message}", file = .file.display())]
+    #[error("`{file}` is not valid TOML: {message}", file = .file.display(), message = shown(.message))]
     Toml {
         /// The file.
         file: PathBuf,
@@ -304,7 +305,7 @@ pub enum RequirementsError {
         expected: String,
     },
     /// A PEP 508 string inside a TOML file did not parse.
-    #[error("{file}:{line}: invalid requirement `{text}` at `{key}`: {expected}", file = .file.display())]
+    #[error("{file}:{line}: invalid requirement `{text}` at `{key}`: {expected}", file = .file.display(), text = shown(.text))]
     TomlRequirement {
         /// The file.
         file: PathBuf,
@@ -376,7 +377,7 @@ pub enum RequirementsError {
         supported: String,
     },
     /// `--package` value that is not a PEP 508 requirement.
-    #[error("invalid `--package` value `{text}`: {expected}")]
+    #[error("invalid `--package` value `{text}`: {expected}", text = shown(.text))]
     Package {
         /// The text.
         text: String,
@@ -400,6 +401,29 @@ pub enum RequirementsError {
     UnknownKind {
         /// The path.
         path: PathBuf,
+    },
+    /// The inputs hold nothing to assess: empty, or only comments and options.
+    #[error(
+        "nothing to assess: no requirements in {}{}",
+        display_list(.sources),
+        if *.skipped > 0 { format!(" ({} entries that cannot be assessed were skipped)", .skipped) } else { " (empty, or only comments and options)".to_string() }
+    )]
+    Empty {
+        /// The inputs, as shown to the user.
+        sources: Vec<String>,
+        /// How many entries were read but are not assessable.
+        skipped: usize,
+    },
+    /// Two requirements pin one project to different versions under markers that can hold
+    /// together: no installer can satisfy both.
+    #[error("{prefix}{first} conflicts with {second}: no version satisfies both")]
+    Conflict {
+        /// `file: ` when both are in one file, else empty.
+        prefix: String,
+        /// The first pin and where it was declared, e.g. `six==1.16.0 (line 1)`.
+        first: String,
+        /// The second pin and where.
+        second: String,
     },
     /// Several errors, reported together, one per line.
     #[error("{}", display_errors(.0))]
@@ -451,6 +475,26 @@ fn display_names(names: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Text from the input as shown in an error: credentials redacted, and at most a few hundred
+/// characters (a 5 MB line is named, not echoed).
+fn shown(text: &str) -> String {
+    const MAX: usize = 200;
+    let text = crate::util::redact::redact_text(text);
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head}… ({} bytes)", text.len())
+}
+
+fn display_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn display_errors(errors: &[RequirementsError]) -> String {
@@ -541,6 +585,19 @@ pub enum Source {
     Package(String),
     /// A lock file (`uv.lock`, `pylock.toml`, `pylock.<name>.toml`).
     Lock(PathBuf),
+}
+
+impl Source {
+    /// How the input is named to the user: the file, or `--package SPEC`.
+    pub fn label(&self) -> String {
+        match self {
+            Source::RequirementsTxt(path)
+            | Source::Constraints(path)
+            | Source::Lock(path)
+            | Source::Pyproject { path, .. } => path.display().to_string(),
+            Source::Package(spec) => format!("--package {spec}"),
+        }
+    }
 }
 
 /// The kind of lock file, told from its name.
@@ -647,7 +704,7 @@ struct FsReader;
 
 impl txt::IncludeReader for FsReader {
     fn read(&mut self, path: &Path) -> std::io::Result<String> {
-        decode_text(&std::fs::read(path)?)
+        decode_text(&read_bounded(path)?)
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
@@ -655,8 +712,47 @@ impl txt::IncludeReader for FsReader {
     }
 }
 
+/// The largest requirements, pyproject or lock file read, in bytes. The largest real lock
+/// files are a few megabytes.
+pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
+
+/// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes. Anything else (`/dev/zero`, a
+/// FIFO, a directory, a file that grows while read) is an error rather than an unbounded read
+/// or a hang.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        let kind = if metadata.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        };
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, kind));
+    }
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, which no requirements or lock file is",
+                MAX_FILE_SIZE / (1024 * 1024)
+            ),
+        )
+    };
+    if metadata.len() > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 fn read_file(path: &Path) -> Result<String, RequirementsError> {
-    std::fs::read(path)
+    read_bounded(path)
         .and_then(|bytes| decode_text(&bytes))
         .map_err(|cause| RequirementsError::Io {
             path: path.to_path_buf(),
@@ -736,10 +832,70 @@ pub fn load(
             Err(error) => errors.push(error),
         }
     }
-    match RequirementsError::from_many(errors) {
-        Some(error) => Err(error),
-        None => Ok(set),
+    errors.extend(conflicting_pins(&set.requirements));
+    if let Some(error) = RequirementsError::from_many(errors) {
+        return Err(error);
     }
+    if set.requirements.is_empty() {
+        return Err(RequirementsError::Empty {
+            sources: sources.iter().map(Source::label).collect(),
+            skipped: set.skipped.len(),
+        });
+    }
+    Ok(set)
+}
+
+/// The version of an exact pin (`==1.2.3`, no wildcard, no other clause).
+fn exact_pin(requirement: &Requirement) -> Option<&pep440_rs::Version> {
+    match &requirement.version_or_url {
+        Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) => {
+            match specifiers.iter().collect::<Vec<_>>().as_slice() {
+                [one] if *one.operator() == pep440_rs::Operator::Equal => Some(one.version()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Hand-written requirements that pin one project to two versions under markers that can hold
+/// at once (pip and uv refuse such input). Lock files may pin a project twice, each version
+/// under its own markers: they are assessed entry by entry, not reported here.
+fn conflicting_pins(requirements: &[DeclaredRequirement]) -> Vec<RequirementsError> {
+    let where_ =
+        |r: &DeclaredRequirement, other: &DeclaredRequirement| match (&r.origin, &other.origin) {
+            (Some(o), Some(p)) if o.file == p.file => format!("line {}", o.line),
+            (Some(o), _) => o.to_string(),
+            (None, _) => "--package".to_string(),
+        };
+    let pins: Vec<(&DeclaredRequirement, &pep440_rs::Version)> = requirements
+        .iter()
+        .filter(|r| !r.locked)
+        .filter_map(|r| exact_pin(&r.requirement).map(|v| (r, v)))
+        .collect();
+    let mut out = Vec::new();
+    for (i, (first, v1)) in pins.iter().enumerate() {
+        let clash = pins[i + 1..].iter().find(|(second, v2)| {
+            second.requirement.name == first.requirement.name
+                && v1 != v2
+                && !first
+                    .requirement
+                    .marker
+                    .is_disjoint(&second.requirement.marker)
+        });
+        if let Some((second, _)) = clash {
+            let prefix = match (&first.origin, &second.origin) {
+                (Some(o), Some(p)) if o.file == p.file => format!("{}: ", o.file.display()),
+                _ => String::new(),
+            };
+            out.push(RequirementsError::Conflict {
+                prefix,
+                first: format!("{} ({})", first.raw, where_(first, second)),
+                second: format!("{} ({})", second.raw, where_(second, first)),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

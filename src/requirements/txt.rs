@@ -81,6 +81,7 @@ pub fn parse_requirements_txt(
         set: RequirementSet::default(),
         errors: Vec::new(),
         stack: Vec::new(),
+        includes: 0,
     };
     let identity = parser.reader.identity(path);
     parser.stack.push((identity, path.to_path_buf()));
@@ -100,7 +101,16 @@ struct Parser<'a> {
     errors: Vec<RequirementsError>,
     /// Files being parsed: (identity, path as reached).
     stack: Vec<(PathBuf, PathBuf)>,
+    /// Includes read so far (bounded by [`MAX_INCLUDES`]).
+    includes: usize,
 }
+
+/// The most `-r`/`-c` includes one requirements file may pull in, in all, and the deepest
+/// chain of them. Real projects use a handful; without a bound, files that include each other
+/// twice over (a DAG, not a cycle) would be read an exponential number of times.
+pub const MAX_INCLUDES: usize = 1000;
+/// See [`MAX_INCLUDES`].
+pub const MAX_INCLUDE_DEPTH: usize = 32;
 
 /// What an option does.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -390,7 +400,7 @@ impl Parser<'_> {
             line,
         });
         if is_bare_reference(args) {
-            self.skip(raw, origin, constraint, SkipReason::DirectReference);
+            self.skip(&raw, origin, constraint, SkipReason::DirectReference);
             return;
         }
         match crate::pep508::parse_requirement(args) {
@@ -409,7 +419,7 @@ impl Parser<'_> {
                     Pep508ErrorSource::UrlError(VerbatimUrlError::NotAUrl(_))
                 ) =>
             {
-                self.skip(raw, origin, constraint, SkipReason::DirectReference);
+                self.skip(&raw, origin, constraint, SkipReason::DirectReference);
             }
             Err(error) => self.errors.push(RequirementsError::Parse {
                 file: path.to_path_buf(),
@@ -420,14 +430,14 @@ impl Parser<'_> {
         }
     }
 
-    fn skip(&mut self, raw: String, origin: Option<Origin>, constraint: bool, reason: SkipReason) {
+    fn skip(&mut self, raw: &str, origin: Option<Origin>, constraint: bool, reason: SkipReason) {
         let reason = if constraint {
             SkipReason::UnusableConstraint
         } else {
             reason
         };
         self.set.skipped.push(SkippedEntry {
-            raw,
+            raw: crate::util::redact::redact_text(raw),
             origin,
             reason,
         });
@@ -523,12 +533,7 @@ impl Parser<'_> {
                         file: path.to_path_buf(),
                         line,
                     });
-                    self.skip(
-                        written.to_string(),
-                        origin,
-                        constraint,
-                        SkipReason::Editable,
-                    );
+                    self.skip(written, origin, constraint, SkipReason::Editable);
                 }
                 Opt::IndexUrl => {
                     self.set.index.index_url = Some(value);
@@ -584,6 +589,23 @@ impl Parser<'_> {
             self.errors.push(RequirementsError::IncludeCycle { chain });
             return;
         }
+        self.includes += 1;
+        if self.includes > MAX_INCLUDES || self.stack.len() >= MAX_INCLUDE_DEPTH {
+            // Reported once: past the limit nothing more is read.
+            if self.includes > MAX_INCLUDES + 1 {
+                return;
+            }
+            self.includes = self.includes.max(MAX_INCLUDES + 1);
+            self.errors.push(RequirementsError::BadOption {
+                file: from.to_path_buf(),
+                line,
+                problem: format!(
+                    "too many includes (at most {MAX_INCLUDES} files, nested at most {MAX_INCLUDE_DEPTH} deep)"
+                ),
+                text: format!("-r {target}"),
+            });
+            return;
+        }
         let content = match self.reader.read(&path) {
             Ok(content) => content,
             Err(cause) => {
@@ -634,6 +656,48 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+
+    #[test]
+    fn includes_are_bounded_in_depth_and_number() {
+        // Each file includes the next one down, twice: without bounds, 2^depth reads.
+        let mut reads = 0;
+        let mut reader = |_: &Path| {
+            reads += 1;
+            Ok::<_, std::io::Error>("six\n-r d/r.txt\n-r d/r.txt\n".to_string())
+        };
+        let env = |_: &str| None;
+        let error =
+            parse_requirements_txt(Path::new("r.txt"), "-r d/r.txt\n", false, &mut reader, &env)
+                .unwrap_err();
+        assert_eq!(
+            error.errors()[0].to_string(),
+            format!(
+                "{}:2: too many includes (at most 1000 files, nested at most 32 deep) in `-r d/r.txt`",
+                ["d"; 31].join("/") + "/r.txt"
+            )
+        );
+        // Past a limit, nothing more is read.
+        assert_eq!(reads, MAX_INCLUDE_DEPTH - 1);
+
+        let mut wide = String::new();
+        for i in 0..=MAX_INCLUDES {
+            wide.push_str("-r f");
+            wide.push_str(&i.to_string());
+            wide.push_str(".txt\n");
+        }
+        let mut reads = 0;
+        let mut reader = |_: &Path| {
+            reads += 1;
+            Ok::<_, std::io::Error>("six\n".to_string())
+        };
+        let error = parse_requirements_txt(Path::new("r.txt"), &wide, false, &mut reader, &env)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "r.txt:1001: too many includes (at most 1000 files, nested at most 32 deep) in `-r f1000.txt`"
+        );
+        assert_eq!(reads, MAX_INCLUDES);
+    }
     use crate::requirements::test_support::{fixtures, shown};
     use crate::requirements::{LoadOptions, Source, load};
 
@@ -946,10 +1010,11 @@ mod tests {
                 "private-lib @ https://s3cret@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c",
             ]
         );
-        // The raw text keeps `${WW_TOKEN}` unexpanded: secrets are never echoed back.
+        // The raw text is never expanded, and credentials in it are redacted: secrets are never
+        // echoed back.
         assert_eq!(
             set.requirements[7].raw,
-            "private-lib @ https://${WW_TOKEN}@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c"
+            "private-lib @ https://***@git.example.org/private-lib-1.0-py3-none-any.whl#sha256=0f1e2d3c"
         );
         let origins: Vec<String> = set
             .requirements

@@ -784,7 +784,10 @@ fn prefetch_hints_hide_latency_of_a_cold_resolution() {
     let start = std::time::Instant::now();
     let analysis = analyze(&slow, &request(&r, &env)).unwrap();
     let elapsed = start.elapsed();
-    #[allow(clippy::print_stderr, reason = "a figure for whoever runs the test with --nocapture")]
+    #[allow(
+        clippy::print_stderr,
+        reason = "a figure for whoever runs the test with --nocapture"
+    )]
     {
         eprintln!("cold analysis of {count} packages at 25 ms per request: {elapsed:?}");
     }

@@ -10,7 +10,14 @@ use url::Url;
 pub fn redact_url(raw: &str) -> String {
     if let Some(mut url) = raw.contains("://").then(|| Url::parse(raw).ok()).flatten() {
         if url.username().is_empty() && url.password().is_none() {
-            return raw.to_string();
+            // `https://tok#en@host/`: a credential holding `#` or `?` parses as a host and a
+            // fragment or query; the `@` gives it away.
+            let swallowed = url.fragment().is_some_and(|f| f.contains('@'))
+                || url.query().is_some_and(|q| q.contains('@'));
+            if !swallowed {
+                return raw.to_string();
+            }
+            return redact_to_last_at(raw);
         }
         if url.set_password(None).is_ok() && url.set_username("***").is_ok() {
             return url.to_string();
@@ -23,7 +30,26 @@ pub fn redact_url(raw: &str) -> String {
             return format!("***@{}", &raw[at + 1..]);
         }
     }
+    if raw.contains("://") {
+        // Not a valid URL: a password holding `#` or `/` (`http://user:pa/ss@host/`) ends the
+        // authority early, so everything up to the last `@` goes.
+        return redact_to_last_at(raw);
+    }
     redact_text(raw)
+}
+
+/// `scheme://***@rest` for everything between `://` and the last `@` (before any whitespace).
+fn redact_to_last_at(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return redact_text(raw);
+    };
+    let end = raw[start..]
+        .find(char::is_whitespace)
+        .map_or(raw.len(), |i| start + i);
+    match raw[start..end].rfind('@') {
+        Some(at) => format!("{}***@{}", &raw[..start], &raw[start + at + 1..]),
+        None => redact_text(raw),
+    }
 }
 
 /// Redacts every `scheme://user:pass@host` occurrence inside free text (error messages from
@@ -38,6 +64,22 @@ pub fn redact_text(text: &str) -> String {
             .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
             .unwrap_or(tail.len());
         let authority = &tail[..authority_end];
+        // A credential holding `#`, `?` or `/` ends the authority before its `@`
+        // (`http://user:pa/ss@host`, `http://user:p#w@host`): when what precedes the end is
+        // `user:` followed by something that is not a port, the `@` later in the same word
+        // closes the credentials.
+        let word_end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let not_a_port = authority
+            .split_once(':')
+            .is_some_and(|(_, port)| !port.chars().all(|c| c.is_ascii_digit()));
+        if !authority.contains('@')
+            && not_a_port
+            && let Some(at) = tail[..word_end].rfind('@')
+        {
+            out.push_str("***@");
+            rest = &tail[at + 1..];
+            continue;
+        }
         if let Some(at) = authority.rfind('@') {
             out.push_str("***@");
             out.push_str(&authority[at + 1..]);
@@ -103,6 +145,28 @@ mod tests {
             redact_text("error sending request for url (http://a:b@h:1/x) then https://c@d/e"),
             "error sending request for url (http://***@h:1/x) then https://***@d/e"
         );
+        assert_eq!(
+            redact_text("bad `--index-urll http://user:pa/ss@h.test/s/` or http://u:p#w@h.test/"),
+            "bad `--index-urll http://***@h.test/s/` or http://***@h.test/"
+        );
+        assert_eq!(
+            redact_text("git+https://h.test/x/y@v1.0 and http://h.test:8080/a@b"),
+            "git+https://h.test/x/y@v1.0 and http://h.test:8080/a@b"
+        );
+        // Credentials holding `#` or `/` make the URL invalid or move the `@` into a fragment.
+        assert_eq!(
+            redact_url("http://user:pa#ss@host.test/simple/"),
+            "http://***@host.test/simple/"
+        );
+        assert_eq!(
+            redact_url("http://user:pa/ss@host.test/simple/"),
+            "http://***@host.test/simple/"
+        );
+        assert_eq!(
+            redact_url("https://tok#en@host.test/simple/"),
+            "https://***@host.test/simple/"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
         let url = Url::parse("https://al%40ice:p%2Bw+d@h.test/s/").unwrap();
         assert_eq!(strip_credentials(&url), "https://h.test/s/");
         let (clean, creds) = split_credentials(&url);

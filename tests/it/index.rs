@@ -1236,7 +1236,7 @@ targets
   3.12@manylinux_2_28_x86_64  primary   no answer  0/0 with wheels (100%); resolution failed
 
 verdict: assessment failed
-  1 package lookups failed: no conclusion, so no fallback
+  1 package lookup failed: no conclusion, so no fallback
 
 recommendations
   1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
@@ -1244,11 +1244,15 @@ recommendations
     )
 }
 
-/// Asserts a run failed to look six up with `error`, saying so on stdout and nothing else.
+/// Asserts a run failed to look six up with `error`, saying so on stdout and in the one stderr
+/// line every exit 3 has.
 fn assert_six_failed(run: &Run, error: &str) {
+    let stderr = format!(
+        "error: assessment failed, no verdict: six on 3.12@manylinux_2_28_x86_64: could not assess: {error}\n"
+    );
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
-        (3, six_failed(error).as_str(), ""),
+        (3, six_failed(error).as_str(), stderr.as_str()),
     );
 }
 
@@ -1336,10 +1340,7 @@ fn a_remote_page_never_opens_local_files() {
         "{{base}}/links/ did not return a valid project page: it links `six-1.17.0-py2.py3-none-any.whl` to the local file `file://{}`; only an index or find-links location you name as a local path may list local files",
         secret.display()
     );
-    assert_eq!(
-        (run.code, run.stdout.as_str(), run.stderr.as_str()),
-        (3, six_failed(&error).as_str(), "")
-    );
+    assert_six_failed(&run, &error);
 }
 
 #[test]
@@ -1496,14 +1497,18 @@ targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  1/1 with wheels (100%); resolution failed
 
 verdict: assessment failed
-  the dependency resolution failed on 1 targets (an index or metadata request failed): no conclusion, so no fallback
+  the dependency resolution failed on 1 target (an index or metadata request failed): no conclusion, so no fallback
 
 recommendations
   1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
 ";
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
-        (3, expected, "")
+        (
+            3,
+            expected,
+            "error: assessment failed, no verdict: resolving on 3.12@manylinux_2_28_x86_64: failed to read the metadata of `six` 1.17.0: {base}/files/six-1.17.0-py2.py3-none-any.whl sent more than 65536 bytes, more than wheelwatch reads from one answer\n"
+        )
     );
 }
 

@@ -10,6 +10,7 @@ mod doctor;
 mod environment;
 mod fallback;
 mod index;
+mod input;
 mod live;
 mod metadata;
 mod python;

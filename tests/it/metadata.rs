@@ -525,16 +525,20 @@ targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  1/1 with wheels (100%); resolution failed
 
 verdict: assessment failed
-  the dependency resolution failed on 1 targets (an index or metadata request failed): no conclusion, so no fallback
+  the dependency resolution failed on 1 target (an index or metadata request failed): no conclusion, so no fallback
 
 recommendations
   1. Re-run when the index answers; the errors above prevented a verdict, so nothing should change on their account.
 ",
             index.file_url("")
         );
+        let expected_stderr = format!(
+            "error: assessment failed, no verdict: resolving on 3.12@manylinux_2_28_x86_64: failed to read the metadata of `big` 1.0: {}big-1.0-py3-none-any.whl.metadata sent more than 16 MiB, more than wheelwatch reads from one answer\n",
+            index.file_url("")
+        );
         assert_eq!(
             (code, stdout.as_str(), stderr.as_str()),
-            (3, expected.as_str(), "")
+            (3, expected.as_str(), expected_stderr.as_str())
         );
     }
 

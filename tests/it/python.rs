@@ -49,7 +49,7 @@ fn minor_of(dir_name: &str) -> Option<(u32, u32)> {
 
 fn quick(cache_dir: Option<PathBuf>) -> ProbeOptions {
     ProbeOptions {
-        timeout: Duration::from_millis(700),
+        timeout: Duration::from_millis(3500),
         cache: if cache_dir.is_some() {
             CacheUse::ReadWrite
         } else {
@@ -145,7 +145,7 @@ fn broken_interpreters_are_reported_with_evidence() {
         (
             bin.join("python3.10"),
             Some(Unusable::TimedOut {
-                seconds: 0.7,
+                seconds: 3.5,
                 stderr: String::new(),
             }),
         ),
@@ -541,7 +541,7 @@ fn python_list_reports_every_candidate_as_json() {
         .env("PYENV_ROOT", &empty)
         .env("UV_PYTHON_INSTALL_DIR", &empty)
         .env("WHEELWATCH_CACHE_DIR", &cache)
-        .env("WHEELWATCH_PROBE_TIMEOUT", "0.7")
+        .env("WHEELWATCH_PROBE_TIMEOUT", "3.5")
         .env_remove("VIRTUAL_ENV")
         .env_remove("CONDA_PREFIX")
         .output()
@@ -598,8 +598,8 @@ fn python_list_reports_every_candidate_as_json() {
         ),
         unusable(
             "python3.10",
-            serde_json::json!({"kind": "timed_out", "seconds": 0.7, "stderr": ""}),
-            "did not answer within 0.7 s and was killed",
+            serde_json::json!({"kind": "timed_out", "seconds": 3.5, "stderr": ""}),
+            "did not answer within 3.5 s and was killed",
         ),
         unusable(
             "python3.9",
