@@ -60,15 +60,47 @@ pub enum Command {
     Config(ConfigArgs),
     /// Move the venv to the first healthy fallback Python: build beside, install exactly what
     /// was assessed, verify by importing, swap atomically.
-    Fallback(Box<SwitchArgs>),
+    Fallback(Box<FallbackArgs>),
     /// Move the venv back to the primary Python once it is healthy again.
     Promote(Box<SwitchArgs>),
-    /// Emergency reset: archive the venv, clear caches, rebuild it fresh (needs --yes).
+    /// Emergency reset: archive the venv, rebuild it fresh on the healthy interpreter, then
+    /// clear caches (needs --yes; without it, prints the plan).
     Reset(Box<ResetArgs>),
     /// Check this machine: interpreters, pip, venv, build tools, disk space, index.
     Doctor(DoctorArgs),
     /// Python interpreters on this machine.
     Python(PythonArgs),
+    /// Write the project's interpreters and inputs to [tool.wheelwatch] in pyproject.toml (or
+    /// wheelwatch.toml), and keep the venv and .wheelwatch/ out of git.
+    Init(InitArgs),
+}
+
+/// `wheelwatch init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The primary Python (`3.12`, `3.13t`, a path). Default: the interpreter of the existing
+    /// venv.
+    #[arg(long, value_name = "PY")]
+    pub python: Option<String>,
+    /// A fallback Python, repeatable, tried in order.
+    #[arg(long = "fallback", value_name = "PY")]
+    pub fallback: Vec<String>,
+    /// An extra, informational target `PY[@PLATFORM]`, repeatable.
+    #[arg(long = "target", value_name = "PY[@PLATFORM]")]
+    pub target: Vec<String>,
+    /// A requirement file to assess, repeatable. Default: requirements.txt when it exists
+    /// (else pyproject.toml's dependencies are read).
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+    /// The virtual environment wheelwatch manages (default: .venv).
+    #[arg(long, value_name = "PATH")]
+    pub venv: Option<PathBuf>,
+    /// Replace an existing wheelwatch configuration.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would be written and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// The report formats.
@@ -76,7 +108,7 @@ pub enum Command {
 pub enum Format {
     /// A table for people.
     Table,
-    /// JSON (see schema/report.schema.json).
+    /// JSON (for `check`, described by schema/report.schema.json).
     Json,
     /// Markdown, for pull requests and CI summaries.
     Markdown,
@@ -234,12 +266,24 @@ pub struct EnvArgs {
     /// The installer.
     #[arg(long, value_enum, default_value_t = InstallerChoice::Pip)]
     pub installer: InstallerChoice,
-    /// How many previous environments and venv backups to keep.
+    /// How many previous environments, venv backups, reset archives and installer logs to
+    /// keep (each).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub keep_backups: usize,
-    /// Show what would be done and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+    /// How long to wait for another wheelwatch operation on this project to finish.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+}
+
+/// `wheelwatch fallback`.
+#[derive(Debug, Args)]
+pub struct FallbackArgs {
+    /// What every switch takes.
+    #[command(flatten)]
+    pub switch: SwitchArgs,
+    /// Switch to this Python instead of the first healthy fallback; it must be healthy.
+    #[arg(long, value_name = "PY")]
+    pub to: Option<String>,
 }
 
 /// `wheelwatch fallback` and `wheelwatch promote`.
@@ -266,10 +310,9 @@ pub struct SwitchArgs {
     /// Why (recorded in the state and events); default: the assessment's reason.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
-    /// (fallback) Switch to this Python instead of the first healthy fallback; it must be
-    /// healthy.
-    #[arg(long, value_name = "PY")]
-    pub to: Option<String>,
+    /// Show what would be done and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `wheelwatch reset`.
@@ -278,7 +321,8 @@ pub struct ResetArgs {
     /// Requirement sources.
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Targets (`--python` names the interpreter to rebuild on; default: the active one).
+    /// Targets: the rebuild uses the primary when it is healthy, else the first healthy
+    /// fallback.
     #[command(flatten)]
     pub targets: TargetArgs,
     /// Index and cache.
@@ -290,7 +334,7 @@ pub struct ResetArgs {
     /// Also run `pip cache purge`.
     #[arg(long)]
     pub purge_pip_cache: bool,
-    /// Really do it; without this the plan is printed and nothing changes.
+    /// Really do it. Without it, reset prints its plan and changes nothing.
     #[arg(long)]
     pub yes: bool,
     /// Why (recorded in the state and events).

@@ -9,6 +9,19 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // `wheelwatch __supervise …`: this binary re-run to watch over an installer (see
+    // environment::process); never parsed as a command line.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| wheelwatch::environment::process::is_supervise_arg(a))
+    {
+        let code = wheelwatch::environment::supervise(&args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(125));
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        wheelwatch::environment::use_supervisor(exe);
+    }
     // mimalloc asks for transparent huge pages on its arenas: every first touch of one then
     // zeroes 2 MiB, which was most of a warm run's time (kernel `clear_page`) and doubled its
     // peak memory. Plain pages it is (inherited by the processes we start, which is harmless).

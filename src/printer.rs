@@ -18,8 +18,9 @@ use crate::settings::GlobalSettings;
 /// How often a visible bar or spinner redraws on its own.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Where output goes, decided once from the global settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where output goes, decided once from the global settings. The default shows notes and
+/// errors, no colour and no progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Printer {
     /// Notes and progress silenced; errors still shown.
     quiet: bool,

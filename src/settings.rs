@@ -17,8 +17,8 @@ use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, Targ
 
 mod commands;
 pub use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, InstallerChoice, PythonListSettings,
-    ResetSettings, SwitchSettings, TagsSettings,
+    ConfigSettings, DoctorSettings, EnvSettings, Format, InitSettings, InstallerChoice,
+    PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
 
 /// Where a setting's value came from.

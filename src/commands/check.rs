@@ -4,15 +4,15 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tracing::info;
 
 use crate::assess::{self, Request};
 use crate::exit::ExitStatus;
 use crate::health::Status;
 use crate::printer::Printer;
-use crate::report::{self, Report, Verdict};
-use crate::settings::{CheckSettings, Format, GlobalSettings};
+use crate::report::{self, Recommendation, Report, Verdict};
+use crate::settings::{CheckSettings, Format, GlobalSettings, ProcessEnv};
 use crate::util::fs::{Durability, write_atomic};
 
 /// Runs `wheelwatch check`.
@@ -21,7 +21,15 @@ pub fn run(
     globals: &GlobalSettings,
     printer: Printer,
 ) -> Result<ExitStatus> {
-    let assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer))?;
+    reconcile(settings, globals);
+    let mut assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer))?;
+    assessment.report.input_discovered = settings.sources.is_empty();
+    // Recommended commands work as printed: they repeat the flags the configuration lacks.
+    for r in &mut assessment.report.recommendations {
+        if let Recommendation::UseFallback { command, .. } = r {
+            *command = super::rerun::command_line("fallback", settings, globals, &ProcessEnv)?;
+        }
+    }
     for line in &assessment.lock_notes {
         printer.note(format_args!("{line}"));
     }
@@ -78,6 +86,20 @@ pub fn failure_line(report: &Report) -> Option<String> {
     ))
 }
 
+/// Brings the project's environment records in line with its venv, when wheelwatch manages
+/// one here (see [`crate::environment::reconcile`]); a problem there is logged, never fatal to
+/// a check.
+fn reconcile(settings: &CheckSettings, globals: &GlobalSettings) {
+    if !globals.cwd.join(".wheelwatch").is_dir() {
+        return;
+    }
+    let result = crate::environment::Project::new(&globals.cwd, &settings.venv.value, true)
+        .and_then(|project| crate::environment::reconcile(&project));
+    if let Err(e) = result {
+        tracing::warn!("could not check the environment records: {e}");
+    }
+}
+
 /// The exit status a verdict maps to.
 pub fn exit_status(verdict: Verdict, strict: bool) -> ExitStatus {
     match verdict {
@@ -85,6 +107,14 @@ pub fn exit_status(verdict: Verdict, strict: bool) -> ExitStatus {
         Verdict::FallbackAvailable if !strict => ExitStatus::Success,
         Verdict::FallbackAvailable | Verdict::CompleteFailure => ExitStatus::Unhealthy,
         Verdict::AssessmentFailed => ExitStatus::AssessmentFailed,
+    }
+}
+
+/// An I/O error's reason without the path `tempfile` adds to it.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => e.kind().to_string(),
     }
 }
 
@@ -103,10 +133,23 @@ pub fn emit(
         }
     };
     if let Some(path) = output {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        // Say what is wrong with the path the user gave, never the temporary file's name.
+        let cannot = |why: &dyn std::fmt::Display| {
+            anyhow::anyhow!("cannot write the report to `{}`: {why}", path.display())
+        };
+        if !dir.is_dir() {
+            return Err(cannot(&format_args!(
+                "the directory `{}` does not exist",
+                dir.display()
+            )));
+        }
         let mut bytes = Vec::new();
         render(&mut bytes, false)?;
-        write_atomic(path, &bytes, Durability::Cache)
-            .with_context(|| format!("failed to write the report to `{}`", path.display()))?;
+        write_atomic(path, &bytes, Durability::Cache).map_err(|e| cannot(&io_reason(&e)))?;
         info!("wrote the report to {}", path.display());
     } else {
         let mut out = printer.stdout();

@@ -8,14 +8,16 @@ use crate::cli::{Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, ProcessEnv, PythonListSettings,
-    TagsSettings,
+    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, InitSettings, ProcessEnv,
+    PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
 
 pub mod check;
 pub mod config;
 pub mod doctor;
+pub mod init;
 pub mod python;
+pub mod rerun;
 pub mod switch;
 pub mod tags;
 
@@ -39,8 +41,19 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Python(args) => match args.command {
             PythonCommand::List(list) => python::list(PythonListSettings::resolve(&list), printer),
         },
-        Command::Fallback(args) => switch::fallback(*args, &globals, printer),
-        Command::Promote(args) => switch::promote(*args, &globals, printer),
-        Command::Reset(args) => switch::reset(*args, &globals, printer),
+        Command::Fallback(args) => switch::fallback(
+            &SwitchSettings::fallback(*args, &globals)?,
+            &globals,
+            printer,
+        ),
+        Command::Promote(args) => switch::promote(
+            &SwitchSettings::promote(*args, &globals)?,
+            &globals,
+            printer,
+        ),
+        Command::Reset(args) => {
+            switch::reset(&ResetSettings::resolve(*args, &globals)?, &globals, printer)
+        }
+        Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
     }
 }

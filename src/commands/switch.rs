@@ -1,38 +1,128 @@
-//! `wheelwatch fallback`, `promote` and `reset`: assess first (an assessment that fails aborts
-//! with exit 3: an outage is never a reason to rebuild an environment), choose the target and
-//! its interpreter, pin exactly what the assessment chose for that target, then hand the build,
-//! verification and atomic swap to [`crate::environment`]. Progress goes to stderr, the outcome
-//! to stdout.
+//! `wheelwatch fallback`, `promote` and `reset`: reconcile the project's records with its venv,
+//! assess first (an assessment that fails aborts with exit 3: an outage is never a reason to
+//! rebuild an environment), choose the target and its interpreter, pin exactly what the
+//! assessment chose for that target, then hand the build, verification and atomic swap to
+//! [`crate::environment`], with what the project asked for (primary and fallbacks as written
+//! and as found) to record. Progress goes to stderr, the outcome to stdout.
+//!
+//! Which target: `fallback` takes `--to`, else the first healthy fallback; `promote` the
+//! configured primary, only when it is healthy, and nothing when the venv already runs it;
+//! `reset` the primary when it is healthy, else the first healthy fallback, and refuses (exit 1,
+//! nothing changed) when none is. A switch that fails exits 1 with the venv unchanged.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
+use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::assess::{self, AssessedTarget, Assessment, Request};
-use crate::cli::{EnvArgs, InstallerChoice, ResetArgs, SwitchArgs};
 use crate::environment::{
-    self, InstallIndex, Installer, Operation, Pin, Project, ResetRequest, Role as EnvRole, State,
-    Step, SwitchRequest,
+    self, ActiveEnv, EnvError, InstallIndex, Installer, Operation, Pin, Project, Requested,
+    RequestedPython, ResetRequest, Role as EnvRole, State, Step, SwitchRequest,
 };
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
 use crate::printer::Printer;
+use crate::python::PythonRequest;
 use crate::report::{ResolvedStatus, TargetReport, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, Sourced, ValueSource};
+use crate::settings::{
+    CheckSettings, EnvSettings, GlobalSettings, InstallerChoice, ResetSettings, SwitchSettings,
+};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
 pub fn fallback(
-    args: SwitchArgs,
+    settings: &SwitchSettings,
     globals: &GlobalSettings,
     printer: Printer,
 ) -> Result<ExitStatus> {
-    run_switch(args, globals, printer, Operation::Fallback)
+    run_switch(settings, globals, printer, Operation::Fallback)
 }
 
 /// Runs `wheelwatch promote`.
-pub fn promote(args: SwitchArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
-    run_switch(args, globals, printer, Operation::Promote)
+pub fn promote(
+    settings: &SwitchSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    run_switch(settings, globals, printer, Operation::Promote)
+}
+
+/// What the project asked for, as written and as found here: recorded in the state.
+fn requested(settings: &CheckSettings, assessment: &Assessment) -> Requested {
+    let one = |written: &str, source: String| {
+        let found = assessment
+            .targets
+            .iter()
+            .find(|a| a.requested == written)
+            .and_then(|a| match &a.interpreter {
+                assess::HostInterpreter::Probed(i) => Some(i),
+                _ => None,
+            });
+        RequestedPython {
+            written: written.to_string(),
+            source: Some(source),
+            path: found.map(|i| i.path.clone()),
+            version: found.map(|i| i.version.to_string()),
+        }
+    };
+    Requested {
+        primary: Some(match &settings.primary {
+            Some(p) => one(&p.value, p.source.to_string()),
+            None => one("python3", "default: python3 on PATH".to_string()),
+        }),
+        fallbacks: settings
+            .fallbacks
+            .value
+            .iter()
+            .map(|f| one(f, settings.fallbacks.source.to_string()))
+            .collect(),
+    }
+}
+
+/// Whether the active environment runs the interpreter `written` asks for.
+fn runs(active: &ActiveEnv, written: &str) -> bool {
+    match PythonRequest::from_str(written) {
+        Ok(PythonRequest::Version(v)) => pep440_rs::Version::from_str(&active.python_version)
+            .is_ok_and(|version| v.matches(&version, v.free_threaded)),
+        Ok(PythonRequest::Path(p)) => {
+            active.python == p
+                || std::fs::canonicalize(&p)
+                    .is_ok_and(|c| std::fs::canonicalize(&active.python).is_ok_and(|a| a == c))
+        }
+        _ => false,
+    }
+}
+
+/// The Python version `project`'s venv runs, when that is the primary `settings` name: the
+/// managed environment recorded as the primary, or a venv of the user's own (never switched)
+/// whose `pyvenv.cfg` names a matching version.
+fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<String>> {
+    let state = State::load(&project.state_file())?;
+    let primary = settings
+        .primary
+        .as_ref()
+        .map_or("python3", |p| p.value.as_str());
+    if let Some(active) = &state.active {
+        return Ok((active.role == EnvRole::Primary && runs(active, primary))
+            .then(|| active.python_version.clone()));
+    }
+    let Ok(meta) = std::fs::symlink_metadata(&project.venv_path) else {
+        return Ok(None);
+    };
+    if !meta.is_dir() {
+        return Ok(None);
+    }
+    let cfg = std::fs::read_to_string(project.venv_path.join("pyvenv.cfg")).unwrap_or_default();
+    let version = cfg.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        matches!(k.trim(), "version" | "version_info")
+            .then(|| v.trim().split('.').take(3).collect::<Vec<_>>().join("."))
+    });
+    Ok(version.filter(|v| {
+        matches!(PythonRequest::from_str(primary), Ok(PythonRequest::Version(req))
+            if pep440_rs::Version::from_str(v).is_ok_and(|ver| req.matches(&ver, req.free_threaded)))
+    }))
 }
 
 fn assess(request: &Request) -> Result<Assessment> {
@@ -53,17 +143,24 @@ fn request(settings: &CheckSettings, globals: &GlobalSettings, printer: Printer)
     Request::from_settings(settings, &globals.cwd, printer)
 }
 
-fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) -> Result<Project> {
-    let venv = env
-        .venv
-        .clone()
-        .unwrap_or_else(|| settings.venv.value.clone());
+fn project(
+    settings: &CheckSettings,
+    env: &EnvSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<Project> {
+    let venv = &settings.venv.value;
     let venv = if venv.is_absolute() {
-        venv
+        venv.clone()
     } else {
         globals.cwd.join(venv)
     };
-    Ok(Project::new(&globals.cwd, &venv, env.allow_outside)?)
+    let mut project = Project::new(&globals.cwd, &venv, env.allow_outside)?;
+    project.lock_timeout = env.wait;
+    project.printer = printer;
+    // The records follow the venv, whatever a killed run left (repairs are logged as events).
+    environment::reconcile(&project)?;
+    Ok(project)
 }
 
 fn installer(choice: InstallerChoice) -> Installer {
@@ -162,13 +259,8 @@ fn env_role(assessed: &AssessedTarget) -> EnvRole {
     }
 }
 
-fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
-    let show = !globals.quiet;
-    let tty = std::io::stderr().is_terminal();
+fn progress(printer: Printer) -> impl FnMut(Step) {
     move |step: Step| {
-        if !show {
-            return;
-        }
         let text = match step {
             Step::Locked => "locked the project; cleaned up leftovers",
             Step::Creating => "creating the environment",
@@ -178,43 +270,39 @@ fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
             Step::Swapped => "swapped",
             Step::Recorded => "recorded state and events",
         };
-        let mut err = std::io::stderr().lock();
-        if tty {
-            let _ = writeln!(err, "\u{2022} {text}");
+        if printer.stderr_is_terminal() {
+            printer.note(format_args!("\u{2022} {text}"));
         } else {
-            let _ = writeln!(err, "{text}");
+            printer.note(format_args!("{text}"));
         }
     }
 }
 
 fn run_switch(
-    args: SwitchArgs,
+    switch: &SwitchSettings,
     globals: &GlobalSettings,
     printer: Printer,
     operation: Operation,
 ) -> Result<ExitStatus> {
-    let SwitchArgs {
-        sources,
-        mut targets,
-        index,
+    let SwitchSettings {
+        check: settings,
         env,
-        threshold,
-        pre,
         reason,
+        dry_run,
         to,
-    } = args;
-    if let Some(to) = &to {
-        if operation == Operation::Promote {
-            bail!("--to is for `fallback`; `promote` always returns to the primary");
-        }
-        // Make sure the requested Python is assessed, as a fallback.
-        if !targets.fallback.iter().any(|f| f == to) {
-            targets.fallback.insert(0, to.clone());
-        }
+    } = switch;
+    let project = project(settings, env, globals, printer)?;
+    if operation == Operation::Promote
+        && let Some(version) = active_primary(&project, settings)?
+    {
+        writeln!(
+            printer.stdout(),
+            "already on the primary: {} runs Python {version}; nothing to do",
+            project.venv_path.display(),
+        )?;
+        return Ok(ExitStatus::Success);
     }
-    let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
-    let project = project(&env, &settings, globals)?;
-    let assessment = assess(&request(&settings, globals, printer))?;
+    let assessment = assess(&request(settings, globals, printer))?;
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -224,17 +312,17 @@ fn run_switch(
                 .find(|(t, _)| t.role == Role::Primary)
                 .context("no primary target")?;
             if !primary.healthy {
-                eprintln!(
-                    "error: the primary {} is still unhealthy: {}",
+                printer.error(format_args!(
+                    "the primary {} is still unhealthy: {}",
                     primary.name,
                     report.fallback_reason.clone().unwrap_or_default()
-                );
+                ));
                 return Ok(ExitStatus::Unhealthy);
             }
             (primary, assessed)
         }
         _ => {
-            let chosen = match &to {
+            let chosen = match to {
                 // `--to` was added to the fallbacks as written: find it by that text.
                 Some(to) => assessment
                     .iter()
@@ -242,7 +330,10 @@ fn run_switch(
                     .context("the --to Python was not assessed")?,
                 None => {
                     if report.verdict == Verdict::PrimaryHealthy {
-                        println!("The primary is healthy; no fallback needed.");
+                        writeln!(
+                            printer.stdout(),
+                            "The primary is healthy; no fallback needed."
+                        )?;
                         return Ok(ExitStatus::Success);
                     }
                     match assessment
@@ -251,20 +342,20 @@ fn run_switch(
                     {
                         Some(found) => found,
                         None => {
-                            eprintln!(
-                                "error: no healthy fallback: {}",
+                            printer.error(format_args!(
+                                "no healthy fallback: {}",
                                 report.fallback_reason.clone().unwrap_or_default()
-                            );
+                            ));
                             return Ok(ExitStatus::Unhealthy);
                         }
                     }
                 }
             };
             if !chosen.0.healthy {
-                eprintln!(
-                    "error: {} is not healthy, so it is no fallback",
+                printer.error(format_args!(
+                    "{} is not healthy, so it is no fallback",
                     chosen.0.name
-                );
+                ));
                 return Ok(ExitStatus::Unhealthy);
             }
             chosen
@@ -273,6 +364,7 @@ fn run_switch(
     let interpreter = assess::interpreter_for(assessed)?;
     let pins = pins(target)?;
     let reason = reason
+        .clone()
         .or_else(|| report.fallback_reason.clone())
         .unwrap_or_else(|| match operation {
             Operation::Promote => format!("the primary {} is healthy again", target.name),
@@ -290,10 +382,11 @@ fn run_switch(
         index: install_index(&assessment.index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
+        requested: Some(requested(settings, &assessment)),
     };
-    if env.dry_run {
+    if *dry_run {
         let plan = environment::plan_switch(&project, &request)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = printer.stdout();
         writeln!(
             out,
             "would switch {} to Python {} ({})",
@@ -320,19 +413,21 @@ fn run_switch(
             ExitStatus::BadInput
         });
     }
-    let outcome = match environment::switch(&project, &request, &mut progress(globals)) {
+    let outcome = match environment::switch(&project, &request, &mut progress(printer)) {
         Ok(outcome) => outcome,
         Err(err) => {
             // The environment module guarantees the venv is untouched when a switch fails.
-            eprintln!(
-                "error: failed to switch {} to {}; it is unchanged: {err}",
+            printer.error(format_args!(
+                "failed to switch {} to {}; it is unchanged: {err}",
                 project.venv_path.display(),
                 target.name
-            );
+            ));
             return Ok(ExitStatus::Unhealthy);
         }
     };
-    println!(
+    let mut out = printer.stdout();
+    writeln!(
+        out,
         "{} now runs Python {} ({}, {}): {} distributions installed, {} modules imported",
         outcome.venv_path.display(),
         outcome.python_version,
@@ -343,63 +438,80 @@ fn run_switch(
         },
         outcome.verified.distributions,
         outcome.verified.modules.len()
-    );
+    )?;
     if let Some(backup) = &outcome.migration_backup {
-        println!("the previous venv was kept at {}", backup.display());
+        writeln!(out, "the previous venv was kept at {}", backup.display())?;
     }
     Ok(ExitStatus::Success)
 }
 
 /// Runs `wheelwatch reset`.
-pub fn reset(args: ResetArgs, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
-    let ResetArgs {
-        sources,
-        targets,
-        index,
+pub fn reset(
+    reset: &ResetSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    let ResetSettings {
+        check: settings,
         env,
         purge_pip_cache,
         yes,
         reason,
-    } = args;
-    let explicit_python = targets.python.is_some();
-    let mut settings =
-        CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
-    let project = project(&env, &settings, globals)?;
-    // Rebuild on the active interpreter unless --python names another.
-    let state = State::load(&project.state_file()).unwrap_or_default();
-    if let (false, Some(active)) = (explicit_python, &state.active) {
-        let minor: Vec<&str> = active.python_version.splitn(3, '.').take(2).collect();
-        settings.primary = Some(Sourced {
-            value: minor.join("."),
-            source: ValueSource::File(project.state_file().display().to_string()),
-        });
-    }
-    let assessment = assess(&request(&settings, globals, printer))?;
+    } = reset;
+    let project = project(settings, env, globals, printer)?;
+    let assessment = assess(&request(settings, globals, printer))?;
     let report = &assessment.report;
-    let (target, assessed) = assessment
+    // The interpreter the assessment says is healthy: the primary, else the first healthy
+    // fallback; none, and nothing is touched.
+    let chosen = assessment
         .iter()
-        .find(|(t, _)| t.role == Role::Primary)
-        .context("no primary target")?;
+        .find(|(t, _)| t.role == Role::Primary && t.healthy)
+        .or_else(|| {
+            assessment
+                .iter()
+                .find(|(t, _)| t.role == Role::Fallback && t.healthy)
+        });
+    let Some((target, assessed)) = chosen else {
+        printer.error(format_args!(
+            "no healthy interpreter to rebuild on: {}; nothing was changed",
+            report
+                .fallback_reason
+                .clone()
+                .unwrap_or_else(|| "no target is healthy".to_string())
+        ));
+        return Ok(ExitStatus::Unhealthy);
+    };
+    let why = if target.role == Role::Primary {
+        format!("{}: the primary, healthy", target.name)
+    } else {
+        format!(
+            "{}: the first healthy fallback, since the primary is unhealthy",
+            target.name
+        )
+    };
     let interpreter = assess::interpreter_for(assessed)?;
     let request = ResetRequest {
         switch: SwitchRequest {
             operation: Operation::Reset,
             python: interpreter.path.clone(),
             python_version: interpreter.version.to_string(),
-            role: state.active.as_ref().map_or(EnvRole::Primary, |a| a.role),
-            reason: reason.unwrap_or_else(|| "emergency reset".to_string()),
+            role: env_role(assessed),
+            reason: reason
+                .clone()
+                .unwrap_or_else(|| "emergency reset".to_string()),
             assessment_id: Some(report.timestamp.clone()),
             wheel_status: report.verdict.key().to_string(),
             pins: pins(target)?,
             index: install_index(&assessment.index),
             installer: installer(env.installer),
             keep_backups: env.keep_backups,
+            requested: Some(requested(settings, &assessment)),
         },
-        purge_pip_cache,
+        purge_pip_cache: *purge_pip_cache,
     };
-    if !yes || env.dry_run {
+    if !yes {
         let plan = environment::plan_reset(&project, &request)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = printer.stdout();
         writeln!(out, "reset would (nothing changes without --yes):")?;
         writeln!(out, "  archive to {}:", plan.archive.display())?;
         if let Some(v) = &plan.archive_venv {
@@ -417,24 +529,39 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings, printer: Printer) -> Res
         }
         writeln!(
             out,
-            "  rebuild {} on Python {}",
+            "  rebuild {} on Python {} ({})",
             plan.switch.venv_path.display(),
-            request.switch.python_version
+            request.switch.python_version,
+            why
         )?;
         writeln!(out, "    install: {}", plan.switch.install_command)?;
         return Ok(ExitStatus::Success);
     }
-    let outcome =
-        environment::reset(&project, &request, &mut progress(globals)).context("reset failed")?;
-    println!(
-        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {}",
+    let outcome = match environment::reset(&project, &request, &mut progress(printer)) {
+        Ok(outcome) => outcome,
+        Err(err @ (EnvError::BadVenvPath { .. } | EnvError::OutsideProject { .. })) => {
+            return Err(anyhow!(err).context("reset failed"));
+        }
+        Err(err) => {
+            // Nothing is deleted before the new environment is built, verified and swapped in.
+            printer.error(format_args!(
+                "reset of {} failed; the venv is unchanged: {err}",
+                project.venv_path.display()
+            ));
+            return Ok(ExitStatus::Unhealthy);
+        }
+    };
+    writeln!(
+        printer.stdout(),
+        "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {} ({})",
         outcome.switch.venv_path.display(),
         outcome.archive.display(),
         outcome.removed.len(),
-        outcome.switch.python_version
-    );
+        outcome.switch.python_version,
+        why
+    )?;
     if let Some(w) = outcome.purge_warning {
-        eprintln!("warning: pip cache purge: {w}");
+        printer.warning(format_args!("pip cache purge: {w}"));
     }
     Ok(ExitStatus::Success)
 }

@@ -8,16 +8,27 @@
 //!
 //! ```text
 //! <project>/.venv                      -> symlink to .wheelwatch/envs/<id> (absolute target)
-//! <project>/.venv.backup.YYYYmmdd_HHMMSS  the user's original venv directory, moved aside at
-//!                                         the first swap (kept per keep_backups)
-//! <project>/.wheelwatch/envs/<id>/     one environment per switch; never moved after creation
-//! <project>/.wheelwatch/state.toml     active environment (see state)
+//! <project>/.wheelwatch/envs/<id>/     one environment per switch; never moved after creation;
+//!                                      <id>/wheelwatch-env.toml is its own record
+//! <project>/.wheelwatch/backups/venv-YYYYmmdd_HHMMSS   the user's original venv directory,
+//!                                      moved aside at the first swap
+//! <project>/.wheelwatch/backups/reset-YYYYmmdd_HHMMSS.tar.gz   reset archives
+//! <project>/.wheelwatch/logs/          installer logs (`<env id>-install.log`)
+//! <project>/.wheelwatch/state.toml     what was asked and what is active (see state)
 //! <project>/.wheelwatch/env            key=value summary for CI
 //! <project>/.wheelwatch/events.jsonl   append-only event log
-//! <project>/.wheelwatch/lock           exclusive lock (holder pid inside)
-//! <project>/.wheelwatch/backups/       reset archives (tar.gz)
+//! <project>/.wheelwatch/lock           exclusive lock (holder pid, start, command inside)
+//! <project>/.wheelwatch/children       process groups of running subprocesses (see process)
 //! <project>/.wheelwatch/.gitignore     `*`: none of this belongs in version control
 //! ```
+//!
+//! Previous environments, venv backups, reset archives and installer logs are each bounded by
+//! `keep_backups` (the newest are kept; the active environment and the archive a reset just
+//! wrote always are). A venv outside the project keeps its backup beside it
+//! (`<venv>.backup.YYYYmmdd_HHMMSS`), since a rename cannot cross file systems; backups an
+//! older wheelwatch left there for a venv inside the project are moved under `backups/` by
+//! recovery. A switch also adds the venv path (without a trailing slash: a symlink is not a
+//! directory to git) and `.wheelwatch/` to the project's `.gitignore` when it has one.
 //!
 //! Virtual environments are not relocatable (`bin/pip`'s shebang and `bin/activate` embed the
 //! absolute creation path), so an environment is created in its final home under
@@ -31,11 +42,14 @@
 //!    `<venv>.wheelwatch-swap` next to the venv path;
 //! 6. swaps: when the venv path is already our symlink, `rename(2)` of the staged link over it
 //!    (atomic: every observer sees the old or the new environment). When it is a real directory
-//!    (the user's own venv) or a foreign symlink, it is renamed to `<venv>.backup.<UTC time>`
-//!    and then the staged link is renamed into place: two renames, with a window of
-//!    microseconds in which the venv path does not exist. A process killed in that window leaves
-//!    the staged link behind; the next run's [`recover`] sees "venv path missing, ready staged
-//!    link present" and completes the swap;
+//!    (the user's own venv) or a foreign symlink, the staged link and the venv path are
+//!    exchanged in one step (Linux `renameat2(RENAME_EXCHANGE)`, through rustix), so the venv
+//!    path always exists, and the user's venv, now at the staged name, is then moved to
+//!    `backups/venv-<UTC time>`; a kill in between leaves it at the staged name and recovery
+//!    finishes the move. Where the exchange is not supported, two renames (venv aside, staged
+//!    link in) leave a window of microseconds in which the venv path does not exist; a process
+//!    killed in it leaves the staged link behind, and the next run's [`recover`] sees "venv path
+//!    missing, ready staged link present" and completes the swap;
 //! 7. records state, env file and events, marks the environment activated, prunes backups.
 //!
 //! Any failure before step 6 removes the new environment and leaves the venv path untouched.
@@ -53,14 +67,23 @@
 //! between the two renames of a migration, just before the rename otherwise — `swapped`,
 //! `recorded`), so tests can SIGKILL the process there.
 //!
-//! Events: `<op>_started`, then `fallback_succeeded` / `promoted` / `reset` or `<op>_failed`
-//! with the error (credentials redacted); `recovered` when recovery had to record an activation
-//! a killed run did not.
+//! # Reconciliation
 //!
-//! Limits: a SIGKILL while `venv` or the installer runs leaves that subprocess running as an
-//! orphan until it finishes; the next run's recovery removes its directory regardless (a removal
-//! racing with it is retried by the run after). Installer `uv` is exercised by argv tests only
-//! (no uv on the test machine).
+//! The environment the venv path points to carries its own record (`wheelwatch-env.toml`), and
+//! that record, not `state.toml`, is the truth. Recovery (run by every operation under the
+//! lock, and by [`reconcile`] for any command) compares the two: a state naming another
+//! environment (a kill between the swap and the state write), a state naming an environment
+//! while the venv path is a directory wheelwatch does not manage, or an env file that does not
+//! match, is rewritten from the truth and logged as a `reconciled` event saying what differed.
+//!
+//! Events: `<op>_started`, then `fallback_succeeded` / `promoted` / `reset` or `<op>_failed`
+//! with the error (credentials redacted); `recovered` when recovery completed a half-done swap
+//! and recorded it; `reconciled` when the records disagreed with the venv; `orphans_killed`
+//! when a killed run's subprocesses were still running.
+//!
+//! Children never outlive wheelwatch: see [the process module](process) (a supervisor with a
+//! lifeline and a parent-death signal, a process group, and a reaper in the next run).
+//! Installer `uv` is exercised by argv tests only (no uv on the test machine).
 //!
 //! # API
 //!
@@ -71,9 +94,11 @@
 //! - [`plan_reset`] / [`reset()`](fn@reset) (see [the reset module](mod@reset));
 //! - [`State::load`] / [`State::save`], [`append_event`], [`read_events`].
 
+mod explain;
+mod ignore;
 mod install;
 mod lock;
-mod process;
+pub mod process;
 pub mod reset;
 mod state;
 mod swap;
@@ -85,13 +110,21 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::printer::Printer;
+
+pub use explain::explain_install_failure;
+pub use ignore::{ensure_gitignore, gitignore_entries};
 pub use install::{InstallIndex, Installer, Pin, redact_text};
-pub use lock::ProjectLock;
+pub use lock::{LockHolder, ProjectLock};
+pub use process::{supervise, use_supervisor};
 pub use reset::{ResetOutcome, ResetPlan, ResetRequest, plan_reset, reset};
 pub use state::{
-    ActiveEnv, ENV_META_FILE, EnvMeta, Event, State, append_event, env_file_contents, read_events,
+    ActiveEnv, ENV_META_FILE, EnvMeta, Event, Requested, RequestedPython, State, append_event,
+    env_file_contents, read_events, record_request,
 };
-pub use swap::{RecoveryReport, SwitchOutcome, SwitchPlan, VenvKind, plan_switch, recover, switch};
+pub use swap::{
+    RecoveryReport, SwitchOutcome, SwitchPlan, VenvKind, plan_switch, reconcile, recover, switch,
+};
 pub use verify::{ImportFailure, VerifyReport, top_level_modules};
 
 /// A project whose environment wheelwatch manages.
@@ -105,6 +138,9 @@ pub struct Project {
     pub state_dir: PathBuf,
     /// How long a second operation waits for the lock before failing.
     pub lock_timeout: Duration,
+    /// Where to say, at once, who holds the lock when an operation has to wait for it
+    /// (nothing when quiet).
+    pub printer: Printer,
 }
 
 impl Project {
@@ -142,6 +178,7 @@ impl Project {
             venv_path: venv,
             state_dir,
             lock_timeout: Duration::from_mins(1),
+            printer: Printer::default(),
         })
     }
 
@@ -175,9 +212,25 @@ impl Project {
         self.state_dir.join("lock")
     }
 
-    /// Takes the project's exclusive lock, waiting up to `lock_timeout`.
+    /// `<state_dir>/logs`.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.state_dir.join("logs")
+    }
+
+    /// Takes the project's exclusive lock, waiting up to `lock_timeout`; when it has to wait it
+    /// says so at once (holder, since when, how long it will wait) through `printer`.
     pub fn lock(&self) -> Result<ProjectLock, EnvError> {
-        ProjectLock::acquire(&self.lock_file(), self.lock_timeout)
+        ProjectLock::acquire(
+            &self.lock_file(),
+            self.lock_timeout,
+            &mut |holder, timeout| {
+                self.printer.note(format_args!(
+                    "waiting for {}: held by {holder}; waiting up to {}s (--wait SECONDS)",
+                    self.lock_file().display(),
+                    timeout.as_secs()
+                ));
+            },
+        )
     }
 }
 
@@ -256,6 +309,9 @@ pub struct SwitchRequest {
     pub installer: Installer,
     /// How many previous environments / venv backups to keep.
     pub keep_backups: usize,
+    /// What the project asked for, recorded in the state as soon as the lock is held (even
+    /// when the switch then fails).
+    pub requested: Option<Requested>,
 }
 
 /// Progress of a switch, reported as it happens.
@@ -292,7 +348,7 @@ pub enum EnvError {
     },
     /// The venv path is outside the project.
     #[error(
-        "the venv path {} is outside the project {} (allow it explicitly to proceed)",
+        "the venv path {} is outside the project {} (pass --allow-outside to manage it anyway)",
         venv.display(),
         root.display()
     )]
@@ -312,15 +368,14 @@ pub enum EnvError {
     },
     /// Another operation holds the lock.
     #[error(
-        "another wheelwatch environment operation holds {} ({}); waited {waited_secs:.1}s",
+        "another wheelwatch operation holds {}: {holder}; gave up after {waited_secs:.0}s (--wait SECONDS waits longer)",
         lock.display(),
-        match holder { Some(pid) => format!("pid {pid}"), None => "pid unknown".to_string() }
     )]
     Locked {
         /// The lock file.
         lock: PathBuf,
-        /// The holder's pid, when it could be read.
-        holder: Option<u32>,
+        /// Who holds it, as far as the lock file says.
+        holder: LockHolder,
         /// How long this process waited.
         waited_secs: f64,
     },
@@ -373,12 +428,14 @@ pub enum EnvError {
         found: String,
     },
     /// The installer failed.
-    #[error("{installer} could not install the pinned set: {detail}")]
+    #[error("{installer} could not install the pinned set: {summary} (full log: {})", log.display())]
     Install {
         /// pip or uv.
         installer: &'static str,
-        /// The end of its output (credentials redacted).
-        detail: String,
+        /// The package and why, in one line (see [`explain_install_failure`]).
+        summary: String,
+        /// The installer's whole output.
+        log: PathBuf,
     },
     /// Some modules did not import.
     #[error(
@@ -430,7 +487,7 @@ impl EnvError {
 /// The fault-injection hook: with `WHEELWATCH_PAUSE_AT=<step>`, announce and sleep forever.
 pub(crate) fn pause_point(step: &str) {
     if std::env::var_os("WHEELWATCH_PAUSE_AT").is_some_and(|v| v == step) {
-        eprintln!("paused at {step}");
+        Printer::default().note(format_args!("paused at {step}"));
         loop {
             std::thread::sleep(Duration::from_hours(1));
         }

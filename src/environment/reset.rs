@@ -1,4 +1,6 @@
-//! Reset: archive, clean, rebuild.
+//! Reset: archive, rebuild, then clean. Nothing is deleted before the new environment is built,
+//! verified and swapped in: a reset that cannot build leaves the project exactly as it was
+//! (plus the archive).
 //!
 //! 1. A `tar.gz` in `.wheelwatch/backups/reset-<UTC time>.tar.gz` of the current venv (the
 //!    directory the venv path resolves to, stored under the venv path's name, symlinks inside it
@@ -6,15 +8,17 @@
 //!    (`requirements*.txt`, `constraints*.txt`, `pyproject.toml`, `setup.cfg`, `uv.lock`,
 //!    `pylock*.toml`, `poetry.lock`, `pdm.lock`, `Pipfile`, `Pipfile.lock`) and
 //!    `.wheelwatch/state.toml`. Written to a temporary name and renamed when complete.
-//! 2. Removal of `__pycache__` directories, `*.pyc` / `*.pyo` files and `*.egg-info` under the
+//! 2. A fresh environment through the same build / verify / swap path as any switch.
+//! 3. Removal of `__pycache__` directories, `*.pyc` / `*.pyo` files and `*.egg-info` under the
 //!    project root. The walk never follows symlinks (a symlink is neither descended nor removed)
 //!    and never enters `.wheelwatch`, the venv path, `<venv>.backup.*`, any other directory
 //!    holding a `pyvenv.cfg` (other virtual environments: their caches belong to them), or
 //!    `.git` / `.hg` / `.svn`. Every path is re-checked to be inside the root right before
 //!    removal.
-//! 3. Optionally `python -m pip cache purge` (with the venv's interpreter if it runs, else the
-//!    requested one); a failure there is a warning, not an error.
-//! 4. A fresh environment through the same build / verify / swap path as any switch.
+//! 4. Optionally `python -m pip cache purge` (with the new environment's interpreter); a failure
+//!    there is a warning, not an error.
+//! 5. Reset archives beyond `keep_backups` are removed, oldest first (never the one just
+//!    written).
 //!
 //! [`plan_reset`] computes all of this and changes nothing (it takes no lock and writes no
 //! file).
@@ -29,7 +33,9 @@ use flate2::write::GzEncoder;
 use jiff::Timestamp;
 
 use super::swap::{self, SwitchOutcome, SwitchPlan, VenvKind};
-use super::{EnvError, Event, Project, Step, SwitchRequest, append_event, process, redact_text};
+use super::{
+    EnvError, Event, Project, Step, SwitchRequest, append_event, pause_point, process, redact_text,
+};
 
 /// A reset: the switch to perform afterwards, and whether to purge pip's cache.
 #[derive(Debug, Clone)]
@@ -51,7 +57,7 @@ pub struct ResetPlan {
     pub archive_files: Vec<PathBuf>,
     /// The cache paths that would be removed.
     pub remove: Vec<PathBuf>,
-    /// The interpreter that would run `pip cache purge`, when asked for.
+    /// The interpreter that would run `pip cache purge` (the new environment's), when asked for.
     pub purge_pip_cache_with: Option<PathBuf>,
     /// The switch that follows.
     pub switch: SwitchPlan,
@@ -115,14 +121,9 @@ pub fn plan_reset(project: &Project, req: &ResetRequest) -> Result<ResetPlan, En
     }
     let mut remove = Vec::new();
     collect_caches(project, &project.root, &mut remove)?;
-    let venv_python = project.venv_path.join("bin").join("python");
-    let purge_pip_cache_with = req.purge_pip_cache.then(|| {
-        if venv_python.exists() {
-            venv_python
-        } else {
-            req.switch.python.clone()
-        }
-    });
+    let purge_pip_cache_with = req
+        .purge_pip_cache
+        .then(|| switch.env_dir.join("bin").join("python"));
     Ok(ResetPlan {
         archive: archive_path(project),
         archive_venv,
@@ -243,19 +244,19 @@ fn remove_caches(project: &Project, paths: &[PathBuf]) -> Vec<PathBuf> {
     removed
 }
 
-fn purge_pip_cache(python: &Path) -> Option<String> {
+fn purge_pip_cache(project: &Project, python: &Path) -> Option<String> {
     let mut cmd = Command::new(python);
     cmd.args(["-m", "pip", "cache", "purge"]);
-    match process::run(&mut cmd, Duration::from_mins(10)) {
+    match process::run(project, &mut cmd, Duration::from_mins(10), None) {
         Ok(out) if out.success() => None,
         Ok(out) => Some(format!("pip cache purge failed: {}", out.tail(2))),
         Err(e) => Some(e.to_string()),
     }
 }
 
-/// Archives, cleans, optionally purges pip's cache, then switches to a fresh environment. Holds
-/// the project lock throughout. The archive is written before anything is removed; if it cannot
-/// be written nothing else happens.
+/// Archives, switches to a fresh environment, then cleans and optionally purges pip's cache.
+/// Holds the project lock throughout. If the archive cannot be written nothing else happens; if
+/// the new environment cannot be built and verified, nothing is removed.
 pub fn reset(
     project: &Project,
     req: &ResetRequest,
@@ -285,15 +286,24 @@ pub fn reset(
             return Err(err);
         }
     };
+    let switch = swap::switch_locked(project, &req.switch, progress)?;
+    pause_point("rebuilt");
     let removed = remove_caches(project, &plan.remove);
     let purge_warning = plan
         .purge_pip_cache_with
-        .as_deref()
-        .and_then(purge_pip_cache);
+        .as_ref()
+        .and_then(|_| purge_pip_cache(project, &switch.env_dir.join("bin").join("python")));
     if let Some(w) = &purge_warning {
         tracing::warn!("{w}");
     }
-    let switch = swap::switch_locked(project, &req.switch, progress)?;
+    let pruned = swap::prune(
+        project,
+        &switch.env_dir,
+        req.switch.keep_backups,
+        Some(&plan.archive),
+    )?;
+    let mut switch = switch;
+    switch.pruned.extend(pruned);
     Ok(ResetOutcome {
         archive: plan.archive,
         removed,

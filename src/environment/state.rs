@@ -1,6 +1,8 @@
 //! The records a project keeps under `.wheelwatch/`:
-//! - `state.toml`: the active environment (interpreter path and version, role, reason,
-//!   timestamps, assessment id), rewritten atomically (temporary file + rename);
+//! - `state.toml`: what was asked ([`Requested`]: the primary and fallbacks as the user wrote
+//!   them and the interpreters they resolved to) and the active environment (interpreter path
+//!   and version, role, reason, timestamps, assessment id), rewritten atomically (temporary
+//!   file + rename);
 //! - `env`: `key=value` lines for CI and shell consumers (`python_version`, `wheel_status`,
 //!   `fallback_reason`, `fallback_timestamp`; the last two empty unless the role is fallback),
 //!   values kept to one line;
@@ -16,15 +18,57 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{EnvError, Operation, Role};
+use super::{EnvError, Operation, Project, Role};
 
 /// `.wheelwatch/state.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
-    /// The environment the venv path points at, when wheelwatch manages it.
-    pub active: Option<ActiveEnv>,
     /// When this file was last written.
     pub updated_at: Option<Timestamp>,
+    /// What the user asked for, as of the last operation that said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<Requested>,
+    /// The environment the venv path points at, when wheelwatch manages it.
+    pub active: Option<ActiveEnv>,
+}
+
+/// The interpreters the project asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Requested {
+    /// The primary.
+    pub primary: Option<RequestedPython>,
+    /// The fallbacks, in order.
+    #[serde(default)]
+    pub fallbacks: Vec<RequestedPython>,
+}
+
+/// One interpreter as asked for and as found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestedPython {
+    /// As written (`3.12`, `3.13t`, a path).
+    pub written: String,
+    /// Where it was written (`flag --python`, `pyproject.toml (tool.wheelwatch.primary)`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The interpreter it resolved to on this machine, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// That interpreter's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// Records what was asked in `state.toml`, keeping the rest; takes the project lock.
+pub fn record_request(project: &Project, requested: Requested) -> Result<(), EnvError> {
+    let _lock = project.lock()?;
+    let path = project.state_file();
+    let mut state = State::load(&path)?;
+    if state.requested.as_ref() == Some(&requested) {
+        return Ok(());
+    }
+    state.requested = Some(requested);
+    state.updated_at = Some(Timestamp::now());
+    state.save(&path)
 }
 
 /// The active environment as recorded in `state.toml`.
@@ -146,22 +190,10 @@ impl EnvMeta {
     }
 }
 
-/// Writes `bytes` to a temporary sibling, syncs it, and renames it over `path`.
+/// Writes `bytes` atomically and durably (synced before the rename over `path`).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EnvError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(EnvError::io("write", path, e));
-    }
-    Ok(())
+    crate::util::fs::write_atomic(path, bytes, crate::util::fs::Durability::Synced)
+        .map_err(|e| EnvError::io("write", path, e))
 }
 
 /// One line of `events.jsonl`.
@@ -170,7 +202,8 @@ pub struct Event {
     /// When it happened.
     pub ts: Timestamp,
     /// `fallback_started`, `fallback_succeeded`, `fallback_failed`, `promote_started`,
-    /// `promoted`, `promote_failed`, `reset_started`, `reset`, `reset_failed`, `recovered`.
+    /// `promoted`, `promote_failed`, `reset_started`, `reset`, `reset_failed`, `recovered`,
+    /// `reconciled`, `orphans_killed`.
     pub event: String,
     /// The process that wrote it.
     pub pid: u32,
@@ -195,6 +228,9 @@ pub struct Event {
     /// A backup made by this event (migrated venv directory or reset archive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<PathBuf>,
+    /// What was found and done, for `reconciled` and `orphans_killed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Event {
@@ -211,6 +247,7 @@ impl Event {
             reason: None,
             error: None,
             backup: None,
+            detail: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use super::process;
 use super::state::{self, ActiveEnv, EnvMeta, Event, State, append_event, write_atomic};
 use super::verify::{self, VerifyReport};
 use super::{EnvError, Project, Step, SwitchRequest, pause_point};
+use super::{explain, ignore};
 
 /// What the venv path currently is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +92,12 @@ pub struct RecoveryReport {
     pub removed_trash: Vec<PathBuf>,
     /// The records were brought up to date with the venv path (a run died after swapping).
     pub state_repaired: bool,
+    /// What the records said that the venv path contradicted, when they were rewritten.
+    pub reconciled: Option<String>,
+    /// Processes a killed run left running, killed.
+    pub killed_orphans: Vec<u32>,
+    /// Backups an older wheelwatch left beside the venv, moved under `.wheelwatch/backups/`.
+    pub moved_backups: Vec<PathBuf>,
     /// Things recovery would not fix on its own.
     pub warnings: Vec<String>,
 }
@@ -154,17 +161,34 @@ pub(crate) fn backup_prefix(project: &Project) -> String {
 
 const TRASH_SUFFIX: &str = ".wheelwatch-trash";
 
-/// A not-yet-existing `<venv>.backup.YYYYmmdd_HHMMSS[_n]`.
+/// The name prefix of venv backups under `.wheelwatch/backups/`.
+const VENV_BACKUP_PREFIX: &str = "venv-";
+
+/// A not-yet-existing `.wheelwatch/backups/venv-YYYYmmdd_HHMMSS[_n]` for a venv inside the
+/// project, `<venv>.backup.YYYYmmdd_HHMMSS[_n]` beside one outside it (a rename cannot cross
+/// file systems).
 fn migration_backup_path(project: &Project, now: Timestamp) -> PathBuf {
-    let base = format!(
-        "{}{}",
-        backup_prefix(project),
-        now.strftime("%Y%m%d_%H%M%S")
-    );
-    let mut candidate = project.venv_path.with_file_name(&base);
+    let stamp = now.strftime("%Y%m%d_%H%M%S").to_string();
+    if project.venv_path.starts_with(&project.root) {
+        unique(
+            &project.backups_dir(),
+            &format!("{VENV_BACKUP_PREFIX}{stamp}"),
+        )
+    } else {
+        beside_backup_path(project, &stamp)
+    }
+}
+
+fn beside_backup_path(project: &Project, stamp: &str) -> PathBuf {
+    let parent = project.venv_path.parent().unwrap_or(Path::new("/"));
+    unique(parent, &format!("{}{stamp}", backup_prefix(project)))
+}
+
+fn unique(dir: &Path, base: &str) -> PathBuf {
+    let mut candidate = dir.join(base);
     let mut n = 2;
     while std::fs::symlink_metadata(&candidate).is_ok() {
-        candidate = project.venv_path.with_file_name(format!("{base}_{n}"));
+        candidate = dir.join(format!("{base}_{n}"));
         n += 1;
     }
     candidate
@@ -281,6 +305,22 @@ pub(crate) fn switch_locked(
             b"# written by wheelwatch: nothing here belongs in git\n*\n",
         )?;
     }
+    match ignore::ensure_gitignore(&project.root, &project.venv_path, false) {
+        Ok(added) if !added.is_empty() => {
+            tracing::info!("added {} to .gitignore", added.join(", "));
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("{e}"),
+    }
+    if let Some(requested) = &req.requested {
+        let path = project.state_file();
+        let mut state = State::load(&path)?;
+        if state.requested.as_ref() != Some(requested) {
+            state.requested = Some(requested.clone());
+            state.updated_at = Some(Timestamp::now());
+            state.save(&path)?;
+        }
+    }
     progress(Step::Locked);
     pause_point("locked");
     let (started, succeeded, failed) = req.operation.events();
@@ -342,9 +382,10 @@ pub(crate) fn switch_locked(
         &env_dir,
         succeeded,
         migration_backup.clone(),
+        None,
     )?;
     pause_point("recorded");
-    let pruned = prune(project, &env_dir, req.keep_backups)?;
+    let pruned = prune(project, &env_dir, req.keep_backups, None)?;
     progress(Step::Recorded);
     Ok(SwitchOutcome {
         env_id,
@@ -373,8 +414,10 @@ fn build(
 ) -> Result<(EnvMeta, VerifyReport), EnvError> {
     progress(Step::Creating);
     let out = process::run(
+        project,
         &mut create_command(&req.python, env_dir),
         Duration::from_mins(10),
+        None,
     )?;
     if !out.success() {
         return Err(EnvError::VenvCreate {
@@ -383,7 +426,7 @@ fn build(
         });
     }
     let env_python = env_dir.join("bin").join("python");
-    let probe = verify::probe(&env_python)?;
+    let probe = verify::probe(project, &env_python)?;
     if Path::new(&probe.prefix) == Path::new(&probe.base_prefix) {
         return Err(EnvError::Probe {
             python: env_python,
@@ -403,11 +446,14 @@ fn build(
     if !req.pins.is_empty() {
         let mut cmd = install::install_command(&env_python, uv, &req.pins, &req.index);
         cmd.current_dir(env_dir);
-        let out = process::run(&mut cmd, Duration::from_hours(1))?;
+        let log = project.logs_dir().join(format!("{env_id}-install.log"));
+        let out = process::run(project, &mut cmd, Duration::from_hours(1), Some(&log))?;
         if !out.success() {
+            let summary = explain::explain_install_failure(&out.stderr, &req.pins, &probe.version);
             return Err(EnvError::Install {
                 installer: req.installer.name(),
-                detail: out.tail(6),
+                summary,
+                log,
             });
         }
     }
@@ -415,6 +461,7 @@ fn build(
 
     progress(Step::Verifying);
     let verified = verify::verify(
+        project,
         &env_python,
         &[probe.purelib.clone(), probe.platlib.clone()],
         env_dir,
@@ -461,8 +508,28 @@ fn do_swap(
     let parent = venv.parent().unwrap_or(Path::new("/"));
     let backup = match kind {
         VenvKind::RealDir | VenvKind::ForeignLink { .. } => {
-            let backup = migration_backup_path(project, Timestamp::now());
-            std::fs::rename(venv, &backup).map_err(|e| EnvError::io("move aside", venv, e))?;
+            let now = Timestamp::now();
+            let mut backup = migration_backup_path(project, now);
+            if let Some(dir) = backup.parent() {
+                fs_err::create_dir_all(dir).map_err(|e| EnvError::io("create", dir, e))?;
+            }
+            if exchange(&staged, venv)? {
+                // `venv` is the new environment's link now, in one step; the user's venv sits
+                // at the staged name until it is moved aside (recovery does that after a kill).
+                pause_point("swapping");
+                sync_dir(parent);
+                let backup = move_aside(project, &staged, now)?;
+                tracing::info!("{} now points at {}", venv.display(), env_dir.display());
+                return Ok(Some(backup));
+            }
+            if let Err(e) = std::fs::rename(venv, &backup) {
+                if e.kind() != std::io::ErrorKind::CrossesDevices {
+                    return Err(EnvError::io("move aside", venv, e));
+                }
+                // The venv is a mount point or on another file system: keep it beside.
+                backup = beside_backup_path(project, &now.strftime("%Y%m%d_%H%M%S").to_string());
+                std::fs::rename(venv, &backup).map_err(|e| EnvError::io("move aside", venv, e))?;
+            }
             pause_point("swapping");
             if let Err(e) = std::fs::rename(&staged, venv) {
                 // Put the user's venv back before reporting.
@@ -488,6 +555,37 @@ fn do_swap(
     Ok(backup)
 }
 
+/// Swaps the two paths in one step (`renameat2(RENAME_EXCHANGE)`); `false` when this system or
+/// file system cannot, so the caller falls back to two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> Result<bool, EnvError> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => Ok(false),
+        Err(e) => Err(EnvError::io("swap in", b, e.into())),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> Result<bool, EnvError> {
+    Ok(false)
+}
+
+/// Moves the user's former venv (now at `from`) to its backup path.
+fn move_aside(project: &Project, from: &Path, now: Timestamp) -> Result<PathBuf, EnvError> {
+    let backup = migration_backup_path(project, now);
+    match std::fs::rename(from, &backup) {
+        Ok(()) => Ok(backup),
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            let beside = beside_backup_path(project, &now.strftime("%Y%m%d_%H%M%S").to_string());
+            std::fs::rename(from, &beside).map_err(|e| EnvError::io("move aside", from, e))?;
+            Ok(beside)
+        }
+        Err(e) => Err(EnvError::io("move aside", from, e)),
+    }
+}
+
 fn sync_dir(dir: &Path) {
     if let Ok(f) = std::fs::File::open(dir) {
         let _ = f.sync_all();
@@ -501,6 +599,7 @@ fn record_activation(
     env_dir: &Path,
     event_name: &str,
     backup: Option<PathBuf>,
+    detail: Option<String>,
 ) -> Result<(), EnvError> {
     let now = Timestamp::now();
     let activated_at = *meta.activated_at.get_or_insert(now);
@@ -519,11 +618,10 @@ fn record_activation(
         created_at: meta.created_at,
         activated_at,
     };
-    State {
-        active: Some(active.clone()),
-        updated_at: Some(now),
-    }
-    .save(&project.state_file())?;
+    let mut state = State::load(&project.state_file()).unwrap_or_default();
+    state.active = Some(active.clone());
+    state.updated_at = Some(now);
+    state.save(&project.state_file())?;
     write_atomic(
         &project.env_file(),
         state::env_file_contents(&active).as_bytes(),
@@ -535,6 +633,7 @@ fn record_activation(
     ev.role = Some(meta.role);
     ev.reason = Some(meta.reason);
     ev.backup = backup;
+    ev.detail = detail;
     append_event(&project.events_file(), &ev)
 }
 
@@ -554,20 +653,37 @@ fn list_backups(project: &Project, exclude: Option<&Path>) -> Result<Vec<PathBuf
             }
         }
     }
+    if let Ok(entries) = std::fs::read_dir(project.backups_dir()) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(stamp) = name.strip_prefix(VENV_BACKUP_PREFIX) {
+                found.push((stamp.to_string(), 0, entry.path()));
+            }
+        }
+    }
+    for (stamp, path) in beside_backups(project)? {
+        found.push((stamp, 0, path));
+    }
+    found.sort();
+    found.reverse();
+    Ok(found.into_iter().map(|(_, _, p)| p).collect())
+}
+
+/// `<venv>.backup.<stamp>` entries beside the venv: `(stamp, path)`.
+fn beside_backups(project: &Project) -> Result<Vec<(String, PathBuf)>, EnvError> {
     let prefix = backup_prefix(project);
     let parent = project.venv_path.parent().unwrap_or(Path::new("/"));
     let entries = std::fs::read_dir(parent).map_err(|e| EnvError::io("read", parent, e))?;
+    let mut found = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(stamp) = name.strip_prefix(&prefix)
             && !name.ends_with(TRASH_SUFFIX)
         {
-            found.push((stamp.to_string(), 0, entry.path()));
+            found.push((stamp.to_string(), entry.path()));
         }
     }
-    found.sort();
-    found.reverse();
-    Ok(found.into_iter().map(|(_, _, p)| p).collect())
+    Ok(found)
 }
 
 fn is_hidden(path: &Path) -> bool {
@@ -575,20 +691,67 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
-/// Removes backups beyond the newest `keep`, never the active environment.
-fn prune(project: &Project, active: &Path, keep: usize) -> Result<Vec<PathBuf>, EnvError> {
+/// Removes backups beyond the newest `keep` (never the active environment), reset archives
+/// beyond the newest `keep` (never `keep_archive`) and installer logs beyond the newest `keep`
+/// (never the active environment's).
+pub(crate) fn prune(
+    project: &Project,
+    active: &Path,
+    keep: usize,
+    keep_archive: Option<&Path>,
+) -> Result<Vec<PathBuf>, EnvError> {
     let mut pruned = Vec::new();
     for path in list_backups(project, Some(active))?.into_iter().skip(keep) {
         remove_dir_via_trash(project, &path);
         pruned.push(path);
     }
+    let mut archives = files_named(&project.backups_dir(), "reset-", ".tar.gz");
+    archives.retain(|p| Some(p.as_path()) != keep_archive);
+    let keep_archives = keep.saturating_sub(usize::from(keep_archive.is_some()));
+    for path in archives.into_iter().skip(keep_archives) {
+        match std::fs::remove_file(&path) {
+            Ok(()) => pruned.push(path),
+            Err(e) => tracing::warn!("could not remove {}: {e}", path.display()),
+        }
+    }
+    let active_log = format!(
+        "{}-",
+        active.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let mut logs = files_named(&project.logs_dir(), "", ".log");
+    logs.retain(|p| {
+        !p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(&active_log))
+    });
+    for path in logs.into_iter().skip(keep) {
+        if std::fs::remove_file(&path).is_ok() {
+            pruned.push(path);
+        }
+    }
     Ok(pruned)
+}
+
+/// Files in `dir` named `<prefix>…<suffix>`, newest name first (names start with a UTC time).
+fn files_named(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name.starts_with(prefix) && name.ends_with(suffix)).then(|| (name, e.path()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.reverse();
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Renames `dir` to a trash name (atomic), then deletes it. A kill during the deletion leaves
 /// only trash, which recovery finishes off. Failures are logged, not fatal.
 fn remove_dir_via_trash(project: &Project, dir: &Path) {
-    let trash = if dir.parent() == Some(project.envs_dir().as_path()) {
+    let trash = if dir.starts_with(&project.state_dir) {
         project.envs_dir().join(format!(
             ".trash-{}",
             dir.file_name().unwrap_or_default().to_string_lossy()
@@ -616,20 +779,134 @@ fn remove_tree(path: &Path) {
     }
 }
 
-/// Finishes or undoes whatever an interrupted operation left: completes a half swap, removes
-/// stale staged links, never-activated environments and trash, and brings the records up to
-/// date with the venv path. Takes the project lock.
+/// Finishes or undoes whatever an interrupted operation left: kills its leftover processes,
+/// completes a half swap, removes stale staged links, never-activated environments and trash,
+/// moves old-style backups under `.wheelwatch/backups/`, and reconciles the records with the
+/// venv path. Takes the project lock.
 pub fn recover(project: &Project) -> Result<RecoveryReport, EnvError> {
     let _lock = project.lock()?;
     recover_locked(project)
 }
 
+/// For every command, not only the ones that switch: when the records under `.wheelwatch/`
+/// disagree with the venv path, or a killed run left something behind, runs [`recover`]. Takes
+/// the lock only when there is something to repair, and then without waiting: when another
+/// operation holds it, that operation recovers and this returns an empty report. A project
+/// without `.wheelwatch/` is left alone.
+pub fn reconcile(project: &Project) -> Result<RecoveryReport, EnvError> {
+    if !project.state_dir.is_dir() || !needs_recovery(project)? {
+        return Ok(RecoveryReport::default());
+    }
+    let mut quick = project.clone();
+    quick.lock_timeout = Duration::ZERO;
+    quick.printer = crate::printer::Printer::silent();
+    match quick.lock() {
+        Ok(_lock) => recover_locked(project),
+        Err(EnvError::Locked { .. }) => Ok(RecoveryReport::default()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether [`recover_locked`] would change anything (cheap: no subprocess, no lock).
+fn needs_recovery(project: &Project) -> Result<bool, EnvError> {
+    if std::fs::symlink_metadata(staged_link(project)).is_ok()
+        || project.state_dir.join("children").exists()
+        || !beside_backups(project)?.is_empty() && project.venv_path.starts_with(&project.root)
+    {
+        return Ok(true);
+    }
+    let state = State::load(&project.state_file())?;
+    Ok(records_disagree(project, &state, &inspect(project)?).is_some())
+}
+
+/// What the records say that the venv path contradicts, if anything.
+fn records_disagree(project: &Project, state: &State, kind: &VenvKind) -> Option<String> {
+    let venv = project.venv_path.display();
+    match (kind, &state.active) {
+        (VenvKind::Managed { env_dir }, recorded) => {
+            let meta = EnvMeta::load(env_dir)?;
+            let truth = format!(
+                "{venv} runs {} (Python {})",
+                meta.env_id, meta.python_version
+            );
+            match recorded {
+                None => Some(format!("state.toml named no environment but {truth}")),
+                Some(a) if a.env_id != meta.env_id => Some(format!(
+                    "state.toml named {} (Python {}) but {truth}",
+                    a.env_id, a.python_version
+                )),
+                Some(_) if meta.activated_at.is_none() => {
+                    Some(format!("{truth}, which was never marked active"))
+                }
+                Some(a) => {
+                    let env = std::fs::read_to_string(project.env_file()).unwrap_or_default();
+                    (env != state::env_file_contents(a)).then(|| {
+                        format!(
+                            "{} does not describe {}",
+                            project.env_file().display(),
+                            a.env_id
+                        )
+                    })
+                }
+            }
+        }
+        (_, Some(a)) => Some(format!(
+            "state.toml named {} (Python {}) but {venv} {}",
+            a.env_id,
+            a.python_version,
+            match kind {
+                VenvKind::Missing => "does not exist".to_string(),
+                VenvKind::RealDir => "is a directory wheelwatch does not manage".to_string(),
+                VenvKind::ForeignLink { target } => format!(
+                    "points to {}, which wheelwatch does not manage",
+                    target.display()
+                ),
+                _ => "is not a directory".to_string(),
+            }
+        )),
+        (_, None) => project.env_file().exists().then(|| {
+            format!(
+                "{} describes an environment {venv} is not",
+                project.env_file().display()
+            )
+        }),
+    }
+}
+
 pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvError> {
-    let mut report = RecoveryReport::default();
+    let mut report = RecoveryReport {
+        killed_orphans: process::reap_orphans(project),
+        ..RecoveryReport::default()
+    };
+    if !report.killed_orphans.is_empty() {
+        let mut ev = Event::new("orphans_killed");
+        ev.detail = Some(format!(
+            "killed processes an interrupted operation left running: {}",
+            report
+                .killed_orphans
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        append_event(&project.events_file(), &ev)?;
+    }
     let venv = &project.venv_path;
     let staged = staged_link(project);
     let venv_exists = std::fs::symlink_metadata(venv).is_ok();
-    if std::fs::symlink_metadata(&staged).is_ok() {
+    let staged_meta = std::fs::symlink_metadata(&staged).ok();
+    let staged_is_ours = staged_meta
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink())
+        && absolute_link_target(&staged)?.parent() == Some(project.envs_dir().as_path());
+    if staged_meta.is_some() && !staged_is_ours {
+        // Killed between the exchange and moving the user's venv aside: finish the move.
+        let moved = move_aside(project, &staged, Timestamp::now());
+        match moved {
+            Ok(to) => report.moved_backups.push(to),
+            Err(e) => report.warnings.push(e.to_string()),
+        }
+    } else if staged_meta.is_some() {
         let target = absolute_link_target(&staged)?;
         let ready = EnvMeta::load(&target).is_some();
         if !venv_exists && ready {
@@ -642,8 +919,9 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
             report.removed_staged_link = true;
         }
     }
-    let active = match inspect(project)? {
-        VenvKind::Managed { env_dir } => Some(env_dir),
+    let kind = inspect(project)?;
+    let active = match &kind {
+        VenvKind::Managed { env_dir } => Some(env_dir.clone()),
         VenvKind::Missing => {
             if let Some(b) = list_backups(project, None)?.first() {
                 report.warnings.push(format!(
@@ -684,19 +962,63 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
             }
         }
     }
-
-    if let Some(env_dir) = active
-        && let Some(meta) = EnvMeta::load(&env_dir)
-    {
-        let state = State::load(&project.state_file())?;
-        let recorded = state
-            .active
-            .as_ref()
-            .is_some_and(|a| a.env_id == meta.env_id);
-        if meta.activated_at.is_none() || !recorded {
-            record_activation(project, meta, &env_dir, "recovered", None)?;
-            report.state_repaired = true;
+    // Backups an older wheelwatch kept beside a venv inside the project belong under
+    // .wheelwatch/backups/, out of the user's tree and of `git status`.
+    if project.venv_path.starts_with(&project.root) {
+        for (stamp, path) in beside_backups(project)? {
+            let to = unique(
+                &project.backups_dir(),
+                &format!("{VENV_BACKUP_PREFIX}{stamp}"),
+            );
+            let moved = fs_err::create_dir_all(project.backups_dir())
+                .and_then(|()| fs_err::rename(&path, &to));
+            match moved {
+                Ok(()) => report.moved_backups.push(to),
+                Err(e) => report
+                    .warnings
+                    .push(format!("could not move {}: {e}", path.display())),
+            }
         }
+    }
+
+    let state = State::load(&project.state_file())?;
+    if let Some(detail) = records_disagree(project, &state, &kind) {
+        match (&active, active.as_deref().and_then(EnvMeta::load)) {
+            (Some(env_dir), Some(meta)) => {
+                // A completed swap is "recovered"; records that were merely wrong are "reconciled".
+                let name = if report.completed_swap.is_some() {
+                    "recovered"
+                } else {
+                    "reconciled"
+                };
+                record_activation(project, meta, env_dir, name, None, Some(detail.clone()))?;
+            }
+            _ => {
+                let mut state = state;
+                state.active = None;
+                state.updated_at = Some(Timestamp::now());
+                state.save(&project.state_file())?;
+                match std::fs::remove_file(project.env_file()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(EnvError::io("remove", &project.env_file(), e));
+                    }
+                    _ => {}
+                }
+                let mut ev = Event::new("reconciled");
+                ev.detail = Some(detail.clone());
+                append_event(&project.events_file(), &ev)?;
+            }
+        }
+        tracing::warn!("repaired the records: {detail}");
+        report.state_repaired = true;
+        report.reconciled = Some(detail);
+    } else if let Some(env_dir) = &report.completed_swap
+        && let Some(meta) = EnvMeta::load(env_dir)
+    {
+        // The swap completed here was already recorded (killed after the state write): say so.
+        let mut ev = Event::new("recovered");
+        ev.env_id = Some(meta.env_id);
+        append_event(&project.events_file(), &ev)?;
     }
     if !report.is_clean() {
         tracing::info!(

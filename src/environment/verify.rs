@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::EnvError;
 use super::process;
+use super::{EnvError, Project};
 
 /// One module that did not import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,10 +89,10 @@ with open(out, 'w', encoding='utf-8') as f:
 ";
 
 /// Asks `python` for its version and install paths.
-pub(crate) fn probe(python: &Path) -> Result<Probe, EnvError> {
+pub(crate) fn probe(project: &Project, python: &Path) -> Result<Probe, EnvError> {
     let mut cmd = Command::new(python);
     cmd.args(["-I", "-c", PROBE]);
-    let out = process::run(&mut cmd, Duration::from_mins(1))?;
+    let out = process::run(project, &mut cmd, Duration::from_mins(1), None)?;
     if !out.success() {
         return Err(EnvError::Probe {
             python: python.to_path_buf(),
@@ -183,6 +183,7 @@ struct Raw {
 /// Imports every top-level module of every distribution in the environment's site-packages
 /// directories, with the environment's own interpreter.
 pub(crate) fn verify(
+    project: &Project,
     env_python: &Path,
     site_dirs: &[PathBuf],
     scratch: &Path,
@@ -224,7 +225,7 @@ pub(crate) fn verify(
         .arg(&result_file)
         .args(owners.iter().map(|(m, _)| m))
         .current_dir(scratch);
-    let out = process::run(&mut cmd, Duration::from_mins(10))?;
+    let out = process::run(project, &mut cmd, Duration::from_mins(10), None)?;
     let text = std::fs::read_to_string(&result_file).map_err(|_| EnvError::VerifyCrashed {
         python: env_python.to_path_buf(),
         detail: out.tail(5),

@@ -21,6 +21,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{}", esc(reason))?;
         writeln!(out)?;
     }
+    if report.input_discovered && !report.sources.is_empty() {
+        let read: Vec<String> = report.sources.iter().map(|s| format!("`{s}`")).collect();
+        writeln!(out, "Read: {}", read.join(", "))?;
+        writeln!(out)?;
+    }
     write!(out, "| package |")?;
     for t in &report.targets {
         write!(out, " {} ({}) |", t.name, phrases::role_name(t.role))?;
@@ -203,7 +208,7 @@ mod tests {
 
 Recommended fallback: `3.12@manylinux_2_28_x86_64`
 
-1 of 1 packages have no wheel on 3.13@manylinux_2_28_x86_64 (numpy)
+1 of 1 packages has no wheel on 3.13@manylinux_2_28_x86_64 (numpy)
 
 | package | 3.13@manylinux_2_28_x86_64 (primary) | 3.12@manylinux_2_28_x86_64 (fallback) |
 |---|---|---|

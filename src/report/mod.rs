@@ -301,9 +301,10 @@ impl TargetReport {
         let mut parts = Vec::new();
         if !names.is_empty() || self.resolution.is_none() {
             parts.push(format!(
-                "{} of {} packages have no wheel on {} ({})",
+                "{} of {} packages {} no wheel on {} ({})",
                 names.len(),
                 self.counts.assessed,
+                if names.len() == 1 { "has" } else { "have" },
                 self.name,
                 names.join(", ")
             ));
@@ -385,6 +386,10 @@ pub struct Report {
     pub threshold: f64,
     /// The requirement sources read.
     pub sources: Vec<String>,
+    /// The input was found, not named (`./requirements.txt`, else `./pyproject.toml`): the
+    /// table and Markdown then say which file was read.
+    #[serde(skip)]
+    pub input_discovered: bool,
     /// Entries skipped before assessment.
     pub skipped: Vec<Skipped>,
     /// Whether dependency trees were resolved, or only the direct requirements (or a locked
@@ -477,6 +482,7 @@ impl Report {
             recommendations,
             threshold,
             sources,
+            input_discovered: false,
             skipped,
             dependencies,
             targets,

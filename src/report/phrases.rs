@@ -32,9 +32,13 @@ pub fn recommendation(r: &Recommendation) -> String {
                                        verdict, so nothing should change on their account."
                 .to_string()
         }
-        Recommendation::UseFallback { python, target } => format!(
+        Recommendation::UseFallback {
+            python,
+            target,
+            command,
+        } => format!(
             "Use the fallback Python {python} ({target}): every assessed package has a wheel \
-             there (`wheelwatch fallback`)."
+             there (`{command}`)."
         ),
         Recommendation::ConfigureFallback => {
             "Configure a fallback Python (`--fallback 3.11`) to learn whether one would work."

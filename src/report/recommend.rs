@@ -19,6 +19,9 @@ pub enum Recommendation {
         python: String,
         /// Its target name.
         target: String,
+        /// The command that does it, as it works when typed (`wheelwatch fallback` plus the
+        /// flags the configuration does not supply; see `commands::rerun`).
+        command: String,
     },
     /// No fallback is configured and the primary is unhealthy.
     ConfigureFallback,
@@ -99,6 +102,7 @@ pub(super) fn recommend(
                 out.push(Recommendation::UseFallback {
                     python: f.python.clone(),
                     target: f.name.clone(),
+                    command: "wheelwatch fallback".to_string(),
                 });
             }
         }

@@ -302,6 +302,9 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
     }
 
     writeln!(out)?;
+    if report.input_discovered && !report.sources.is_empty() {
+        writeln!(out, "read: {}", report.sources.join(", "))?;
+    }
     let verdict_style = match report.verdict {
         Verdict::PrimaryHealthy => Style::new().green().bold(),
         Verdict::FallbackAvailable => Style::new().yellow().bold(),

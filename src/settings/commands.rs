@@ -2,12 +2,15 @@
 //! module resolves): each built here from its clap arguments, so that no command module sees a
 //! clap type.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use anyhow::{Result, bail};
 
-use super::{CheckSettings, GlobalSettings, Sourced, ValueSource};
+use super::{CheckSettings, Env, GlobalSettings, Sourced, ValueSource};
 use crate::cli::{
-    self, ConfigArgs, DoctorArgs, EnvArgs, IndexArgs, PythonListArgs, ResetArgs, SourceArgs,
-    SwitchArgs, TagsArgs, TargetArgs,
+    self, CheckArgs, ConfigArgs, DoctorArgs, EnvArgs, FallbackArgs, IndexArgs, InitArgs,
+    PythonListArgs, ResetArgs, SourceArgs, SwitchArgs, TagsArgs, TargetArgs,
 };
 
 /// The format a command writes its report in on stdout.
@@ -28,6 +31,24 @@ impl From<cli::Format> for Format {
             cli::Format::Json => Self::Json,
             cli::Format::Markdown => Self::Markdown,
         }
+    }
+}
+
+impl CheckSettings {
+    /// The settings a run with no flags resolves to: environment and configuration file only
+    /// (what `config` shows, and what a recommended command line needs no flag for).
+    pub fn without_flags(globals: &GlobalSettings, env: &dyn Env) -> Result<Self> {
+        Self::resolve(
+            CheckArgs::for_assessment(
+                SourceArgs::default(),
+                TargetArgs::default(),
+                IndexArgs::default(),
+                None,
+                false,
+            ),
+            globals,
+            env,
+        )
     }
 }
 
@@ -64,14 +85,7 @@ impl ConfigSettings {
     /// Resolves `config`'s flags: the same resolution `check` performs, with no flags given.
     pub fn resolve(args: &ConfigArgs, globals: &GlobalSettings) -> Result<Self> {
         Ok(Self {
-            check: CheckSettings::for_assessment(
-                SourceArgs::default(),
-                TargetArgs::default(),
-                IndexArgs::default(),
-                None,
-                false,
-                globals,
-            )?,
+            check: CheckSettings::without_flags(globals, &super::ProcessEnv)?,
             format: args.format.into(),
         })
     }
@@ -140,10 +154,11 @@ pub struct EnvSettings {
     pub allow_outside: bool,
     /// The installer.
     pub installer: InstallerChoice,
-    /// How many previous environments and venv backups to keep.
+    /// How many previous environments, venv backups, reset archives and installer logs to
+    /// keep (each).
     pub keep_backups: usize,
-    /// Show what would be done and change nothing.
-    pub dry_run: bool,
+    /// How long to wait for another wheelwatch operation on this project to finish.
+    pub wait: Duration,
 }
 
 impl EnvSettings {
@@ -154,7 +169,7 @@ impl EnvSettings {
             allow_outside,
             installer,
             keep_backups,
-            dry_run,
+            wait,
         } = args;
         if let Some(venv) = venv {
             check.venv = Sourced::new(venv, ValueSource::Flag("--venv".into()));
@@ -166,7 +181,7 @@ impl EnvSettings {
                 cli::InstallerChoice::Uv => InstallerChoice::Uv,
             },
             keep_backups,
-            dry_run,
+            wait: Duration::from_secs(wait),
         }
     }
 }
@@ -180,6 +195,8 @@ pub struct SwitchSettings {
     pub env: EnvSettings,
     /// Why, as the user put it.
     pub reason: Option<String>,
+    /// Show what would be done and change nothing.
+    pub dry_run: bool,
     /// (fallback) The Python to switch to, as named; it is among the assessed fallbacks.
     pub to: Option<String>,
 }
@@ -187,25 +204,22 @@ pub struct SwitchSettings {
 impl SwitchSettings {
     /// Resolves `fallback`'s flags: a `--to` Python is assessed as a fallback (first, unless
     /// already named).
-    pub fn fallback(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
-        let mut args = args;
-        if let Some(to) = &args.to
-            && !args.targets.fallback.iter().any(|f| f == to)
+    pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<Self> {
+        let FallbackArgs { mut switch, to } = args;
+        if let Some(to) = &to
+            && !switch.targets.fallback.iter().any(|f| f == to)
         {
-            args.targets.fallback.insert(0, to.clone());
+            switch.targets.fallback.insert(0, to.clone());
         }
-        Self::resolve(args, globals)
+        Self::resolve(switch, to, globals)
     }
 
-    /// Resolves `promote`'s flags (`--to` is refused: promote returns to the primary).
+    /// Resolves `promote`'s flags.
     pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
-        if args.to.is_some() {
-            bail!("--to is for `fallback`; `promote` always returns to the primary");
-        }
-        Self::resolve(args, globals)
+        Self::resolve(args, None, globals)
     }
 
-    fn resolve(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
+    fn resolve(args: SwitchArgs, to: Option<String>, globals: &GlobalSettings) -> Result<Self> {
         let SwitchArgs {
             sources,
             targets,
@@ -214,7 +228,7 @@ impl SwitchSettings {
             threshold,
             pre,
             reason,
-            to,
+            dry_run,
         } = args;
         let mut check =
             CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
@@ -223,6 +237,7 @@ impl SwitchSettings {
             check,
             env,
             reason,
+            dry_run,
             to,
         })
     }
@@ -235,8 +250,6 @@ pub struct ResetSettings {
     pub check: CheckSettings,
     /// Environment options.
     pub env: EnvSettings,
-    /// `--python` was given: rebuild on it rather than on the active interpreter.
-    pub explicit_python: bool,
     /// Also run `pip cache purge`.
     pub purge_pip_cache: bool,
     /// Really do it (else print the plan).
@@ -257,17 +270,58 @@ impl ResetSettings {
             yes,
             reason,
         } = args;
-        let explicit_python = targets.python.is_some();
         let mut check =
             CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
         let env = EnvSettings::resolve(env, &mut check);
         Ok(Self {
             check,
             env,
-            explicit_python,
             purge_pip_cache,
             yes,
             reason,
         })
+    }
+}
+
+/// Settings of `wheelwatch init`: what to write, as the user named it.
+#[derive(Clone, Debug)]
+pub struct InitSettings {
+    /// The primary Python; default: the interpreter of the existing venv.
+    pub python: Option<String>,
+    /// Fallback Pythons, in order.
+    pub fallback: Vec<String>,
+    /// Informational targets.
+    pub target: Vec<String>,
+    /// Requirement files; default: requirements.txt when it exists.
+    pub requirement: Vec<PathBuf>,
+    /// The venv wheelwatch manages; default: `.venv`.
+    pub venv: Option<PathBuf>,
+    /// Replace an existing configuration.
+    pub force: bool,
+    /// Show what would be written and change nothing.
+    pub dry_run: bool,
+}
+
+impl InitSettings {
+    /// Resolves `init`'s flags.
+    pub fn resolve(args: InitArgs) -> Self {
+        let InitArgs {
+            python,
+            fallback,
+            target,
+            requirement,
+            venv,
+            force,
+            dry_run,
+        } = args;
+        Self {
+            python,
+            fallback,
+            target,
+            requirement,
+            venv,
+            force,
+            dry_run,
+        }
     }
 }

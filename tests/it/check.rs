@@ -85,7 +85,7 @@ fn fallback_available_when_primary_lacks_a_wheel() {
     assert_eq!(report["recommended_fallback"], "3.11@manylinux_2_28_x86_64");
     assert_eq!(
         report["fallback_reason"],
-        "1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (numpy)"
+        "1 of 2 packages has no wheel on 3.12@manylinux_2_28_x86_64 (numpy)"
     );
     let numpy = pkg(&report, 0, "numpy");
     assert_eq!(numpy["status"], "sdist_only");
@@ -149,13 +149,19 @@ targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  1/2 with wheels (50%)
   3.11@manylinux_2_28_x86_64  fallback  healthy    2/2 with wheels (100%)
 
+read: {requirements}
 verdict: fallback available (use 3.11@manylinux_2_28_x86_64)
-  1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (numpy)
+  1 of 2 packages has no wheel on 3.12@manylinux_2_28_x86_64 (numpy)
 
 recommendations
-  1. Use the fallback Python 3.11 (3.11@manylinux_2_28_x86_64): every assessed package has a wheel there (`wheelwatch fallback`).
+  1. Use the fallback Python 3.11 (3.11@manylinux_2_28_x86_64): every assessed package has a wheel there (`wheelwatch fallback --python 3.12@linux --fallback 3.11@linux --index-url {url}`).
   2. numpy: change the requirement `numpy==1.24.4` to allow 2.2.6, the newest version with a wheel for 3.12@manylinux_2_28_x86_64.
-";
+"
+    .replace("{url}", &index.url())
+    .replace(
+        "{requirements}",
+        &dir.path().join("requirements.txt").display().to_string(),
+    );
     assert_eq!(stdout, expected);
 }
 

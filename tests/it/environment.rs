@@ -29,6 +29,8 @@ struct Pythons {
 }
 
 fn pythons() -> Option<Pythons> {
+    // Subprocesses run under the real binary's supervisor, as they do in `wheelwatch`.
+    environment::use_supervisor(PathBuf::from(env!("CARGO_BIN_EXE_wheelwatch")));
     if let (Some(old), Some(new)) = (pyenv_python("3.11"), pyenv_python("3.12")) {
         Some(Pythons { old, new })
     } else {
@@ -163,6 +165,7 @@ fn request(
         },
         installer: Installer::Pip,
         keep_backups: 2,
+        requested: None,
     }
 }
 
@@ -175,6 +178,25 @@ fn venv_minor(venv: &Path) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// `text` with every count of seconds (`12s`) written as `Ns`.
+fn seconds_masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            out.push_str(if c == 's' { "N" } else { &digits });
+            digits.clear();
+        }
+        out.push(c);
+    }
+    out.push_str(&digits);
+    out
 }
 
 fn minor_of(version: &str) -> String {
@@ -274,14 +296,15 @@ fn switch_replaces_the_users_venv_and_everything_in_it_works() {
     assert!(shell.status.success(), "{shell:?}");
     assert_eq!(String::from_utf8_lossy(&shell.stdout), "42 True\n");
 
-    // The user's venv was moved aside intact.
+    // The user's venv was moved aside intact, under .wheelwatch/backups/.
     let backup = outcome.migration_backup.clone().unwrap();
+    assert_eq!(backup.parent(), Some(project.backups_dir().as_path()));
     assert!(
         backup
             .file_name()
             .unwrap()
             .to_string_lossy()
-            .starts_with(".venv.backup.")
+            .starts_with("venv-")
     );
     assert_eq!(
         fs::read_to_string(backup.join("OLD_MARKER")).unwrap(),
@@ -395,8 +418,26 @@ fn an_install_failure_leaves_the_old_venv_intact() {
         &fx.wheels,
     );
     let err = environment::switch(&project, &req, &mut |_| {}).unwrap_err();
-    assert!(matches!(err, EnvError::Install { .. }), "{err}");
-    assert!(err.to_string().contains("wwmissing"), "{err}");
+    let EnvError::Install { log, .. } = &err else {
+        panic!("{err}");
+    };
+    // One line: the package and why, and where the whole log is.
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "pip could not install the pinned set: wwmissing 9.9: the index offers no file of it \
+             that installs on CPython {} here (full log: {})",
+            minor_of(&py.new.1),
+            log.display()
+        )
+    );
+    assert_eq!(log.parent(), Some(project.logs_dir().as_path()));
+    let text = fs::read_to_string(log).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "ERROR: No matching distribution found for wwmissing==9.9"),
+        "{text}"
+    );
     assert_old_venv_intact(&fx, &py);
 }
 
@@ -450,14 +491,22 @@ fn a_held_lock_names_its_holder() {
         &fx.wheels,
     );
     let err = environment::switch(&project, &req, &mut |_| {}).unwrap_err();
+    let EnvError::Locked { holder, lock, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(lock, &project.lock_file());
+    assert_eq!(holder.pid, Some(std::process::id()));
     assert!(
-        matches!(err, EnvError::Locked { holder: Some(pid), .. } if pid == std::process::id()),
-        "{err}"
+        holder.since.is_some() && holder.command.is_some(),
+        "{holder:?}"
     );
-    assert!(
-        err.to_string()
-            .contains(&format!("pid {}", std::process::id())),
-        "{err}"
+    assert_eq!(
+        seconds_masked(&err.to_string()),
+        seconds_masked(&format!(
+            "another wheelwatch operation holds {}: {holder}; gave up after 1s (--wait SECONDS \
+             waits longer)",
+            project.lock_file().display()
+        ))
     );
     drop(held);
     assert_old_venv_intact(&fx, &py);
@@ -575,9 +624,14 @@ fn kill_at(step: &str) {
     let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
     let swapped = matches!(step, "swapped" | "recorded");
     if step == "swapping" {
-        // The documented window of a migration: the user's venv is moved aside, the new link
-        // is staged; recovery completes the swap.
-        assert!(fs::symlink_metadata(&venv).is_err(), "expected the window");
+        // Between the exchange and moving the user's venv aside: the venv path is already the
+        // new environment, the user's venv waits at the staged name.
+        assert_eq!(venv_minor(&venv), Some(minor_of(&py.new.1)));
+        let staged = fx.root.join(".venv.wheelwatch-swap");
+        assert_eq!(
+            fs::read_to_string(staged.join("OLD_MARKER")).unwrap(),
+            "the user's venv"
+        );
     } else if swapped {
         assert_eq!(venv_minor(&venv), Some(minor_of(&py.new.1)));
     } else {
@@ -594,7 +648,16 @@ fn kill_at(step: &str) {
         assert_eq!(state.active.unwrap().python_version, py.new.1);
         assert_eq!(env_dirs(&fx.root).len(), 1, "{:?}", env_dirs(&fx.root));
         if step == "swapping" {
-            assert!(report.completed_swap.is_some(), "{report:?}");
+            // The user's venv is where a completed switch would have put it.
+            let [moved] = report.moved_backups.as_slice() else {
+                panic!("{report:?}");
+            };
+            assert_eq!(moved.parent(), Some(project.backups_dir().as_path()));
+            assert_eq!(
+                fs::read_to_string(moved.join("OLD_MARKER")).unwrap(),
+                "the user's venv"
+            );
+            assert!(!fx.root.join(".venv.wheelwatch-swap").exists());
         }
         if step != "recorded" {
             assert!(report.state_repaired, "{report:?}");
@@ -835,4 +898,80 @@ fn a_switch_plan_changes_nothing_and_shows_no_secrets() {
         "{:?}",
         plan.problems
     );
+}
+
+#[test]
+fn records_that_disagree_with_the_venv_are_repaired_and_logged() {
+    let Some(py) = pythons() else { return };
+    let fx = fixture();
+    let project = Project::new(&fx.root, Path::new(".venv"), false).unwrap();
+    let venv = fx.root.join(".venv");
+    let first = environment::switch(
+        &project,
+        &request(
+            Operation::Fallback,
+            Role::Fallback,
+            &py.new,
+            &["wwdemo==1.0"],
+            &fx.wheels,
+        ),
+        &mut |_| {},
+    )
+    .unwrap();
+    let state_after_first = fs::read(project.state_file()).unwrap();
+    let env_after_first = fs::read(project.env_file()).unwrap();
+    let second = environment::switch(
+        &project,
+        &request(
+            Operation::Promote,
+            Role::Primary,
+            &py.old,
+            &["wwdemo==1.0"],
+            &fx.wheels,
+        ),
+        &mut |_| {},
+    )
+    .unwrap();
+    // A kill between the swap and the state write leaves the first switch's records.
+    fs::write(project.state_file(), &state_after_first).unwrap();
+    fs::write(project.env_file(), &env_after_first).unwrap();
+
+    let report = environment::reconcile(&project).unwrap();
+    let detail = format!(
+        "state.toml named {} (Python {}) but {} runs {} (Python {})",
+        first.env_id,
+        first.python_version,
+        project.venv_path.display(),
+        second.env_id,
+        second.python_version
+    );
+    assert_eq!(report.reconciled.as_deref(), Some(detail.as_str()));
+    let active = State::load(&project.state_file()).unwrap().active.unwrap();
+    assert_eq!(active.env_id, second.env_id);
+    assert_eq!(
+        fs::read_to_string(project.env_file()).unwrap(),
+        environment::env_file_contents(&active)
+    );
+    let last = read_events(&project.events_file()).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.event.as_str(), last.detail.as_deref()),
+        ("reconciled", Some(detail.as_str()))
+    );
+    // Nothing is left to repair.
+    assert!(environment::reconcile(&project).unwrap().is_clean());
+
+    // The user puts a venv of their own in place: the state stops naming an environment.
+    fs::remove_file(&venv).unwrap();
+    make_old_venv(&fx.root, &py.old.0);
+    let report = environment::reconcile(&project).unwrap();
+    let detail = format!(
+        "state.toml named {} (Python {}) but {} is a directory wheelwatch does not manage",
+        second.env_id,
+        second.python_version,
+        project.venv_path.display()
+    );
+    assert_eq!(report.reconciled.as_deref(), Some(detail.as_str()));
+    assert_eq!(State::load(&project.state_file()).unwrap().active, None);
+    assert!(!project.env_file().exists());
+    assert!(environment::reconcile(&project).unwrap().is_clean());
 }

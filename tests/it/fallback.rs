@@ -36,7 +36,34 @@ fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
         format!("primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{index_url}\"\n"),
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join(".gitignore"),
+        "__pycache__/\n.venv/\n.cache/\n",
+    )
+    .unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "project"]);
     Some((dir, py311, py312))
+}
+
+/// Runs git in `dir` (as a throwaway identity); returns stdout.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@localhost",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn index(broken: bool) -> TestIndex {
@@ -126,13 +153,25 @@ fn fallback_switches_to_the_healthy_python_and_records_why() {
         })
         .collect();
     assert_eq!(names, ["fallback_started", "fallback_succeeded"]);
-    // The user's own venv was kept as a backup.
-    let backup = std::fs::read_dir(dir.path())
+    // The user's own venv was kept as a backup, under .wheelwatch/ (not in the project's tree).
+    let backup = std::fs::read_dir(dir.path().join(".wheelwatch/backups"))
         .unwrap()
         .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(".venv.backup."))
+        .find(|e| e.file_name().to_string_lossy().starts_with("venv-"))
         .expect("a timestamped backup");
     assert!(backup.path().join("USER_MARKER").is_file());
+    // git sees nothing new but the .gitignore lines the fallback added (`.venv/` does not
+    // match the symlink `.venv` now is).
+    assert_eq!(
+        git(dir.path(), &["status", "--porcelain"]),
+        " M .gitignore\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
+        "__pycache__/\n.venv/\n.cache/\n\
+         # wheelwatch: the managed venv (a symlink, so no trailing slash) and its records\n\
+         .venv\n.wheelwatch/\n"
+    );
 
     // Promote refuses while the primary is still unhealthy, and changes nothing.
     let out = ww(dir.path()).args(["promote"]).output().unwrap();

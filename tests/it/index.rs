@@ -1390,7 +1390,7 @@ targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  1/2 with wheels (50%); requirements conflict
 
 verdict: complete failure
-  1 of 2 packages have no wheel on 3.12@manylinux_2_28_x86_64 (ghost); the requirements conflict on 3.12@manylinux_2_28_x86_64; no fallback configured
+  1 of 2 packages has no wheel on 3.12@manylinux_2_28_x86_64 (ghost); the requirements conflict on 3.12@manylinux_2_28_x86_64; no fallback configured
 
 recommendations
   1. Configure a fallback Python (`--fallback 3.11`) to learn whether one would work.
@@ -1694,7 +1694,7 @@ targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  0/1 with wheels (0%)
 
 verdict: complete failure
-  1 of 1 packages have no wheel on 3.12@manylinux_2_28_x86_64 (six); no fallback configured
+  1 of 1 packages has no wheel on 3.12@manylinux_2_28_x86_64 (six); no fallback configured
 
 recommendations
   1. Configure a fallback Python (`--fallback 3.11`) to learn whether one would work.

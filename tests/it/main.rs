@@ -11,6 +11,7 @@ mod environment;
 mod fallback;
 mod index;
 mod input;
+mod lifecycle;
 mod live;
 mod metadata;
 mod python;
