@@ -190,7 +190,7 @@ pub fn assess(
             health.status = Status::NotAssessed;
             health.reason = format!(
                 "direct reference to {}: not assessed",
-                crate::index::redact_url(&url.to_string())
+                crate::util::redact::redact_url(&url.to_string())
             );
             return health;
         }

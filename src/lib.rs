@@ -13,6 +13,10 @@
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
+//! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
+//!   timeout).
+//! - [`printer`] decides where user-facing output goes (report to stdout; notes, errors and
+//!   progress to stderr).
 //!
 //! Pure modules (versions, requirements, tags, filenames, metadata, health policy, resolution,
 //! report) know nothing of HTTP, files or processes.
@@ -33,6 +37,7 @@ pub mod logging;
 pub mod metadata;
 pub mod pep508;
 pub mod platform;
+pub mod printer;
 pub mod python;
 pub mod report;
 pub mod requirements;
@@ -40,6 +45,7 @@ pub mod resolve;
 pub mod settings;
 pub mod tags;
 pub mod target;
+pub mod util;
 pub mod version_view;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to

@@ -13,7 +13,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{CheckArgs, ColorChoice, Format, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
+use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
+
+mod commands;
+pub use commands::{
+    ConfigSettings, DoctorSettings, EnvSettings, Format, InitSettings, InstallerChoice,
+    PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -44,19 +50,7 @@ impl fmt::Display for ValueSource {
 }
 
 /// A value and where it came from.
-#[derive(Clone, Debug, Serialize)]
-pub struct Sourced<T> {
-    /// The value.
-    pub value: T,
-    /// Its origin.
-    pub source: ValueSource,
-}
-
-impl<T> Sourced<T> {
-    fn new(value: T, source: ValueSource) -> Self {
-        Self { value, source }
-    }
-}
+pub type Sourced<T> = crate::util::Sourced<T, ValueSource>;
 
 /// The `[tool.wheelwatch]` table / `wheelwatch.toml` document. Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -749,7 +743,7 @@ impl CheckSettings {
             pre,
             index,
             venv,
-            format,
+            format: format.into(),
             output,
             no_deps,
             lock_dir,

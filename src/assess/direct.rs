@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{PackageName, Requirement, VersionOrUrl};
@@ -12,6 +11,7 @@ use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 use super::source;
 use crate::dist::ProjectPage;
 use crate::health::{self, Lookup, Options, PackageHealth, TargetContext};
+use crate::printer::Printer;
 use crate::requirements::{DeclaredRequirement, RequirementSet};
 
 pub(crate) type Pages = HashMap<PackageName, Result<Option<Arc<ProjectPage>>, String>>;
@@ -21,18 +21,13 @@ pub(crate) fn fetch_pages(
     runtime: &tokio::runtime::Runtime,
     shared: &source::Shared,
     names: Vec<PackageName>,
-    show_progress: bool,
+    printer: Printer,
 ) -> Pages {
-    let bar = show_progress.then(|| {
-        let bar = indicatif::ProgressBar::new(names.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} fetching index pages {pos}/{len} {wide_msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(100));
-        bar
+    let bar = printer.shows_progress().then(|| {
+        printer.progress_bar(
+            names.len() as u64,
+            "{spinner} fetching index pages {pos}/{len} {wide_msg}",
+        )
     });
     let pages = runtime.block_on(async {
         let futures = names.into_iter().map(|name| {
@@ -52,49 +47,6 @@ pub(crate) fn fetch_pages(
         bar.finish_and_clear();
     }
     pages.into_iter().collect()
-}
-
-/// `items.iter().map(f).collect()`, spread over one thread per core (the calling thread is
-/// one of them), order kept. Direct assessment is pure CPU work per target over every file of
-/// every page; on a warm run it is a good share of the run.
-pub(crate) fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let f = &f;
-    // Interleaved shares (thread t takes items t, t + threads, ...) balance targets of
-    // different cost.
-    let share = move |t: usize| {
-        items
-            .iter()
-            .enumerate()
-            .skip(t)
-            .step_by(threads)
-            .map(|(i, item)| (i, f(item)))
-            .collect::<Vec<_>>()
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads)
-            .map(|t| scope.spawn(move || share(t)))
-            .collect();
-        let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-        let mut place = |part: Vec<(usize, R)>| {
-            for (i, r) in part {
-                out[i] = Some(r);
-            }
-        };
-        place(share(0));
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => place(part),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out.into_iter().flatten().collect()
-    })
 }
 
 /// Every requirement on one target. Requirements naming the same project narrow each other

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::source::Shared;
 use crate::resolve::{Analysis, Resolution};
 use crate::target::Target;
+use crate::util::fs::{Durability, write_atomic};
 
 /// The file-name stem of a target's lock: `cp313t-manylinux_2_28_aarch64`.
 pub fn lock_name(target: &Target) -> String {
@@ -148,14 +149,8 @@ fn constraints(target: &Target, resolution: &Resolution) -> String {
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("failed to create a file in `{}`", dir.display()))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .with_context(|| format!("failed to write `{}`", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("failed to write `{}`", path.display()))?;
-    Ok(())
+    write_atomic(path, text.as_bytes(), Durability::Cache)
+        .with_context(|| format!("failed to write `{}`", path.display()))
 }
 
 /// Writes the locks of every target that has a wheel-only resolution; returns one line per

@@ -22,7 +22,7 @@ pub mod targets;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use pep508_rs::{PackageName, Requirement, VersionOrUrl};
@@ -31,12 +31,14 @@ use tracing::info;
 use crate::exit::AssessmentError;
 use crate::health::{Options, PackageHealth, TargetContext};
 use crate::index::{IndexClient, IndexSettings};
+use crate::printer::Printer;
 use crate::python::Interpreter;
 use crate::report::{Dependencies, Report, Skipped, Stats, TargetReport, TreeAssessment};
 use crate::requirements::{self, RequirementSet};
 use crate::resolve::{self, Analysis};
 use crate::settings::{CheckSettings, IndexChoice, SourceSettings};
 use crate::target::Target;
+use crate::util::parallel;
 
 pub use interpreters::HostInterpreter;
 
@@ -65,13 +67,13 @@ pub struct Request {
     pub no_deps: bool,
     /// Write each target's wheel-only resolution here.
     pub lock_dir: Option<PathBuf>,
-    /// Show progress bars on stderr.
-    pub progress: bool,
+    /// Where progress goes (bars only when stderr is a terminal and not quiet).
+    pub printer: Printer,
 }
 
 impl Request {
     /// The request `settings` describe (the primary defaults to `python3` on `PATH`).
-    pub fn from_settings(settings: &CheckSettings, cwd: &Path, progress: bool) -> Self {
+    pub fn from_settings(settings: &CheckSettings, cwd: &Path, printer: Printer) -> Self {
         Self {
             cwd: cwd.to_path_buf(),
             sources: settings.sources.clone(),
@@ -83,7 +85,7 @@ impl Request {
             index: settings.index.clone(),
             no_deps: settings.no_deps,
             lock_dir: settings.lock_dir.clone(),
-            progress,
+            printer,
         }
     }
 }
@@ -170,7 +172,11 @@ pub fn run(request: &Request) -> Result<Assessment> {
         &runtime,
         &shared,
         names.clone(),
-        request.progress && names.len() > 1,
+        if names.len() > 1 {
+            request.printer
+        } else {
+            Printer::silent()
+        },
     );
 
     let options = Options {
@@ -217,7 +223,9 @@ pub fn run(request: &Request) -> Result<Assessment> {
             interpreter,
         });
     }
-    let direct: Vec<Vec<PackageHealth>> = direct::map_in_parallel(&facts, |f| {
+    // Direct assessment is pure CPU work per target over every file of every page; on a warm
+    // run it is a good share of the run: one thread per core.
+    let direct: Vec<Vec<PackageHealth>> = parallel::map(&facts, parallel::cores(), |f| {
         let ctx = TargetContext {
             tags: &f.tags,
             markers: &f.env,
@@ -231,19 +239,12 @@ pub fn run(request: &Request) -> Result<Assessment> {
     let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
     {
         let resolve_started = Instant::now();
-        let spinner = request.progress.then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_message(format!(
-                "resolving dependencies on {} targets",
-                assessed.len()
-            ));
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bar
-        });
+        let spinner = request.printer.spinner(format!(
+            "resolving dependencies on {} targets",
+            assessed.len()
+        ));
         let out = resolve_all(&shared, &set, facts, options.pre);
-        if let Some(bar) = spinner {
-            bar.finish_and_clear();
-        }
+        spinner.finish_and_clear();
         info!(
             "resolved {} targets in {} ms",
             assessed.len(),
@@ -358,14 +359,7 @@ fn resolve_all(
                         allow_prerelease: pre,
                     };
                     resolve::analyze(&source, &request).map_err(|e| {
-                        let mut message = e.to_string();
-                        let mut cause = std::error::Error::source(&e);
-                        while let Some(c) = cause {
-                            message.push_str(": ");
-                            message.push_str(&c.to_string());
-                            cause = c.source();
-                        }
-                        crate::index::redact_text(&message)
+                        crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
                     })
                 })
             })

@@ -29,10 +29,11 @@ use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
 use crate::dist::{DistFile, ProjectPage};
-use crate::index::{IndexClient, IndexError, ProjectLookup, redact_text};
+use crate::index::{IndexClient, IndexError, ProjectLookup};
 use crate::metadata::CoreMetadata;
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
 use crate::tags::Tags;
+use crate::util::redact::redact_text;
 use crate::version_view;
 
 /// A project page lookup: `None` when the index does not know the project; `Err` is the

@@ -1,48 +1,49 @@
 //! `wheelwatch check`: run the assessment ([`crate::assess`]), say which lock files were
 //! written, hand the report to the chosen renderer and map the verdict to the exit status.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
 use tracing::info;
 
 use crate::assess::{self, Request};
-use crate::cli::{CheckArgs, Format};
 use crate::exit::ExitStatus;
 use crate::health::Status;
+use crate::printer::Printer;
 use crate::report::{self, Recommendation, Report, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv};
+use crate::settings::{CheckSettings, Format, GlobalSettings, ProcessEnv};
+use crate::util::fs::{Durability, write_atomic};
 
 /// Runs `wheelwatch check`.
-pub fn run(args: CheckArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    let settings = CheckSettings::resolve(args, globals, &ProcessEnv)?;
-    reconcile(&settings, globals);
-    let progress = !globals.quiet && std::io::stderr().is_terminal();
-    let mut assessment = assess::run(&Request::from_settings(&settings, &globals.cwd, progress))?;
+pub fn run(
+    settings: &CheckSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    reconcile(settings, globals);
+    let mut assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer))?;
     assessment.report.input_discovered = settings.sources.is_empty();
     // Recommended commands work as printed: they repeat the flags the configuration lacks.
     for r in &mut assessment.report.recommendations {
         if let Recommendation::UseFallback { command, .. } = r {
-            *command = super::rerun::command_line("fallback", &settings, globals, &ProcessEnv)?;
+            *command = super::rerun::command_line("fallback", settings, globals, &ProcessEnv)?;
         }
     }
-    if !globals.quiet {
-        for line in &assessment.lock_notes {
-            eprintln!("{line}");
-        }
+    for line in &assessment.lock_notes {
+        printer.note(format_args!("{line}"));
     }
     emit(
         &assessment.report,
         settings.format,
         settings.output.as_deref(),
-        globals,
+        printer,
     )?;
     if let Some(hint) = not_found_hint(&assessment.report) {
         tracing::warn!("{hint}");
     }
     if let Some(line) = failure_line(&assessment.report) {
-        eprintln!("{line}");
+        printer.error(format_args!("{line}"));
     }
     Ok(exit_status(assessment.report.verdict, settings.strict))
 }
@@ -63,8 +64,8 @@ pub fn not_found_hint(report: &Report) -> Option<String> {
     })
 }
 
-/// On exit 3, the one stderr line saying why there is no verdict, whatever the report's
-/// format and destination.
+/// On exit 3, the one stderr error saying why there is no verdict, whatever the report's
+/// format and destination (the printer adds `error: `).
 pub fn failure_line(report: &Report) -> Option<String> {
     if report.verdict != Verdict::AssessmentFailed {
         return None;
@@ -80,7 +81,7 @@ pub fn failure_line(report: &Report) -> Option<String> {
             })
     });
     Some(format!(
-        "error: assessment failed, no verdict: {}",
+        "assessment failed, no verdict: {}",
         first.unwrap_or_else(|| report.fallback_reason.clone().unwrap_or_default())
     ))
 }
@@ -122,7 +123,7 @@ pub fn emit(
     report: &Report,
     format: Format,
     output: Option<&Path>,
-    globals: &GlobalSettings,
+    printer: Printer,
 ) -> Result<()> {
     let render = |out: &mut dyn Write, color: bool| -> std::io::Result<()> {
         match format {
@@ -146,14 +147,13 @@ pub fn emit(
                 dir.display()
             )));
         }
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| cannot(&io_reason(&e)))?;
-        render(&mut file, false).map_err(|e| cannot(&io_reason(&e)))?;
-        file.persist(path)
-            .map_err(|e| cannot(&io_reason(&e.error)))?;
+        let mut bytes = Vec::new();
+        render(&mut bytes, false)?;
+        write_atomic(path, &bytes, Durability::Cache).map_err(|e| cannot(&io_reason(&e)))?;
         info!("wrote the report to {}", path.display());
     } else {
-        let mut out = std::io::stdout().lock();
-        render(&mut out, globals.color_stdout())?;
+        let mut out = printer.stdout();
+        render(&mut out, printer.color_stdout())?;
         out.flush()?;
     }
     Ok(())

@@ -4,28 +4,24 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::{ConfigArgs, Format, IndexArgs, SourceArgs, TargetArgs};
 use crate::exit::ExitStatus;
-use crate::settings::{CheckSettings, GlobalSettings, ValueSource};
+use crate::printer::Printer;
+use crate::settings::{ConfigSettings, Format, GlobalSettings, ValueSource};
 
 /// Runs `wheelwatch config`.
-pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    // The same resolution `check` performs, with no flags given.
-    let settings = CheckSettings::for_assessment(
-        SourceArgs::default(),
-        TargetArgs::default(),
-        IndexArgs::default(),
-        None,
-        false,
-        globals,
-    )?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
+pub fn run(
+    config: &ConfigSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    let settings = &config.check;
+    let mut out = printer.stdout();
+    match config.format {
         Format::Json => {
             // Credentials never leave the process: redact every URL shown.
             let mut shown = settings.clone();
             let redact = |u: &mut crate::settings::Sourced<String>| {
-                u.value = crate::index::redact_url(&u.value);
+                u.value = crate::util::redact::redact_url(&u.value);
             };
             if let Some(u) = shown.index.index_url.as_mut() {
                 redact(u);
@@ -41,9 +37,9 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
                 "config_file": globals.config.as_ref().map(|c| c.path.display().to_string()),
                 "settings": shown,
                 "pip": {
-                    "index_url": pip_value(pip.index_url.as_ref().map(|u| (crate::index::redact_url(&u.value), u.source.to_string()))),
+                    "index_url": pip_value(pip.index_url.as_ref().map(|u| (crate::util::redact::redact_url(&u.value), u.source.to_string()))),
                     "extra_index_urls": pip.extra_index_urls.as_ref().map(|u| serde_json::json!({
-                        "value": u.value.iter().map(|x| crate::index::redact_url(x)).collect::<Vec<_>>(),
+                        "value": u.value.iter().map(|x| crate::util::redact::redact_url(x)).collect::<Vec<_>>(),
                         "source": u.source.to_string(),
                     })),
                     "find_links": pip.find_links.as_ref().map(|u| serde_json::json!({
@@ -95,10 +91,14 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             let env = |name: &str| std::env::var(name).ok();
             let pip = crate::index::pip_configuration(&env);
             match (&idx.index_url, &pip.index_url) {
-                (Some(u), _) => row("index-url", crate::index::redact_url(&u.value), &u.source)?,
+                (Some(u), _) => row(
+                    "index-url",
+                    crate::util::redact::redact_url(&u.value),
+                    &u.source,
+                )?,
                 (None, Some(u)) => row(
                     "index-url",
-                    crate::index::redact_url(&u.value),
+                    crate::util::redact::redact_url(&u.value),
                     &ValueSource::Pip(u.source.to_string()),
                 )?,
                 (None, None) => row(
@@ -111,7 +111,7 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
                 for u in &urls.value {
                     row(
                         "extra-index-url",
-                        crate::index::redact_url(u),
+                        crate::util::redact::redact_url(u),
                         &ValueSource::Pip(urls.source.to_string()),
                     )?;
                 }
@@ -131,7 +131,7 @@ pub fn run(args: &ConfigArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             for u in &idx.extra_index_urls {
                 row(
                     "extra-index-url",
-                    crate::index::redact_url(&u.value),
+                    crate::util::redact::redact_url(&u.value),
                     &u.source,
                 )?;
             }

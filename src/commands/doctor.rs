@@ -18,12 +18,11 @@ use anyhow::Result;
 use pep440_rs::Version;
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, DoctorArgs, Format, SourceArgs};
 use crate::exit::ExitStatus;
-use crate::python::{
-    CacheUse, FindOptions, Interpreter, PythonRequest, discover::which_in, probe::run_with_timeout,
-};
-use crate::settings::{CheckSettings, GlobalSettings, ProcessEnv, ValueSource};
+use crate::printer::Printer;
+use crate::python::{CacheUse, FindOptions, Interpreter, PythonRequest, discover::which_in};
+use crate::settings::{CheckSettings, DoctorSettings, Format, ValueSource};
+use crate::util::process::run_with_timeout;
 
 /// Disk space a fallback venv with a typical scientific stack needs, roughly.
 const NEEDED_DISK_BYTES: u64 = 500 * 1024 * 1024;
@@ -112,17 +111,11 @@ struct Proxy {
 }
 
 /// Runs `wheelwatch doctor`.
-pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    let DoctorArgs {
-        targets,
-        index,
+pub fn run(doctor: DoctorSettings, printer: Printer) -> Result<ExitStatus> {
+    let DoctorSettings {
+        check: settings,
         format,
-    } = args;
-    let settings = CheckSettings::resolve(
-        CheckArgs::for_assessment(SourceArgs::default(), targets, index, None, false),
-        globals,
-        &ProcessEnv,
-    )?;
+    } = doctor;
     let mut options = FindOptions::default();
     // Probes are cached by the executable's path, mtime and size and invalidated when its
     // site-packages or pyvenv.cfg changes, so the doctor reuses them like every command.
@@ -199,7 +192,7 @@ pub fn run(args: DoctorArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         checks,
         proxies,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = printer.stdout();
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
@@ -546,7 +539,7 @@ fn proxy_vars() -> Vec<Proxy> {
             let shown = if name.eq_ignore_ascii_case("no_proxy") {
                 v
             } else {
-                crate::index::redact_url(&v)
+                crate::util::redact::redact_url(&v)
             };
             out.push(Proxy {
                 name: name.to_string(),
@@ -592,7 +585,7 @@ fn check_index(settings: &CheckSettings, proxies: &[Proxy]) -> Vec<Check> {
         &crate::index::pip_configuration(&env),
     );
     index_settings.timeout = index_settings.timeout.min(INDEX_TIMEOUT);
-    let shown = crate::index::redact_url(&index_settings.index_url);
+    let shown = crate::util::redact::redact_url(&index_settings.index_url);
     let answer = crate::index::IndexClient::new(index_settings)
         .map_err(|e| e.to_string())
         .and_then(|client| {
@@ -720,17 +713,17 @@ mod tests {
     #[test]
     fn credentials_never_shown() {
         assert_eq!(
-            crate::index::redact_url("https://user:s3cret@example.invalid/simple/"),
+            crate::util::redact::redact_url("https://user:s3cret@example.invalid/simple/"),
             "https://***@example.invalid/simple/"
         );
         assert_eq!(
-            crate::index::redact_url("user:s3cret@proxy.invalid:3128"),
+            crate::util::redact::redact_url("user:s3cret@proxy.invalid:3128"),
             "***@proxy.invalid:3128"
         );
         assert_eq!(
-            crate::index::redact_url("http://proxy.invalid:3128"),
+            crate::util::redact::redact_url("http://proxy.invalid:3128"),
             "http://proxy.invalid:3128"
         );
-        assert!(!crate::index::redact_url("token@weird value").contains("token"));
+        assert!(!crate::util::redact::redact_url("token@weird value").contains("token"));
     }
 }

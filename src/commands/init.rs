@@ -20,14 +20,15 @@ use std::str::FromStr;
 use anyhow::{Context, Result, bail};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-use crate::cli::InitArgs;
 use crate::exit::ExitStatus;
+use crate::printer::Printer;
 use crate::python::{FindOptions, ProbeOptions, PythonRequest, Source};
-use crate::settings::GlobalSettings;
+use crate::settings::{GlobalSettings, InitSettings};
 use crate::target::{Role, Target};
+use crate::util::fs::{Durability, write_atomic};
 
 /// Runs `wheelwatch init`.
-pub fn run(args: &InitArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
+pub fn run(args: &InitSettings, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
     let cwd = &globals.cwd;
     let venv_rel = args.venv.clone().unwrap_or_else(|| PathBuf::from(".venv"));
     let venv_abs = cwd.join(&venv_rel);
@@ -168,7 +169,7 @@ pub fn run(args: &InitArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
     crate::settings::parse_config(&text, in_pyproject)
         .context("internal error: the configuration written would not read back")?;
 
-    let mut out = std::io::stdout().lock();
+    let mut out = printer.stdout();
     if args.dry_run {
         writeln!(
             out,
@@ -264,14 +265,8 @@ fn resolve(value: &str, find: &FindOptions) -> Option<(PathBuf, String)> {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = fs_err::write(&tmp, text).and_then(|()| fs_err::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("failed to write {}", path.display()))
+    write_atomic(path, text.as_bytes(), Durability::Synced)
+        .with_context(|| format!("failed to write {}", path.display()))
 }
 
 fn shown(path: &Path, cwd: &Path) -> String {

@@ -1,11 +1,16 @@
-//! Command glue: each submodule turns resolved settings into calls on the core and hands the
-//! result to a renderer. No clap types here beyond the dispatch in [`run`].
+//! Command glue: the dispatch in [`run`] resolves each command's clap arguments into typed
+//! settings ([`crate::settings`]); each submodule turns those settings into calls on the core and hands the
+//! result to a renderer, writing through one [`Printer`]. No clap types here beyond the dispatch.
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
-use crate::settings::GlobalSettings;
+use crate::printer::Printer;
+use crate::settings::{
+    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, InitSettings, ProcessEnv,
+    PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+};
 
 pub mod check;
 pub mod config;
@@ -19,15 +24,36 @@ pub mod tags;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     let globals = GlobalSettings::resolve(&cli.global)?;
+    let printer = Printer::from_globals(&globals);
     match cli.command {
-        Command::Check(args) => check::run(*args, &globals),
-        Command::Tags(args) => tags::run(&args, &globals),
-        Command::Config(args) => config::run(&args, &globals),
-        Command::Doctor(args) => doctor::run(args, &globals),
-        Command::Python(args) => python::run(&args, &globals),
-        Command::Fallback(args) => switch::fallback(*args, &globals),
-        Command::Promote(args) => switch::promote(*args, &globals),
-        Command::Reset(args) => switch::reset(*args, &globals),
-        Command::Init(args) => init::run(&args, &globals),
+        Command::Check(args) => check::run(
+            &CheckSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Tags(args) => tags::run(&TagsSettings::resolve(args)?, printer),
+        Command::Config(args) => config::run(
+            &ConfigSettings::resolve(&args, &globals)?,
+            &globals,
+            printer,
+        ),
+        Command::Doctor(args) => doctor::run(DoctorSettings::resolve(args, &globals)?, printer),
+        Command::Python(args) => match args.command {
+            PythonCommand::List(list) => python::list(PythonListSettings::resolve(&list), printer),
+        },
+        Command::Fallback(args) => switch::fallback(
+            &SwitchSettings::fallback(*args, &globals)?,
+            &globals,
+            printer,
+        ),
+        Command::Promote(args) => switch::promote(
+            &SwitchSettings::promote(*args, &globals)?,
+            &globals,
+            printer,
+        ),
+        Command::Reset(args) => {
+            switch::reset(&ResetSettings::resolve(*args, &globals)?, &globals, printer)
+        }
+        Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
     }
 }

@@ -5,30 +5,25 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::{Format, PythonArgs, PythonCommand};
 use crate::exit::ExitStatus;
+use crate::printer::Printer;
 use crate::python::{Candidate, FindOptions, Unusable, discover_all};
-use crate::settings::GlobalSettings;
+use crate::settings::{Format, PythonListSettings};
 
-/// Runs `wheelwatch python ...`.
-pub fn run(args: &PythonArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
-    match &args.command {
-        PythonCommand::List(list) => {
-            let candidates = discover_all(&FindOptions::default());
-            let mut out = std::io::stdout().lock();
-            match list.format {
-                Format::Json => {
-                    serde_json::to_writer_pretty(&mut out, &candidates)
-                        .map_err(std::io::Error::from)?;
-                    writeln!(out)?;
-                }
-                Format::Table => write_table(&mut out, &candidates, false)?,
-                Format::Markdown => write_table(&mut out, &candidates, true)?,
-            }
-            out.flush()?;
-            Ok(ExitStatus::Success)
+/// Runs `wheelwatch python list`.
+pub fn list(settings: PythonListSettings, printer: Printer) -> Result<ExitStatus> {
+    let candidates = discover_all(&FindOptions::default());
+    let mut out = printer.stdout();
+    match settings.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &candidates).map_err(std::io::Error::from)?;
+            writeln!(out)?;
         }
+        Format::Table => write_table(&mut out, &candidates, false)?,
+        Format::Markdown => write_table(&mut out, &candidates, true)?,
     }
+    out.flush()?;
+    Ok(ExitStatus::Success)
 }
 
 fn row(c: &Candidate) -> [String; 4] {

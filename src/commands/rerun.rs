@@ -12,7 +12,6 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::{CheckArgs, IndexArgs, SourceArgs, TargetArgs};
 use crate::settings::{CheckSettings, Env, GlobalSettings};
 
 /// `wheelwatch <command>` followed by the flags this run's settings need beyond what a bare
@@ -23,17 +22,7 @@ pub fn command_line(
     globals: &GlobalSettings,
     env: &dyn Env,
 ) -> Result<String> {
-    let bare = CheckSettings::resolve(
-        CheckArgs::for_assessment(
-            SourceArgs::default(),
-            TargetArgs::default(),
-            IndexArgs::default(),
-            None,
-            false,
-        ),
-        globals,
-        env,
-    )?;
+    let bare = CheckSettings::without_flags(globals, env)?;
     let mut words = vec!["wheelwatch".to_string(), command.to_string()];
     let mut flag = |name: &str, value: &str| {
         words.push(name.to_string());
@@ -149,7 +138,7 @@ fn quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::GlobalArgs;
+    use crate::cli::{CheckArgs, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
     use crate::settings::load_config;
 
     struct NoEnv;

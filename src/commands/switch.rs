@@ -10,37 +10,42 @@
 //! `reset` the primary when it is healthy, else the first healthy fallback, and refuses (exit 1,
 //! nothing changed) when none is. A switch that fails exits 1 with the venv unchanged.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::assess::{self, AssessedTarget, Assessment, Request};
-use crate::cli::{EnvArgs, FallbackArgs, InstallerChoice, ResetArgs, SwitchArgs};
 use crate::environment::{
     self, ActiveEnv, EnvError, InstallIndex, Installer, Operation, Pin, Project, Requested,
     RequestedPython, ResetRequest, Role as EnvRole, State, Step, SwitchRequest,
 };
 use crate::exit::{AssessmentError, ExitStatus};
 use crate::health::Status;
+use crate::printer::Printer;
 use crate::python::PythonRequest;
 use crate::report::{ResolvedStatus, TargetReport, Verdict};
-use crate::settings::{CheckSettings, GlobalSettings};
+use crate::settings::{
+    CheckSettings, EnvSettings, GlobalSettings, InstallerChoice, ResetSettings, SwitchSettings,
+};
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
-pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(
-        args.switch,
-        args.to.as_deref(),
-        globals,
-        Operation::Fallback,
-    )
+pub fn fallback(
+    settings: &SwitchSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    run_switch(settings, globals, printer, Operation::Fallback)
 }
 
 /// Runs `wheelwatch promote`.
-pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    run_switch(args, None, globals, Operation::Promote)
+pub fn promote(
+    settings: &SwitchSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    run_switch(settings, globals, printer, Operation::Promote)
 }
 
 /// What the project asked for, as written and as found here: recorded in the state.
@@ -134,27 +139,25 @@ fn assess(request: &Request) -> Result<Assessment> {
     Ok(assessment)
 }
 
-fn request(settings: &CheckSettings, globals: &GlobalSettings) -> Request {
-    Request::from_settings(
-        settings,
-        &globals.cwd,
-        !globals.quiet && std::io::stderr().is_terminal(),
-    )
+fn request(settings: &CheckSettings, globals: &GlobalSettings, printer: Printer) -> Request {
+    Request::from_settings(settings, &globals.cwd, printer)
 }
 
-fn project(env: &EnvArgs, settings: &CheckSettings, globals: &GlobalSettings) -> Result<Project> {
-    let venv = env
-        .venv
-        .clone()
-        .unwrap_or_else(|| settings.venv.value.clone());
+fn project(
+    settings: &CheckSettings,
+    env: &EnvSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<Project> {
+    let venv = &settings.venv.value;
     let venv = if venv.is_absolute() {
-        venv
+        venv.clone()
     } else {
         globals.cwd.join(venv)
     };
     let mut project = Project::new(&globals.cwd, &venv, env.allow_outside)?;
-    project.lock_timeout = std::time::Duration::from_secs(env.wait);
-    project.announce_lock_wait = !globals.quiet;
+    project.lock_timeout = env.wait;
+    project.printer = printer;
     // The records follow the venv, whatever a killed run left (repairs are logged as events).
     environment::reconcile(&project)?;
     Ok(project)
@@ -256,13 +259,8 @@ fn env_role(assessed: &AssessedTarget) -> EnvRole {
     }
 }
 
-fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
-    let show = !globals.quiet;
-    let tty = std::io::stderr().is_terminal();
+fn progress(printer: Printer) -> impl FnMut(Step) {
     move |step: Step| {
-        if !show {
-            return;
-        }
         let text = match step {
             Step::Locked => "locked the project; cleaned up leftovers",
             Step::Creating => "creating the environment",
@@ -272,49 +270,39 @@ fn progress(globals: &GlobalSettings) -> impl FnMut(Step) {
             Step::Swapped => "swapped",
             Step::Recorded => "recorded state and events",
         };
-        let mut err = std::io::stderr().lock();
-        if tty {
-            let _ = writeln!(err, "\u{2022} {text}");
+        if printer.stderr_is_terminal() {
+            printer.note(format_args!("\u{2022} {text}"));
         } else {
-            let _ = writeln!(err, "{text}");
+            printer.note(format_args!("{text}"));
         }
     }
 }
 
 fn run_switch(
-    args: SwitchArgs,
-    to: Option<&str>,
+    switch: &SwitchSettings,
     globals: &GlobalSettings,
+    printer: Printer,
     operation: Operation,
 ) -> Result<ExitStatus> {
-    let SwitchArgs {
-        sources,
-        mut targets,
-        index,
+    let SwitchSettings {
+        check: settings,
         env,
-        threshold,
-        pre,
         reason,
         dry_run,
-    } = args;
-    if let Some(to) = to {
-        // Make sure the requested Python is assessed, as a fallback.
-        if !targets.fallback.iter().any(|f| f == to) {
-            targets.fallback.insert(0, to.to_string());
-        }
-    }
-    let settings = CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
-    let project = project(&env, &settings, globals)?;
+        to,
+    } = switch;
+    let project = project(settings, env, globals, printer)?;
     if operation == Operation::Promote
-        && let Some(version) = active_primary(&project, &settings)?
+        && let Some(version) = active_primary(&project, settings)?
     {
-        println!(
+        writeln!(
+            printer.stdout(),
             "already on the primary: {} runs Python {version}; nothing to do",
             project.venv_path.display(),
-        );
+        )?;
         return Ok(ExitStatus::Success);
     }
-    let assessment = assess(&request(&settings, globals))?;
+    let assessment = assess(&request(settings, globals, printer))?;
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -324,17 +312,17 @@ fn run_switch(
                 .find(|(t, _)| t.role == Role::Primary)
                 .context("no primary target")?;
             if !primary.healthy {
-                eprintln!(
-                    "error: the primary {} is still unhealthy: {}",
+                printer.error(format_args!(
+                    "the primary {} is still unhealthy: {}",
                     primary.name,
                     report.fallback_reason.clone().unwrap_or_default()
-                );
+                ));
                 return Ok(ExitStatus::Unhealthy);
             }
             (primary, assessed)
         }
         _ => {
-            let chosen = match &to {
+            let chosen = match to {
                 // `--to` was added to the fallbacks as written: find it by that text.
                 Some(to) => assessment
                     .iter()
@@ -342,7 +330,10 @@ fn run_switch(
                     .context("the --to Python was not assessed")?,
                 None => {
                     if report.verdict == Verdict::PrimaryHealthy {
-                        println!("The primary is healthy; no fallback needed.");
+                        writeln!(
+                            printer.stdout(),
+                            "The primary is healthy; no fallback needed."
+                        )?;
                         return Ok(ExitStatus::Success);
                     }
                     match assessment
@@ -351,20 +342,20 @@ fn run_switch(
                     {
                         Some(found) => found,
                         None => {
-                            eprintln!(
-                                "error: no healthy fallback: {}",
+                            printer.error(format_args!(
+                                "no healthy fallback: {}",
                                 report.fallback_reason.clone().unwrap_or_default()
-                            );
+                            ));
                             return Ok(ExitStatus::Unhealthy);
                         }
                     }
                 }
             };
             if !chosen.0.healthy {
-                eprintln!(
-                    "error: {} is not healthy, so it is no fallback",
+                printer.error(format_args!(
+                    "{} is not healthy, so it is no fallback",
                     chosen.0.name
-                );
+                ));
                 return Ok(ExitStatus::Unhealthy);
             }
             chosen
@@ -373,6 +364,7 @@ fn run_switch(
     let interpreter = assess::interpreter_for(assessed)?;
     let pins = pins(target)?;
     let reason = reason
+        .clone()
         .or_else(|| report.fallback_reason.clone())
         .unwrap_or_else(|| match operation {
             Operation::Promote => format!("the primary {} is healthy again", target.name),
@@ -390,11 +382,11 @@ fn run_switch(
         index: install_index(&assessment.index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
-        requested: Some(requested(&settings, &assessment)),
+        requested: Some(requested(settings, &assessment)),
     };
-    if dry_run {
+    if *dry_run {
         let plan = environment::plan_switch(&project, &request)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = printer.stdout();
         writeln!(
             out,
             "would switch {} to Python {} ({})",
@@ -421,19 +413,21 @@ fn run_switch(
             ExitStatus::BadInput
         });
     }
-    let outcome = match environment::switch(&project, &request, &mut progress(globals)) {
+    let outcome = match environment::switch(&project, &request, &mut progress(printer)) {
         Ok(outcome) => outcome,
         Err(err) => {
             // The environment module guarantees the venv is untouched when a switch fails.
-            eprintln!(
-                "error: failed to switch {} to {}; it is unchanged: {err}",
+            printer.error(format_args!(
+                "failed to switch {} to {}; it is unchanged: {err}",
                 project.venv_path.display(),
                 target.name
-            );
+            ));
             return Ok(ExitStatus::Unhealthy);
         }
     };
-    println!(
+    let mut out = printer.stdout();
+    writeln!(
+        out,
         "{} now runs Python {} ({}, {}): {} distributions installed, {} modules imported",
         outcome.venv_path.display(),
         outcome.python_version,
@@ -444,27 +438,28 @@ fn run_switch(
         },
         outcome.verified.distributions,
         outcome.verified.modules.len()
-    );
+    )?;
     if let Some(backup) = &outcome.migration_backup {
-        println!("the previous venv was kept at {}", backup.display());
+        writeln!(out, "the previous venv was kept at {}", backup.display())?;
     }
     Ok(ExitStatus::Success)
 }
 
 /// Runs `wheelwatch reset`.
-pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
-    let ResetArgs {
-        sources,
-        targets,
-        index,
+pub fn reset(
+    reset: &ResetSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    let ResetSettings {
+        check: settings,
         env,
         purge_pip_cache,
         yes,
         reason,
-    } = args;
-    let settings = CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
-    let project = project(&env, &settings, globals)?;
-    let assessment = assess(&request(&settings, globals))?;
+    } = reset;
+    let project = project(settings, env, globals, printer)?;
+    let assessment = assess(&request(settings, globals, printer))?;
     let report = &assessment.report;
     // The interpreter the assessment says is healthy: the primary, else the first healthy
     // fallback; none, and nothing is touched.
@@ -477,13 +472,13 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
                 .find(|(t, _)| t.role == Role::Fallback && t.healthy)
         });
     let Some((target, assessed)) = chosen else {
-        eprintln!(
-            "error: no healthy interpreter to rebuild on: {}; nothing was changed",
+        printer.error(format_args!(
+            "no healthy interpreter to rebuild on: {}; nothing was changed",
             report
                 .fallback_reason
                 .clone()
                 .unwrap_or_else(|| "no target is healthy".to_string())
-        );
+        ));
         return Ok(ExitStatus::Unhealthy);
     };
     let why = if target.role == Role::Primary {
@@ -501,20 +496,22 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
             python: interpreter.path.clone(),
             python_version: interpreter.version.to_string(),
             role: env_role(assessed),
-            reason: reason.unwrap_or_else(|| "emergency reset".to_string()),
+            reason: reason
+                .clone()
+                .unwrap_or_else(|| "emergency reset".to_string()),
             assessment_id: Some(report.timestamp.clone()),
             wheel_status: report.verdict.key().to_string(),
             pins: pins(target)?,
             index: install_index(&assessment.index),
             installer: installer(env.installer),
             keep_backups: env.keep_backups,
-            requested: Some(requested(&settings, &assessment)),
+            requested: Some(requested(settings, &assessment)),
         },
-        purge_pip_cache,
+        purge_pip_cache: *purge_pip_cache,
     };
     if !yes {
         let plan = environment::plan_reset(&project, &request)?;
-        let mut out = std::io::stdout().lock();
+        let mut out = printer.stdout();
         writeln!(out, "reset would (nothing changes without --yes):")?;
         writeln!(out, "  archive to {}:", plan.archive.display())?;
         if let Some(v) = &plan.archive_venv {
@@ -540,30 +537,31 @@ pub fn reset(args: ResetArgs, globals: &GlobalSettings) -> Result<ExitStatus> {
         writeln!(out, "    install: {}", plan.switch.install_command)?;
         return Ok(ExitStatus::Success);
     }
-    let outcome = match environment::reset(&project, &request, &mut progress(globals)) {
+    let outcome = match environment::reset(&project, &request, &mut progress(printer)) {
         Ok(outcome) => outcome,
         Err(err @ (EnvError::BadVenvPath { .. } | EnvError::OutsideProject { .. })) => {
             return Err(anyhow!(err).context("reset failed"));
         }
         Err(err) => {
             // Nothing is deleted before the new environment is built, verified and swapped in.
-            eprintln!(
-                "error: reset of {} failed; the venv is unchanged: {err}",
+            printer.error(format_args!(
+                "reset of {} failed; the venv is unchanged: {err}",
                 project.venv_path.display()
-            );
+            ));
             return Ok(ExitStatus::Unhealthy);
         }
     };
-    println!(
+    writeln!(
+        printer.stdout(),
         "reset {}: archived to {}, removed {} cache paths, rebuilt on Python {} ({})",
         outcome.switch.venv_path.display(),
         outcome.archive.display(),
         outcome.removed.len(),
         outcome.switch.python_version,
         why
-    );
+    )?;
     if let Some(w) = outcome.purge_warning {
-        eprintln!("warning: pip cache purge: {w}");
+        printer.warning(format_args!("pip cache purge: {w}"));
     }
     Ok(ExitStatus::Success)
 }

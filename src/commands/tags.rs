@@ -6,17 +6,17 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::cli::TagsArgs;
 use crate::exit::{AssessmentError, ExitStatus};
+use crate::printer::Printer;
 use crate::python::{FindOptions, PythonRequest};
-use crate::settings::GlobalSettings;
+use crate::settings::TagsSettings;
 use crate::tags::Tags;
 use crate::target::{Role, Target};
 
 /// Runs `wheelwatch tags`.
-pub fn run(args: &TagsArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
-    let tags: Vec<(String, String, String)> = match (&args.python, &args.target) {
-        (Some(python), _) => {
+pub fn run(settings: &TagsSettings, printer: Printer) -> Result<ExitStatus> {
+    let tags: Vec<(String, String, String)> = match settings {
+        TagsSettings::Probed(python) => {
             let request = PythonRequest::from_str(python)
                 .map_err(|e| anyhow!("invalid --python `{python}`: {e}"))?;
             let interpreter = crate::python::find(&request, &FindOptions::default())
@@ -24,7 +24,7 @@ pub fn run(args: &TagsArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
             tracing::info!("tags probed from {}", interpreter.path.display());
             interpreter.tags
         }
-        (None, Some(target)) => {
+        TagsSettings::Computed(target) => {
             let host = crate::host::host_platform()
                 .context("failed to detect this machine's platform; name one with PY@PLATFORM")?;
             let target = Target::parse(target, &host, Role::Extra)?;
@@ -33,9 +33,8 @@ pub fn run(args: &TagsArgs, _globals: &GlobalSettings) -> Result<ExitStatus> {
                 .cloned()
                 .collect()
         }
-        (None, None) => unreachable!("clap requires --target or --python"),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = printer.stdout();
     for (py, abi, plat) in &tags {
         writeln!(out, "{py}-{abi}-{plat}")?;
     }

@@ -168,7 +168,7 @@ pub(crate) fn install_command(
     cmd
 }
 
-pub use crate::index::redact_text;
+pub use crate::util::redact::redact_text;
 
 #[cfg(test)]
 mod tests {

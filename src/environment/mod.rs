@@ -110,6 +110,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::printer::Printer;
+
 pub use explain::explain_install_failure;
 pub use ignore::{ensure_gitignore, gitignore_entries};
 pub use install::{InstallIndex, Installer, Pin, redact_text};
@@ -136,8 +138,9 @@ pub struct Project {
     pub state_dir: PathBuf,
     /// How long a second operation waits for the lock before failing.
     pub lock_timeout: Duration,
-    /// Say on stderr, at once, who holds the lock when an operation has to wait for it.
-    pub announce_lock_wait: bool,
+    /// Where to say, at once, who holds the lock when an operation has to wait for it
+    /// (nothing when quiet).
+    pub printer: Printer,
 }
 
 impl Project {
@@ -175,7 +178,7 @@ impl Project {
             venv_path: venv,
             state_dir,
             lock_timeout: Duration::from_mins(1),
-            announce_lock_wait: true,
+            printer: Printer::default(),
         })
     }
 
@@ -215,20 +218,17 @@ impl Project {
     }
 
     /// Takes the project's exclusive lock, waiting up to `lock_timeout`; when it has to wait it
-    /// says so at once (holder, since when, how long it will wait) if `announce_lock_wait`.
+    /// says so at once (holder, since when, how long it will wait) through `printer`.
     pub fn lock(&self) -> Result<ProjectLock, EnvError> {
-        let announce = self.announce_lock_wait;
         ProjectLock::acquire(
             &self.lock_file(),
             self.lock_timeout,
             &mut |holder, timeout| {
-                if announce {
-                    eprintln!(
-                        "waiting for {}: held by {holder}; waiting up to {}s (--wait SECONDS)",
-                        self.lock_file().display(),
-                        timeout.as_secs()
-                    );
-                }
+                self.printer.note(format_args!(
+                    "waiting for {}: held by {holder}; waiting up to {}s (--wait SECONDS)",
+                    self.lock_file().display(),
+                    timeout.as_secs()
+                ));
             },
         )
     }
@@ -487,7 +487,7 @@ impl EnvError {
 /// The fault-injection hook: with `WHEELWATCH_PAUSE_AT=<step>`, announce and sleep forever.
 pub(crate) fn pause_point(step: &str) {
     if std::env::var_os("WHEELWATCH_PAUSE_AT").is_some_and(|v| v == step) {
-        eprintln!("paused at {step}");
+        Printer::default().note(format_args!("paused at {step}"));
         loop {
             std::thread::sleep(Duration::from_hours(1));
         }

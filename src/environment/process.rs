@@ -484,6 +484,10 @@ pub(crate) fn tagged_processes(state_dir: &Path) -> Vec<(u32, u32)> {
 /// the program's own, 128 + N when a signal N killed it, 125 when it could not start. It
 /// never returns when wheelwatch died: it kills its process group, itself included.
 #[cfg(unix)]
+#[allow(
+    clippy::print_stderr,
+    reason = "the supervisor is its own process: this is its `main`, and stderr is all it has"
+)]
 pub fn supervise(args: &[OsString]) -> i32 {
     use rustix::process::{Pid, Signal, getpgrp, getpid, getppid, kill_process_group};
     use tokio::signal::unix::{SignalKind, signal};
@@ -598,6 +602,7 @@ pub fn supervise(args: &[OsString]) -> i32 {
 
 /// Not supported off Unix: environment operations are Unix-only.
 #[cfg(not(unix))]
+#[allow(clippy::print_stderr, reason = "the supervisor's `main`, as above")]
 pub fn supervise(_args: &[OsString]) -> i32 {
     eprintln!("wheelwatch {SUPERVISE_ARG}: not supported on this platform");
     125

@@ -190,22 +190,10 @@ impl EnvMeta {
     }
 }
 
-/// Writes `bytes` to a temporary sibling, syncs it, and renames it over `path`.
+/// Writes `bytes` atomically and durably (synced before the rename over `path`).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EnvError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(EnvError::io("write", path, e));
-    }
-    Ok(())
+    crate::util::fs::write_atomic(path, bytes, crate::util::fs::Durability::Synced)
+        .map_err(|e| EnvError::io("write", path, e))
 }
 
 /// One line of `events.jsonl`.

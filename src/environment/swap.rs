@@ -799,7 +799,7 @@ pub fn reconcile(project: &Project) -> Result<RecoveryReport, EnvError> {
     }
     let mut quick = project.clone();
     quick.lock_timeout = Duration::ZERO;
-    quick.announce_lock_wait = false;
+    quick.printer = crate::printer::Printer::silent();
     match quick.lock() {
         Ok(_lock) => recover_locked(project),
         Err(EnvError::Locked { .. }) => Ok(RecoveryReport::default()),

@@ -137,14 +137,9 @@ impl PageCache {
 }
 
 fn write_atomic(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs_err::create_dir_all(parent)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
+    fs_err::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
     let bytes = encode(entry).map_err(std::io::Error::other)?;
-    tmp.write_all(&bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::util::fs::write_atomic(path, &bytes, crate::util::fs::Durability::Cache)
 }
 
 #[derive(Serialize)]

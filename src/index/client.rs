@@ -334,11 +334,7 @@ fn retry_after(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Durati
 
 /// The innermost cause of an error, redacted (`Connection reset by peer (os error 104)`).
 fn root_cause(err: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = err;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    redact_text(&cause.to_string())
+    redact_text(&crate::util::error::root_cause(err))
 }
 
 /// What went wrong following redirects, in words.
@@ -435,18 +431,7 @@ fn load_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, IndexError> {
 }
 
 fn error_chain(err: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut msg = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        source = s.source();
-    }
-    redact_text(&msg)
+    redact_text(&crate::util::error::display_chain(err))
 }
 
 impl IndexClient {

@@ -843,14 +843,9 @@ fn extract_from_archive(file: &DistFile, bytes: &[u8]) -> Result<Vec<u8>, IndexE
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) {
-    use std::io::Write as _;
     let result = (|| -> std::io::Result<()> {
-        let parent = path.parent().unwrap_or(Path::new("."));
-        fs_err::create_dir_all(parent)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
-        tmp.write_all(bytes)?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        fs_err::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+        crate::util::fs::write_atomic(path, bytes, crate::util::fs::Durability::Cache)
     })();
     if let Err(err) = result {
         tracing::debug!("could not cache metadata at {}: {err}", path.display());

@@ -18,14 +18,15 @@
 //!
 //! Credentials embedded in index URLs are split off when the client is built and sent only as
 //! basic auth to the same host; every URL shown (errors, logs, [`crate::dist::DistFile::url`])
-//! goes through [`redact_url`] / [`redact::strip_credentials`].
+//! goes through [`redact_url`] / [`crate::util::redact::strip_credentials`].
 
 mod cache;
 mod client;
 mod metadata;
 pub mod parse;
-pub mod redact;
 mod settings;
+
+use crate::util::redact;
 
 pub use cache::{CacheEntry, PageCache};
 pub use client::{

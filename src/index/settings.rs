@@ -44,10 +44,7 @@ impl CacheSettings {
     /// The platform's user cache directory for wheelwatch (`~/.cache/wheelwatch` on Linux), if
     /// a home directory is known. Callers honour `WHEELWATCH_CACHE_DIR` before this.
     pub fn default_dir() -> Option<PathBuf> {
-        use etcetera::BaseStrategy as _;
-        etcetera::choose_base_strategy()
-            .ok()
-            .map(|s| s.cache_dir().join("wheelwatch"))
+        crate::util::default_cache_dir()
     }
 }
 
@@ -173,14 +170,8 @@ impl fmt::Display for ConfigSource {
     }
 }
 
-/// A value and where it came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sourced<T> {
-    /// The value.
-    pub value: T,
-    /// Its origin.
-    pub source: ConfigSource,
-}
+/// A value and where it came from in pip's configuration.
+pub type Sourced<T> = crate::util::Sourced<T, ConfigSource>;
 
 /// The kinds of pip configuration files, in load order (later overrides earlier).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -320,7 +320,7 @@ fn py_launcher(path: Option<&std::ffi::OsStr>, out: &mut Vec<RawCandidate>) {
     let Some(py) = which_in("py", path) else {
         return;
     };
-    let Ok(result) = super::probe::run_with_timeout(
+    let Ok(result) = crate::util::process::run_with_timeout(
         std::process::Command::new(py).arg("--list-paths"),
         Duration::from_secs(5),
     ) else {

@@ -328,32 +328,6 @@ impl fmt::Display for FindError {
     }
 }
 
-/// Runs `f` over `items` on up to `n` threads, keeping order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], n: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let n = n.clamp(1, items.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..n {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .filter_map(|m| m.into_inner().ok().flatten())
-        .collect()
-}
-
 /// Groups raw candidates by real path (files that cannot be resolved stay on their own).
 fn merge_by_real_path(
     raw: Vec<discover::RawCandidate>,
@@ -404,7 +378,7 @@ fn probe_candidates(
     merged: Vec<(discover::RawCandidate, Vec<AlsoFound>)>,
     options: &FindOptions,
 ) -> Vec<Candidate> {
-    let probed = parallel_map(&merged, options.parallelism, |(c, _)| {
+    let probed = crate::util::parallel::map(&merged, options.parallelism, |(c, _)| {
         probe_path(&c.path, c.source, &options.probe)
     });
     // Shims and links that reach the same executable collapse after probing too.

@@ -84,7 +84,7 @@ fn direct(name: PackageName, url: &str, marker: MarkerTree) -> Result<Requiremen
 
 fn locked(requirement: Requirement, origin: Origin) -> DeclaredRequirement {
     DeclaredRequirement {
-        raw: crate::index::redact_text(&requirement.to_string()),
+        raw: crate::util::redact::redact_text(&requirement.to_string()),
         requirement,
         origin: Some(origin),
         locked: true,

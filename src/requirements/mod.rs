@@ -61,7 +61,7 @@ impl DeclaredRequirement {
     pub fn new(requirement: Requirement, raw: impl Into<String>, origin: Option<Origin>) -> Self {
         Self {
             requirement,
-            raw: crate::index::redact_text(&raw.into()),
+            raw: crate::util::redact::redact_text(&raw.into()),
             origin,
             locked: false,
         }
@@ -481,7 +481,7 @@ fn display_names(names: &[String]) -> String {
 /// characters (a 5 MB line is named, not echoed).
 fn shown(text: &str) -> String {
     const MAX: usize = 200;
-    let text = crate::index::redact_text(text);
+    let text = crate::util::redact::redact_text(text);
     if text.chars().count() <= MAX {
         return text;
     }

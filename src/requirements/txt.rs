@@ -437,7 +437,7 @@ impl Parser<'_> {
             reason
         };
         self.set.skipped.push(SkippedEntry {
-            raw: crate::index::redact_text(raw),
+            raw: crate::util::redact::redact_text(raw),
             origin,
             reason,
         });

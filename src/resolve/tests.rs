@@ -784,7 +784,13 @@ fn prefetch_hints_hide_latency_of_a_cold_resolution() {
     let start = std::time::Instant::now();
     let analysis = analyze(&slow, &request(&r, &env)).unwrap();
     let elapsed = start.elapsed();
-    eprintln!("cold analysis of {count} packages at 25 ms per request: {elapsed:?}");
+    #[allow(
+        clippy::print_stderr,
+        reason = "a figure for whoever runs the test with --nocapture"
+    )]
+    {
+        eprintln!("cold analysis of {count} packages at 25 ms per request: {elapsed:?}");
+    }
     assert_eq!(analysis.default.unwrap().packages.len(), count);
     assert!(analysis.wheel_only.is_some());
     // Speed is measured by the benchmark script, not asserted here.

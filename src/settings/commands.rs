@@ -1,0 +1,327 @@
+//! The typed settings of the commands beyond `check` (whose [`CheckSettings`] the parent
+//! module resolves): each built here from its clap arguments, so that no command module sees a
+//! clap type.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use super::{CheckSettings, Env, GlobalSettings, Sourced, ValueSource};
+use crate::cli::{
+    self, CheckArgs, ConfigArgs, DoctorArgs, EnvArgs, FallbackArgs, IndexArgs, InitArgs,
+    PythonListArgs, ResetArgs, SourceArgs, SwitchArgs, TagsArgs, TargetArgs,
+};
+
+/// The format a command writes its report in on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown, for pull requests and CI summaries.
+    Markdown,
+}
+
+impl From<cli::Format> for Format {
+    fn from(format: cli::Format) -> Self {
+        match format {
+            cli::Format::Table => Self::Table,
+            cli::Format::Json => Self::Json,
+            cli::Format::Markdown => Self::Markdown,
+        }
+    }
+}
+
+impl CheckSettings {
+    /// The settings a run with no flags resolves to: environment and configuration file only
+    /// (what `config` shows, and what a recommended command line needs no flag for).
+    pub fn without_flags(globals: &GlobalSettings, env: &dyn Env) -> Result<Self> {
+        Self::resolve(
+            CheckArgs::for_assessment(
+                SourceArgs::default(),
+                TargetArgs::default(),
+                IndexArgs::default(),
+                None,
+                false,
+            ),
+            globals,
+            env,
+        )
+    }
+}
+
+/// Where `wheelwatch tags` takes its tags from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagsSettings {
+    /// Computed for a target `PY[@PLATFORM]`.
+    Computed(String),
+    /// Probed from an interpreter on this machine.
+    Probed(String),
+}
+
+impl TagsSettings {
+    /// Resolves `tags`'s flags.
+    pub fn resolve(args: TagsArgs) -> Result<Self> {
+        match (args.python, args.target) {
+            (Some(python), _) => Ok(Self::Probed(python)),
+            (None, Some(target)) => Ok(Self::Computed(target)),
+            (None, None) => bail!("name a target with --target or an interpreter with --python"),
+        }
+    }
+}
+
+/// Settings of `wheelwatch config`: the settings `check` would use with no flags.
+#[derive(Clone, Debug)]
+pub struct ConfigSettings {
+    /// The effective settings.
+    pub check: CheckSettings,
+    /// Output format.
+    pub format: Format,
+}
+
+impl ConfigSettings {
+    /// Resolves `config`'s flags: the same resolution `check` performs, with no flags given.
+    pub fn resolve(args: &ConfigArgs, globals: &GlobalSettings) -> Result<Self> {
+        Ok(Self {
+            check: CheckSettings::without_flags(globals, &super::ProcessEnv)?,
+            format: args.format.into(),
+        })
+    }
+}
+
+/// Settings of `wheelwatch doctor`.
+#[derive(Clone, Debug)]
+pub struct DoctorSettings {
+    /// The Pythons and index to check, resolved as `check` resolves them.
+    pub check: CheckSettings,
+    /// Output format.
+    pub format: Format,
+}
+
+impl DoctorSettings {
+    /// Resolves `doctor`'s flags.
+    pub fn resolve(args: DoctorArgs, globals: &GlobalSettings) -> Result<Self> {
+        let DoctorArgs {
+            targets,
+            index,
+            format,
+        } = args;
+        Ok(Self {
+            check: CheckSettings::for_assessment(
+                SourceArgs::default(),
+                targets,
+                index,
+                None,
+                false,
+                globals,
+            )?,
+            format: format.into(),
+        })
+    }
+}
+
+/// Settings of `wheelwatch python list`.
+#[derive(Clone, Copy, Debug)]
+pub struct PythonListSettings {
+    /// Output format.
+    pub format: Format,
+}
+
+impl PythonListSettings {
+    /// Resolves `python list`'s flags.
+    pub fn resolve(args: &PythonListArgs) -> Self {
+        Self {
+            format: args.format.into(),
+        }
+    }
+}
+
+/// Which installer fills a new environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallerChoice {
+    /// pip inside the new environment.
+    Pip,
+    /// uv (must be on PATH).
+    Uv,
+}
+
+/// Options of the commands that switch environments.
+#[derive(Clone, Debug)]
+pub struct EnvSettings {
+    /// Allow a venv path outside the project directory.
+    pub allow_outside: bool,
+    /// The installer.
+    pub installer: InstallerChoice,
+    /// How many previous environments, venv backups, reset archives and installer logs to
+    /// keep (each).
+    pub keep_backups: usize,
+    /// How long to wait for another wheelwatch operation on this project to finish.
+    pub wait: Duration,
+}
+
+impl EnvSettings {
+    /// Resolves the environment flags; `--venv` overrides the assessment's `venv` setting.
+    fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
+        let EnvArgs {
+            venv,
+            allow_outside,
+            installer,
+            keep_backups,
+            wait,
+        } = args;
+        if let Some(venv) = venv {
+            check.venv = Sourced::new(venv, ValueSource::Flag("--venv".into()));
+        }
+        Self {
+            allow_outside,
+            installer: match installer {
+                cli::InstallerChoice::Pip => InstallerChoice::Pip,
+                cli::InstallerChoice::Uv => InstallerChoice::Uv,
+            },
+            keep_backups,
+            wait: Duration::from_secs(wait),
+        }
+    }
+}
+
+/// Settings of `wheelwatch fallback` and `wheelwatch promote`.
+#[derive(Clone, Debug)]
+pub struct SwitchSettings {
+    /// The assessment that comes first (its `venv` is the one switched).
+    pub check: CheckSettings,
+    /// Environment options.
+    pub env: EnvSettings,
+    /// Why, as the user put it.
+    pub reason: Option<String>,
+    /// Show what would be done and change nothing.
+    pub dry_run: bool,
+    /// (fallback) The Python to switch to, as named; it is among the assessed fallbacks.
+    pub to: Option<String>,
+}
+
+impl SwitchSettings {
+    /// Resolves `fallback`'s flags: a `--to` Python is assessed as a fallback (first, unless
+    /// already named).
+    pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<Self> {
+        let FallbackArgs { mut switch, to } = args;
+        if let Some(to) = &to
+            && !switch.targets.fallback.iter().any(|f| f == to)
+        {
+            switch.targets.fallback.insert(0, to.clone());
+        }
+        Self::resolve(switch, to, globals)
+    }
+
+    /// Resolves `promote`'s flags.
+    pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
+        Self::resolve(args, None, globals)
+    }
+
+    fn resolve(args: SwitchArgs, to: Option<String>, globals: &GlobalSettings) -> Result<Self> {
+        let SwitchArgs {
+            sources,
+            targets,
+            index,
+            env,
+            threshold,
+            pre,
+            reason,
+            dry_run,
+        } = args;
+        let mut check =
+            CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
+        let env = EnvSettings::resolve(env, &mut check);
+        Ok(Self {
+            check,
+            env,
+            reason,
+            dry_run,
+            to,
+        })
+    }
+}
+
+/// Settings of `wheelwatch reset`.
+#[derive(Clone, Debug)]
+pub struct ResetSettings {
+    /// The assessment that comes first.
+    pub check: CheckSettings,
+    /// Environment options.
+    pub env: EnvSettings,
+    /// Also run `pip cache purge`.
+    pub purge_pip_cache: bool,
+    /// Really do it (else print the plan).
+    pub yes: bool,
+    /// Why, as the user put it.
+    pub reason: Option<String>,
+}
+
+impl ResetSettings {
+    /// Resolves `reset`'s flags.
+    pub fn resolve(args: ResetArgs, globals: &GlobalSettings) -> Result<Self> {
+        let ResetArgs {
+            sources,
+            targets,
+            index,
+            env,
+            purge_pip_cache,
+            yes,
+            reason,
+        } = args;
+        let mut check =
+            CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
+        let env = EnvSettings::resolve(env, &mut check);
+        Ok(Self {
+            check,
+            env,
+            purge_pip_cache,
+            yes,
+            reason,
+        })
+    }
+}
+
+/// Settings of `wheelwatch init`: what to write, as the user named it.
+#[derive(Clone, Debug)]
+pub struct InitSettings {
+    /// The primary Python; default: the interpreter of the existing venv.
+    pub python: Option<String>,
+    /// Fallback Pythons, in order.
+    pub fallback: Vec<String>,
+    /// Informational targets.
+    pub target: Vec<String>,
+    /// Requirement files; default: requirements.txt when it exists.
+    pub requirement: Vec<PathBuf>,
+    /// The venv wheelwatch manages; default: `.venv`.
+    pub venv: Option<PathBuf>,
+    /// Replace an existing configuration.
+    pub force: bool,
+    /// Show what would be written and change nothing.
+    pub dry_run: bool,
+}
+
+impl InitSettings {
+    /// Resolves `init`'s flags.
+    pub fn resolve(args: InitArgs) -> Self {
+        let InitArgs {
+            python,
+            fallback,
+            target,
+            requirement,
+            venv,
+            force,
+            dry_run,
+        } = args;
+        Self {
+            python,
+            fallback,
+            target,
+            requirement,
+            venv,
+            force,
+            dry_run,
+        }
+    }
+}

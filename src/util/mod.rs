@@ -1,0 +1,23 @@
+//! Small helpers every layer may use (they know nothing of wheelwatch's domain): keeping
+//! credentials out of what is shown or stored ([`redact`]), running a subprocess with a timeout
+//! ([`process`]), writing a file atomically ([`fs`]), an error's chain of causes in one line
+//! ([`error`]), mapping over a slice on several threads ([`parallel`]), a value with its
+//! origin ([`Sourced`]), and where the cache lives by default ([`default_cache_dir`]).
+
+pub mod error;
+pub mod fs;
+pub mod parallel;
+pub mod process;
+pub mod redact;
+pub mod sourced;
+
+pub use sourced::Sourced;
+
+/// The default cache directory: the platform's cache directory plus `wheelwatch` (the index
+/// cache and the interpreter probe cache live under it).
+pub fn default_cache_dir() -> Option<std::path::PathBuf> {
+    use etcetera::BaseStrategy as _;
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|s| s.cache_dir().join("wheelwatch"))
+}
