@@ -223,7 +223,10 @@ pub(crate) fn run(
         if let Some(stream) = stream {
             let tx = tx.clone();
             std::thread::spawn(move || {
-                let _ = tx.send((is_stdout, read_capped(stream)));
+                let _ = tx.send((
+                    is_stdout,
+                    crate::util::process::read_capped(stream, OUTPUT_CAP),
+                ));
             });
         }
     }
@@ -325,22 +328,6 @@ fn copy_env_and_dir(from: &Command, to: &mut Command) {
     if let Some(dir) = from.get_current_dir() {
         to.current_dir(dir);
     }
-}
-
-fn read_capped(mut r: impl Read) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        match r.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if buf.len() < OUTPUT_CAP {
-                    buf.extend_from_slice(&chunk[..n]);
-                }
-            }
-        }
-    }
-    buf
 }
 
 /// The last `cap` bytes of `path`.

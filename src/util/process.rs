@@ -25,14 +25,16 @@ pub struct RunOutput {
     pub elapsed: Duration,
 }
 
-fn read_capped(mut r: impl Read) -> Vec<u8> {
+/// Reads `r` to its end, keeping at most about `cap` bytes (the rest is drained, so the writer
+/// never blocks on a full pipe).
+pub(crate) fn read_capped(mut r: impl Read, cap: usize) -> Vec<u8> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
         match r.read(&mut chunk) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
-                if buf.len() < OUTPUT_CAP {
+                if buf.len() < cap {
                     buf.extend_from_slice(&chunk[..n]);
                 }
             }
@@ -70,13 +72,13 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Result
     if let Some(out) = child.stdout.take() {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            let _ = tx.send((true, read_capped(out)));
+            let _ = tx.send((true, read_capped(out, OUTPUT_CAP)));
         });
     }
     if let Some(err) = child.stderr.take() {
         let tx = tx.clone();
         std::thread::spawn(move || {
-            let _ = tx.send((false, read_capped(err)));
+            let _ = tx.send((false, read_capped(err, OUTPUT_CAP)));
         });
     }
     drop(tx);
