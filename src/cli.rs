@@ -36,6 +36,11 @@ pub struct GlobalArgs {
     /// Read configuration from this file instead of ./wheelwatch.toml or ./pyproject.toml.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// The history store: a `postgres://` URL, or a SQLite file (default:
+    /// .wheelwatch/history.sqlite). Also `WHEELWATCH_STORE` or `store = …` in the
+    /// configuration.
+    #[arg(long, value_name = "URL|FILE", global = true)]
+    pub store: Option<String>,
 }
 
 /// When to colour output.
@@ -73,6 +78,64 @@ pub enum Command {
     /// Write the project's interpreters and inputs to [tool.wheelwatch] in pyproject.toml (or
     /// wheelwatch.toml), and keep the venv and .wheelwatch/ out of git.
     Init(InitArgs),
+    /// Recorded runs and lifecycle events: list, show, diff, summary, prune.
+    History(HistoryArgs),
+}
+
+/// `wheelwatch history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: HistoryCommand,
+    /// Output format (JSON of `list` and `diff`: schema/history-*.schema.json).
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    pub format: Format,
+}
+
+/// `wheelwatch history` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Recorded runs, newest first.
+    List {
+        /// At most this many runs.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Everything recorded about one run.
+    Show {
+        /// The run's id (as `history list` shows it).
+        run: i64,
+    },
+    /// What changed between two runs (default: the last two successful runs).
+    Diff {
+        /// The older run (default: the second-to-last successful run).
+        before: Option<i64>,
+        /// The newer run (default: the last successful run).
+        after: Option<i64>,
+    },
+    /// Runs and date range, wheel share per target over time, fallbacks, time on a fallback,
+    /// time to recover.
+    Summary,
+    /// Delete runs and events older than N days.
+    Prune {
+        /// Keep this many days.
+        #[arg(long, value_name = "N", default_value_t = 365)]
+        keep_days: u32,
+    },
+    /// Generate synthetic runs into a store (for the benchmark script only).
+    #[command(hide = true)]
+    BenchFill {
+        /// Runs to generate.
+        #[arg(long, default_value_t = 10_000)]
+        runs: usize,
+        /// Packages per target.
+        #[arg(long, default_value_t = 50)]
+        packages: usize,
+        /// Targets per run.
+        #[arg(long, default_value_t = 6)]
+        targets: usize,
+    },
 }
 
 /// `wheelwatch init`.
@@ -218,6 +281,9 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Record this run in the history store (also `record = true` in the configuration).
+    #[arg(long)]
+    pub record: bool,
 }
 
 impl CheckArgs {
@@ -241,6 +307,7 @@ impl CheckArgs {
             output: None,
             no_deps: false,
             lock_dir: None,
+            record: false,
         }
     }
 }

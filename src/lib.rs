@@ -31,6 +31,7 @@ pub mod filename;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod health;
+pub mod history;
 pub mod host;
 pub mod index;
 pub mod logging;

@@ -14,11 +14,12 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
+use crate::history::StoreLocation;
 
 mod commands;
 pub use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, InitSettings, InstallerChoice,
-    PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
+    InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
 
 /// Where a setting's value came from.
@@ -88,6 +89,10 @@ pub struct FileConfig {
     pub cache_dir: Option<PathBuf>,
     /// How long a cached index page is fresh when the server says nothing, in seconds.
     pub cache_max_age: Option<u64>,
+    /// The history store: a `postgres://` URL or a SQLite file (relative to this file).
+    pub store: Option<String>,
+    /// Record every `check` in the history store.
+    pub record: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +221,8 @@ pub struct GlobalSettings {
     pub cwd: PathBuf,
     /// The configuration file, if any.
     pub config: Option<LoadedConfig>,
+    /// `--store`, if given.
+    pub store: Option<String>,
 }
 
 impl GlobalSettings {
@@ -234,7 +241,38 @@ impl GlobalSettings {
             log_file: args.log_file.clone(),
             cwd,
             config,
+            store: args.store.clone(),
         })
+    }
+
+    /// The history store, from `--store`, else `WHEELWATCH_STORE`, else `store = …` in the
+    /// configuration (a path relative to the file), else `.wheelwatch/history.sqlite`.
+    pub fn store_location(&self, env: &dyn Env) -> Result<Sourced<StoreLocation>> {
+        let parse =
+            |text: &str, base: &Path, source: ValueSource| -> Result<Sourced<StoreLocation>> {
+                let location = StoreLocation::parse(text, base)
+                    .with_context(|| format!("invalid history store ({source})"))?;
+                Ok(Sourced::new(location, source))
+            };
+        if let Some(text) = &self.store {
+            return parse(text, &self.cwd, ValueSource::Flag("--store".into()));
+        }
+        if let Some(text) = env.var("WHEELWATCH_STORE") {
+            return parse(
+                &text,
+                &self.cwd,
+                ValueSource::Env("WHEELWATCH_STORE".into()),
+            );
+        }
+        if let Some(loaded) = &self.config
+            && let Some(text) = &loaded.config.store
+        {
+            return parse(text, loaded.dir(), loaded.source("store"));
+        }
+        Ok(Sourced::new(
+            StoreLocation::default_for(&self.cwd),
+            ValueSource::Default,
+        ))
     }
 
     /// Whether to colour stdout.
@@ -355,6 +393,9 @@ pub struct CheckSettings {
     pub no_deps: bool,
     /// `--lock-dir`: write each target's wheel-only resolution here.
     pub lock_dir: Option<PathBuf>,
+    /// Record the run in the history store (`--record`, `WHEELWATCH_RECORD=1`,
+    /// `record = true`).
+    pub record: bool,
 }
 
 fn list_env(env: &dyn Env, name: &str) -> Option<Vec<String>> {
@@ -689,6 +730,7 @@ impl CheckSettings {
             output,
             no_deps,
             lock_dir,
+            record,
         } = args;
         let config = globals.config.as_ref();
         let sources = resolve_sources(sources, config);
@@ -747,6 +789,11 @@ impl CheckSettings {
             output,
             no_deps,
             lock_dir,
+            record: record
+                || env
+                    .var("WHEELWATCH_RECORD")
+                    .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+                || config.is_some_and(|l| l.config.record == Some(true)),
         })
     }
 

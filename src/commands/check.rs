@@ -7,8 +7,9 @@ use std::path::Path;
 use anyhow::Result;
 use tracing::info;
 
+use super::history::Recorder;
 use crate::assess::{self, Request};
-use crate::exit::ExitStatus;
+use crate::exit::{ExitStatus, status_for_error};
 use crate::health::Status;
 use crate::printer::Printer;
 use crate::report::{self, Recommendation, Report, Verdict};
@@ -22,7 +23,20 @@ pub fn run(
     printer: Printer,
 ) -> Result<ExitStatus> {
     reconcile(settings, globals);
-    let mut assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer))?;
+    let mut recorder = Recorder::open(settings.record, "check", settings, globals, printer);
+    let assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer));
+    let mut assessment = match assessment {
+        Ok(a) => a,
+        Err(e) => {
+            if status_for_error(&e) == ExitStatus::AssessmentFailed {
+                recorder.failed(&e);
+            }
+            return Err(e);
+        }
+    };
+    recorder.assessment(&assessment);
+    // Reconciliations the check made are lifecycle events too.
+    recorder.events(&globals.cwd.join(".wheelwatch").join("events.jsonl"));
     assessment.report.input_discovered = settings.sources.is_empty();
     // Recommended commands work as printed: they repeat the flags the configuration lacks.
     for r in &mut assessment.report.recommendations {

@@ -8,13 +8,14 @@ use crate::cli::{Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, InitSettings, ProcessEnv,
-    PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
+    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
 
 pub mod check;
 pub mod config;
 pub mod doctor;
+pub mod history;
 pub mod init;
 pub mod python;
 pub mod rerun;
@@ -55,5 +56,10 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             switch::reset(&ResetSettings::resolve(*args, &globals)?, &globals, printer)
         }
         Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
+        Command::History(args) => history::run(
+            &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
     }
 }

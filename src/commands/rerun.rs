@@ -99,6 +99,10 @@ pub fn command_line(
             url_flag("--find-links", &f.value, &mut words);
         }
     }
+    // The history store a `--store` flag named, so the recommended action records there too.
+    if let Some(store) = &globals.store {
+        url_flag("--store", store, &mut words);
+    }
     if settings.pre && !bare.pre {
         words.push("--pre".into());
     }
@@ -155,6 +159,7 @@ mod tests {
             color: crate::cli::ColorChoice::Never,
             log_file: None,
             config: None,
+            store: None,
         })
         .unwrap();
         g.cwd = dir.to_path_buf();

@@ -15,6 +15,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::history::Recorder;
 use crate::assess::{self, AssessedTarget, Assessment, Request};
 use crate::environment::{
     self, ActiveEnv, EnvError, InstallIndex, Installer, Operation, Pin, Project, Requested,
@@ -36,7 +37,16 @@ pub fn fallback(
     globals: &GlobalSettings,
     printer: Printer,
 ) -> Result<ExitStatus> {
-    run_switch(settings, globals, printer, Operation::Fallback)
+    let mut recorder = Recorder::open(true, "fallback", &settings.check, globals, printer);
+    let result = run_switch(
+        settings,
+        globals,
+        printer,
+        Operation::Fallback,
+        &mut recorder,
+    );
+    recorder.events(&events_file(globals));
+    result
 }
 
 /// Runs `wheelwatch promote`.
@@ -45,7 +55,21 @@ pub fn promote(
     globals: &GlobalSettings,
     printer: Printer,
 ) -> Result<ExitStatus> {
-    run_switch(settings, globals, printer, Operation::Promote)
+    let mut recorder = Recorder::open(true, "promote", &settings.check, globals, printer);
+    let result = run_switch(
+        settings,
+        globals,
+        printer,
+        Operation::Promote,
+        &mut recorder,
+    );
+    recorder.events(&events_file(globals));
+    result
+}
+
+/// The project's event log, which the history store imports after every action.
+fn events_file(globals: &GlobalSettings) -> std::path::PathBuf {
+    globals.cwd.join(".wheelwatch").join("events.jsonl")
 }
 
 /// What the project asked for, as written and as found here: recorded in the state.
@@ -125,8 +149,18 @@ fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<
     }))
 }
 
-fn assess(request: &Request) -> Result<Assessment> {
-    let assessment = assess::run(request)?;
+/// Assesses, recording the run (a failed assessment too).
+fn assess(request: &Request, recorder: &mut Recorder) -> Result<Assessment> {
+    let assessment = match assess::run(request) {
+        Ok(a) => a,
+        Err(e) => {
+            if crate::exit::status_for_error(&e) == ExitStatus::AssessmentFailed {
+                recorder.failed(&e);
+            }
+            return Err(e);
+        }
+    };
+    recorder.assessment(&assessment);
     let report = &assessment.report;
     if report.verdict == Verdict::AssessmentFailed {
         let reason = report.fallback_reason.clone().unwrap_or_default();
@@ -283,6 +317,7 @@ fn run_switch(
     globals: &GlobalSettings,
     printer: Printer,
     operation: Operation,
+    recorder: &mut Recorder,
 ) -> Result<ExitStatus> {
     let SwitchSettings {
         check: settings,
@@ -302,7 +337,7 @@ fn run_switch(
         )?;
         return Ok(ExitStatus::Success);
     }
-    let assessment = assess(&request(settings, globals, printer))?;
+    let assessment = assess(&request(settings, globals, printer), recorder)?;
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -451,6 +486,18 @@ pub fn reset(
     globals: &GlobalSettings,
     printer: Printer,
 ) -> Result<ExitStatus> {
+    let mut recorder = Recorder::open(true, "reset", &reset.check, globals, printer);
+    let result = run_reset(reset, globals, printer, &mut recorder);
+    recorder.events(&events_file(globals));
+    result
+}
+
+fn run_reset(
+    reset: &ResetSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+    recorder: &mut Recorder,
+) -> Result<ExitStatus> {
     let ResetSettings {
         check: settings,
         env,
@@ -459,7 +506,7 @@ pub fn reset(
         reason,
     } = reset;
     let project = project(settings, env, globals, printer)?;
-    let assessment = assess(&request(settings, globals, printer))?;
+    let assessment = assess(&request(settings, globals, printer), recorder)?;
     let report = &assessment.report;
     // The interpreter the assessment says is healthy: the primary, else the first healthy
     // fallback; none, and nothing is touched.

@@ -9,9 +9,10 @@ use anyhow::{Result, bail};
 
 use super::{CheckSettings, Env, GlobalSettings, Sourced, ValueSource};
 use crate::cli::{
-    self, CheckArgs, ConfigArgs, DoctorArgs, EnvArgs, FallbackArgs, IndexArgs, InitArgs,
-    PythonListArgs, ResetArgs, SourceArgs, SwitchArgs, TagsArgs, TargetArgs,
+    self, CheckArgs, ConfigArgs, DoctorArgs, EnvArgs, FallbackArgs, HistoryArgs, HistoryCommand,
+    IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs, SwitchArgs, TagsArgs, TargetArgs,
 };
+use crate::history::StoreLocation;
 
 /// The format a command writes its report in on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,5 +324,72 @@ impl InitSettings {
             force,
             dry_run,
         }
+    }
+}
+
+/// What `wheelwatch history` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryAction {
+    /// `list`: newest first, at most `limit`.
+    List {
+        /// At most this many.
+        limit: Option<usize>,
+    },
+    /// `show RUN`.
+    Show(i64),
+    /// `diff [A] [B]`: A to B; A alone: A to the last successful run; neither: the last two
+    /// successful runs.
+    Diff(Option<i64>, Option<i64>),
+    /// `summary`.
+    Summary,
+    /// `prune --keep-days N`.
+    Prune(u32),
+    /// The benchmark's data generator (hidden).
+    BenchFill {
+        /// Runs.
+        runs: usize,
+        /// Packages per target.
+        packages: usize,
+        /// Targets per run.
+        targets: usize,
+    },
+}
+
+/// Settings of `wheelwatch history`.
+#[derive(Clone, Debug)]
+pub struct HistorySettings {
+    /// What to do.
+    pub action: HistoryAction,
+    /// Output format.
+    pub format: Format,
+    /// The store.
+    pub store: Sourced<StoreLocation>,
+}
+
+impl HistorySettings {
+    /// Resolves `history`'s arguments.
+    pub fn resolve(args: HistoryArgs, globals: &GlobalSettings, env: &dyn Env) -> Result<Self> {
+        let HistoryArgs { command, format } = args;
+        let action = match command {
+            HistoryCommand::List { limit } => HistoryAction::List { limit },
+            HistoryCommand::Show { run } => HistoryAction::Show(run),
+            HistoryCommand::Diff { before, after } => HistoryAction::Diff(before, after),
+            HistoryCommand::Summary => HistoryAction::Summary,
+            HistoryCommand::Prune { keep_days } => HistoryAction::Prune(keep_days),
+            HistoryCommand::BenchFill {
+                runs,
+                packages,
+                targets,
+            } => HistoryAction::BenchFill {
+                runs,
+                packages,
+                targets,
+            },
+        };
+        Ok(Self {
+            action,
+            format: format.into(),
+            store: globals.store_location(env)?,
+        })
     }
 }

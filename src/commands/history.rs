@@ -1,0 +1,266 @@
+//! `wheelwatch history` (list, show, diff, summary, prune over [`crate::history`]), and the
+//! [`Recorder`] other commands record through: `check --record`, `fallback`, `promote`,
+//! `reset`. A recording failure never changes a command's outcome: it is a warning on stderr.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::assess::Assessment;
+use crate::exit::ExitStatus;
+use crate::history::{
+    self, HistoryError, ProjectId, RunContext, RunFilter, Store, StoreLocation,
+    render::{self, Format as RenderFormat},
+};
+use crate::printer::Printer;
+use crate::settings::{
+    CheckSettings, Env, Format, GlobalSettings, HistoryAction, HistorySettings, ProcessEnv,
+};
+
+fn render_format(format: Format) -> RenderFormat {
+    match format {
+        Format::Table => RenderFormat::Table,
+        Format::Json => RenderFormat::Json,
+        Format::Markdown => RenderFormat::Markdown,
+    }
+}
+
+/// Runs `wheelwatch history …`.
+pub fn run(
+    settings: &HistorySettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
+    let location = &settings.store.value;
+    if let (HistoryAction::List { .. } | HistoryAction::Summary, StoreLocation::Sqlite(path)) =
+        (&settings.action, location)
+        && !path.exists()
+    {
+        tracing::info!("no history store at {} yet", path.display());
+    }
+    let mut store = Store::open(location, ProjectId::detect(&globals.cwd))
+        .with_context(|| format!("cannot open the history store {}", location.display()))?;
+    let format = render_format(settings.format);
+    let mut out = printer.stdout();
+    match &settings.action {
+        HistoryAction::List { limit } => {
+            let runs = store.runs(&RunFilter {
+                limit: *limit,
+                ..RunFilter::default()
+            })?;
+            render::list(&runs, format, &mut out)?;
+        }
+        HistoryAction::Show(id) => {
+            let details = store.run_details(*id)?;
+            render::show(&details, format, &mut out)?;
+        }
+        HistoryAction::Diff(before, after) => {
+            let (a, b) = match (before, after) {
+                (Some(a), Some(b)) => (*a, *b),
+                (Some(a), None) => {
+                    let last = store
+                        .latest_successful(1)?
+                        .first()
+                        .map(|r| r.id)
+                        .ok_or_else(|| {
+                            HistoryError::NotEnoughRuns(
+                                "no successful run to compare with".to_string(),
+                            )
+                        })?;
+                    (*a, last)
+                }
+                _ => store.default_diff_pair()?,
+            };
+            let diff = store.diff(a, b)?;
+            render::diff(&diff, format, &mut out)?;
+        }
+        HistoryAction::Summary => {
+            let summary = store.summary()?;
+            render::summary(&summary, format, &mut out)?;
+        }
+        HistoryAction::Prune(days) => {
+            let n = store.prune(*days)?;
+            drop(out);
+            printer.note(format_args!(
+                "pruned {n} {} older than {days} days",
+                if n == 1 { "run" } else { "runs" }
+            ));
+            return Ok(ExitStatus::Success);
+        }
+        HistoryAction::BenchFill {
+            runs,
+            packages,
+            targets,
+        } => {
+            drop(out);
+            let started = Instant::now();
+            history::bench::fill(&mut store, *runs, *packages, *targets)?;
+            printer.note(format_args!(
+                "generated {runs} runs x {targets} targets x {packages} packages in {} ms",
+                started.elapsed().as_millis()
+            ));
+            return Ok(ExitStatus::Success);
+        }
+    }
+    out.flush()?;
+    Ok(ExitStatus::Success)
+}
+
+/// Records runs and events for a command, when it should; never fails the command.
+pub struct Recorder {
+    store: Option<Store>,
+    command: &'static str,
+    printer: Printer,
+    context: RunContext,
+    run_id: Option<i64>,
+    started: Instant,
+}
+
+impl Recorder {
+    /// A recorder for `command` writing to the configured store, or none when `enabled` is
+    /// false. A store that cannot be opened is a warning, and nothing is recorded.
+    pub fn open(
+        enabled: bool,
+        command: &'static str,
+        settings: &CheckSettings,
+        globals: &GlobalSettings,
+        printer: Printer,
+    ) -> Self {
+        let store = if enabled {
+            let opened = globals
+                .store_location(&ProcessEnv as &dyn Env)
+                .and_then(|location| {
+                    Store::open(&location.value, ProjectId::detect(&globals.cwd)).with_context(
+                        || format!("cannot open the history store {}", location.value.display()),
+                    )
+                });
+            match opened {
+                Ok(store) => Some(store),
+                Err(e) => {
+                    printer.warning(format_args!(
+                        "not recorded in the history: {}",
+                        crate::util::redact::redact_text(&format!("{e:#}"))
+                    ));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Self {
+            store,
+            command,
+            printer,
+            context: context(command, settings),
+            run_id: None,
+            started: Instant::now(),
+        }
+    }
+
+    fn warn(&self, e: &HistoryError) {
+        self.printer.warning(format_args!(
+            "not recorded in the history: {}",
+            crate::util::redact::redact_text(&e.to_string())
+        ));
+    }
+
+    /// Records an assessment (whatever its verdict).
+    pub fn assessment(&mut self, assessment: &Assessment) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let mut context = self.context.clone();
+        context.inputs.clone_from(&assessment.report.sources);
+        context.inputs_hash = inputs_hash(&assessment.report.sources, &self.context);
+        match store.record_run(assessment, &context) {
+            Ok(id) => {
+                self.run_id = Some(id);
+                tracing::debug!("recorded run {id} ({})", self.command);
+            }
+            Err(e) => self.warn(&e),
+        }
+    }
+
+    /// Records an assessment that could not be made (an error that exits 3).
+    pub fn failed(&mut self, error: &anyhow::Error) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let elapsed = self.started.elapsed().as_millis() as u64;
+        let text = crate::util::redact::redact_text(&format!("{error:#}"));
+        match store.record_failed_run(&self.context, &text, elapsed) {
+            Ok(id) => self.run_id = Some(id),
+            Err(e) => self.warn(&e),
+        }
+    }
+
+    /// Imports the project's lifecycle events not recorded yet (from `events.jsonl`), tied to
+    /// this command's run.
+    pub fn events(&mut self, events_file: &Path) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let events = match crate::environment::read_events(events_file) {
+            Ok(events) => events,
+            Err(e) => {
+                self.printer
+                    .warning(format_args!("not recorded in the history: {e}"));
+                return;
+            }
+        };
+        if let Err(e) = store.import_events(&events, self.run_id) {
+            self.warn(&e);
+        }
+    }
+}
+
+/// The run context of `command` before its assessment: inputs as named, the threshold.
+fn context(command: &str, settings: &CheckSettings) -> RunContext {
+    let s = &settings.sources;
+    let inputs: Vec<String> = s
+        .files
+        .iter()
+        .chain(&s.requirements)
+        .map(|p| p.display().to_string())
+        .chain(s.packages.iter().map(|p| format!("--package {p}")))
+        .collect();
+    let mut targets: Vec<String> = settings.primary.iter().map(|p| p.value.clone()).collect();
+    targets.extend(settings.fallbacks.value.iter().cloned());
+    targets.extend(settings.targets.value.iter().cloned());
+    RunContext {
+        command: command.to_string(),
+        inputs_hash: hash_with(&inputs, &targets, settings.threshold.value),
+        inputs,
+        threshold: settings.threshold.value,
+        timestamp: None,
+    }
+}
+
+/// The hash of `labels` (each with its file's contents when it names a readable file; a
+/// pyproject label's ` [extras: …]` is part of the label) with the context's targets.
+fn inputs_hash(labels: &[String], context: &RunContext) -> String {
+    // The targets and threshold were folded into the context's hash already: chain it.
+    let mut parts: Vec<Vec<u8>> = vec![context.inputs_hash.as_bytes().to_vec()];
+    for label in labels {
+        parts.push(label.as_bytes().to_vec());
+        let path = label.split(" [").next().unwrap_or(label);
+        if let Ok(bytes) = fs_err::read(path) {
+            parts.push(bytes);
+        }
+    }
+    history::record::inputs_hash(parts.iter().map(Vec::as_slice))
+}
+
+fn hash_with(labels: &[String], targets: &[String], threshold: f64) -> String {
+    let mut parts: Vec<Vec<u8>> = targets.iter().map(|t| t.as_bytes().to_vec()).collect();
+    parts.push(threshold.to_string().into_bytes());
+    for label in labels {
+        parts.push(label.as_bytes().to_vec());
+        if let Ok(bytes) = fs_err::read(label) {
+            parts.push(bytes);
+        }
+    }
+    history::record::inputs_hash(parts.iter().map(Vec::as_slice))
+}

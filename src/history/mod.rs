@@ -1,0 +1,905 @@
+//! History: every assessment and every lifecycle action, remembered in a database (an I/O
+//! edge). SQLite by default (`.wheelwatch/history.sqlite`, WAL, a busy timeout, safe with
+//! several writing processes), PostgreSQL for fleets (`--store postgres://…`,
+//! `WHEELWATCH_STORE`, `store = …`): the same model in both, each run tagged with its
+//! [`ProjectId`] (name plus repository URL or path), and every query scoped to one project.
+//!
+//! What is owned here: the schema and its migrations ([`schema`]), the connections
+//! ([`backend`]), turning a typed [`Assessment`] into rows ([`record`], pure), reading them back
+//! as typed records, and the pure computations over them: [`diff`] (what changed between two
+//! runs; `watch` reuses it for change alerts) and [`summary`]. Rendering lives in [`render`].
+//!
+//! # API (stable: add, don't rename)
+//!
+//! ```text
+//! let mut store = history::Store::open(&history::StoreLocation::default_for(cwd), project)?;
+//! let run_id = store.record_run(&assessment, &history::RunContext { command: "check", .. })?;
+//! store.record_failed_run(&history::RunContext { .. }, "index unreachable: …", elapsed_ms)?;
+//! store.record_event(&event, Some(run_id))?;          // one environment::Event
+//! store.import_events(&environment::read_events(path)?, Some(run_id))?; // idempotent
+//! store.runs(&RunFilter::default())? -> Vec<RunRecord>   // newest first
+//! store.run(id)? -> Option<RunRecord>; store.latest_successful(2)?
+//! store.run_details(id)? -> RunDetails { run, targets, packages, blockers, downgrades }
+//! store.events(since_epoch)? -> Vec<EventRecord>
+//! store.diff(a, b)? / history::diff::diff(&RunDetails, &RunDetails) -> RunDiff
+//! store.summary()? -> Summary; store.prune(keep_days)? -> pruned run count
+//! ```
+//!
+//! A recording failure is the caller's to report: `check --record` warns and keeps its exit
+//! status.
+
+pub mod backend;
+pub mod bench;
+pub mod diff;
+pub mod record;
+pub mod render;
+pub mod schema;
+pub mod summary;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::assess::Assessment;
+use crate::environment::Event;
+use backend::{Conn, Row, Value};
+
+pub use diff::{Change, ChangeKind, RunDiff};
+pub use record::RunContext;
+pub use summary::Summary;
+
+/// Errors of the history store.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The database refused or failed.
+    #[error("history store: {0}")]
+    Database(String),
+    /// A store URL that cannot be used.
+    #[error("invalid store URL {0}")]
+    Url(String),
+    /// A file or directory could not be created or read.
+    #[error("history store: {0}")]
+    Io(String),
+    /// Written by a newer wheelwatch.
+    #[error(
+        "the history store has schema version {found}, this wheelwatch supports up to {supported}: upgrade wheelwatch"
+    )]
+    NewerSchema {
+        /// In the store.
+        found: i64,
+        /// Known here.
+        supported: i64,
+    },
+    /// A run that does not exist (in this project).
+    #[error("no run {0} in this project's history")]
+    NoSuchRun(i64),
+    /// Fewer runs than the command needs.
+    #[error("{0}")]
+    NotEnoughRuns(String),
+}
+
+/// Where the store is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://` or `postgresql://`); never printed unredacted.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// The default store of the project in `project_dir`: `.wheelwatch/history.sqlite`.
+    pub fn default_for(project_dir: &Path) -> Self {
+        Self::Sqlite(project_dir.join(".wheelwatch").join("history.sqlite"))
+    }
+
+    /// Parses `--store`/`WHEELWATCH_STORE`/`store =`: a `postgres://` URL, a `sqlite://PATH`
+    /// URL, or a path to a SQLite file (relative to `base`).
+    pub fn parse(text: &str, base: &Path) -> Result<Self, HistoryError> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Self::Postgres(text.to_string()));
+        }
+        if let Some(path) = text.strip_prefix("sqlite://") {
+            return Ok(Self::Sqlite(base.join(path)));
+        }
+        if text.contains("://") {
+            return Err(HistoryError::Url(format!(
+                "`{}`: expected postgres://…, sqlite://PATH or a file path",
+                crate::util::redact::redact_url(text)
+            )));
+        }
+        if text.trim().is_empty() {
+            return Err(HistoryError::Url("``: empty".to_string()));
+        }
+        Ok(Self::Sqlite(base.join(text)))
+    }
+
+    /// For people: the path, or the URL with its password redacted.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Sqlite(p) => p.display().to_string(),
+            Self::Postgres(url) => crate::util::redact::redact_url(url),
+        }
+    }
+}
+
+/// A project's identity in a shared store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProjectId {
+    /// The project's name (pyproject's `[project] name`, else the directory's name).
+    pub name: String,
+    /// Its repository URL (git's `origin`, credentials removed), else its absolute path.
+    pub location: String,
+}
+
+impl ProjectId {
+    /// The identity of the project in `dir`.
+    pub fn detect(dir: &Path) -> Self {
+        let dir = fs_err::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let name = pyproject_name(&dir).unwrap_or_else(|| {
+            dir.file_name().map_or_else(
+                || "project".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        });
+        let location = git_origin(&dir).map_or_else(
+            || dir.display().to_string(),
+            |u| crate::util::redact::redact_url(&u),
+        );
+        Self { name, location }
+    }
+}
+
+fn pyproject_name(dir: &Path) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        project: Option<ProjectTable>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProjectTable {
+        name: Option<String>,
+    }
+    let text = fs_err::read_to_string(dir.join("pyproject.toml")).ok()?;
+    let doc: Doc = toml::from_str(&text).ok()?;
+    doc.project?.name.filter(|n| !n.trim().is_empty())
+}
+
+/// The `url` of `[remote "origin"]` in `.git/config` (of `dir` or a parent). Hand-read: two
+/// lines of an INI file do not justify a git library or a subprocess on every recording.
+fn git_origin(dir: &Path) -> Option<String> {
+    let git = dir
+        .ancestors()
+        .map(|d| d.join(".git"))
+        .find(|g| g.is_dir())?;
+    let text = fs_err::read_to_string(git.join("config")).ok()?;
+    let mut in_origin = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if in_origin
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "url"
+        {
+            return Some(value.trim().to_string());
+        }
+    }
+    None
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunResult {
+    /// An assessment with a verdict.
+    Ok,
+    /// The assessment could not be made (index outage, garbage): `error` says why.
+    Failed,
+}
+
+impl RunResult {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// One recorded run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunRecord {
+    /// The run's id (increasing).
+    pub id: i64,
+    /// When it ran (RFC 3339, UTC).
+    pub timestamp: String,
+    /// Seconds since the epoch.
+    #[serde(skip)]
+    pub epoch: i64,
+    /// The project.
+    pub project: String,
+    /// Its repository URL or path.
+    pub project_location: String,
+    /// wheelwatch's version.
+    pub tool_version: String,
+    /// The command that ran it (`check`, `watch`, `fallback`, …).
+    pub command: String,
+    /// The requirement sources read.
+    pub inputs: Vec<String>,
+    /// SHA-256 over the inputs' contents (and the settings that shape the verdict).
+    pub inputs_hash: String,
+    /// `ok` or `failed`.
+    pub result: RunResult,
+    /// The verdict key (`primary_healthy`, …); `null` for a failed run.
+    pub verdict: Option<String>,
+    /// Why a failed run failed.
+    pub error: Option<String>,
+    /// Wall time.
+    pub duration_ms: i64,
+    /// Distinct projects looked up.
+    pub projects: i64,
+    /// HTTP requests made.
+    pub requests: i64,
+    /// Pages served from the cache.
+    pub cache_hits: i64,
+    /// The health threshold.
+    pub threshold: f64,
+    /// `resolved`, `direct_only` or `locked`.
+    pub dependencies: String,
+}
+
+/// One target of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TargetRecord {
+    /// The run.
+    pub run_id: i64,
+    /// Position in the report.
+    pub index: i64,
+    /// `3.12@manylinux_2_28_x86_64`.
+    pub name: String,
+    /// `3.12`.
+    pub python: String,
+    /// The platform tag.
+    pub platform: String,
+    /// `primary`, `fallback`, `extra`.
+    pub role: String,
+    /// Healthy by the threshold.
+    pub healthy: bool,
+    /// Share of assessed direct packages with a wheel.
+    pub wheel_share: f64,
+    /// Counts by status.
+    pub counts: TargetCounts,
+    /// Share of the whole tree from wheels, when resolved.
+    pub tree_wheel_share: Option<f64>,
+    /// The resolution's error, if it failed.
+    pub resolution_error: Option<String>,
+}
+
+/// Package counts of a recorded target.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TargetCounts {
+    /// Every requirement.
+    pub total: i64,
+    /// Counted for health.
+    pub assessed: i64,
+    /// With a wheel.
+    pub wheel: i64,
+    /// Source only.
+    pub sdist_only: i64,
+    /// Nothing installable.
+    pub no_distribution: i64,
+    /// Unknown to the index.
+    pub not_found: i64,
+    /// Marker-excluded.
+    pub excluded: i64,
+    /// Direct references.
+    pub not_assessed: i64,
+    /// Lookup errors.
+    pub error: i64,
+}
+
+/// One package on one target of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackageRecord {
+    /// The run.
+    pub run_id: i64,
+    /// The target's name.
+    pub target: String,
+    /// Normalized name.
+    pub name: String,
+    /// As declared.
+    pub requirement: String,
+    /// `wheel`, `sdist_only`, `no_distribution`, `not_found`, `excluded`, `not_assessed`,
+    /// `error`.
+    pub status: String,
+    /// The version wheelwatch would install.
+    pub version: Option<String>,
+    /// Its wheel.
+    pub wheel: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A package blocking a wheel-only install on a target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BlockerRecord {
+    /// The run.
+    pub run_id: i64,
+    /// The target's name.
+    pub target: String,
+    /// The package.
+    pub name: String,
+    /// Its version in the default resolution.
+    pub version: String,
+    /// Requirement paths from a direct requirement to it.
+    pub paths: Vec<Vec<String>>,
+    /// Why.
+    pub reason: String,
+}
+
+/// A package a wheel-only install takes older.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DowngradeRecord {
+    /// The run.
+    pub run_id: i64,
+    /// The target's name.
+    pub target: String,
+    /// The package.
+    pub name: String,
+    /// Default resolution's version.
+    pub from: String,
+    /// Wheel-only resolution's version.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A lifecycle event (fallback, promote, reset, reconciliation, …).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventRecord {
+    /// Its id.
+    pub id: i64,
+    /// The run it followed, if recorded with one.
+    pub run_id: Option<i64>,
+    /// When (RFC 3339, UTC).
+    pub timestamp: String,
+    /// Seconds since the epoch.
+    #[serde(skip)]
+    pub epoch: i64,
+    /// `fallback_succeeded`, `promoted`, `reset`, `reconciled`, … (see
+    /// [`crate::environment::Event`]).
+    pub kind: String,
+    /// The whole event as `events.jsonl` has it.
+    pub detail: serde_json::Value,
+}
+
+/// Everything recorded about one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunDetails {
+    /// The run.
+    pub run: RunRecord,
+    /// Its targets, in report order.
+    pub targets: Vec<TargetRecord>,
+    /// Package × target rows.
+    pub packages: Vec<PackageRecord>,
+    /// Blockers.
+    pub blockers: Vec<BlockerRecord>,
+    /// Downgrades.
+    pub downgrades: Vec<DowngradeRecord>,
+    /// Events recorded with this run.
+    pub events: Vec<EventRecord>,
+}
+
+/// Which runs to list.
+#[derive(Clone, Debug, Default)]
+pub struct RunFilter {
+    /// At most this many (newest first); `None`: all.
+    pub limit: Option<usize>,
+    /// Only successful runs (`result = ok`).
+    pub successful_only: bool,
+    /// Only runs at or after this epoch second.
+    pub since_epoch: Option<i64>,
+}
+
+/// An open store, scoped to one project.
+#[derive(Debug)]
+pub struct Store {
+    conn: Conn,
+    project: ProjectId,
+    project_id: i64,
+    location: StoreLocation,
+}
+
+const RUN_COLUMNS: &str = "r.id, r.timestamp, r.epoch, p.name, p.location, r.tool_version, \
+    r.command, r.inputs, r.inputs_hash, r.result, r.verdict, r.error, r.duration_ms, \
+    r.projects_seen, r.requests, r.cache_hits, r.threshold, r.dependencies";
+
+impl Store {
+    /// Opens (creating and migrating) the store at `location` for `project`.
+    pub fn open(location: &StoreLocation, project: ProjectId) -> Result<Self, HistoryError> {
+        let mut conn = match location {
+            StoreLocation::Sqlite(path) => Conn::open_sqlite(path)?,
+            StoreLocation::Postgres(url) => Conn::open_postgres(url)?,
+        };
+        schema::migrate(&mut conn)?;
+        let project_id = project_row(&mut conn, &project)?;
+        Ok(Self {
+            conn,
+            project,
+            project_id,
+            location: location.clone(),
+        })
+    }
+
+    /// The project this store is scoped to.
+    pub fn project(&self) -> &ProjectId {
+        &self.project
+    }
+
+    /// Where it is.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&mut self) -> Result<i64, HistoryError> {
+        schema::version(&mut self.conn)
+    }
+
+    /// Records a finished assessment (whatever its verdict); its id.
+    pub fn record_run(
+        &mut self,
+        assessment: &Assessment,
+        context: &RunContext,
+    ) -> Result<i64, HistoryError> {
+        let rows = record::rows(&assessment.report, context);
+        self.insert(&rows)
+    }
+
+    /// Records an assessment that could not be made (index outage → exit 3, garbage answers)
+    /// as a run with result `failed` and `error`; its id.
+    pub fn record_failed_run(
+        &mut self,
+        context: &RunContext,
+        error: &str,
+        duration_ms: u64,
+    ) -> Result<i64, HistoryError> {
+        let rows = record::failed_rows(context, error, duration_ms);
+        self.insert(&rows)
+    }
+
+    fn insert(&mut self, rows: &record::RunRows) -> Result<i64, HistoryError> {
+        let project_id = self.project_id;
+        self.conn.write(|conn| insert_run(conn, project_id, rows))
+    }
+
+    /// Records one lifecycle event, with the run it followed if any; `false` when the same
+    /// event was recorded before (events are deduplicated, so re-importing is harmless).
+    pub fn record_event(
+        &mut self,
+        event: &Event,
+        run_id: Option<i64>,
+    ) -> Result<bool, HistoryError> {
+        let project_id = self.project_id;
+        let row = record::event_row(event);
+        self.conn
+            .write(|conn| insert_event(conn, project_id, run_id, &row))
+    }
+
+    /// Records every event not recorded yet (e.g. all of `events.jsonl`), the new ones tied to
+    /// `run_id` when given; how many were new.
+    pub fn import_events(
+        &mut self,
+        events: &[Event],
+        run_id: Option<i64>,
+    ) -> Result<usize, HistoryError> {
+        let project_id = self.project_id;
+        let rows: Vec<record::EventRow> = events.iter().map(record::event_row).collect();
+        self.conn.write(|conn| {
+            let mut n = 0;
+            for row in &rows {
+                if insert_event(conn, project_id, run_id, row)? {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// Runs, newest first.
+    pub fn runs(&mut self, filter: &RunFilter) -> Result<Vec<RunRecord>, HistoryError> {
+        let mut sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id \
+             WHERE r.project_id = ?"
+        );
+        let mut params = vec![Value::Int(self.project_id)];
+        if filter.successful_only {
+            sql.push_str(" AND r.result = 'ok'");
+        }
+        if let Some(since) = filter.since_epoch {
+            sql.push_str(" AND r.epoch >= ?");
+            params.push(Value::Int(since));
+        }
+        sql.push_str(" ORDER BY r.epoch DESC, r.id DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(" LIMIT ?");
+            params.push(Value::from(limit));
+        }
+        Ok(self
+            .conn
+            .query(&sql, &params)?
+            .iter()
+            .map(run_record)
+            .collect())
+    }
+
+    /// One run of this project.
+    pub fn run(&mut self, id: i64) -> Result<Option<RunRecord>, HistoryError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id \
+             WHERE r.project_id = ? AND r.id = ?"
+        );
+        Ok(self
+            .conn
+            .query(&sql, &[Value::Int(self.project_id), Value::Int(id)])?
+            .first()
+            .map(run_record))
+    }
+
+    /// The newest `n` successful runs, newest first.
+    pub fn latest_successful(&mut self, n: usize) -> Result<Vec<RunRecord>, HistoryError> {
+        self.runs(&RunFilter {
+            limit: Some(n),
+            successful_only: true,
+            since_epoch: None,
+        })
+    }
+
+    /// Everything recorded about run `id`.
+    pub fn run_details(&mut self, id: i64) -> Result<RunDetails, HistoryError> {
+        let run = self.run(id)?.ok_or(HistoryError::NoSuchRun(id))?;
+        let id_param = [Value::Int(id)];
+        let targets: Vec<TargetRecord> = self
+            .conn
+            .query(
+                "SELECT run_id, idx, name, python, platform, role, healthy, wheel_share, total, \
+                 assessed, wheel, sdist_only, no_distribution, not_found, excluded, \
+                 not_assessed, errors, tree_wheel_share, resolution_error \
+                 FROM run_targets WHERE run_id = ? ORDER BY idx",
+                &id_param,
+            )?
+            .iter()
+            .map(|r| TargetRecord {
+                run_id: r[0].int(),
+                index: r[1].int(),
+                name: r[2].text(),
+                python: r[3].text(),
+                platform: r[4].text(),
+                role: r[5].text(),
+                healthy: r[6].int() != 0,
+                wheel_share: r[7].real(),
+                counts: TargetCounts {
+                    total: r[8].int(),
+                    assessed: r[9].int(),
+                    wheel: r[10].int(),
+                    sdist_only: r[11].int(),
+                    no_distribution: r[12].int(),
+                    not_found: r[13].int(),
+                    excluded: r[14].int(),
+                    not_assessed: r[15].int(),
+                    error: r[16].int(),
+                },
+                tree_wheel_share: r[17].opt_real(),
+                resolution_error: r[18].opt_text(),
+            })
+            .collect();
+        let target_name = |idx: i64| {
+            targets
+                .iter()
+                .find(|t| t.index == idx)
+                .map(|t| t.name.clone())
+                .unwrap_or_default()
+        };
+        let packages = self
+            .conn
+            .query(
+                "SELECT target_idx, name, requirement, status, version, wheel, reason \
+                 FROM run_packages WHERE run_id = ? ORDER BY target_idx, pos",
+                &id_param,
+            )?
+            .iter()
+            .map(|r| PackageRecord {
+                run_id: id,
+                target: target_name(r[0].int()),
+                name: r[1].text(),
+                requirement: r[2].text(),
+                status: r[3].text(),
+                version: r[4].opt_text(),
+                wheel: r[5].opt_text(),
+                reason: r[6].text(),
+            })
+            .collect();
+        let blockers = self
+            .conn
+            .query(
+                "SELECT target_idx, name, version, paths, reason FROM run_blockers \
+                 WHERE run_id = ?",
+                &id_param,
+            )?
+            .iter()
+            .map(|r| BlockerRecord {
+                run_id: id,
+                target: target_name(r[0].int()),
+                name: r[1].text(),
+                version: r[2].text(),
+                paths: serde_json::from_str(&r[3].text()).unwrap_or_default(),
+                reason: r[4].text(),
+            })
+            .collect();
+        let downgrades = self
+            .conn
+            .query(
+                "SELECT target_idx, name, from_version, to_version, reason FROM run_downgrades \
+                 WHERE run_id = ?",
+                &id_param,
+            )?
+            .iter()
+            .map(|r| DowngradeRecord {
+                run_id: id,
+                target: target_name(r[0].int()),
+                name: r[1].text(),
+                from: r[2].text(),
+                to: r[3].text(),
+                reason: r[4].text(),
+            })
+            .collect();
+        let events = self
+            .conn
+            .query(
+                "SELECT id, run_id, timestamp, epoch, kind, detail FROM events \
+                 WHERE run_id = ? ORDER BY epoch, id",
+                &id_param,
+            )?
+            .iter()
+            .map(event_record)
+            .collect();
+        Ok(RunDetails {
+            run,
+            targets,
+            packages,
+            blockers,
+            downgrades,
+            events,
+        })
+    }
+
+    /// This project's events at or after `since_epoch` (all with `None`), oldest first.
+    pub fn events(&mut self, since_epoch: Option<i64>) -> Result<Vec<EventRecord>, HistoryError> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT id, run_id, timestamp, epoch, kind, detail FROM events \
+                 WHERE project_id = ? AND epoch >= ? ORDER BY epoch, id",
+                &[
+                    Value::Int(self.project_id),
+                    Value::Int(since_epoch.unwrap_or(i64::MIN)),
+                ],
+            )?
+            .iter()
+            .map(event_record)
+            .collect())
+    }
+
+    /// What changed from run `before` to run `after`.
+    pub fn diff(&mut self, before: i64, after: i64) -> Result<RunDiff, HistoryError> {
+        let a = self.run_details(before)?;
+        let b = self.run_details(after)?;
+        Ok(diff::diff(&a, &b))
+    }
+
+    /// The two runs `history diff` compares by default: the last two successful ones (older
+    /// first).
+    pub fn default_diff_pair(&mut self) -> Result<(i64, i64), HistoryError> {
+        let runs = self.latest_successful(2)?;
+        match runs.as_slice() {
+            [newer, older] => Ok((older.id, newer.id)),
+            _ => Err(HistoryError::NotEnoughRuns(format!(
+                "history diff needs two successful runs; this project's history has {}",
+                runs.len()
+            ))),
+        }
+    }
+
+    /// The summary statistics over every run and event of this project.
+    pub fn summary(&mut self) -> Result<Summary, HistoryError> {
+        summary::load(&mut self.conn, self.project_id)
+    }
+
+    /// Deletes runs (and their rows) and events older than `keep_days` days; how many runs
+    /// went.
+    pub fn prune(&mut self, keep_days: u32) -> Result<u64, HistoryError> {
+        let cutoff = jiff::Timestamp::now().as_second() - i64::from(keep_days) * 86_400;
+        let project_id = self.project_id;
+        self.conn.write(|conn| {
+            let params = [Value::Int(project_id), Value::Int(cutoff)];
+            // Child rows explicitly (PostgreSQL cascades; SQLite only with foreign keys on,
+            // which a store opened elsewhere may not have had).
+            for table in [
+                "run_targets",
+                "run_packages",
+                "run_blockers",
+                "run_downgrades",
+            ] {
+                conn.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE run_id IN \
+                         (SELECT id FROM runs WHERE project_id = ? AND epoch < ?)"
+                    ),
+                    &params,
+                )?;
+            }
+            conn.execute(
+                "UPDATE events SET run_id = NULL WHERE run_id IN \
+                 (SELECT id FROM runs WHERE project_id = ? AND epoch < ?)",
+                &params,
+            )?;
+            conn.execute(
+                "DELETE FROM events WHERE project_id = ? AND epoch < ?",
+                &params,
+            )?;
+            conn.execute(
+                "DELETE FROM runs WHERE project_id = ? AND epoch < ?",
+                &params,
+            )
+        })
+    }
+
+    /// The connection, for the benchmark's data generator and size figure.
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// The project's row id.
+    pub(crate) fn project_row_id(&self) -> i64 {
+        self.project_id
+    }
+}
+
+/// Inserts one run's rows (inside the caller's transaction); the run's id.
+pub(crate) fn insert_run(
+    conn: &mut Conn,
+    project_id: i64,
+    rows: &record::RunRows,
+) -> Result<i64, HistoryError> {
+    let mut params = vec![Value::Int(project_id)];
+    params.extend(rows.run.iter().cloned());
+    let id = conn
+        .query(
+            &format!(
+                "INSERT INTO runs (project_id, {}) VALUES (?, {}) RETURNING id",
+                record::RUN_INSERT_COLUMNS.join(", "),
+                vec!["?"; record::RUN_INSERT_COLUMNS.len()].join(", ")
+            ),
+            &params,
+        )?
+        .first()
+        .and_then(|r| r.first())
+        .map(Value::int)
+        .ok_or_else(|| HistoryError::Database("no id for the new run".to_string()))?;
+    let with_id = |rows: &[Row]| -> Vec<Row> {
+        rows.iter()
+            .map(|r| {
+                let mut row = Vec::with_capacity(r.len() + 1);
+                row.push(Value::Int(id));
+                row.extend(r.iter().cloned());
+                row
+            })
+            .collect()
+    };
+    conn.insert_many(
+        "run_targets",
+        record::TARGET_COLUMNS,
+        &with_id(&rows.targets),
+    )?;
+    conn.insert_many(
+        "run_packages",
+        record::PACKAGE_COLUMNS,
+        &with_id(&rows.packages),
+    )?;
+    conn.insert_many(
+        "run_blockers",
+        record::BLOCKER_COLUMNS,
+        &with_id(&rows.blockers),
+    )?;
+    conn.insert_many(
+        "run_downgrades",
+        record::DOWNGRADE_COLUMNS,
+        &with_id(&rows.downgrades),
+    )?;
+    Ok(id)
+}
+
+fn project_row(conn: &mut Conn, project: &ProjectId) -> Result<i64, HistoryError> {
+    let params = [
+        Value::from(project.name.as_str()),
+        Value::from(project.location.as_str()),
+    ];
+    let find = |conn: &mut Conn| -> Result<Option<i64>, HistoryError> {
+        Ok(conn
+            .query(
+                "SELECT id FROM projects WHERE name = ? AND location = ?",
+                &params,
+            )?
+            .first()
+            .map(|r| r[0].int()))
+    };
+    if let Some(id) = find(conn)? {
+        return Ok(id);
+    }
+    conn.write(|conn| {
+        conn.execute(
+            "INSERT INTO projects (name, location) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            &params,
+        )?;
+        find(conn)?.ok_or_else(|| HistoryError::Database("the project row vanished".into()))
+    })
+}
+
+fn insert_event(
+    conn: &mut Conn,
+    project_id: i64,
+    run_id: Option<i64>,
+    row: &record::EventRow,
+) -> Result<bool, HistoryError> {
+    let n = conn.execute(
+        "INSERT INTO events (project_id, run_id, timestamp, epoch, kind, detail, dedup) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        &[
+            Value::Int(project_id),
+            Value::from(run_id),
+            Value::from(row.timestamp.as_str()),
+            Value::Int(row.epoch),
+            Value::from(row.kind.as_str()),
+            Value::from(row.detail.as_str()),
+            Value::from(row.dedup.as_str()),
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+fn run_record(r: &Row) -> RunRecord {
+    RunRecord {
+        id: r[0].int(),
+        timestamp: r[1].text(),
+        epoch: r[2].int(),
+        project: r[3].text(),
+        project_location: r[4].text(),
+        tool_version: r[5].text(),
+        command: r[6].text(),
+        inputs: serde_json::from_str(&r[7].text()).unwrap_or_default(),
+        inputs_hash: r[8].text(),
+        result: if r[9].text() == "failed" {
+            RunResult::Failed
+        } else {
+            RunResult::Ok
+        },
+        verdict: r[10].opt_text(),
+        error: r[11].opt_text(),
+        duration_ms: r[12].int(),
+        projects: r[13].int(),
+        requests: r[14].int(),
+        cache_hits: r[15].int(),
+        threshold: r[16].real(),
+        dependencies: r[17].text(),
+    }
+}
+
+fn event_record(r: &Row) -> EventRecord {
+    EventRecord {
+        id: r[0].int(),
+        run_id: r[1].opt_int(),
+        timestamp: r[2].text(),
+        epoch: r[3].int(),
+        kind: r[4].text(),
+        detail: serde_json::from_str(&r[5].text()).unwrap_or(serde_json::Value::Null),
+    }
+}
