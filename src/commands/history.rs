@@ -116,6 +116,7 @@ pub struct Recorder {
     context: RunContext,
     run_id: Option<i64>,
     started: Instant,
+    cwd: std::path::PathBuf,
 }
 
 impl Recorder {
@@ -156,6 +157,7 @@ impl Recorder {
             context: context(command, settings),
             run_id: None,
             started: Instant::now(),
+            cwd: globals.cwd.clone(),
         }
     }
 
@@ -172,7 +174,15 @@ impl Recorder {
             return;
         };
         let mut context = self.context.clone();
-        context.inputs.clone_from(&assessment.report.sources);
+        // Inputs relative to the project: the same project records the same inputs wherever it
+        // is checked out.
+        let prefix = format!("{}/", self.cwd.display());
+        context.inputs = assessment
+            .report
+            .sources
+            .iter()
+            .map(|s| s.strip_prefix(&prefix).unwrap_or(s).to_string())
+            .collect();
         context.inputs_hash = inputs_hash(&assessment.report.sources, &self.context);
         match store.record_run(assessment, &context) {
             Ok(id) => {

@@ -363,6 +363,8 @@ fn pg_row(row: &postgres::Row) -> Result<Row, HistoryError> {
         } else if *ty == Type::FLOAT4 {
             row.try_get::<_, Option<f32>>(i)
                 .map(|v| v.map(|v| Value::Real(f64::from(v))))
+        } else if *ty == Type::VOID {
+            Ok(None)
         } else if *ty == Type::BOOL {
             row.try_get::<_, Option<bool>>(i)
                 .map(|v| v.map(|v| Value::Int(i64::from(v))))

@@ -22,7 +22,7 @@ impl Rng {
     }
 }
 
-/// Inserts `runs` hourly runs ending now, each over `targets` targets × `packages` packages.
+/// Inserts `runs` hourly runs ending half an hour ago, each over `targets` targets × `packages` packages.
 pub fn fill(
     store: &mut Store,
     runs: usize,
@@ -31,7 +31,8 @@ pub fn fill(
 ) -> Result<(), HistoryError> {
     let project_id = store.project_row_id();
     let now = jiff::Timestamp::now().as_second();
-    let start = now - backend::int(runs) * 3600;
+    // Half past: no run falls on a whole number of hours before now (prune's boundary).
+    let start = now - backend::int(runs) * 3600 - 1800;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let roles = |t: usize| match t {
         0 => "primary",

@@ -120,7 +120,7 @@ pub(crate) fn migrate(conn: &mut Conn) -> Result<(), HistoryError> {
     conn.write(|conn| {
         if kind == Kind::Postgres {
             // Two first opens at once: one migrates, the other waits, then finds it done.
-            conn.query("SELECT pg_advisory_xact_lock(4857393)", &[])?;
+            conn.execute("SELECT pg_advisory_xact_lock(4857393)", &[])?;
         }
         conn.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
         let found = version(conn)?;

@@ -9,6 +9,7 @@ mod common;
 mod doctor;
 mod environment;
 mod fallback;
+mod history;
 mod index;
 mod input;
 mod lifecycle;
