@@ -54,7 +54,7 @@ impl CheckSettings {
 
 /// Where `wheelwatch tags` takes its tags from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TagsSettings {
+pub(crate) enum TagsSettings {
     /// Computed for a target `PY[@PLATFORM]`.
     Computed(String),
     /// Probed from an interpreter on this machine.
@@ -63,7 +63,7 @@ pub enum TagsSettings {
 
 impl TagsSettings {
     /// Resolves `tags`'s flags.
-    pub fn resolve(args: TagsArgs) -> Result<Self> {
+    pub(crate) fn resolve(args: TagsArgs) -> Result<Self> {
         match (args.python, args.target) {
             (Some(python), _) => Ok(Self::Probed(python)),
             (None, Some(target)) => Ok(Self::Computed(target)),
@@ -74,7 +74,7 @@ impl TagsSettings {
 
 /// Settings of `wheelwatch config`: the settings `check` would use with no flags.
 #[derive(Clone, Debug)]
-pub struct ConfigSettings {
+pub(crate) struct ConfigSettings {
     /// The effective settings.
     pub check: CheckSettings,
     /// Output format.
@@ -83,7 +83,7 @@ pub struct ConfigSettings {
 
 impl ConfigSettings {
     /// Resolves `config`'s flags: the same resolution `check` performs, with no flags given.
-    pub fn resolve(args: &ConfigArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn resolve(args: &ConfigArgs, globals: &GlobalSettings) -> Result<Self> {
         Ok(Self {
             check: CheckSettings::without_flags(globals, &super::ProcessEnv)?,
             format: args.format.into(),
@@ -93,7 +93,7 @@ impl ConfigSettings {
 
 /// Settings of `wheelwatch doctor`.
 #[derive(Clone, Debug)]
-pub struct DoctorSettings {
+pub(crate) struct DoctorSettings {
     /// The Pythons and index to check, resolved as `check` resolves them.
     pub check: CheckSettings,
     /// Output format.
@@ -102,7 +102,7 @@ pub struct DoctorSettings {
 
 impl DoctorSettings {
     /// Resolves `doctor`'s flags.
-    pub fn resolve(args: DoctorArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn resolve(args: DoctorArgs, globals: &GlobalSettings) -> Result<Self> {
         let DoctorArgs {
             targets,
             index,
@@ -124,14 +124,14 @@ impl DoctorSettings {
 
 /// Settings of `wheelwatch python list`.
 #[derive(Clone, Copy, Debug)]
-pub struct PythonListSettings {
+pub(crate) struct PythonListSettings {
     /// Output format.
     pub format: Format,
 }
 
 impl PythonListSettings {
     /// Resolves `python list`'s flags.
-    pub fn resolve(args: &PythonListArgs) -> Self {
+    pub(crate) fn resolve(args: &PythonListArgs) -> Self {
         Self {
             format: args.format.into(),
         }
@@ -140,7 +140,7 @@ impl PythonListSettings {
 
 /// Which installer fills a new environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InstallerChoice {
+pub(crate) enum InstallerChoice {
     /// pip inside the new environment.
     Pip,
     /// uv (must be on PATH).
@@ -149,7 +149,7 @@ pub enum InstallerChoice {
 
 /// Options of the commands that switch environments.
 #[derive(Clone, Debug)]
-pub struct EnvSettings {
+pub(crate) struct EnvSettings {
     /// Allow a venv path outside the project directory.
     pub allow_outside: bool,
     /// The installer.
@@ -188,7 +188,7 @@ impl EnvSettings {
 
 /// Settings of `wheelwatch fallback` and `wheelwatch promote`.
 #[derive(Clone, Debug)]
-pub struct SwitchSettings {
+pub(crate) struct SwitchSettings {
     /// The assessment that comes first (its `venv` is the one switched).
     pub check: CheckSettings,
     /// Environment options.
@@ -204,7 +204,7 @@ pub struct SwitchSettings {
 impl SwitchSettings {
     /// Resolves `fallback`'s flags: a `--to` Python is assessed as a fallback (first, unless
     /// already named).
-    pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<Self> {
         let FallbackArgs { mut switch, to } = args;
         if let Some(to) = &to
             && !switch.targets.fallback.iter().any(|f| f == to)
@@ -215,7 +215,7 @@ impl SwitchSettings {
     }
 
     /// Resolves `promote`'s flags.
-    pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
         Self::resolve(args, None, globals)
     }
 
@@ -245,7 +245,7 @@ impl SwitchSettings {
 
 /// Settings of `wheelwatch reset`.
 #[derive(Clone, Debug)]
-pub struct ResetSettings {
+pub(crate) struct ResetSettings {
     /// The assessment that comes first.
     pub check: CheckSettings,
     /// Environment options.
@@ -260,7 +260,7 @@ pub struct ResetSettings {
 
 impl ResetSettings {
     /// Resolves `reset`'s flags.
-    pub fn resolve(args: ResetArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn resolve(args: ResetArgs, globals: &GlobalSettings) -> Result<Self> {
         let ResetArgs {
             sources,
             targets,
@@ -285,7 +285,7 @@ impl ResetSettings {
 
 /// Settings of `wheelwatch init`: what to write, as the user named it.
 #[derive(Clone, Debug)]
-pub struct InitSettings {
+pub(crate) struct InitSettings {
     /// The primary Python; default: the interpreter of the existing venv.
     pub python: Option<String>,
     /// Fallback Pythons, in order.
@@ -304,7 +304,7 @@ pub struct InitSettings {
 
 impl InitSettings {
     /// Resolves `init`'s flags.
-    pub fn resolve(args: InitArgs) -> Self {
+    pub(crate) fn resolve(args: InitArgs) -> Self {
         let InitArgs {
             python,
             fallback,
