@@ -80,7 +80,7 @@ pub struct PackageHealth {
 
 /// What assessment knows about a target.
 #[derive(Clone, Copy, Debug)]
-pub struct TargetContext<'a> {
+pub(crate) struct TargetContext<'a> {
     /// Supported tags, best first.
     pub tags: &'a Tags,
     /// The marker environment.
@@ -95,7 +95,7 @@ pub struct TargetContext<'a> {
 
 /// How the index answered for a project.
 #[derive(Clone, Copy, Debug)]
-pub enum Lookup<'a> {
+pub(crate) enum Lookup<'a> {
     /// The project's files.
     Found(&'a ProjectPage),
     /// 404 everywhere.
@@ -106,7 +106,7 @@ pub enum Lookup<'a> {
 
 /// Assessment options.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// `--pre`: consider pre-releases for every package.
     pub pre: bool,
 }
@@ -158,7 +158,7 @@ fn prereleases_requested(specifiers: Option<&VersionSpecifiers>, options: Option
 }
 
 /// Assesses one requirement on one target.
-pub fn assess(
+pub(crate) fn assess(
     requirement: &Requirement,
     lookup: Lookup<'_>,
     constraints: &[&VersionSpecifiers],

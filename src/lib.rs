@@ -23,31 +23,31 @@
 
 pub mod assess;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod dist;
 pub mod environment;
 pub mod exit;
 pub mod filename;
 #[doc(hidden)]
 pub mod fuzz;
-pub mod health;
-pub mod history;
+pub(crate) mod health;
+pub(crate) mod history;
 pub mod host;
 pub mod index;
-pub mod logging;
+pub(crate) mod logging;
 pub mod metadata;
-pub mod pep508;
+pub(crate) mod pep508;
 pub mod platform;
-pub mod printer;
+pub(crate) mod printer;
 pub mod python;
 pub mod report;
 pub mod requirements;
-pub mod resolve;
-pub mod settings;
+pub(crate) mod resolve;
+pub(crate) mod settings;
 pub mod tags;
 pub mod target;
-pub mod util;
-pub mod version_view;
+pub(crate) mod util;
+pub(crate) mod version_view;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
 /// print.

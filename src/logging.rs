@@ -10,7 +10,7 @@ use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, fmt};
 
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing).
-pub fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
+pub(crate) fn init(verbose: u8, quiet: bool, log_file: Option<&Path>) -> Result<()> {
     // Our own events at the chosen level; dependencies' (the solver's very chatty info events
     // among them) only from warnings up, unless -vv asks for everything.
     let stderr_directives = match (quiet, verbose) {

@@ -23,33 +23,34 @@ use pep508_rs::{MarkerTree, Pep508Error, Pep508ErrorSource, Pep508Url, Requireme
 
 /// The deepest parenthesis nesting accepted in a marker. Real markers nest two or three deep;
 /// `packaging` itself fails with a `RecursionError` somewhere below 1,000.
-pub const MAX_MARKER_DEPTH: usize = 32;
+pub(crate) const MAX_MARKER_DEPTH: usize = 32;
 
 /// The longest requirement or marker text accepted, in bytes. The longest real `Requires-Dist`
 /// values (long marker alternations) are a few kilobytes.
-pub const MAX_LENGTH: usize = 64 * 1024;
+pub(crate) const MAX_LENGTH: usize = 64 * 1024;
 
 /// Parses one PEP 508 requirement without panicking or recursing without bound.
-pub fn parse_requirement(text: &str) -> Result<Requirement, Pep508Error<VerbatimUrl>> {
+pub(crate) fn parse_requirement(text: &str) -> Result<Requirement, Pep508Error<VerbatimUrl>> {
     precheck(text, true)?;
     guarded(text, || Requirement::from_str(text))
 }
 
 /// Parses one PEP 508 marker expression without panicking or recursing without bound.
-pub fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Error<VerbatimUrl>> {
+pub(crate) fn parse_marker(text: &str) -> Result<MarkerTree, Pep508Error<VerbatimUrl>> {
     precheck(text, false)?;
     guarded(text, || MarkerTree::from_str(text))
 }
 
 /// `true` when the last parse on this thread hit a parser panic that the checks did not
 /// prevent.
-pub fn last_parse_panicked() -> bool {
+#[cfg(test)]
+pub(crate) fn last_parse_panicked() -> bool {
     PANICKED.with(Cell::get)
 }
 
 /// How many parser panics the checks did not prevent on this thread so far. The fuzz harness
 /// ([`crate::fuzz`]) asserts it stays zero across a whole file's parse.
-pub fn panics_caught() -> usize {
+pub(crate) fn panics_caught() -> usize {
     CAUGHT.with(Cell::get)
 }
 

@@ -71,6 +71,7 @@ impl Printer {
     }
 
     /// The report's stream.
+    #[allow(clippy::unused_self, reason = "every output goes through a printer value")]
     pub fn stdout(self) -> std::io::StdoutLock<'static> {
         std::io::stdout().lock()
     }
@@ -83,6 +84,7 @@ impl Printer {
     }
 
     /// An error line on stderr, shown even when quiet. A closed stderr is not an error.
+    #[allow(clippy::unused_self, reason = "errors show even when quiet")]
     pub fn error(self, line: fmt::Arguments<'_>) {
         let _ = writeln!(std::io::stderr().lock(), "error: {line}");
     }

@@ -17,7 +17,7 @@ use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, Targ
 use crate::history::StoreLocation;
 
 mod commands;
-pub use commands::{
+pub(crate) use commands::{
     ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
     InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
@@ -51,7 +51,7 @@ impl fmt::Display for ValueSource {
 }
 
 /// A value and where it came from.
-pub type Sourced<T> = crate::util::Sourced<T, ValueSource>;
+pub(crate) type Sourced<T> = crate::util::Sourced<T, ValueSource>;
 
 /// The `[tool.wheelwatch]` table / `wheelwatch.toml` document. Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -133,7 +133,7 @@ impl LoadedConfig {
 
 /// Finds and parses the configuration: `explicit` if given, else `wheelwatch.toml`, else
 /// `[tool.wheelwatch]` of `pyproject.toml`, in `dir`.
-pub fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<LoadedConfig>> {
+pub(crate) fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<LoadedConfig>> {
     let (path, in_pyproject) = if let Some(path) = explicit {
         let in_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         (path.to_path_buf(), in_pyproject)
@@ -163,7 +163,7 @@ pub fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<LoadedC
 
 /// Parses configuration text: a whole `wheelwatch.toml`, or the `[tool.wheelwatch]` table of a
 /// pyproject.toml (`None` when the table is absent).
-pub fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<FileConfig>> {
+pub(crate) fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<FileConfig>> {
     if in_pyproject {
         let doc: PyprojectTool = from_toml(text)?;
         let Some(table) = doc.tool.and_then(|t| t.wheelwatch) else {
@@ -296,7 +296,7 @@ pub trait Env {
 }
 
 /// The process environment.
-pub struct ProcessEnv;
+pub(crate) struct ProcessEnv;
 
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
@@ -328,7 +328,7 @@ impl SourceSettings {
     }
 }
 
-pub use crate::index::CacheMode;
+pub(crate) use crate::index::CacheMode;
 
 /// Index and cache settings after resolution (before pip's configuration is merged in by the
 /// index module).
@@ -361,7 +361,7 @@ fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error>
 }
 
 /// Default freshness of a cached index page when the server sends no caching headers.
-pub const DEFAULT_CACHE_MAX_AGE: Duration = Duration::from_mins(10);
+pub(crate) const DEFAULT_CACHE_MAX_AGE: Duration = Duration::from_mins(10);
 
 /// Settings of `wheelwatch check` (and of every command that assesses first).
 #[derive(Clone, Debug, Serialize)]
@@ -540,7 +540,7 @@ fn find_link_exists(link: &str) -> bool {
 }
 
 /// Resolves index and cache settings.
-pub fn resolve_index(
+pub(crate) fn resolve_index(
     args: IndexArgs,
     config: Option<&LoadedConfig>,
     env: &dyn Env,

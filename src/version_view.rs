@@ -13,7 +13,7 @@ use crate::tags::{CompatibilityMemo, Incompatible, TagPriority, Tags};
 
 /// A set of files of one version (the live ones, or the yanked ones) seen from a target.
 #[derive(Default, Clone, Copy, Debug)]
-pub struct FileSummary<'p> {
+pub(crate) struct FileSummary<'p> {
     /// Best compatible wheel and its priority.
     pub best_wheel: Option<(TagPriority, &'p DistFile)>,
     /// An sdist that requires-python allows exists.
@@ -39,13 +39,13 @@ fn miss_rank(miss: Incompatible) -> u8 {
 
 impl<'p> FileSummary<'p> {
     /// A wheel or an sdist installs.
-    pub fn installable(&self) -> bool {
+    pub(crate) fn installable(&self) -> bool {
         self.best_wheel.is_some() || self.sdist
     }
 
     /// Folds in `later`, the summary of files listed after the ones already seen, with the
     /// same outcome as seeing those files one by one.
-    pub fn absorb(&mut self, later: &Self) {
+    pub(crate) fn absorb(&mut self, later: &Self) {
         if !later.any_file {
             return;
         }
@@ -102,7 +102,7 @@ impl<'p> FileSummary<'p> {
     /// Why this version has no compatible wheel for the target: "has no wheel for
     /// manylinux_2_17_aarch64", "has no free-threaded wheel for CPython 3.13t", "has only an
     /// sdist", ...
-    pub fn miss_phrase(&self, python_label: &str, platform_label: &str) -> String {
+    pub(crate) fn miss_phrase(&self, python_label: &str, platform_label: &str) -> String {
         match self.wheel_miss {
             Some(Incompatible::Platform) => format!("has no wheel for {platform_label}"),
             Some(Incompatible::Abi) if python_label.ends_with('t') => {
@@ -124,7 +124,7 @@ impl<'p> FileSummary<'p> {
 
 /// One version's files from a target: live and yanked files apart.
 #[derive(Default, Clone, Copy, Debug)]
-pub struct VersionFiles<'p> {
+pub(crate) struct VersionFiles<'p> {
     /// Files not yanked.
     pub live: FileSummary<'p>,
     /// Yanked files.
@@ -133,13 +133,13 @@ pub struct VersionFiles<'p> {
 
 impl<'p> VersionFiles<'p> {
     /// Every file of the version is yanked.
-    pub fn all_yanked(&self) -> bool {
+    pub(crate) fn all_yanked(&self) -> bool {
         !self.live.any_file && self.yanked.any_file
     }
 
     /// The files an installer considers: the live ones, and the yanked ones too when
     /// `with_yanked`.
-    pub fn usable(&self, with_yanked: bool) -> FileSummary<'p> {
+    pub(crate) fn usable(&self, with_yanked: bool) -> FileSummary<'p> {
         let mut out = self.live;
         if with_yanked {
             out.absorb(&self.yanked);
@@ -154,7 +154,7 @@ impl<'p> VersionFiles<'p> {
 }
 
 /// Every version on `page` as seen from a target with these tags and this Python.
-pub fn by_version<'p>(
+pub(crate) fn by_version<'p>(
     page: &'p ProjectPage,
     tags: &Tags,
     python_full_version: &Version,

@@ -20,7 +20,7 @@ use crate::target::Target;
 use crate::util::fs::{Durability, write_atomic};
 
 /// The file-name stem of a target's lock: `cp313t-manylinux_2_28_aarch64`.
-pub fn lock_name(target: &Target) -> String {
+pub(crate) fn lock_name(target: &Target) -> String {
     let raw = format!(
         "{}{}-{}",
         target.python.interpreter_tag(),
@@ -155,7 +155,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
 
 /// Writes the locks of every target that has a wheel-only resolution; returns one line per
 /// target saying what was written (or why nothing was).
-pub fn write_all(
+pub(crate) fn write_all(
     dir: &Path,
     targets: &[Target],
     analyses: &[Option<Result<Analysis, String>>],

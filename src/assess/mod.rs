@@ -14,11 +14,11 @@
 //! Targets are resolved in parallel threads; each blocks on the shared async fetches, so every
 //! page and metadata file is fetched once per run whichever target asks first.
 
-pub mod direct;
-pub mod interpreters;
-pub mod locks;
-pub mod source;
-pub mod targets;
+pub(crate) mod direct;
+pub(crate) mod interpreters;
+pub(crate) mod locks;
+pub(crate) mod source;
+pub(crate) mod targets;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

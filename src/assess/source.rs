@@ -38,12 +38,12 @@ use crate::version_view;
 
 /// A project page lookup: `None` when the index does not know the project; `Err` is the
 /// (redacted) message of a failed lookup.
-pub type PageResult = Result<Option<Arc<ProjectPage>>, String>;
+pub(crate) type PageResult = Result<Option<Arc<ProjectPage>>, String>;
 
 type MetadataResult = Result<Arc<CoreMetadata>, String>;
 
 /// Pages and metadata fetched once per run, for every target.
-pub struct Shared {
+pub(crate) struct Shared {
     client: IndexClient,
     handle: Handle,
     pages: Mutex<HashMap<PackageName, Arc<OnceCell<PageResult>>>>,
@@ -56,7 +56,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     /// A fetch layer over `client`, running its futures on `handle`.
-    pub fn new(client: IndexClient, handle: Handle) -> Arc<Self> {
+    pub(crate) fn new(client: IndexClient, handle: Handle) -> Arc<Self> {
         Arc::new(Self {
             client,
             handle,
@@ -65,17 +65,12 @@ impl Shared {
         })
     }
 
-    /// The runtime handle.
-    pub fn handle(&self) -> &Handle {
-        &self.handle
-    }
-
     fn page_cell(&self, name: &PackageName) -> Arc<OnceCell<PageResult>> {
         Arc::clone(lock(&self.pages).entry(name.clone()).or_default())
     }
 
     /// The page of `name`, fetched at most once.
-    pub async fn page(&self, name: &PackageName) -> PageResult {
+    pub(crate) async fn page(&self, name: &PackageName) -> PageResult {
         let cell = self.page_cell(name);
         cell.get_or_init(|| async {
             match self.client.project(name).await {
@@ -89,18 +84,18 @@ impl Shared {
     }
 
     /// How many distinct projects were looked up.
-    pub fn projects_seen(&self) -> usize {
+    pub(crate) fn projects_seen(&self) -> usize {
         lock(&self.pages).len()
     }
 
     /// The page of `name` if it has been fetched already (no request).
-    pub fn page_if_fetched(&self, name: &PackageName) -> Option<Arc<ProjectPage>> {
+    pub(crate) fn page_if_fetched(&self, name: &PackageName) -> Option<Arc<ProjectPage>> {
         let cell = lock(&self.pages).get(name).cloned()?;
         cell.get().and_then(|r| r.clone().ok().flatten())
     }
 
     /// The core metadata of `version` of the project on `page`, fetched at most once.
-    pub async fn metadata(&self, page: &ProjectPage, version: &Version) -> MetadataResult {
+    pub(crate) async fn metadata(&self, page: &ProjectPage, version: &Version) -> MetadataResult {
         let Some(file) = metadata_file(page, version) else {
             return Err(format!("{} {version} has no files on the index", page.name));
         };
@@ -159,7 +154,7 @@ fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p Dis
 }
 
 /// What a target needs to turn pages into candidates.
-pub struct TargetFacts {
+pub(crate) struct TargetFacts {
     /// The target's compatible tags.
     pub tags: Tags,
     /// Its full Python version (`python_full_version`; `3.12.0` when only `3.12` was named).
@@ -175,7 +170,7 @@ pub struct TargetFacts {
 impl TargetFacts {
     /// Every version on `page` as a candidate for this target. Yanked files count only when
     /// every file of the version is yanked (the resolver takes such a version only when pinned).
-    pub fn candidates(&self, page: &ProjectPage) -> Vec<Candidate> {
+    pub(crate) fn candidates(&self, page: &ProjectPage) -> Vec<Candidate> {
         version_view::by_version(page, &self.tags, &self.python)
             .into_iter()
             .map(|(version, files)| {
@@ -220,7 +215,7 @@ impl TargetState {
 
 /// The [`PackageSource`] of one target. Used from one (non-runtime) thread, which blocks on
 /// the shared fetches.
-pub struct TargetSource {
+pub(crate) struct TargetSource {
     shared: Arc<Shared>,
     state: Arc<TargetState>,
     pages: RefCell<HashMap<PackageName, Option<Arc<ProjectPage>>>>,
@@ -228,7 +223,7 @@ pub struct TargetSource {
 
 impl TargetSource {
     /// A source for the target described by `facts`.
-    pub fn new(shared: Arc<Shared>, facts: TargetFacts) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, facts: TargetFacts) -> Self {
         Self {
             shared,
             state: Arc::new(TargetState {

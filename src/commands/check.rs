@@ -17,7 +17,7 @@ use crate::settings::{CheckSettings, Format, GlobalSettings, ProcessEnv};
 use crate::util::fs::{Durability, write_atomic};
 
 /// Runs `wheelwatch check`.
-pub fn run(
+pub(crate) fn run(
     settings: &CheckSettings,
     globals: &GlobalSettings,
     printer: Printer,
@@ -63,7 +63,7 @@ pub fn run(
 }
 
 /// A hint when no assessed project was found at all: the index URL is probably wrong.
-pub fn not_found_hint(report: &Report) -> Option<String> {
+pub(crate) fn not_found_hint(report: &Report) -> Option<String> {
     let mut assessed = report
         .targets
         .iter()
@@ -80,7 +80,7 @@ pub fn not_found_hint(report: &Report) -> Option<String> {
 
 /// On exit 3, the one stderr error saying why there is no verdict, whatever the report's
 /// format and destination (the printer adds `error: `).
-pub fn failure_line(report: &Report) -> Option<String> {
+pub(crate) fn failure_line(report: &Report) -> Option<String> {
     if report.verdict != Verdict::AssessmentFailed {
         return None;
     }
@@ -115,7 +115,7 @@ fn reconcile(settings: &CheckSettings, globals: &GlobalSettings) {
 }
 
 /// The exit status a verdict maps to.
-pub fn exit_status(verdict: Verdict, strict: bool) -> ExitStatus {
+pub(crate) fn exit_status(verdict: Verdict, strict: bool) -> ExitStatus {
     match verdict {
         Verdict::PrimaryHealthy => ExitStatus::Success,
         Verdict::FallbackAvailable if !strict => ExitStatus::Success,
@@ -133,7 +133,7 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Writes the report where the settings say.
-pub fn emit(
+pub(crate) fn emit(
     report: &Report,
     format: Format,
     output: Option<&Path>,

@@ -9,7 +9,7 @@ use crate::printer::Printer;
 use crate::settings::{ConfigSettings, Format, GlobalSettings, ValueSource};
 
 /// Runs `wheelwatch config`.
-pub fn run(
+pub(crate) fn run(
     config: &ConfigSettings,
     globals: &GlobalSettings,
     printer: Printer,

@@ -111,7 +111,7 @@ struct Proxy {
 }
 
 /// Runs `wheelwatch doctor`.
-pub fn run(doctor: DoctorSettings, printer: Printer) -> Result<ExitStatus> {
+pub(crate) fn run(doctor: DoctorSettings, printer: Printer) -> Result<ExitStatus> {
     let DoctorSettings {
         check: settings,
         format,

@@ -28,7 +28,7 @@ fn render_format(format: Format) -> RenderFormat {
 }
 
 /// Runs `wheelwatch history …`.
-pub fn run(
+pub(crate) fn run(
     settings: &HistorySettings,
     globals: &GlobalSettings,
     printer: Printer,
@@ -42,6 +42,13 @@ pub fn run(
     }
     let mut store = Store::open(location, ProjectId::detect(&globals.cwd))
         .with_context(|| format!("cannot open the history store {}", location.display()))?;
+    let version = store.schema_version()?;
+    tracing::debug!(
+        "history of {} ({}) in {} (schema version {version})",
+        store.project().name,
+        store.project().location,
+        store.location().display(),
+    );
     let format = render_format(settings.format);
     let mut out = printer.stdout();
     match &settings.action {
@@ -109,7 +116,7 @@ pub fn run(
 }
 
 /// Records runs and events for a command, when it should; never fails the command.
-pub struct Recorder {
+pub(crate) struct Recorder {
     store: Option<Store>,
     command: &'static str,
     printer: Printer,
@@ -122,7 +129,7 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder for `command` writing to the configured store, or none when `enabled` is
     /// false. A store that cannot be opened is a warning, and nothing is recorded.
-    pub fn open(
+    pub(crate) fn open(
         enabled: bool,
         command: &'static str,
         settings: &CheckSettings,
@@ -169,7 +176,7 @@ impl Recorder {
     }
 
     /// Records an assessment (whatever its verdict).
-    pub fn assessment(&mut self, assessment: &Assessment) {
+    pub(crate) fn assessment(&mut self, assessment: &Assessment) {
         let Some(store) = self.store.as_mut() else {
             return;
         };
@@ -194,7 +201,7 @@ impl Recorder {
     }
 
     /// Records an assessment that could not be made (an error that exits 3).
-    pub fn failed(&mut self, error: &anyhow::Error) {
+    pub(crate) fn failed(&mut self, error: &anyhow::Error) {
         let Some(store) = self.store.as_mut() else {
             return;
         };
@@ -208,7 +215,7 @@ impl Recorder {
 
     /// Imports the project's lifecycle events not recorded yet (from `events.jsonl`), tied to
     /// this command's run.
-    pub fn events(&mut self, events_file: &Path) {
+    pub(crate) fn events(&mut self, events_file: &Path) {
         let Some(store) = self.store.as_mut() else {
             return;
         };

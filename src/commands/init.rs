@@ -28,7 +28,11 @@ use crate::target::{Role, Target};
 use crate::util::fs::{Durability, write_atomic};
 
 /// Runs `wheelwatch init`.
-pub fn run(args: &InitSettings, globals: &GlobalSettings, printer: Printer) -> Result<ExitStatus> {
+pub(crate) fn run(
+    args: &InitSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Result<ExitStatus> {
     let cwd = &globals.cwd;
     let venv_rel = args.venv.clone().unwrap_or_else(|| PathBuf::from(".venv"));
     let venv_abs = cwd.join(&venv_rel);

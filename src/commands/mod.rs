@@ -12,18 +12,18 @@ use crate::settings::{
     ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
 
-pub mod check;
-pub mod config;
-pub mod doctor;
-pub mod history;
-pub mod init;
-pub mod python;
-pub mod rerun;
-pub mod switch;
-pub mod tags;
+pub(crate) mod check;
+pub(crate) mod config;
+pub(crate) mod doctor;
+pub(crate) mod history;
+pub(crate) mod init;
+pub(crate) mod python;
+pub(crate) mod rerun;
+pub(crate) mod switch;
+pub(crate) mod tags;
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<ExitStatus> {
+pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
     let globals = GlobalSettings::resolve(&cli.global)?;
     let printer = Printer::from_globals(&globals);
     match cli.command {

@@ -11,7 +11,7 @@ use crate::python::{Candidate, FindOptions, Unusable, discover_all};
 use crate::settings::{Format, PythonListSettings};
 
 /// Runs `wheelwatch python list`.
-pub fn list(settings: PythonListSettings, printer: Printer) -> Result<ExitStatus> {
+pub(crate) fn list(settings: PythonListSettings, printer: Printer) -> Result<ExitStatus> {
     let candidates = discover_all(&FindOptions::default());
     let mut out = printer.stdout();
     match settings.format {

@@ -16,7 +16,7 @@ use crate::settings::{CheckSettings, Env, GlobalSettings};
 
 /// `wheelwatch <command>` followed by the flags this run's settings need beyond what a bare
 /// run would read (environment and configuration).
-pub fn command_line(
+pub(crate) fn command_line(
     command: &str,
     settings: &CheckSettings,
     globals: &GlobalSettings,

@@ -32,7 +32,7 @@ use crate::settings::{
 use crate::target::Role;
 
 /// Runs `wheelwatch fallback`.
-pub fn fallback(
+pub(crate) fn fallback(
     settings: &SwitchSettings,
     globals: &GlobalSettings,
     printer: Printer,
@@ -50,7 +50,7 @@ pub fn fallback(
 }
 
 /// Runs `wheelwatch promote`.
-pub fn promote(
+pub(crate) fn promote(
     settings: &SwitchSettings,
     globals: &GlobalSettings,
     printer: Printer,
@@ -222,7 +222,7 @@ fn install_index(index: &crate::index::IndexSettings) -> InstallIndex {
 /// Exactly what the assessment chose for the target: its wheel-only resolution when one
 /// exists (every package binary-only), else its default resolution (binary-only where a wheel
 /// was found), else, with `--no-deps`, the direct requirements' versions.
-pub fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
+pub(crate) fn pins(target: &TargetReport) -> Result<Vec<Pin>> {
     if let Some(p) = target
         .packages
         .iter()
@@ -481,7 +481,7 @@ fn run_switch(
 }
 
 /// Runs `wheelwatch reset`.
-pub fn reset(
+pub(crate) fn reset(
     reset: &ResetSettings,
     globals: &GlobalSettings,
     printer: Printer,

@@ -14,7 +14,7 @@ use crate::tags::Tags;
 use crate::target::{Role, Target};
 
 /// Runs `wheelwatch tags`.
-pub fn run(settings: &TagsSettings, printer: Printer) -> Result<ExitStatus> {
+pub(crate) fn run(settings: &TagsSettings, printer: Printer) -> Result<ExitStatus> {
     let tags: Vec<(String, String, String)> = match settings {
         TagsSettings::Probed(python) => {
             let request = PythonRequest::from_str(python)

@@ -99,7 +99,7 @@ mod ignore;
 mod install;
 mod lock;
 pub mod process;
-pub mod reset;
+pub(crate) mod reset;
 mod state;
 mod swap;
 mod verify;

@@ -70,12 +70,12 @@ pub(crate) struct Captured {
 
 impl Captured {
     /// Whether the process exited with 0.
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.code == Some(0)
     }
 
     /// The last `lines` lines of stderr (else stdout), credentials redacted: for error messages.
-    pub fn tail(&self, lines: usize) -> String {
+    pub(crate) fn tail(&self, lines: usize) -> String {
         let text = if self.stderr.trim().is_empty() {
             &self.stdout
         } else {

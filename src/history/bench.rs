@@ -23,7 +23,7 @@ impl Rng {
 }
 
 /// Inserts `runs` hourly runs ending half an hour ago, each over `targets` targets × `packages` packages.
-pub fn fill(
+pub(crate) fn fill(
     store: &mut Store,
     runs: usize,
     packages: usize,

@@ -15,7 +15,7 @@ use super::{PackageRecord, RunDetails};
 /// The kind of one change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     /// A target became healthy or unhealthy (`package` is `null`).
     HealthChanged,
     /// A package now blocks a wheel-only install.
@@ -38,7 +38,7 @@ pub enum ChangeKind {
 
 impl ChangeKind {
     /// The machine name (as in JSON).
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Self::HealthChanged => "health_changed",
             Self::BlockerAppeared => "blocker_appeared",
@@ -55,7 +55,7 @@ impl ChangeKind {
 
 /// One change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub(crate) struct Change {
     /// What kind.
     pub kind: ChangeKind,
     /// The target's name.
@@ -73,7 +73,7 @@ pub struct Change {
 
 /// What changed from one run to another.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RunDiff {
+pub(crate) struct RunDiff {
     /// The older run's id.
     pub run_before: i64,
     /// The newer run's id.
@@ -92,20 +92,21 @@ pub struct RunDiff {
     pub changes: Vec<Change>,
 }
 
+#[allow(dead_code, reason = "in-crate API: `watch` alerts on changes")]
 impl RunDiff {
     /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.verdict_changed && self.changes.is_empty()
     }
 
     /// Changes of one kind.
-    pub fn of_kind(&self, kind: ChangeKind) -> impl Iterator<Item = &Change> {
+    pub(crate) fn of_kind(&self, kind: ChangeKind) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(move |c| c.kind == kind)
     }
 }
 
 /// What changed from `before` to `after`.
-pub fn diff(before: &RunDetails, after: &RunDetails) -> RunDiff {
+pub(crate) fn diff(before: &RunDetails, after: &RunDetails) -> RunDiff {
     let mut changes = Vec::new();
     // Target health.
     for t in &after.targets {

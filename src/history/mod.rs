@@ -28,13 +28,13 @@
 //! A recording failure is the caller's to report: `check --record` warns and keeps its exit
 //! status.
 
-pub mod backend;
-pub mod bench;
-pub mod diff;
-pub mod record;
-pub mod render;
-pub mod schema;
-pub mod summary;
+pub(crate) mod backend;
+pub(crate) mod bench;
+pub(crate) mod diff;
+pub(crate) mod record;
+pub(crate) mod render;
+pub(crate) mod schema;
+pub(crate) mod summary;
 
 use std::path::{Path, PathBuf};
 
@@ -44,9 +44,9 @@ use crate::assess::Assessment;
 use crate::environment::Event;
 use backend::{Conn, Row, Value};
 
-pub use diff::{Change, ChangeKind, RunDiff};
-pub use record::RunContext;
-pub use summary::Summary;
+pub(crate) use diff::{Change, ChangeKind, RunDiff};
+pub(crate) use record::RunContext;
+pub(crate) use summary::Summary;
 
 /// Errors of the history store.
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +125,7 @@ impl StoreLocation {
 
 /// A project's identity in a shared store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ProjectId {
+pub(crate) struct ProjectId {
     /// The project's name (pyproject's `[project] name`, else the directory's name).
     pub name: String,
     /// Its repository URL (git's `origin`, credentials removed), else its absolute path.
@@ -134,7 +134,7 @@ pub struct ProjectId {
 
 impl ProjectId {
     /// The identity of the project in `dir`.
-    pub fn detect(dir: &Path) -> Self {
+    pub(crate) fn detect(dir: &Path) -> Self {
         let dir = fs_err::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let name = pyproject_name(&dir).unwrap_or_else(|| {
             dir.file_name().map_or_else(
@@ -189,7 +189,7 @@ fn git_origin(dir: &Path) -> Option<String> {
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RunResult {
+pub(crate) enum RunResult {
     /// An assessment with a verdict.
     Ok,
     /// The assessment could not be made (index outage, garbage): `error` says why.
@@ -207,7 +207,7 @@ impl RunResult {
 
 /// One recorded run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RunRecord {
+pub(crate) struct RunRecord {
     /// The run's id (increasing).
     pub id: i64,
     /// When it ran (RFC 3339, UTC).
@@ -249,7 +249,7 @@ pub struct RunRecord {
 
 /// One target of a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TargetRecord {
+pub(crate) struct TargetRecord {
     /// The run.
     pub run_id: i64,
     /// Position in the report.
@@ -276,7 +276,7 @@ pub struct TargetRecord {
 
 /// Package counts of a recorded target.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct TargetCounts {
+pub(crate) struct TargetCounts {
     /// Every requirement.
     pub total: i64,
     /// Counted for health.
@@ -299,7 +299,7 @@ pub struct TargetCounts {
 
 /// One package on one target of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PackageRecord {
+pub(crate) struct PackageRecord {
     /// The run.
     pub run_id: i64,
     /// The target's name.
@@ -321,7 +321,7 @@ pub struct PackageRecord {
 
 /// A package blocking a wheel-only install on a target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct BlockerRecord {
+pub(crate) struct BlockerRecord {
     /// The run.
     pub run_id: i64,
     /// The target's name.
@@ -338,7 +338,7 @@ pub struct BlockerRecord {
 
 /// A package a wheel-only install takes older.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DowngradeRecord {
+pub(crate) struct DowngradeRecord {
     /// The run.
     pub run_id: i64,
     /// The target's name.
@@ -355,7 +355,7 @@ pub struct DowngradeRecord {
 
 /// A lifecycle event (fallback, promote, reset, reconciliation, …).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EventRecord {
+pub(crate) struct EventRecord {
     /// Its id.
     pub id: i64,
     /// The run it followed, if recorded with one.
@@ -374,7 +374,7 @@ pub struct EventRecord {
 
 /// Everything recorded about one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RunDetails {
+pub(crate) struct RunDetails {
     /// The run.
     pub run: RunRecord,
     /// Its targets, in report order.
@@ -391,7 +391,7 @@ pub struct RunDetails {
 
 /// Which runs to list.
 #[derive(Clone, Debug, Default)]
-pub struct RunFilter {
+pub(crate) struct RunFilter {
     /// At most this many (newest first); `None`: all.
     pub limit: Option<usize>,
     /// Only successful runs (`result = ok`).
@@ -402,7 +402,7 @@ pub struct RunFilter {
 
 /// An open store, scoped to one project.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     conn: Conn,
     project: ProjectId,
     project_id: i64,
@@ -415,7 +415,7 @@ const RUN_COLUMNS: &str = "r.id, r.timestamp, r.epoch, p.name, p.location, r.too
 
 impl Store {
     /// Opens (creating and migrating) the store at `location` for `project`.
-    pub fn open(location: &StoreLocation, project: ProjectId) -> Result<Self, HistoryError> {
+    pub(crate) fn open(location: &StoreLocation, project: ProjectId) -> Result<Self, HistoryError> {
         let mut conn = match location {
             StoreLocation::Sqlite(path) => Conn::open_sqlite(path)?,
             StoreLocation::Postgres(url) => Conn::open_postgres(url)?,
@@ -431,22 +431,22 @@ impl Store {
     }
 
     /// The project this store is scoped to.
-    pub fn project(&self) -> &ProjectId {
+    pub(crate) fn project(&self) -> &ProjectId {
         &self.project
     }
 
     /// Where it is.
-    pub fn location(&self) -> &StoreLocation {
+    pub(crate) fn location(&self) -> &StoreLocation {
         &self.location
     }
 
     /// The schema version of the open store.
-    pub fn schema_version(&mut self) -> Result<i64, HistoryError> {
+    pub(crate) fn schema_version(&mut self) -> Result<i64, HistoryError> {
         schema::version(&mut self.conn)
     }
 
     /// Records a finished assessment (whatever its verdict); its id.
-    pub fn record_run(
+    pub(crate) fn record_run(
         &mut self,
         assessment: &Assessment,
         context: &RunContext,
@@ -457,7 +457,7 @@ impl Store {
 
     /// Records an assessment that could not be made (index outage → exit 3, garbage answers)
     /// as a run with result `failed` and `error`; its id.
-    pub fn record_failed_run(
+    pub(crate) fn record_failed_run(
         &mut self,
         context: &RunContext,
         error: &str,
@@ -472,9 +472,10 @@ impl Store {
         self.conn.write(|conn| insert_run(conn, project_id, rows))
     }
 
+    #[allow(dead_code, reason = "in-crate API: `watch` records its own events")]
     /// Records one lifecycle event, with the run it followed if any; `false` when the same
     /// event was recorded before (events are deduplicated, so re-importing is harmless).
-    pub fn record_event(
+    pub(crate) fn record_event(
         &mut self,
         event: &Event,
         run_id: Option<i64>,
@@ -487,7 +488,7 @@ impl Store {
 
     /// Records every event not recorded yet (e.g. all of `events.jsonl`), the new ones tied to
     /// `run_id` when given; how many were new.
-    pub fn import_events(
+    pub(crate) fn import_events(
         &mut self,
         events: &[Event],
         run_id: Option<i64>,
@@ -506,7 +507,7 @@ impl Store {
     }
 
     /// Runs, newest first.
-    pub fn runs(&mut self, filter: &RunFilter) -> Result<Vec<RunRecord>, HistoryError> {
+    pub(crate) fn runs(&mut self, filter: &RunFilter) -> Result<Vec<RunRecord>, HistoryError> {
         let mut sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id \
              WHERE r.project_id = ?"
@@ -533,7 +534,7 @@ impl Store {
     }
 
     /// One run of this project.
-    pub fn run(&mut self, id: i64) -> Result<Option<RunRecord>, HistoryError> {
+    pub(crate) fn run(&mut self, id: i64) -> Result<Option<RunRecord>, HistoryError> {
         let sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id \
              WHERE r.project_id = ? AND r.id = ?"
@@ -546,7 +547,7 @@ impl Store {
     }
 
     /// The newest `n` successful runs, newest first.
-    pub fn latest_successful(&mut self, n: usize) -> Result<Vec<RunRecord>, HistoryError> {
+    pub(crate) fn latest_successful(&mut self, n: usize) -> Result<Vec<RunRecord>, HistoryError> {
         self.runs(&RunFilter {
             limit: Some(n),
             successful_only: true,
@@ -555,7 +556,7 @@ impl Store {
     }
 
     /// Everything recorded about run `id`.
-    pub fn run_details(&mut self, id: i64) -> Result<RunDetails, HistoryError> {
+    pub(crate) fn run_details(&mut self, id: i64) -> Result<RunDetails, HistoryError> {
         let run = self.run(id)?.ok_or(HistoryError::NoSuchRun(id))?;
         let id_param = [Value::Int(id)];
         let targets: Vec<TargetRecord> = self
@@ -672,8 +673,12 @@ impl Store {
         })
     }
 
+    #[allow(dead_code, reason = "in-crate API: the dashboard reads events")]
     /// This project's events at or after `since_epoch` (all with `None`), oldest first.
-    pub fn events(&mut self, since_epoch: Option<i64>) -> Result<Vec<EventRecord>, HistoryError> {
+    pub(crate) fn events(
+        &mut self,
+        since_epoch: Option<i64>,
+    ) -> Result<Vec<EventRecord>, HistoryError> {
         Ok(self
             .conn
             .query(
@@ -690,7 +695,7 @@ impl Store {
     }
 
     /// What changed from run `before` to run `after`.
-    pub fn diff(&mut self, before: i64, after: i64) -> Result<RunDiff, HistoryError> {
+    pub(crate) fn diff(&mut self, before: i64, after: i64) -> Result<RunDiff, HistoryError> {
         let a = self.run_details(before)?;
         let b = self.run_details(after)?;
         Ok(diff::diff(&a, &b))
@@ -698,7 +703,7 @@ impl Store {
 
     /// The two runs `history diff` compares by default: the last two successful ones (older
     /// first).
-    pub fn default_diff_pair(&mut self) -> Result<(i64, i64), HistoryError> {
+    pub(crate) fn default_diff_pair(&mut self) -> Result<(i64, i64), HistoryError> {
         let runs = self.latest_successful(2)?;
         match runs.as_slice() {
             [newer, older] => Ok((older.id, newer.id)),
@@ -710,13 +715,13 @@ impl Store {
     }
 
     /// The summary statistics over every run and event of this project.
-    pub fn summary(&mut self) -> Result<Summary, HistoryError> {
+    pub(crate) fn summary(&mut self) -> Result<Summary, HistoryError> {
         summary::load(&mut self.conn, self.project_id)
     }
 
     /// Deletes runs (and their rows) and events older than `keep_days` days; how many runs
     /// went.
-    pub fn prune(&mut self, keep_days: u32) -> Result<u64, HistoryError> {
+    pub(crate) fn prune(&mut self, keep_days: u32) -> Result<u64, HistoryError> {
         let cutoff = jiff::Timestamp::now().as_second() - i64::from(keep_days) * 86_400;
         let project_id = self.project_id;
         self.conn.write(|conn| {

@@ -11,7 +11,7 @@ use crate::report::{Report, Verdict};
 
 /// What a recorded run was, beyond its report.
 #[derive(Clone, Debug, Default)]
-pub struct RunContext {
+pub(crate) struct RunContext {
     /// The command (`check`, `watch`, `fallback`, `promote`, `reset`).
     pub command: String,
     /// The requirement sources, as labelled in the report (`requirements.txt`, `--package x`).
@@ -27,7 +27,7 @@ pub struct RunContext {
 
 /// SHA-256 (hex) over `parts` in order (each length-prefixed, so no two lists collide).
 /// Callers pass each input's label and bytes, and the targets and threshold.
-pub fn inputs_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+pub(crate) fn inputs_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update((part.len() as u64).to_le_bytes());

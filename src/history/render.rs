@@ -15,7 +15,7 @@ use super::{RunDetails, RunRecord};
 
 /// Output formats (mirrors the settings' format, so this module needs no settings type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned columns for people.
     Table,
     /// JSON.
@@ -30,7 +30,7 @@ fn json<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()>
 }
 
 /// Markdown-escapes text from outside (package metadata, reasons, paths).
-pub fn md(text: &str) -> String {
+pub(crate) fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -110,7 +110,7 @@ fn percent(share: f64) -> String {
 }
 
 /// `history list`.
-pub fn list(runs: &[RunRecord], format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn list(runs: &[RunRecord], format: Format, out: &mut dyn Write) -> io::Result<()> {
     let headers = [
         "run",
         "time",
@@ -150,7 +150,7 @@ pub fn list(runs: &[RunRecord], format: Format, out: &mut dyn Write) -> io::Resu
 }
 
 /// `history show RUN`.
-pub fn show(d: &RunDetails, format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn show(d: &RunDetails, format: Format, out: &mut dyn Write) -> io::Result<()> {
     if format == Format::Json {
         return json(d, out);
     }
@@ -305,7 +305,7 @@ fn change_sentence(c: &super::Change) -> String {
 }
 
 /// `history diff`.
-pub fn diff(d: &RunDiff, format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn diff(d: &RunDiff, format: Format, out: &mut dyn Write) -> io::Result<()> {
     if format == Format::Json {
         return json(d, out);
     }
@@ -366,7 +366,7 @@ pub fn diff(d: &RunDiff, format: Format, out: &mut dyn Write) -> io::Result<()> 
 }
 
 /// `history summary`.
-pub fn summary(s: &Summary, format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn summary(s: &Summary, format: Format, out: &mut dyn Write) -> io::Result<()> {
     if format == Format::Json {
         return json(s, out);
     }

@@ -19,7 +19,7 @@ use super::backend::{Conn, Value};
 
 /// A target's wheel share in one period.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SharePoint {
+pub(crate) struct SharePoint {
     /// `2026-03-01` (day) or `2026-03` (month).
     pub period: String,
     /// Runs in the period.
@@ -34,7 +34,7 @@ pub struct SharePoint {
 
 /// One target's wheel share over time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TargetShare {
+pub(crate) struct TargetShare {
     /// The target's name.
     pub target: String,
     /// Its role (the latest seen).
@@ -45,7 +45,7 @@ pub struct TargetShare {
 
 /// The summary of a project's history.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// All recorded runs.
     pub runs: i64,
     /// With a verdict.

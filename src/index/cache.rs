@@ -60,7 +60,7 @@ impl CacheEntry {
 }
 
 /// Seconds since the Unix epoch.
-pub fn now() -> u64 {
+pub(super) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -492,7 +492,7 @@ impl<'de> FileDecoder<'_, 'de> {
 
 /// `max-age` from a `Cache-Control` value; `no-cache` / `no-store` / `must-revalidate` with no
 /// max-age count as 0.
-pub fn parse_max_age(cache_control: &str) -> Option<u64> {
+pub(super) fn parse_max_age(cache_control: &str) -> Option<u64> {
     let mut max_age = None;
     for directive in cache_control.split(',') {
         let directive = directive.trim().to_ascii_lowercase();

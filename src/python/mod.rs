@@ -10,7 +10,7 @@
 
 pub mod discover;
 pub mod probe;
-pub mod pyenv;
+pub(crate) mod pyenv;
 pub mod request;
 
 use std::collections::{HashMap, HashSet};

@@ -16,7 +16,7 @@ use crate::target::{Role, Target};
 
 pub mod json;
 pub mod markdown;
-pub mod phrases;
+pub(crate) mod phrases;
 mod recommend;
 mod resolution;
 pub mod table;

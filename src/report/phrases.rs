@@ -6,7 +6,7 @@ use crate::health::{PackageHealth, Status};
 use crate::target::Role;
 
 /// `primary`, `fallback`, `extra`: how roles are named everywhere (the JSON value too).
-pub fn role_name(role: Role) -> &'static str {
+pub(crate) fn role_name(role: Role) -> &'static str {
     match role {
         Role::Primary => "primary",
         Role::Fallback => "fallback",
@@ -17,7 +17,7 @@ pub fn role_name(role: Role) -> &'static str {
 /// Whether a package is listed under "problems": it needs a build, nothing installs, the
 /// index does not know it or could not answer, or a default install would build a newer
 /// version than the one with a wheel.
-pub fn is_problem(p: &PackageHealth) -> bool {
+pub(crate) fn is_problem(p: &PackageHealth) -> bool {
     matches!(
         p.status,
         Status::SdistOnly | Status::NoDistribution | Status::NotFound | Status::Error
@@ -25,7 +25,7 @@ pub fn is_problem(p: &PackageHealth) -> bool {
 }
 
 /// A recommendation as one sentence.
-pub fn recommendation(r: &Recommendation) -> String {
+pub(crate) fn recommendation(r: &Recommendation) -> String {
     match r {
         Recommendation::RetryLater => {
             "Re-run when the index answers; the errors above prevented a \

@@ -233,12 +233,4 @@ impl TreeAssessment {
             ..Self::default()
         }
     }
-
-    /// Packages a default install builds from source.
-    pub fn default_builds(&self) -> impl Iterator<Item = &ResolvedEntry> {
-        self.resolution
-            .default
-            .iter()
-            .filter(|p| p.status == ResolvedStatus::SdistOnly)
-    }
 }

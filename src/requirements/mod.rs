@@ -903,12 +903,12 @@ pub(crate) mod test_support {
     use std::path::PathBuf;
 
     /// The fixture directory.
-    pub fn fixtures() -> PathBuf {
+    pub(crate) fn fixtures() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/requirements")
     }
 
     /// Names and texts of the requirements, as displayed.
-    pub fn shown(list: &[super::DeclaredRequirement]) -> Vec<String> {
+    pub(crate) fn shown(list: &[super::DeclaredRequirement]) -> Vec<String> {
         list.iter().map(|r| r.requirement.to_string()).collect()
     }
 }

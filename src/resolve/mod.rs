@@ -89,7 +89,7 @@ use solver::{DepRecord, Mode, Outcome, Pkg, RunFailure, Session, Tree};
 
 /// One version of a package as the source sees it for the target being resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     /// The version.
     pub version: Version,
     /// Every file of this version is yanked (PEP 592).
@@ -107,11 +107,11 @@ pub struct Candidate {
 
 /// A failure of the source (network, cache, parse); it aborts the resolution.
 #[derive(Debug)]
-pub struct SourceError(Box<dyn Error + Send + Sync>);
+pub(crate) struct SourceError(Box<dyn Error + Send + Sync>);
 
 impl SourceError {
     /// Wraps any error.
-    pub fn new(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+    pub(crate) fn new(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
         Self(error.into())
     }
 }
@@ -131,7 +131,7 @@ impl Error for SourceError {
 /// What the resolver will likely ask for next: `candidates(name)`, then
 /// `metadata(name, likely_version)`.
 #[derive(Clone, Debug)]
-pub struct PrefetchHint {
+pub(crate) struct PrefetchHint {
     /// The package.
     pub name: PackageName,
     /// The range it is required in (constraints applied).
@@ -145,7 +145,7 @@ pub struct PrefetchHint {
 impl PrefetchHint {
     /// The version the resolver will most likely choose among `candidates`: the newest usable
     /// final release in range (pre-releases when allowed or when no final release fits).
-    pub fn likely_version<'c>(&self, candidates: &'c [Candidate]) -> Option<&'c Version> {
+    pub(crate) fn likely_version<'c>(&self, candidates: &'c [Candidate]) -> Option<&'c Version> {
         let fits = |c: &&Candidate| {
             !c.yanked && solver::usable(c, self.wheel_only) && self.range.contains(&c.version)
         };
@@ -160,7 +160,7 @@ impl PrefetchHint {
 }
 
 /// Where package facts come from. Synchronous; called from one thread.
-pub trait PackageSource {
+pub(crate) trait PackageSource {
     /// Every version of `name` on the index, as candidates for the target. A package that does
     /// not exist has no candidates (`Ok` of an empty slice).
     fn candidates(&self, name: &PackageName) -> Result<Arc<[Candidate]>, SourceError>;
@@ -179,7 +179,7 @@ pub trait PackageSource {
 
 /// One resolution request: one target's requirements and marker environment.
 #[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     /// The requirements to resolve (direct references are skipped).
     pub requirements: &'a [Requirement],
     /// Constraints: they narrow versions, never add packages.
@@ -192,8 +192,11 @@ pub struct Request<'a> {
 
 /// A resolution failure.
 #[derive(Debug, Error)]
-pub enum ResolveError {
-    /// No set of versions satisfies the requirements; the message explains why.
+pub(crate) enum ResolveError {
+    /// No set of versions satisfies the requirements; the message explains why. Only the
+    /// single-mode resolutions the unit tests run fail this way; [`analyze`] reports
+    /// conflicts inside its [`Analysis`].
+    #[cfg(test)]
     #[error("no resolution exists:\n{explanation}")]
     NoSolution {
         /// The solver's explanation, one sentence per line.
@@ -411,22 +414,25 @@ pub struct Analysis {
     pub wheel_only_conflict: Option<String>,
 }
 
+#[cfg(test)]
 /// Resolves what pip would install by default (newest versions, sdists allowed).
-pub fn resolve_default<S: PackageSource + ?Sized>(
+pub(crate) fn resolve_default<S: PackageSource + ?Sized>(
     source: &S,
     request: &Request<'_>,
 ) -> Result<Resolution, ResolveError> {
     resolve_in(source, request, Mode::Default)
 }
 
+#[cfg(test)]
 /// Resolves with `--only-binary :all:` semantics: only versions with a compatible wheel.
-pub fn resolve_wheel_only<S: PackageSource + ?Sized>(
+pub(crate) fn resolve_wheel_only<S: PackageSource + ?Sized>(
     source: &S,
     request: &Request<'_>,
 ) -> Result<Resolution, ResolveError> {
     resolve_in(source, request, Mode::WheelOnly)
 }
 
+#[cfg(test)]
 fn resolve_in<S: PackageSource + ?Sized>(
     source: &S,
     request: &Request<'_>,
@@ -464,7 +470,7 @@ const MAX_RELAXATION_ROUNDS: usize = 200;
 
 /// Runs the default and wheel-only resolutions and derives the report (see the module doc).
 /// Errors only when the source fails; conflicts are part of the [`Analysis`].
-pub fn analyze<S: PackageSource + ?Sized>(
+pub(crate) fn analyze<S: PackageSource + ?Sized>(
     source: &S,
     request: &Request<'_>,
 ) -> Result<Analysis, ResolveError> {

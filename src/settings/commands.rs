@@ -55,7 +55,7 @@ impl CheckSettings {
 
 /// Where `wheelwatch tags` takes its tags from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TagsSettings {
+pub(crate) enum TagsSettings {
     /// Computed for a target `PY[@PLATFORM]`.
     Computed(String),
     /// Probed from an interpreter on this machine.
@@ -64,7 +64,7 @@ pub enum TagsSettings {
 
 impl TagsSettings {
     /// Resolves `tags`'s flags.
-    pub fn resolve(args: TagsArgs) -> Result<Self> {
+    pub(crate) fn resolve(args: TagsArgs) -> Result<Self> {
         match (args.python, args.target) {
             (Some(python), _) => Ok(Self::Probed(python)),
             (None, Some(target)) => Ok(Self::Computed(target)),
@@ -75,7 +75,7 @@ impl TagsSettings {
 
 /// Settings of `wheelwatch config`: the settings `check` would use with no flags.
 #[derive(Clone, Debug)]
-pub struct ConfigSettings {
+pub(crate) struct ConfigSettings {
     /// The effective settings.
     pub check: CheckSettings,
     /// Output format.
@@ -84,7 +84,7 @@ pub struct ConfigSettings {
 
 impl ConfigSettings {
     /// Resolves `config`'s flags: the same resolution `check` performs, with no flags given.
-    pub fn resolve(args: &ConfigArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn resolve(args: &ConfigArgs, globals: &GlobalSettings) -> Result<Self> {
         Ok(Self {
             check: CheckSettings::without_flags(globals, &super::ProcessEnv)?,
             format: args.format.into(),
@@ -94,7 +94,7 @@ impl ConfigSettings {
 
 /// Settings of `wheelwatch doctor`.
 #[derive(Clone, Debug)]
-pub struct DoctorSettings {
+pub(crate) struct DoctorSettings {
     /// The Pythons and index to check, resolved as `check` resolves them.
     pub check: CheckSettings,
     /// Output format.
@@ -103,7 +103,7 @@ pub struct DoctorSettings {
 
 impl DoctorSettings {
     /// Resolves `doctor`'s flags.
-    pub fn resolve(args: DoctorArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn resolve(args: DoctorArgs, globals: &GlobalSettings) -> Result<Self> {
         let DoctorArgs {
             targets,
             index,
@@ -125,14 +125,14 @@ impl DoctorSettings {
 
 /// Settings of `wheelwatch python list`.
 #[derive(Clone, Copy, Debug)]
-pub struct PythonListSettings {
+pub(crate) struct PythonListSettings {
     /// Output format.
     pub format: Format,
 }
 
 impl PythonListSettings {
     /// Resolves `python list`'s flags.
-    pub fn resolve(args: &PythonListArgs) -> Self {
+    pub(crate) fn resolve(args: &PythonListArgs) -> Self {
         Self {
             format: args.format.into(),
         }
@@ -141,7 +141,7 @@ impl PythonListSettings {
 
 /// Which installer fills a new environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InstallerChoice {
+pub(crate) enum InstallerChoice {
     /// pip inside the new environment.
     Pip,
     /// uv (must be on PATH).
@@ -150,7 +150,7 @@ pub enum InstallerChoice {
 
 /// Options of the commands that switch environments.
 #[derive(Clone, Debug)]
-pub struct EnvSettings {
+pub(crate) struct EnvSettings {
     /// Allow a venv path outside the project directory.
     pub allow_outside: bool,
     /// The installer.
@@ -189,7 +189,7 @@ impl EnvSettings {
 
 /// Settings of `wheelwatch fallback` and `wheelwatch promote`.
 #[derive(Clone, Debug)]
-pub struct SwitchSettings {
+pub(crate) struct SwitchSettings {
     /// The assessment that comes first (its `venv` is the one switched).
     pub check: CheckSettings,
     /// Environment options.
@@ -205,7 +205,7 @@ pub struct SwitchSettings {
 impl SwitchSettings {
     /// Resolves `fallback`'s flags: a `--to` Python is assessed as a fallback (first, unless
     /// already named).
-    pub fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn fallback(args: FallbackArgs, globals: &GlobalSettings) -> Result<Self> {
         let FallbackArgs { mut switch, to } = args;
         if let Some(to) = &to
             && !switch.targets.fallback.iter().any(|f| f == to)
@@ -216,7 +216,7 @@ impl SwitchSettings {
     }
 
     /// Resolves `promote`'s flags.
-    pub fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn promote(args: SwitchArgs, globals: &GlobalSettings) -> Result<Self> {
         Self::resolve(args, None, globals)
     }
 
@@ -246,7 +246,7 @@ impl SwitchSettings {
 
 /// Settings of `wheelwatch reset`.
 #[derive(Clone, Debug)]
-pub struct ResetSettings {
+pub(crate) struct ResetSettings {
     /// The assessment that comes first.
     pub check: CheckSettings,
     /// Environment options.
@@ -261,7 +261,7 @@ pub struct ResetSettings {
 
 impl ResetSettings {
     /// Resolves `reset`'s flags.
-    pub fn resolve(args: ResetArgs, globals: &GlobalSettings) -> Result<Self> {
+    pub(crate) fn resolve(args: ResetArgs, globals: &GlobalSettings) -> Result<Self> {
         let ResetArgs {
             sources,
             targets,
@@ -286,7 +286,7 @@ impl ResetSettings {
 
 /// Settings of `wheelwatch init`: what to write, as the user named it.
 #[derive(Clone, Debug)]
-pub struct InitSettings {
+pub(crate) struct InitSettings {
     /// The primary Python; default: the interpreter of the existing venv.
     pub python: Option<String>,
     /// Fallback Pythons, in order.
@@ -305,7 +305,7 @@ pub struct InitSettings {
 
 impl InitSettings {
     /// Resolves `init`'s flags.
-    pub fn resolve(args: InitArgs) -> Self {
+    pub(crate) fn resolve(args: InitArgs) -> Self {
         let InitArgs {
             python,
             fallback,
@@ -329,7 +329,7 @@ impl InitSettings {
 
 /// What `wheelwatch history` does.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HistoryAction {
+pub(crate) enum HistoryAction {
     /// `list`: newest first, at most `limit`.
     List {
         /// At most this many.
@@ -357,7 +357,7 @@ pub enum HistoryAction {
 
 /// Settings of `wheelwatch history`.
 #[derive(Clone, Debug)]
-pub struct HistorySettings {
+pub(crate) struct HistorySettings {
     /// What to do.
     pub action: HistoryAction,
     /// Output format.
@@ -368,7 +368,11 @@ pub struct HistorySettings {
 
 impl HistorySettings {
     /// Resolves `history`'s arguments.
-    pub fn resolve(args: HistoryArgs, globals: &GlobalSettings, env: &dyn Env) -> Result<Self> {
+    pub(crate) fn resolve(
+        args: HistoryArgs,
+        globals: &GlobalSettings,
+        env: &dyn Env,
+    ) -> Result<Self> {
         let HistoryArgs { command, format } = args;
         let action = match command {
             HistoryCommand::List { limit } => HistoryAction::List { limit },

@@ -4,7 +4,7 @@
 use std::error::Error;
 
 /// The error and each of its causes, outermost first.
-pub fn chain<'a>(
+pub(crate) fn chain<'a>(
     err: &'a (dyn Error + 'static),
 ) -> impl Iterator<Item = &'a (dyn Error + 'static)> {
     std::iter::successors(Some(err), |e: &&'a (dyn Error + 'static)| (*e).source())
@@ -12,7 +12,7 @@ pub fn chain<'a>(
 
 /// The error and its causes joined by `": "`, skipping a cause whose text the message already
 /// holds (many errors repeat their source in their own text).
-pub fn display_chain(err: &(dyn Error + 'static)) -> String {
+pub(crate) fn display_chain(err: &(dyn Error + 'static)) -> String {
     let mut message = String::new();
     for cause in chain(err) {
         let text = cause.to_string();
@@ -27,7 +27,7 @@ pub fn display_chain(err: &(dyn Error + 'static)) -> String {
 }
 
 /// The innermost cause's text (`Connection reset by peer (os error 104)`).
-pub fn root_cause(err: &(dyn Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn Error + 'static)) -> String {
     chain(err)
         .last()
         .map(ToString::to_string)

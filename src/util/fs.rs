@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// How hard [`write_atomic`] tries to make the new contents survive a crash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Durability {
+pub(crate) enum Durability {
     /// Rename only: right for caches, which may be lost (and are written by the hundred).
     Cache,
     /// Flush the data to disk before the rename: for state a crash must not lose.
@@ -14,7 +14,11 @@ pub enum Durability {
 }
 
 /// Writes `bytes` to `path` atomically. The parent directory must exist.
-pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
+pub(crate) fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

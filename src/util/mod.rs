@@ -4,18 +4,18 @@
 //! ([`error`]), mapping over a slice on several threads ([`parallel`]), a value with its
 //! origin ([`Sourced`]), and where the cache lives by default ([`default_cache_dir`]).
 
-pub mod error;
-pub mod fs;
-pub mod parallel;
-pub mod process;
-pub mod redact;
-pub mod sourced;
+pub(crate) mod error;
+pub(crate) mod fs;
+pub(crate) mod parallel;
+pub(crate) mod process;
+pub(crate) mod redact;
+pub(crate) mod sourced;
 
-pub use sourced::Sourced;
+pub(crate) use sourced::Sourced;
 
 /// The default cache directory: the platform's cache directory plus `wheelwatch` (the index
 /// cache and the interpreter probe cache live under it).
-pub fn default_cache_dir() -> Option<std::path::PathBuf> {
+pub(crate) fn default_cache_dir() -> Option<std::path::PathBuf> {
     use etcetera::BaseStrategy as _;
     etcetera::choose_base_strategy()
         .ok()

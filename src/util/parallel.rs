@@ -5,13 +5,17 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One thread per core (at least one).
-pub fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// `items.iter().map(f).collect()` on up to `threads` threads (the caller's among them).
 /// A panic in `f` is resumed on the calling thread.
-pub fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
         return items.iter().map(f).collect();

@@ -93,7 +93,7 @@ pub fn redact_text(text: &str) -> String {
 }
 
 /// The URL with credentials removed entirely (what [`crate::dist::DistFile::url`] holds).
-pub fn strip_credentials(url: &Url) -> String {
+pub(crate) fn strip_credentials(url: &Url) -> String {
     if url.username().is_empty() && url.password().is_none() {
         return url.to_string();
     }
@@ -104,7 +104,7 @@ pub fn strip_credentials(url: &Url) -> String {
 }
 
 /// Splits `user:password@` off a URL: the clean URL and the credentials, percent-decoded.
-pub fn split_credentials(url: &Url) -> (Url, Option<(String, Option<String>)>) {
+pub(crate) fn split_credentials(url: &Url) -> (Url, Option<(String, Option<String>)>) {
     if url.username().is_empty() && url.password().is_none() {
         return (url.clone(), None);
     }

@@ -3,6 +3,8 @@
 // Tests talk to whoever runs them (skips, figures) with plain prints; the printer is for the
 // tool's own output.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// A test binary has no outside users: `pub` in its modules only means "shared between areas".
+#![allow(unreachable_pub)]
 
 mod check;
 mod common;
