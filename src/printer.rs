@@ -71,7 +71,10 @@ impl Printer {
     }
 
     /// The report's stream.
-    #[allow(clippy::unused_self, reason = "every output goes through a printer value")]
+    #[allow(
+        clippy::unused_self,
+        reason = "every output goes through a printer value"
+    )]
     pub fn stdout(self) -> std::io::StdoutLock<'static> {
         std::io::stdout().lock()
     }
