@@ -719,7 +719,7 @@ pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 /// Reads a regular file of at most [`MAX_FILE_SIZE`] bytes. Anything else (`/dev/zero`, a
 /// FIFO, a directory, a file that grows while read) is an error rather than an unbounded read
 /// or a hang.
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let file = std::fs::File::open(path)?;
     let metadata = file.metadata()?;
