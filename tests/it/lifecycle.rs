@@ -287,9 +287,11 @@ fn children_die_with_wheelwatch_and_the_next_run_kills_leftovers() {
         .unwrap();
     let orphans = vec![escaped.id()];
     // Until `sleep` has exec'd, /proc shows the forked test's environment, without the tag.
-    wait_until("the escaped process to carry the tag", Duration::from_secs(10), || {
-        tagged(root) == orphans
-    });
+    wait_until(
+        "the escaped process to carry the tag",
+        Duration::from_secs(10),
+        || tagged(root) == orphans,
+    );
     index.set_delay("wwfast", None);
     let (code, stdout, stderr) = run(ww(root).arg("fallback"));
     assert_eq!(code, 0, "{stderr}");
