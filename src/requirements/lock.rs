@@ -818,7 +818,7 @@ mod tests {
 
     fn read(name: &str) -> (std::path::PathBuf, String) {
         let path = fixtures().join("lock").join(name);
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
         (path, text)
     }
 
