@@ -177,6 +177,24 @@ pub enum Format {
     Markdown,
 }
 
+/// The report formats of `check` (on stdout with `--format`, to files with `-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table for people.
+    Table,
+    /// JSON, described by schema/report.schema.json.
+    Json,
+    /// Markdown, for pull requests and CI summaries.
+    Markdown,
+    /// GitHub Actions workflow commands: annotations at each requirement's line (and the
+    /// Markdown report appended to the job summary when GITHUB_STEP_SUMMARY is set).
+    Github,
+    /// JUnit XML: a test suite per target, a test case per package.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
 /// What to assess: requirement sources.
 #[derive(Debug, Args, Default)]
 pub struct SourceArgs {
@@ -276,11 +294,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "no_deps")]
     pub lock_dir: Option<PathBuf>,
     /// Report format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Also write the report in FORMAT to PATH, repeatable (`-o sarif=wheels.sarif -o
+    /// junit=junit.xml`). FORMAT: table, json, markdown, github, junit, sarif. A bare PATH
+    /// writes the --format report there instead of stdout.
+    #[arg(short, long, value_name = "FORMAT=PATH")]
+    pub output: Vec<String>,
     /// Record this run in the history store (also `record = true` in the configuration).
     #[arg(long)]
     pub record: bool,
@@ -303,8 +323,8 @@ impl CheckArgs {
             threshold,
             strict: false,
             pre,
-            format: Format::Table,
-            output: None,
+            format: CheckFormat::Table,
+            output: Vec::new(),
             no_deps: false,
             lock_dir: None,
             record: false,
