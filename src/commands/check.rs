@@ -22,6 +22,14 @@ pub(crate) fn run(
     globals: &GlobalSettings,
     printer: Printer,
 ) -> Result<ExitStatus> {
+    // A report file that cannot be written is bad usage: said before anything is assessed.
+    for path in settings
+        .output
+        .iter()
+        .chain(settings.outputs.iter().map(|f| &f.path))
+    {
+        check_writable(path)?;
+    }
     reconcile(settings, globals);
     let mut recorder = Recorder::open(settings.record, "check", settings, globals, printer);
     let assessment = assess::run(&Request::from_settings(settings, &globals.cwd, printer));
@@ -38,6 +46,12 @@ pub(crate) fn run(
     // Reconciliations the check made are lifecycle events too.
     recorder.events(&globals.cwd.join(".wheelwatch").join("events.jsonl"));
     assessment.report.input_discovered = settings.sources.is_empty();
+    // Annotations and SARIF locations are relative to the project (the repository's checkout).
+    for origin in assessment.report.origins.iter_mut().flatten() {
+        if let Ok(relative) = origin.file.strip_prefix(&globals.cwd) {
+            origin.file = relative.to_path_buf();
+        }
+    }
     // Recommended commands work as printed: they repeat the flags the configuration lacks.
     for r in &mut assessment.report.recommendations {
         if let Recommendation::UseFallback { command, .. } = r {
@@ -144,22 +158,31 @@ fn render(
     }
 }
 
-/// Writes a rendered report to a file the user named (atomically).
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Says what is wrong with a report path the user gave, never a temporary file's name.
+fn cannot_write(path: &Path, why: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("cannot write the report to `{}`: {why}", path.display())
+}
+
+/// Fails when a report file's directory does not exist.
+fn check_writable(path: &Path) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    // Say what is wrong with the path the user gave, never the temporary file's name.
-    let cannot = |why: &dyn std::fmt::Display| {
-        anyhow::anyhow!("cannot write the report to `{}`: {why}", path.display())
-    };
-    if !dir.is_dir() {
-        return Err(cannot(&format_args!(
-            "the directory `{}` does not exist",
-            dir.display()
-        )));
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(cannot_write(
+            path,
+            &format_args!("the directory `{}` does not exist", dir.display()),
+        ))
     }
+}
+
+/// Writes a rendered report to a file the user named (atomically).
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    check_writable(path)?;
+    let cannot = |why: &dyn std::fmt::Display| cannot_write(path, why);
     write_atomic(path, bytes, Durability::Cache).map_err(|e| cannot(&io_reason(&e)))?;
     Ok(())
 }

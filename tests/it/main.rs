@@ -7,6 +7,7 @@
 #![allow(unreachable_pub)]
 
 mod check;
+mod ci;
 mod common;
 mod doctor;
 mod environment;
