@@ -80,6 +80,98 @@ pub enum Command {
     Init(InitArgs),
     /// Recorded runs and lifecycle events: list, show, diff, summary, prune.
     History(HistoryArgs),
+    /// Continuous integration: generate a workflow that checks every configured target.
+    Ci(CiArgs),
+    /// Print a shell completion script: `wheelwatch completions bash > …`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from this command-line definition.
+    #[command(hide = true)]
+    Man,
+}
+
+/// `wheelwatch ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CiCommand,
+}
+
+/// `wheelwatch ci` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write .github/workflows/wheel-health.yml (or .gitlab-ci.yml): every 6 hours, on pull
+    /// requests touching dependency files, and on demand; annotations, SARIF, job summary,
+    /// reports as artifacts, cached index.
+    Init(CiInitArgs),
+}
+
+/// `wheelwatch ci init`.
+#[derive(Debug, Args)]
+pub struct CiInitArgs {
+    /// Print the file instead of writing it.
+    #[arg(long)]
+    pub print: bool,
+    /// A GitLab CI pipeline (.gitlab-ci.yml) instead of a GitHub Actions workflow.
+    #[arg(long)]
+    pub gitlab: bool,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `wheelwatch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `wheelwatch completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (`source <(wheelwatch completions bash)`).
+    Bash,
+    /// Zsh (into a directory on `$fpath`, as `_wheelwatch`).
+    Zsh,
+    /// fish (`~/.config/fish/completions/wheelwatch.fish`).
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// The completion script for `shell`, generated from this definition.
+pub fn completion_script(shell: CompletionShell) -> Vec<u8> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+        CompletionShell::Elvish => Shell::Elvish,
+        CompletionShell::Powershell => Shell::PowerShell,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "wheelwatch", &mut out);
+    out
+}
+
+/// The man page (roff) of wheelwatch and its commands, generated from this definition: the
+/// top-level page, then each visible subcommand's section.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("wheelwatch-{}", sub.get_name());
+        let sub = sub.clone().display_name(name.clone()).bin_name(name);
+        clap_mangen::Man::new(sub).render(&mut out)?;
+    }
+    Ok(out)
 }
 
 /// `wheelwatch history`.

@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
 use crate::history::StoreLocation;
 
+mod ci;
 mod commands;
 mod outputs;
+pub(crate) use ci::{CiInitSettings, CiSystem};
 pub(crate) use commands::{
     ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
     InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
