@@ -160,17 +160,37 @@ pub fn completion_script(shell: CompletionShell) -> Vec<u8> {
 }
 
 /// The man page (roff) of wheelwatch and its commands, generated from this definition: the
-/// top-level page, then each visible subcommand's section.
+/// top-level page, then a page for each visible command and subcommand
+/// (`wheelwatch-check`, `wheelwatch-ci-init`, …), one after the other.
 pub fn man_page() -> std::io::Result<Vec<u8>> {
     use clap::CommandFactory;
-    let command = Cli::command();
+    fn render_subcommands(
+        command: &clap::Command,
+        prefix: &str,
+        bin: &str,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        for sub in command
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
+            let name = format!("{prefix}-{}", sub.get_name());
+            let bin = format!("{bin} {}", sub.get_name());
+            let page = sub
+                .clone()
+                .display_name(name.clone())
+                .bin_name(bin.clone())
+                .version(env!("CARGO_PKG_VERSION"));
+            clap_mangen::Man::new(page).render(out)?;
+            render_subcommands(sub, &name, &bin, out)?;
+        }
+        Ok(())
+    }
+    let mut command = Cli::command();
+    command.build();
     let mut out = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
-        let name = format!("wheelwatch-{}", sub.get_name());
-        let sub = sub.clone().display_name(name.clone()).bin_name(name);
-        clap_mangen::Man::new(sub).render(&mut out)?;
-    }
+    render_subcommands(&command, "wheelwatch", "wheelwatch", &mut out)?;
     Ok(out)
 }
 

@@ -44,7 +44,11 @@ fn relative(path: &Path, cwd: &Path) -> String {
 
 impl CiInitSettings {
     /// Resolves `ci init`'s flags; the watched files come from the configuration.
-    pub(crate) fn resolve(args: &CiInitArgs, globals: &GlobalSettings, env: &dyn Env) -> Result<Self> {
+    pub(crate) fn resolve(
+        args: &CiInitArgs,
+        globals: &GlobalSettings,
+        env: &dyn Env,
+    ) -> Result<Self> {
         let system = if args.gitlab {
             CiSystem::Gitlab
         } else {

@@ -415,3 +415,371 @@ fn bad_output_values_are_usage_errors() {
         "{stderr}"
     );
 }
+
+fn yaml(text: &str) -> serde_yaml_ng::Value {
+    serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("not YAML ({e}):\n{text}"))
+}
+
+fn strings(v: &serde_yaml_ng::Value) -> Vec<String> {
+    v.as_sequence()
+        .unwrap_or_else(|| panic!("not a list: {v:?}"))
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The step of a GitHub job that `uses` an action (by its name before `@`).
+fn step_using<'a>(steps: &'a serde_yaml_ng::Value, action: &str) -> &'a serde_yaml_ng::Value {
+    steps
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.split('@').next() == Some(action))
+        })
+        .unwrap_or_else(|| panic!("no step uses {action}"))
+}
+
+#[test]
+fn ci_init_writes_a_workflow_that_parses_and_runs_every_target_in_one_job() {
+    let index = tree_index();
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    write(
+        dir.path(),
+        "wheelwatch.toml",
+        "primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nrequirements = [\"requirements.txt\"]\n",
+    );
+    let (code, stdout, stderr) = run(ww(dir.path()).args(["ci", "init"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("wrote .github/workflows/wheel-health.yml\n"),
+        "{stderr}"
+    );
+    let path = dir.path().join(".github/workflows/wheel-health.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let w = yaml(&text);
+    assert_eq!(w["on"]["schedule"][0]["cron"], "17 */6 * * *");
+    let paths = strings(&w["on"]["pull_request"]["paths"]);
+    for p in [
+        "**/requirements*.txt",
+        "**/pyproject.toml",
+        "**/uv.lock",
+        "requirements.txt",
+        ".github/workflows/wheel-health.yml",
+    ] {
+        assert!(paths.iter().any(|x| x == p), "{p} not watched: {paths:?}");
+    }
+    assert!(
+        w["on"]
+            .as_mapping()
+            .unwrap()
+            .contains_key("workflow_dispatch")
+    );
+    assert_eq!(w["permissions"]["security-events"], "write");
+    let jobs = w["jobs"].as_mapping().unwrap();
+    assert_eq!(jobs.len(), 1, "one job for every target");
+    let job = &w["jobs"]["wheel-health"];
+    assert!(job.get("strategy").is_none(), "no OS × Python matrix");
+    let steps = &job["steps"];
+    // The cache holds wheelwatch's cache directory (and the history).
+    let cache_dir = job["env"]["WHEELWATCH_CACHE_DIR"].as_str().unwrap();
+    assert_eq!(cache_dir, "${{ github.workspace }}/.wheelwatch-cache");
+    let cached = step_using(steps, "actions/cache")["with"]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(cached, ".wheelwatch-cache\n.wheelwatch/history.sqlite\n");
+    let sarif = step_using(steps, "github/codeql-action/upload-sarif");
+    assert_eq!(
+        sarif["with"]["sarif_file"],
+        "wheelwatch-report/wheels.sarif"
+    );
+    assert!(sarif["if"].as_str().unwrap().starts_with("always()"));
+    let artifact = step_using(steps, "actions/upload-artifact");
+    assert_eq!(artifact["with"]["path"], "wheelwatch-report/");
+    let check = steps
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "check")
+        .unwrap();
+    let script = check["run"].as_str().unwrap();
+    let command = script
+        .lines()
+        .find(|l| l.trim_start().starts_with("wheelwatch check"))
+        .unwrap()
+        .trim();
+    assert_eq!(
+        command,
+        "wheelwatch check --record --format github -o json=wheelwatch-report/report.json \
+         -o markdown=wheelwatch-report/report.md -o junit=wheelwatch-report/junit.xml \
+         -o sarif=wheelwatch-report/wheels.sarif"
+    );
+    // The job's command works as written here: the configuration supplies the targets.
+    std::fs::create_dir(dir.path().join("wheelwatch-report")).unwrap();
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let (code, stdout, stderr) = run(ww(dir.path())
+        .args(&args)
+        .arg("--index-url")
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, GITHUB);
+    for file in ["report.json", "report.md", "junit.xml", "wheels.sarif"] {
+        assert!(dir.path().join("wheelwatch-report").join(file).is_file());
+    }
+
+    // Never replaced without --force: exit 2, nothing changed.
+    std::fs::write(&path, "# mine\n").unwrap();
+    let (code, stdout, stderr) = run(ww(dir.path()).args(["ci", "init"]));
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: .github/workflows/wheel-health.yml already exists; pass --force to replace \
+         it, or --print to see the new one\n"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+    // --print shows it and writes nothing.
+    let (code, printed, _) = run(ww(dir.path()).args(["ci", "init", "--print"]));
+    assert_eq!(code, 0);
+    assert_eq!(printed, text);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+    let (code, _, stderr) = run(ww(dir.path()).args(["ci", "init", "--force"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn ci_init_gitlab_pipeline_parses() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "six\n");
+    let (code, stdout, stderr) = run(ww(dir.path()).args(["ci", "init", "--gitlab", "--print"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!dir.path().join(".gitlab-ci.yml").exists());
+    let p = yaml(&stdout);
+    let job = &p["wheel-health"];
+    let sources: Vec<&str> = job["rules"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| r["if"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "$CI_PIPELINE_SOURCE == \"schedule\"",
+            "$CI_PIPELINE_SOURCE == \"web\"",
+            "$CI_PIPELINE_SOURCE == \"merge_request_event\""
+        ]
+    );
+    assert!(strings(&job["rules"][2]["changes"]).contains(&"**/requirements*.txt".to_string()));
+    assert_eq!(
+        strings(&job["cache"]["paths"]),
+        [".wheelwatch-cache/", ".wheelwatch/history.sqlite"]
+    );
+    assert_eq!(
+        job["artifacts"]["reports"]["junit"],
+        "wheelwatch-report/junit.xml"
+    );
+    assert_eq!(job["artifacts"]["when"], "always");
+    let script = strings(&job["script"]);
+    assert_eq!(
+        script[0],
+        format!(
+            "python -m pip install --disable-pip-version-check \"wheelwatch=={}\"",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert!(script[2].starts_with("wheelwatch check --record -o json="));
+    // Written on request.
+    let (code, _, stderr) = run(ww(dir.path()).args(["ci", "init", "--gitlab"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(read(dir.path(), ".gitlab-ci.yml"), stdout);
+}
+
+/// The composite action at the repository root parses, and its check step, run as GitHub runs
+/// it (bash, inputs as environment variables, `GITHUB_OUTPUT`), sets the verdict output.
+#[test]
+fn composite_action_runs_and_reports_the_verdict() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action = yaml(&std::fs::read_to_string(root.join("action.yml")).unwrap());
+    assert_eq!(action["runs"]["using"], "composite");
+    for input in ["args", "version", "report-dir", "fail"] {
+        assert!(
+            action["inputs"][input]["description"].is_string(),
+            "input {input}"
+        );
+    }
+    assert_eq!(
+        action["outputs"]["verdict"]["value"],
+        "${{ steps.check.outputs.verdict }}"
+    );
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    assert_eq!(
+        steps[0]["run"],
+        "python3 -m pip install --disable-pip-version-check \"$WHEELWATCH_SPEC\""
+    );
+    let check = steps.iter().find(|s| s["id"] == "check").unwrap();
+    assert_eq!(check["shell"], "bash");
+    let script = check["run"].as_str().unwrap();
+
+    let index = tree_index();
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let outputs = dir.path().join("github_output");
+    let bin = Path::new(env!("CARGO_BIN_EXE_wheelwatch"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = ww(dir.path());
+    let cmd = cmd.env("PATH", path).env("GITHUB_OUTPUT", &outputs);
+    let mut bash = Command::new("bash");
+    bash.current_dir(dir.path())
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => bash.env(key, v),
+            None => bash.env_remove(key),
+        };
+    }
+    bash.env(
+        "WHEELWATCH_ARGS",
+        format!(
+            "--python 3.12@linux --fallback 3.11@linux --index-url {}",
+            index.url()
+        ),
+    )
+    .env("REPORT_DIR", "reports")
+    .env("FAIL", "true");
+    let (code, stdout, stderr) = run(&mut bash);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, GITHUB);
+    assert_eq!(
+        read(dir.path(), "github_output"),
+        "verdict=fallback_available\nrecommended-fallback=3.11@manylinux_2_28_x86_64\n\
+         exit-code=0\nsarif=reports/wheels.sarif\n"
+    );
+    // --strict makes it exit 1; the step fails with it, and the outputs are still set.
+    std::fs::remove_file(&outputs).unwrap();
+    bash.env(
+        "WHEELWATCH_ARGS",
+        format!(
+            "--strict --python 3.12@linux --fallback 3.11@linux --index-url {}",
+            index.url()
+        ),
+    );
+    let (code, _, stderr) = run(&mut bash);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        read(dir.path(), "github_output"),
+        "verdict=fallback_available\nrecommended-fallback=3.11@manylinux_2_28_x86_64\n\
+         exit-code=1\nsarif=reports/wheels.sarif\n"
+    );
+}
+
+/// The bash completion script completes subcommands, options and their values.
+#[test]
+fn completions_are_generated_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, script, stderr) = run(ww(dir.path()).args(["completions", "bash"]));
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(dir.path().join("wheelwatch.bash"), &script).unwrap();
+    let complete = |words: &str| -> String {
+        let line = format!(
+            "source ./wheelwatch.bash; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             _wheelwatch wheelwatch \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let out = Command::new("bash")
+            .current_dir(dir.path())
+            .args(["--noprofile", "--norc", "-c", &line])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(complete("wheelwatch ci i"), "init\n");
+    assert_eq!(complete("wheelwatch check --form"), "--format\n");
+    assert_eq!(
+        complete("wheelwatch check --format ''"),
+        "table\njson\nmarkdown\ngithub\njunit\nsarif\n"
+    );
+    assert_eq!(complete("wheelwatch comp"), "completions\n");
+    for (shell, start) in [
+        ("zsh", "#compdef wheelwatch\n"),
+        (
+            "fish",
+            "# Print an optspec for argparse to handle cmd's options",
+        ),
+        (
+            "powershell",
+            "\nusing namespace System.Management.Automation\n",
+        ),
+    ] {
+        let (code, text, _) = run(ww(dir.path()).args(["completions", shell]));
+        assert_eq!(code, 0);
+        assert!(
+            text.starts_with(start),
+            "{shell}: {}",
+            &text[..80.min(text.len())]
+        );
+    }
+    let (code, _, stderr) = run(ww(dir.path()).args(["completions", "tcsh"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("invalid value 'tcsh'"), "{stderr}");
+}
+
+/// `wheelwatch man`: one roff page per command, rendered by man(1) when it is installed.
+#[test]
+fn man_page_is_generated_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, page, stderr) = run(ww(dir.path()).arg("man"));
+    assert_eq!(code, 0, "{stderr}");
+    let titles: Vec<&str> = page.lines().filter(|l| l.starts_with(".TH ")).collect();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        titles[0],
+        format!(".TH wheelwatch 1  \"wheelwatch {version}\" ")
+    );
+    for name in ["check", "ci-init", "completions", "history-diff"] {
+        let last = name.rsplit('-').next().unwrap();
+        let title = format!(".TH wheelwatch-{name} 1  \"{last} {version}\" ");
+        assert!(
+            titles.contains(&title.as_str()),
+            "{title} not in {titles:#?}"
+        );
+    }
+    assert!(!titles.iter().any(|t| t.contains("-help")), "{titles:#?}");
+    assert!(page.contains("\\fB\\-o\\fR, \\fB\\-\\-output\\fR \\fI<FORMAT=PATH>\\fR"));
+    // The page a person reads.
+    if Command::new("man").arg("--version").output().is_ok() {
+        std::fs::write(dir.path().join("wheelwatch.1"), &page).unwrap();
+        let out = Command::new("man")
+            .current_dir(dir.path())
+            .args(["-l", "wheelwatch.1"])
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "100")
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("wheelwatch ci init [--print] [--gitlab] [--force]"),
+            "{text}"
+        );
+    } else {
+        skip("man(1) is not installed to render the page");
+    }
+}
