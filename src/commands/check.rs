@@ -195,7 +195,7 @@ fn append_step_summary(report: &Report, path: &Path, printer: Printer) {
         return;
     }
     let markdown = String::from_utf8_lossy(&markdown);
-    let existing = std::fs::metadata(path).map_or(0, |m| m.len());
+    let existing = fs_err::metadata(path).map_or(0, |m| m.len());
     let Some(text) = report::github::step_summary(&markdown, existing) else {
         printer.warning(format_args!(
             "the job summary `{}` is full (1 MiB); the report was not added to it",
@@ -203,7 +203,7 @@ fn append_step_summary(report: &Report, path: &Path, printer: Printer) {
         ));
         return;
     };
-    let appended = std::fs::OpenOptions::new()
+    let appended = fs_err::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
@@ -211,9 +211,15 @@ fn append_step_summary(report: &Report, path: &Path, printer: Printer) {
     match appended {
         Ok(()) => info!("appended the report to the job summary {}", path.display()),
         Err(e) => printer.warning(format_args!(
-            "cannot append the report to the job summary `{}`: {}",
-            path.display(),
-            io_reason(&e)
+            "{}",
+            crate::util::fs::io_message(
+                &format!(
+                    "cannot append the report to the job summary `{}`",
+                    path.display()
+                ),
+                path,
+                &e
+            )
         )),
     }
 }
