@@ -48,6 +48,7 @@ pub mod tags;
 pub mod target;
 pub(crate) mod util;
 pub(crate) mod version_view;
+pub(crate) mod workflow;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
 /// print.

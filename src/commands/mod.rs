@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, PythonCommand};
+use crate::cli::{CiCommand, Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
@@ -13,6 +13,7 @@ use crate::settings::{
 };
 
 pub(crate) mod check;
+pub(crate) mod ci;
 pub(crate) mod config;
 pub(crate) mod doctor;
 pub(crate) mod history;
@@ -56,6 +57,17 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             switch::reset(&ResetSettings::resolve(*args, &globals)?, &globals, printer)
         }
         Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
+        Command::Ci(args) => match args.command {
+            CiCommand::Init(init) => ci::init(
+                &crate::settings::CiInitSettings::resolve(&init, &globals, &ProcessEnv)?,
+                &globals.cwd,
+                printer,
+            ),
+        },
+        Command::Completions(args) => {
+            ci::print(&crate::cli::completion_script(args.shell), printer)
+        }
+        Command::Man => ci::print(&crate::cli::man_page()?, printer),
         Command::History(args) => history::run(
             &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,

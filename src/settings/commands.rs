@@ -16,7 +16,7 @@ use crate::history::StoreLocation;
 
 /// The format a command writes its report in on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// A table for people.
     Table,
     /// JSON.
