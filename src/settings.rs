@@ -18,8 +18,9 @@ use crate::history::StoreLocation;
 
 mod commands;
 pub(crate) use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
-    InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
+    HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings,
 };
 
 /// Where a setting's value came from.

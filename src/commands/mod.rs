@@ -8,12 +8,14 @@ use crate::cli::{Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
-    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, GlobalSettings,
+    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
+    TagsSettings,
 };
 
 pub(crate) mod check;
 pub(crate) mod config;
+pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod history;
 pub(crate) mod init;
@@ -58,6 +60,11 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
         Command::History(args) => history::run(
             &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Dashboard(args) => dashboard::run(
+            &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,
             printer,
         ),
