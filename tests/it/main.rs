@@ -8,6 +8,7 @@
 
 mod check;
 mod common;
+mod dashboard;
 mod doctor;
 mod environment;
 mod fallback;
