@@ -29,6 +29,22 @@ const AXIS_Y: f64 = 218.0;
 /// The whole height.
 const H: f64 = 228.0;
 
+/// An axis label for a chart spanning `span` seconds: the time of day with seconds for
+/// spans under two hours, the day and time under three days, else the date.
+fn tick(epoch: i64, span: i64) -> String {
+    let Ok(ts) = jiff::Timestamp::from_second(epoch) else {
+        return epoch.to_string();
+    };
+    let format = if span < 2 * 3600 {
+        "%H:%M:%S"
+    } else if span < 3 * 86_400 {
+        "%m-%d %H:%M"
+    } else {
+        "%Y-%m-%d"
+    };
+    ts.strftime(format).to_string()
+}
+
 /// A time in words for a chart: the date, with the time of day when `with_time`.
 pub(crate) fn when(epoch: i64, with_time: bool) -> String {
     let Ok(ts) = jiff::Timestamp::from_second(epoch) else {
@@ -102,10 +118,15 @@ pub(crate) fn chart(out: &mut String, chart: &Chart, id: &str) {
         BLOCK_TOP - 4.0,
     );
     out.push_str("</g>");
-    // Time labels: five, evenly spaced.
+    // Time labels: five, evenly spaced (fewer when a short span repeats one).
     out.push_str("<g class=\"axis\">");
+    let mut previous = String::new();
     for i in 0..5 {
         let epoch = chart.t0 + (chart.t1 - chart.t0) * i / 4;
+        let label = tick(epoch, chart.t1 - chart.t0);
+        if label == previous {
+            continue;
+        }
         let anchor = match i {
             0 => "start",
             4 => "end",
@@ -113,10 +134,10 @@ pub(crate) fn chart(out: &mut String, chart: &Chart, id: &str) {
         };
         let _ = write!(
             out,
-            "<text class=\"lbl\" x=\"{:.1}\" y=\"{AXIS_Y}\" text-anchor=\"{anchor}\">{}</text>",
+            "<text class=\"lbl\" x=\"{:.1}\" y=\"{AXIS_Y}\" text-anchor=\"{anchor}\">{label}</text>",
             x(epoch),
-            when(epoch, with_time)
         );
+        previous = label;
     }
     out.push_str("</g>");
     // Markers, under the data.

@@ -138,7 +138,7 @@ pub struct Element<'a> {
     id: String,
 }
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Session {
     /// One WebDriver command: its `value`, or the error WebDriver answered.
@@ -158,22 +158,48 @@ impl Session {
         stream
             .write_all(request.as_bytes())
             .map_err(|e| e.to_string())?;
+        // chromedriver keeps the connection open: read the headers, then the body's length.
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or_else(|| format!("no HTTP answer from chromedriver: {raw:?}"))?;
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let body = &raw[split + 4..];
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_vec()
+        let mut buf = [0u8; 16 * 1024];
+        let split = loop {
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err(format!("no HTTP answer from chromedriver: {raw:?}"));
+            }
+            raw.extend_from_slice(&buf[..n]);
         };
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut body = raw[split + 4..].to_vec();
+        let header = |name: &str| {
+            head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
+            })
+        };
+        let chunked =
+            header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+        let length: Option<usize> = header("content-length").and_then(|v| v.parse().ok());
+        loop {
+            let done = match length {
+                Some(len) => body.len() >= len,
+                None if chunked => body.ends_with(b"0\r\n\r\n"),
+                None => false,
+            };
+            if done {
+                break;
+            }
+            let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
+        let body = if chunked { dechunk(&body) } else { body };
         let value: Value = serde_json::from_slice(&body).map_err(|e| {
             format!(
                 "chromedriver answered {head}: {e}: {}",
