@@ -451,14 +451,40 @@ fn dashboard_serve_reads_the_store_for_every_request() {
 }
 
 #[test]
-fn dashboard_of_a_shared_store_has_a_project_picker() {
+fn dashboard_of_a_shared_sqlite_store_has_a_project_picker() {
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = store_dir.path().join("shared.sqlite");
+    project_picker(&store.display().to_string(), "alpha", "beta");
+}
+
+#[test]
+fn dashboard_of_a_postgres_store_has_a_project_picker() {
+    let Ok(url) = std::env::var("WHEELWATCH_TEST_PG") else {
+        return skip("WHEELWATCH_TEST_PG is not set (no PostgreSQL server to test against)");
+    };
+    // The server is shared with other tests: names of our own.
+    let suffix = std::process::id();
+    project_picker(&url, &format!("alpha-{suffix}"), &format!("beta-{suffix}"));
+}
+
+/// The section id (`project-N`) of project `name` in the page.
+fn section_id(html: &str, name: &str) -> String {
+    let tail = format!("\" data-project=\"{name}\">");
+    let end = html
+        .find(&tail)
+        .unwrap_or_else(|| panic!("no section for {name}"));
+    let start = html[..end].rfind("id=\"").unwrap() + 4;
+    html[start..end].to_string()
+}
+
+/// Two projects recording into one store: the page of the second has both, the second shown
+/// first, a picker with JavaScript and both one after the other without.
+fn project_picker(store: &str, first: &str, second: &str) {
     let index = TestIndex::builder()
         .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
         .serve();
-    let store_dir = tempfile::tempdir().unwrap();
-    let store = store_dir.path().join("shared.sqlite");
     let mut dirs = Vec::new();
-    for name in ["alpha", "beta"] {
+    for name in [first, second] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("requirements.txt"), "wwpure\n").unwrap();
         std::fs::write(
@@ -469,21 +495,20 @@ fn dashboard_of_a_shared_store_has_a_project_picker() {
         std::fs::write(
             dir.path().join("wheelwatch.toml"),
             format!(
-                "primary = \"3.12@linux\"\nindex-url = \"{}\"\nstore = \"{}\"\n",
+                "primary = \"3.12@linux\"\nindex-url = \"{}\"\nstore = \"{store}\"\n",
                 index.url(),
-                store.display()
             ),
         )
         .unwrap();
         check_record(dir.path(), 0);
         dirs.push(dir);
     }
-    // From beta's directory: both projects, beta first shown.
     let file = generate(dirs[1].path());
     let html = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(html.matches("<section class=\"project\"").count(), 2);
-    assert!(html.contains("<option value=\"project-0\">alpha ("));
-    assert!(html.contains("<option value=\"project-1\" selected>beta ("));
+    let (a, b) = (section_id(&html, first), section_id(&html, second));
+    assert!(html.contains(&format!("<option value=\"{a}\">{first} (")));
+    assert!(html.contains(&format!("<option value=\"{b}\" selected>{second} (")));
+    assert!(html.contains(&format!("<li><a href=\"#{a}\">{first}</a>")));
     let Some(browser) = Browser::find() else {
         return skip(
             "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
@@ -492,13 +517,13 @@ fn dashboard_of_a_shared_store_has_a_project_picker() {
     let url = format!("file://{}", file.display());
     let session = browser.session(true).unwrap();
     session.open(&url).unwrap();
-    assert_eq!(shown(&session), vec!["beta".to_string()]);
+    assert_eq!(shown(&session), vec![second.to_string()]);
     session
-        .find_one("#project-picker option[value=project-0]")
+        .find_one(&format!("#project-picker option[value={a}]"))
         .unwrap()
         .click()
         .unwrap();
-    assert_eq!(shown(&session), vec!["alpha".to_string()]);
+    assert_eq!(shown(&session), vec![first.to_string()]);
     assert!(
         !session
             .find_one(".project-links")
@@ -507,12 +532,13 @@ fn dashboard_of_a_shared_store_has_a_project_picker() {
             .unwrap()
     );
     drop(session);
-    // Without JavaScript both are there, after links to each.
+    // Without JavaScript every project is there, after links to each.
     let session = browser.session(false).unwrap();
     session.open(&url).unwrap();
-    assert_eq!(
-        shown(&session),
-        vec!["alpha".to_string(), "beta".to_string()]
+    let all = shown(&session);
+    assert!(
+        all.contains(&first.to_string()) && all.contains(&second.to_string()),
+        "{all:?}"
     );
     assert!(
         session
