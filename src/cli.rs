@@ -80,6 +80,8 @@ pub enum Command {
     Init(InitArgs),
     /// Recorded runs and lifecycle events: list, show, diff, summary, prune.
     History(HistoryArgs),
+    /// Write a self-contained HTML dashboard of the history (or serve it live).
+    Dashboard(DashboardArgs),
     /// Continuous integration: generate a workflow that checks every configured target.
     Ci(CiArgs),
     /// Print a shell completion script: `wheelwatch completions bash > …`.
@@ -192,6 +194,18 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
     render_subcommands(&command, "wheelwatch", "wheelwatch", &mut out)?;
     Ok(out)
+}
+
+/// `wheelwatch dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Write the page here (`-` for stdout).
+    #[arg(short, long, value_name = "FILE", default_value = "dashboard.html")]
+    pub output: PathBuf,
+    /// Serve the page on this address instead (e.g. 127.0.0.1:8050), re-reading the store for
+    /// every request.
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with = "output")]
+    pub serve: Option<String>,
 }
 
 /// `wheelwatch history`.

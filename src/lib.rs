@@ -12,6 +12,7 @@
 //!   target), [`resolve`] (whole dependency trees), over [`dist`], [`filename`], [`metadata`].
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
+//! - [`dashboard`] renders the recorded history as one self-contained HTML page.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
 //! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
 //!   timeout).
@@ -24,6 +25,7 @@
 pub mod assess;
 pub mod cli;
 pub(crate) mod commands;
+pub(crate) mod dashboard;
 pub mod dist;
 pub mod environment;
 pub mod exit;

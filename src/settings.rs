@@ -21,8 +21,9 @@ mod commands;
 mod outputs;
 pub(crate) use ci::{CiInitSettings, CiSystem};
 pub(crate) use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
-    InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
+    HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings,
 };
 pub(crate) use outputs::{OutputFile, ReportFormat};
 

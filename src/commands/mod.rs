@@ -8,13 +8,15 @@ use crate::cli::{CiCommand, Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
-    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, GlobalSettings,
+    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
+    TagsSettings,
 };
 
 pub(crate) mod check;
 pub(crate) mod ci;
 pub(crate) mod config;
+pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod history;
 pub(crate) mod init;
@@ -70,6 +72,11 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Man => ci::print(&crate::cli::man_page()?, printer),
         Command::History(args) => history::run(
             &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Dashboard(args) => dashboard::run(
+            &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,
             printer,
         ),

@@ -11,6 +11,7 @@
 mod check;
 mod ci;
 mod common;
+mod dashboard;
 mod doctor;
 mod environment;
 mod fallback;
