@@ -168,6 +168,16 @@ impl Recorder {
         }
     }
 
+    /// The run recorded last (none yet, or recording failed).
+    pub(crate) fn run_id(&self) -> Option<i64> {
+        self.run_id
+    }
+
+    /// The open store, if recording.
+    pub(crate) fn store_mut(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
+    }
+
     fn warn(&self, e: &HistoryError) {
         self.printer.warning(format_args!(
             "not recorded in the history: {}",

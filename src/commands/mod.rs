@@ -21,6 +21,7 @@ pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
 pub(crate) mod tags;
+pub(crate) mod watch;
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
@@ -58,6 +59,16 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
         Command::History(args) => history::run(
             &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Watch(args) => watch::run(
+            &crate::settings::WatchSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Metrics(args) => watch::metrics(
+            &crate::settings::MetricsSettings::resolve(&args, &globals, &ProcessEnv)?,
             &globals,
             printer,
         ),
