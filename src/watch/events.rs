@@ -147,8 +147,9 @@ impl AlertContext {
                     "{}: {package} {verb} a wheel-only install on {}",
                     self.project, c.target
                 );
-                if let Some(detail) = c.detail.as_deref().filter(|d| !d.is_empty()) {
-                    summary = format!("{summary} ({detail})");
+                // The blocker's first requirement path, when it is not a direct requirement.
+                if let Some(detail) = c.detail.as_deref().filter(|d| d.contains(" -> ")) {
+                    summary = format!("{summary} (via {detail})");
                 }
                 let mut a = self.alert(alert_kind, Some(diff.run_after), summary);
                 a.target = Some(c.target.clone());
@@ -258,7 +259,7 @@ mod tests {
                 ),
                 (
                     AlertKind::BlockerAppeared,
-                    "app: numpy now blocks a wheel-only install on 3.12@linux (app -> numpy)"
+                    "app: numpy now blocks a wheel-only install on 3.12@linux (via app -> numpy)"
                 ),
             ]
         );

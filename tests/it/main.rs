@@ -20,3 +20,4 @@ mod metadata;
 mod python;
 mod tags;
 mod transitive;
+mod watch;
