@@ -260,13 +260,15 @@ pub(crate) fn run_loop<R: Runner>(
                 .to_string(),
         };
         let mut alerts: Vec<Alert> = Vec::new();
+        // Said once the run is over (recorded, acted on, metrics published).
+        let said: String;
         let (observation, run_id) = match &outcome {
             RunOutcome::Failed { run_id, error } => {
                 failures = failures.saturating_add(1);
-                printer.warning(format_args!(
+                said = format!(
                     "run {}: the assessment failed ({failures} in a row): {error}",
                     run_label(*run_id)
-                ));
+                );
                 if failures == options.alert_after_failures {
                     alerts.push(ctx.failing(*run_id, failures, error));
                 }
@@ -284,7 +286,7 @@ pub(crate) fn run_loop<R: Runner>(
                 }
                 failures = 0;
                 let changes = diff.as_ref().map_or(0, |d| d.changes.len());
-                printer.note(format_args!(
+                said = format!(
                     "run {}: {}{}",
                     run_label(*run_id),
                     verdict.replace('_', " "),
@@ -293,7 +295,7 @@ pub(crate) fn run_loop<R: Runner>(
                         Some(_) => format!(" ({changes} change(s))"),
                         None => String::new(),
                     }
-                ));
+                );
                 if let Some(diff) = diff {
                     alerts.extend(ctx.diff_alerts(diff));
                 }
@@ -329,6 +331,11 @@ pub(crate) fn run_loop<R: Runner>(
             tracing::info!("alert: {}", a.summary);
         }
         notifier.send(alerts);
+        if matches!(outcome, RunOutcome::Failed { .. }) {
+            printer.warning(format_args!("{said}"));
+        } else {
+            printer.note(format_args!("{said}"));
+        }
         stop.phase(IDLE);
         runs += 1;
         if options.max_runs.is_some_and(|max| runs >= max) {

@@ -65,10 +65,12 @@ impl Watcher {
                         return line;
                     }
                 }
-                Err(_) => panic!(
-                    "no stderr line with {text:?} within {limit:?}; saw:\n{}",
-                    self.seen.join("\n")
-                ),
+                Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "no stderr line with {text:?} within {limit:?}; saw:\n{}",
+                        self.seen.join("\n")
+                    )
+                }
             }
         }
     }
@@ -86,7 +88,7 @@ impl Watcher {
                     .unwrap()
                     .clone();
             }
-            self.wait_for("run ", Duration::from_secs(60));
+            self.wait_for("run ", Duration::from_mins(1));
         }
     }
 
@@ -277,39 +279,40 @@ fn normalize_alert(value: &Value, ids: &[i64], name: &str, index_url: &str) -> V
     let text = serde_json::to_string(value).unwrap();
     let mut v: Value =
         serde_json::from_str(&text.replace(name, "[NAME]").replace(index_url, "[INDEX]/")).unwrap();
-    fn walk(v: &mut Value, ids: &[i64]) {
-        match v {
-            Value::Object(map) => {
-                for (k, val) in map.iter_mut() {
-                    match (k.as_str(), &*val) {
-                        ("startsAt" | "endsAt" | "timestamp", Value::String(s))
-                            if s != "0001-01-01T00:00:00Z" =>
-                        {
-                            *val = json!("[TIME]");
-                        }
-                        ("run", Value::String(s)) => {
-                            let id: i64 = s.parse().unwrap();
-                            let i = ids.iter().position(|x| *x == id).unwrap();
-                            *val = json!(format!("[RUN{}]", i + 1));
-                        }
-                        ("run_id", Value::Number(n)) => {
-                            let id = n.as_i64().unwrap();
-                            let i = ids.iter().position(|x| *x == id).unwrap();
-                            *val = json!(format!("[RUN{}]", i + 1));
-                        }
-                        ("fingerprint", Value::String(_)) => *val = json!("[FP]"),
-                        _ => walk(val, ids),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, ids)),
-            _ => {}
-        }
-    }
     walk(&mut v, ids);
     v
 }
 
+/// Replaces times, run ids and fingerprints inside `v`.
+fn walk(v: &mut Value, ids: &[i64]) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                match (k.as_str(), &*val) {
+                    ("startsAt" | "endsAt" | "timestamp", Value::String(s))
+                        if s != "0001-01-01T00:00:00Z" =>
+                    {
+                        *val = json!("[TIME]");
+                    }
+                    ("run", Value::String(s)) => {
+                        let id: i64 = s.parse().unwrap();
+                        let i = ids.iter().position(|x| *x == id).unwrap();
+                        *val = json!(format!("[RUN{}]", i + 1));
+                    }
+                    ("run_id", Value::Number(n)) => {
+                        let id = n.as_i64().unwrap();
+                        let i = ids.iter().position(|x| *x == id).unwrap();
+                        *val = json!(format!("[RUN{}]", i + 1));
+                    }
+                    ("fingerprint", Value::String(_)) => *val = json!("[FP]"),
+                    _ => walk(val, ids),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| walk(i, ids)),
+        _ => {}
+    }
+}
 fn project_name(dir: &Path) -> String {
     std::fs::canonicalize(dir)
         .unwrap()
@@ -518,5 +521,339 @@ fn a_watch_loop_records_alerts_and_exports_metrics_as_the_index_changes() {
             "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwlib\"} 1",
             "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwpure\"} 1",
         ]
+    );
+}
+
+#[test]
+fn sigterm_mid_run_finishes_or_abandons_it_and_exits_0() {
+    // A run that finishes within the grace is recorded.
+    let index = index();
+    index.set_delay("wwlib", Some(Duration::from_millis(1200)));
+    let dir = project(&index);
+    let dir = dir.path();
+    let mut w = Watcher::start(dir, &["--no-cache"]);
+    w.wait_for("watching ", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    w.signal("TERM");
+    let (code, stderr) = w.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr:#?}");
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l == "SIGTERM: stopping; the current assessment has 3s to finish"),
+        "{stderr:#?}"
+    );
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.starts_with("run ") && l.ends_with(": fallback available")),
+        "{stderr:#?}"
+    );
+    assert_eq!(
+        run_rows(dir),
+        vec![("ok".into(), "watch".into(), json!("fallback_available"))]
+    );
+
+    // One that does not is abandoned, unrecorded; the store is intact.
+    index.set_delay("wwlib", Some(Duration::from_secs(30)));
+    let mut w = Watcher::start(dir, &["--no-cache", "--interval", "1h"]);
+    w.wait_for("watching ", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    w.signal("INT");
+    let (code, stderr) = w.wait_exit(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{stderr:#?}");
+    assert!(signalled.elapsed() < Duration::from_secs(15));
+    assert_eq!(
+        stderr
+            .iter()
+            .filter(|l| l.starts_with("SIGINT") || l.starts_with("abandoned"))
+            .collect::<Vec<_>>(),
+        [
+            "SIGINT: stopping; the current assessment has 3s to finish",
+            "abandoned the current assessment (not recorded)"
+        ]
+    );
+    assert_eq!(run_rows(dir).len(), 1);
+}
+
+#[test]
+fn a_second_watcher_on_the_same_project_is_refused() {
+    let index = index();
+    let dir = project(&index);
+    let dir = dir.path();
+    let mut first = Watcher::start(dir, &["--no-cache", "--interval", "1h"]);
+    first.wait_run(1);
+    let (code, stdout, stderr) = run(ww(dir).args(["watch", "--once", "--no-cache"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    let pid = first.child.id();
+    let lock = std::fs::canonicalize(dir)
+        .unwrap()
+        .join(".wheelwatch/watch.lock");
+    let expected_start = format!(
+        "error: another watcher is running for this project: pid {pid} (`wheelwatch watch --no-cache --interval 1h`) since "
+    );
+    assert!(stderr.starts_with(&expected_start), "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with(&format!(
+            "ago); one watcher per project (lock: {})",
+            lock.display()
+        )) || stderr.trim_end().ends_with(&format!(
+            "ago); one watcher per project (lock: {})",
+            dir.join(".wheelwatch/watch.lock").display()
+        )),
+        "{stderr}"
+    );
+    first.signal("TERM");
+    let (code, _) = first.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, Some(0));
+    // Once the first has stopped, another may watch.
+    let (code, _, stderr) = run(ww(dir).args(["watch", "--once", "--no-cache"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(run_rows(dir).len(), 2);
+}
+
+#[test]
+fn kill_9_of_a_watcher_loses_no_recorded_run() {
+    let index = index();
+    let dir = project(&index);
+    let dir = dir.path();
+    for round in 0..3 {
+        let mut w = Watcher::start(dir, &["--no-cache", "--interval", "200ms"]);
+        w.wait_run(3);
+        // Kill at a different moment of the cycle each round.
+        std::thread::sleep(Duration::from_millis(70 * round));
+        let status = Command::new("kill")
+            .args(["-KILL", &w.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let _ = w.child.wait();
+        while let Ok(line) = w.lines.recv_timeout(Duration::from_millis(200)) {
+            w.seen.push(line);
+        }
+        let reported: Vec<i64> = w
+            .seen
+            .iter()
+            .filter(|l| l.starts_with("run "))
+            .map(|l| l[4..].split(':').next().unwrap().parse().unwrap())
+            .collect();
+        let recorded = run_ids(dir);
+        for id in &reported {
+            assert!(
+                recorded.contains(id),
+                "run {id} was reported but is not in {recorded:?}"
+            );
+        }
+    }
+    // The store is consistent.
+    let conn = rusqlite::Connection::open(dir.join(".wheelwatch/history.sqlite")).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (code, _, stderr) = run(ww(dir).args(["watch", "--once", "--no-cache"]));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_broken_webhook_does_not_stop_the_loop() {
+    let index = TestIndex::builder()
+        .project("wwlib", |p| p.status(503))
+        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
+        .serve();
+    let dir = project(&index);
+    let dir = dir.path();
+    // Refuses connections.
+    let refused = format!("http://127.0.0.1:{}/hook", free_port());
+    // Answers 500.
+    let failing = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let failing_url = format!("http://{}/hook", failing.server_addr().to_ip().unwrap());
+    std::thread::spawn(move || {
+        for request in failing.incoming_requests() {
+            let _ = request.respond(tiny_http::Response::from_string("no").with_status_code(500));
+        }
+    });
+    // Accepts and never answers.
+    let hang = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hang_url = format!("http://{}/hook", hang.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in hang.incoming() {
+            held.push(stream);
+        }
+    });
+    let started = Instant::now();
+    let mut w = Watcher::start(
+        dir,
+        &[
+            "--no-cache",
+            "--interval",
+            "200ms",
+            "--alert-after-failures",
+            "1",
+            "--notify-timeout",
+            "20",
+            "--notify",
+            &hang_url,
+            "--notify",
+            &refused,
+            "--notify",
+            &failing_url,
+            "--max-runs",
+            "6",
+        ],
+    );
+    // Run 1 alerts; the worker is stuck on the hanging webhook for a minute, and the loop goes
+    // on regardless.
+    w.wait_run(6);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let (code, stderr) = w.wait_exit(Duration::from_mins(1));
+    assert_eq!(code, Some(0), "{stderr:#?}");
+    assert_eq!(run_rows(dir).len(), 6);
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l == "warning: some alerts were not delivered within 15s of stopping"),
+        "{stderr:#?}"
+    );
+}
+
+#[test]
+fn broken_webhooks_are_retried_then_reported_and_the_notify_command_gets_the_alert() {
+    let index = TestIndex::builder()
+        .project("wwlib", |p| p.status(503))
+        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
+        .serve();
+    let dir = project(&index);
+    let dir = dir.path();
+    let refused = format!("http://127.0.0.1:{}/hook", free_port());
+    let failing = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let failing_url = format!("http://{}/hook", failing.server_addr().to_ip().unwrap());
+    let attempts = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&attempts);
+    std::thread::spawn(move || {
+        for request in failing.incoming_requests() {
+            *counted.lock().unwrap() += 1;
+            let _ = request.respond(tiny_http::Response::from_string("no").with_status_code(500));
+        }
+    });
+    let out = dir.join("alert.json");
+    let (code, _, stderr) = run(ww(dir).args([
+        "watch",
+        "--once",
+        "--no-cache",
+        "--alert-after-failures",
+        "1",
+        "--notify",
+        &refused,
+        "--notify",
+        &failing_url,
+        "--notify-command",
+        "sh",
+        "-c",
+        &format!("cat > {}", out.display()),
+    ]));
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(*attempts.lock().unwrap(), 3);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: alert not delivered"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings[0].starts_with(&format!("warning: alert not delivered to {refused}: ")),
+        "{stderr}"
+    );
+    assert!(warnings[0].ends_with("(3 attempts)"), "{stderr}");
+    assert_eq!(
+        warnings[1],
+        format!("warning: alert not delivered to {failing_url}: HTTP 500 (3 attempts)")
+    );
+    let alert: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ids = run_ids(dir);
+    let alert = normalize_alert(&alert, &ids, &project_name(dir), &index.url());
+    assert_eq!(
+        alert,
+        json!({
+            "kind": "assessment_failing",
+            "project": "[NAME]",
+            "run_id": "[RUN1]",
+            "target": null,
+            "package": null,
+            "before": null,
+            "after": null,
+            "summary": "[NAME]: the assessment failed 1 times in a row: wwlib on 3.12@manylinux_2_28_x86_64: could not assess: [INDEX]/wwlib/ answered HTTP 503 (1 attempt(s))",
+            "timestamp": "[TIME]"
+        })
+    );
+}
+
+#[test]
+fn print_systemd_and_cron() {
+    let index = index();
+    let dir = project(&index);
+    let dir = dir.path();
+    std::fs::write(dir.join("pyproject.toml"), "[project]\nname = \"my_app\"\n").unwrap();
+    let (code, stdout, stderr) = run(ww(dir).args([
+        "watch",
+        "--print-systemd",
+        "--interval",
+        "6h",
+        "--notify",
+        "http://127.0.0.1:9/hook",
+        "--auto-fallback",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let exe = env!("CARGO_BIN_EXE_wheelwatch");
+    let cwd = dir.display().to_string();
+    let stdout = stdout.replace(exe, "[EXE]").replace(&cwd, "[DIR]");
+    assert_eq!(
+        stdout,
+        "\
+# wheelwatch-my-app.service (in ~/.config/systemd/user/ or /etc/systemd/system/)
+[Unit]
+Description=wheelwatch: wheel health of my_app
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+WorkingDirectory=[DIR]
+ExecStart=[EXE] watch --once --notify http://127.0.0.1:9/hook --auto-fallback
+
+# wheelwatch-my-app.timer
+[Unit]
+Description=Run wheelwatch for my_app every 6h
+
+[Timer]
+OnCalendar=*-*-* 00/6:00:00
+RandomizedDelaySec=2160
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+
+# Enable with: systemctl --user daemon-reload && systemctl --user enable --now wheelwatch-my-app.timer
+"
+    );
+    let (code, stdout, stderr) = run(ww(dir).args([
+        "watch",
+        "--print-cron",
+        "--interval",
+        "15m",
+        "--python",
+        "3.13@linux",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.replace(exe, "[EXE]").replace(&cwd, "[DIR]"),
+        "# wheelwatch for my_app, every 15m (add with `crontab -e`)\n\
+         */15 * * * * cd [DIR] && [EXE] watch --python 3.13@linux --once\n"
     );
 }
