@@ -857,3 +857,167 @@ WantedBy=timers.target
          */15 * * * * cd [DIR] && [EXE] watch --python 3.13@linux --once\n"
     );
 }
+
+fn venv_python(venv: &Path) -> String {
+    let out = Command::new(venv.join("bin/python"))
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output()
+        .expect("run venv python");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn auto_fallback_acts_after_n_successful_unhealthy_runs_and_auto_promote_returns() {
+    let (Some(_), Some((py312, _))) = (pyenv_python("3.11"), pyenv_python("3.12")) else {
+        return skip("needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
+    };
+    let index = TestIndex::builder()
+        .project("wwfast", |p| {
+            p.wheel_with("1.0", &format!("cp311-cp311-{LINUX}"), |w| {
+                w.module_source("VALUE = 42\n")
+            })
+            .sdist("1.0")
+        })
+        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let status = Command::new(&py312)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(dir.join(".venv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(dir.join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
+    std::fs::write(
+        dir.join("wheelwatch.toml"),
+        format!(
+            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
+            index.url()
+        ),
+    )
+    .unwrap();
+    let venv = dir.join(".venv");
+    let hook = receiver();
+    let mut w = Watcher::start(
+        dir,
+        &[
+            "--no-cache",
+            "--interval",
+            "2s",
+            "--auto-fallback",
+            "--auto-promote",
+            "--promote-after",
+            "1",
+            "--notify",
+            &hook.url,
+        ],
+    );
+    // 1: unhealthy primary, 1 of 2.
+    let line = w.wait_run(1);
+    assert!(line.ends_with(": fallback available"), "{line}");
+    // 2: an outage counts nothing.
+    index.set_status("wwfast", Some(503));
+    let line = w.wait_run(2);
+    assert!(line.contains("the assessment failed"), "{line}");
+    assert!(!venv.is_symlink(), "acted on an outage");
+    assert_eq!(venv_python(&venv), "3.12");
+    // 3: unhealthy again, 2 of 2: falls back.
+    index.set_status("wwfast", None);
+    let line = w.wait_run(3);
+    assert!(line.ends_with(": fallback available (no change)"), "{line}");
+    assert!(venv.is_symlink());
+    assert_eq!(venv_python(&venv), "3.11");
+    // 4: still unhealthy: already on the fallback, nothing more.
+    let line = w.wait_run(4);
+    assert!(line.ends_with(": fallback available (no change)"), "{line}");
+    // 5: a 3.12 wheel appears: the primary is healthy once: promoted.
+    index.add_file(
+        "wwfast",
+        FileSpec::wheel("wwfast", "1.0", &format!("cp312-cp312-{LINUX}"))
+            .module_source("VALUE = 42\n"),
+    );
+    let line = w.wait_run(5);
+    assert!(line.ends_with(": primary healthy (3 change(s))"), "{line}");
+    assert_eq!(venv_python(&venv), "3.12");
+    w.signal("TERM");
+    let (code, stderr) = w.wait_exit(Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{stderr:#?}");
+
+    // Recorded: the actions' events with their runs, and counted in the metrics.
+    let ids = run_ids(dir);
+    let show3 = history_json(dir, &["show", &ids[2].to_string()]);
+    let kinds: Vec<&str> = show3["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["fallback_started", "fallback_succeeded"]);
+    let show5 = history_json(dir, &["show", &ids[4].to_string()]);
+    let kinds: Vec<&str> = show5["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["promote_started", "promoted"]);
+    let (_, metrics, _) = run(ww(dir).arg("metrics"));
+    let actions: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("wheelwatch_actions_total{"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "wheelwatch_actions_total{action=\"fallback\"} 1",
+            "wheelwatch_actions_total{action=\"promote\"} 1",
+            "wheelwatch_actions_total{action=\"reset\"} 0",
+        ]
+    );
+    // Alerted.
+    let bodies = wait_bodies(&hook, 3);
+    let alerts: Vec<(String, String)> = bodies
+        .iter()
+        .flat_map(|b| b["wheelwatch"].as_array().unwrap().clone())
+        .map(|a| {
+            let summary = a["summary"]
+                .as_str()
+                .unwrap()
+                .split_once(": ")
+                .unwrap()
+                .1
+                .to_string();
+            (a["kind"].as_str().unwrap().to_string(), summary)
+        })
+        .collect();
+    let alerts: Vec<(String, String)> = alerts
+        .into_iter()
+        // The venv's exact version and this machine's platform vary.
+        .map(|(k, s)| {
+            let s = s.split(" Python ").next().unwrap();
+            (k, s.split("@manylinux").next().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        alerts,
+        [
+            (
+                "fallback_taken".to_string(),
+                "fell back: watch: the primary was unhealthy in 2 consecutive assessments; the venv runs".to_string()
+            ),
+            (
+                "verdict_changed".to_string(),
+                "verdict changed from fallback available to primary healthy".to_string()
+            ),
+            (
+                "blocker_resolved".to_string(),
+                "wwfast no longer blocks a wheel-only install on 3.12".to_string()
+            ),
+            (
+                "promotion_taken".to_string(),
+                "returned to the primary: watch: the primary was healthy in 1 consecutive assessments; the venv runs".to_string()
+            ),
+        ]
+    );
+}
