@@ -38,6 +38,7 @@ pub mod host;
 pub mod index;
 pub(crate) mod logging;
 pub mod metadata;
+pub(crate) mod metrics;
 pub(crate) mod pep508;
 pub mod platform;
 pub(crate) mod printer;
@@ -50,6 +51,7 @@ pub mod tags;
 pub mod target;
 pub(crate) mod util;
 pub(crate) mod version_view;
+pub(crate) mod watch;
 pub(crate) mod workflow;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to

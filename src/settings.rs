@@ -20,12 +20,14 @@ mod ci;
 mod commands;
 mod outputs;
 pub(crate) use ci::{CiInitSettings, CiSystem};
+mod watch;
 pub(crate) use commands::{
     ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
     HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
     ResetSettings, SwitchSettings, TagsSettings,
 };
 pub(crate) use outputs::{OutputFile, ReportFormat};
+pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -24,6 +24,7 @@ pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
 pub(crate) mod tags;
+pub(crate) mod watch;
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
@@ -77,6 +78,16 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
         ),
         Command::Dashboard(args) => dashboard::run(
             &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Watch(args) => watch::run(
+            &crate::settings::WatchSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Metrics(args) => watch::metrics(
+            &crate::settings::MetricsSettings::resolve(&args, &globals, &ProcessEnv)?,
             &globals,
             printer,
         ),

@@ -24,3 +24,4 @@ mod metadata;
 mod python;
 mod tags;
 mod transitive;
+mod watch;
