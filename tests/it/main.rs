@@ -18,5 +18,6 @@ mod lifecycle;
 mod live;
 mod metadata;
 mod python;
+mod recorded;
 mod tags;
 mod transitive;
