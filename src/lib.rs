@@ -35,6 +35,7 @@ pub(crate) mod history;
 pub mod host;
 pub mod index;
 pub(crate) mod logging;
+pub(crate) mod matrix;
 pub mod metadata;
 pub(crate) mod pep508;
 pub mod platform;

@@ -17,10 +17,12 @@ use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, Targ
 use crate::history::StoreLocation;
 
 mod commands;
+mod views;
 pub(crate) use commands::{
     ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
     InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
+pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

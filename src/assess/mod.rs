@@ -114,6 +114,11 @@ pub struct Assessment {
     pub index: IndexSettings,
     /// One line per target about the lock files written (`--lock-dir`), for the user.
     pub lock_notes: Vec<String>,
+    /// The requirements and constraints that were assessed, with where each was declared.
+    pub requirements: RequirementSet,
+    /// Every project page the run fetched (direct requirements and, when resolved, the whole
+    /// tree), by normalized name: what renderers of the version view (`matrix`, `plan`) read.
+    pub pages: std::collections::BTreeMap<PackageName, Arc<crate::dist::ProjectPage>>,
 }
 
 impl Assessment {
@@ -308,6 +313,7 @@ pub fn run(request: &Request) -> Result<Assessment> {
             elapsed_ms: started.elapsed().as_millis() as u64,
         },
     );
+    let fetched = shared.fetched_pages();
     // Speculative fetches still in flight are abandoned, not awaited.
     runtime.shutdown_background();
     info!(
@@ -322,6 +328,8 @@ pub fn run(request: &Request) -> Result<Assessment> {
         targets: assessed,
         index,
         lock_notes,
+        requirements: set,
+        pages: fetched,
     })
 }
 

@@ -146,6 +146,16 @@ pub(crate) fn emit(
             Format::Markdown => report::markdown::write(report, out),
         }
     };
+    write_output(output, printer, render)
+}
+
+/// Writes what `render` draws to `output` (atomically, without colour) or to stdout (colour as
+/// the printer says); a bad `--output` path is named in the error.
+pub(crate) fn write_output(
+    output: Option<&Path>,
+    printer: Printer,
+    render: impl Fn(&mut dyn Write, bool) -> std::io::Result<()>,
+) -> Result<()> {
     if let Some(path) = output {
         let dir = path
             .parent()

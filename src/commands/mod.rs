@@ -11,12 +11,15 @@ use crate::settings::{
     CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
     ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
+use crate::settings::{MatrixSettings, PlanSettings};
 
 pub(crate) mod check;
 pub(crate) mod config;
 pub(crate) mod doctor;
 pub(crate) mod history;
 pub(crate) mod init;
+pub(crate) mod matrix;
+pub(crate) mod plan;
 pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
@@ -61,5 +64,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             &globals,
             printer,
         ),
+        Command::Matrix(args) => matrix::run(
+            &MatrixSettings::resolve(*args, &globals, jiff::Zoned::now().date())?,
+            &globals,
+            printer,
+        ),
+        Command::Plan(args) => {
+            plan::run(&PlanSettings::resolve(*args, &globals)?, &globals, printer)
+        }
     }
 }

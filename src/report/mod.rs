@@ -16,6 +16,7 @@ use crate::target::{Role, Target};
 
 pub mod json;
 pub mod markdown;
+pub(crate) mod matrix;
 pub(crate) mod phrases;
 mod recommend;
 mod resolution;

@@ -16,6 +16,7 @@ mod index;
 mod input;
 mod lifecycle;
 mod live;
+mod matrix;
 mod metadata;
 mod python;
 mod recorded;
