@@ -38,6 +38,7 @@ pub(crate) mod logging;
 pub(crate) mod matrix;
 pub mod metadata;
 pub(crate) mod pep508;
+pub(crate) mod plan;
 pub mod platform;
 pub(crate) mod printer;
 pub mod python;

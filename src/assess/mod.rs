@@ -69,6 +69,41 @@ pub struct Request {
     pub lock_dir: Option<PathBuf>,
     /// Where progress goes (bars only when stderr is a terminal and not quiet).
     pub printer: Printer,
+    /// Changes applied to the loaded requirements before assessing (what `plan` tries).
+    pub edits: RequirementEdits,
+}
+
+/// Changes to a loaded requirement set: requirements replaced by name, constraints added.
+#[derive(Clone, Debug, Default)]
+pub struct RequirementEdits {
+    /// Every requirement on this package is replaced by this one.
+    pub replace: Vec<Requirement>,
+    /// Added constraints.
+    pub constrain: Vec<Requirement>,
+}
+
+impl RequirementEdits {
+    /// Applies the edits to `set`.
+    pub fn apply(&self, set: &mut RequirementSet) {
+        for new in &self.replace {
+            for declared in &mut set.requirements {
+                if declared.requirement.name == new.name {
+                    let mut req = new.clone();
+                    req.marker = declared.requirement.marker.clone();
+                    declared.raw = req.to_string();
+                    declared.requirement = req;
+                }
+            }
+        }
+        for c in &self.constrain {
+            set.constraints.push(requirements::DeclaredRequirement {
+                requirement: c.clone(),
+                raw: c.to_string(),
+                origin: None,
+                locked: false,
+            });
+        }
+    }
 }
 
 impl Request {
@@ -86,6 +121,7 @@ impl Request {
             no_deps: settings.no_deps,
             lock_dir: settings.lock_dir.clone(),
             printer,
+            edits: RequirementEdits::default(),
         }
     }
 }
@@ -132,7 +168,8 @@ impl Assessment {
 pub fn run(request: &Request) -> Result<Assessment> {
     let started = Instant::now();
     let sources = targets::sources(request)?;
-    let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
+    let mut set = requirements::load(&sources, &requirements::LoadOptions::default())?;
+    request.edits.apply(&mut set);
     let planned = targets::plan(request)?;
     // Probe host interpreters while the index is fetched.
     let lookups: Vec<Option<String>> = planned.iter().map(|p| p.probe.lookup()).collect();

@@ -18,6 +18,7 @@ pub mod json;
 pub mod markdown;
 pub(crate) mod matrix;
 pub(crate) mod phrases;
+pub(crate) mod plan;
 mod recommend;
 mod resolution;
 pub mod table;

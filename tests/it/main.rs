@@ -18,6 +18,7 @@ mod lifecycle;
 mod live;
 mod matrix;
 mod metadata;
+mod plan;
 mod python;
 mod recorded;
 mod tags;
