@@ -94,6 +94,12 @@ pub enum Command {
     Watch(Box<WatchArgs>),
     /// Print the project's metrics (Prometheus text format) from the history store.
     Metrics(MetricsArgs),
+    /// A compatibility grid: packages × Python versions × platforms, each cell the version that
+    /// installs from a wheel (or ✗ and the first version with one).
+    Matrix(Box<MatrixArgs>),
+    /// The smallest set of requirement changes that makes a target healthy (a wheel-only
+    /// install of the whole tree), as a diff and a constraints file, re-assessed.
+    Plan(Box<PlanArgs>),
 }
 
 /// `wheelwatch ci`.
@@ -724,4 +730,73 @@ mod tests {
     fn cli_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `wheelwatch matrix` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// A table that fits the terminal (wide grids fold into blocks of columns).
+    Table,
+    /// A Markdown table.
+    Markdown,
+    /// JSON (schema/matrix.schema.json).
+    Json,
+    /// CSV, one line per cell.
+    Csv,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// `wheelwatch matrix`.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Rows for every package of the dependency tree, not only the direct requirements.
+    #[arg(long)]
+    pub tree: bool,
+    /// Python versions, comma-separated (`3.11,3.12,3.14t`). Default: every CPython still
+    /// supported, plus the newest as a free-threaded build.
+    #[arg(long, value_name = "PY,...", value_delimiter = ',')]
+    pub pythons: Vec<String>,
+    /// Platforms, comma-separated (`linux,macos,windows`). Default: the configured targets'
+    /// platforms (this machine's when none names one).
+    #[arg(long, value_name = "PLATFORM,...", value_delimiter = ',')]
+    pub platforms: Vec<String>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub format: MatrixFormat,
+    /// Write the matrix to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `wheelwatch plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// The target to make healthy: `PY[@PLATFORM]` (`3.12`, `3.14t@linux-aarch64`).
+    #[arg(long, value_name = "PY[@PLATFORM]")]
+    pub to: String,
+    /// Also write the planned constraints to this file (pip's `-c` format).
+    #[arg(long, value_name = "PATH")]
+    pub constraints_out: Option<PathBuf>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format (table: the diff, the constraints and the re-assessment).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

@@ -20,6 +20,7 @@ mod ci;
 mod commands;
 mod outputs;
 pub(crate) use ci::{CiInitSettings, CiSystem};
+mod views;
 mod watch;
 pub(crate) use commands::{
     ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
@@ -27,6 +28,7 @@ pub(crate) use commands::{
     ResetSettings, SwitchSettings, TagsSettings,
 };
 pub(crate) use outputs::{OutputFile, ReportFormat};
+pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
 pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};
 
 /// Where a setting's value came from.

@@ -12,6 +12,7 @@ use crate::settings::{
     HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
     TagsSettings,
 };
+use crate::settings::{MatrixSettings, PlanSettings};
 
 pub(crate) mod check;
 pub(crate) mod ci;
@@ -20,6 +21,8 @@ pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod history;
 pub(crate) mod init;
+pub(crate) mod matrix;
+pub(crate) mod plan;
 pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
@@ -91,5 +94,13 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             &globals,
             printer,
         ),
+        Command::Matrix(args) => matrix::run(
+            &MatrixSettings::resolve(*args, &globals, jiff::Zoned::now().date())?,
+            &globals,
+            printer,
+        ),
+        Command::Plan(args) => {
+            plan::run(&PlanSettings::resolve(*args, &globals)?, &globals, printer)
+        }
     }
 }
