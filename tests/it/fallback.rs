@@ -4,82 +4,21 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{TestIndex, pyenv_python, wheelwatch as ww};
+use crate::common::project::{git, git_project, lifecycle_index as index};
+use crate::common::{TestIndex, pythons_311_312, venv_minor, wheelwatch as ww};
 
-const LINUX: &str = "manylinux_2_17_x86_64";
-
-fn python_version(venv: &Path) -> String {
-    let out = Command::new(venv.join("bin/python"))
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .expect("run venv python");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// A project with a 3.12 venv and a requirement whose only wheels are for 3.11.
+/// A project with a 3.12 venv holding a file of the user's, and a requirement whose only wheels
+/// are for 3.11.
 fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
-    let (Some((py311, _)), Some((py312, _))) = (pyenv_python("3.11"), pyenv_python("3.12")) else {
-        crate::common::skip("needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(&py312)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(dir.path().join(".venv"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (py311, py312) = pythons_311_312()?;
+    let dir = git_project(index_url, &py312, "__pycache__/\n.venv/\n.cache/\n");
     std::fs::write(dir.path().join(".venv/USER_MARKER"), "mine").unwrap();
-    std::fs::write(dir.path().join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        dir.path().join("wheelwatch.toml"),
-        format!("primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{index_url}\"\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join(".gitignore"),
-        "__pycache__/\n.venv/\n.cache/\n",
-    )
-    .unwrap();
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "project"]);
     Some((dir, py311, py312))
 }
 
-/// Runs git in `dir` (as a throwaway identity); returns stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@localhost",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn index(broken: bool) -> TestIndex {
-    TestIndex::builder()
-        .project("wwfast", |p| {
-            p.wheel_with("1.0", &format!("cp311-cp311-{LINUX}"), |w| {
-                if broken {
-                    w.raises_on_import()
-                } else {
-                    w.module_source("VALUE = 42\n")
-                }
-            })
-            .sdist("1.0")
-        })
-        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
-        .serve()
+/// `<venv>/bin/python`'s `major.minor`.
+fn python_version(venv: &Path) -> String {
+    venv_minor(venv).expect("the venv's python runs")
 }
 
 #[test]

@@ -9,98 +9,20 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestIndex, pyenv_python, run, wheelwatch as ww};
-
-const LINUX: &str = "manylinux_2_17_x86_64";
+use crate::common::project::{LINUX, digits_masked, git, git_project, lifecycle_index, wait_until};
+use crate::common::{TestIndex, pythons_311_312, run, venv_minor, wheelwatch as ww};
 
 fn pythons() -> Option<(PathBuf, PathBuf)> {
-    match (pyenv_python("3.11"), pyenv_python("3.12")) {
-        (Some((py311, _)), Some((py312, _))) => Some((py311, py312)),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI needs pyenv CPython 3.11 and 3.12"
-            );
-            eprintln!("SKIPPED: needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
-            None
-        }
-    }
+    pythons_311_312()
 }
 
-/// Runs git in `dir` (as a throwaway identity); returns stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@localhost",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// `wwfast` has a wheel for 3.11 only (and an sdist), `wwpure` is pure Python.
 fn index() -> TestIndex {
-    TestIndex::builder()
-        .project("wwfast", |p| {
-            p.wheel_with("1.0", &format!("cp311-cp311-{LINUX}"), |w| {
-                w.module_source("VALUE = 42\n")
-            })
-            .sdist("1.0")
-        })
-        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
-        .serve()
+    lifecycle_index(false)
 }
 
 /// A git project with a 3.12 venv, requirements and a configuration naming the index.
 fn project(index: &TestIndex, py312: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    let status = Command::new(py312)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(root.join(".venv"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::write(root.join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        root.join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
-    std::fs::write(root.join(".gitignore"), ".cache/\n.venv\n.wheelwatch/\n").unwrap();
-    git(root, &["init", "-q"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "project"]);
-    dir
-}
-
-/// `text` with every run of digits written as `#` (pids, times, durations vary).
-fn digits_masked(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_digits = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('#');
-            }
-            in_digits = true;
-        } else {
-            in_digits = false;
-            out.push(c);
-        }
-    }
-    out
+    git_project(&index.url(), py312, ".cache/\n.venv\n.wheelwatch/\n")
 }
 
 /// Spawns `wheelwatch <args>` paused at `step`; returns once it says so.
@@ -159,22 +81,8 @@ fn tagged(root: &Path) -> Vec<u32> {
     found
 }
 
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn venv_version(root: &Path) -> Option<String> {
-    let out = Command::new(root.join(".venv/bin/python"))
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    venv_minor(&root.join(".venv"))
 }
 
 /// The state's active environment id and the one `.venv` points at (its own record).

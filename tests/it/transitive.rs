@@ -678,13 +678,9 @@ fn lock_files_are_checked_as_pinned_sets() {
 
 /// A pyenv interpreter with pip ≥ 23 (for `--dry-run --report`), or `None`.
 fn pip_python() -> Option<std::path::PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let versions = Path::new(&home).join(".pyenv/versions");
-    let mut candidates: Vec<std::path::PathBuf> = std::fs::read_dir(&versions)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path().join("bin/python3"))
-        .filter(|p| p.exists())
+    let mut candidates: Vec<std::path::PathBuf> = crate::common::pyenv_pythons()
+        .into_iter()
+        .map(|(_, python)| python)
         .collect();
     // Prefer 3.12 (the target below), so markers pip evaluates against the running
     // interpreter agree with the target's.
