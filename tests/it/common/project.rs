@@ -99,3 +99,34 @@ pub fn digits_masked(text: &str) -> String {
     }
     out
 }
+
+/// `text` with what differs between machines and runs in a lifecycle command's output masked:
+/// the project directory (`<project>`), full CPython versions (`3.12.1` as `3.12.x`), pyenv's
+/// interpreter paths, the host's glibc in manylinux tags, timestamps and the local index's port.
+pub fn masked(text: &str, root: &Path) -> String {
+    let mut text = text.to_string();
+    if let Ok(real) = std::fs::canonicalize(root) {
+        text = text.replace(&real.display().to_string(), "<project>");
+    }
+    text = text.replace(&root.display().to_string(), "<project>");
+    if let Some(home) = std::env::var_os("HOME") {
+        let pyenv = regex::escape(&format!("{}/.pyenv/", home.to_string_lossy()));
+        text = regex::Regex::new(&format!(r"{pyenv}\S*"))
+            .unwrap()
+            .replace_all(&text, "<pyenv python>")
+            .into_owned();
+    }
+    for (pattern, replacement) in [
+        (r"(3\.\d{1,2})\.\d+", "$1.x"),
+        (r"manylinux_2_\d+", "manylinux_2_<glibc>"),
+        (r"\d{8}T\d{6}Z", "<time>"),
+        (r"\d{8}_\d{6}", "<time>"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:<port>"),
+    ] {
+        text = regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&text, replacement)
+            .into_owned();
+    }
+    text
+}
