@@ -74,6 +74,7 @@ run_ww() {
   local requests
   requests=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["requests"])' "$work/report.json")
   printf '%-22s %8.2f s %8d MB %8s requests\n' "$label" "$secs" $((kb / 1024)) "$requests"
+  echo "$secs $((kb / 1024))" > "$work/last"
 }
 
 run_uv() {
@@ -89,16 +90,34 @@ run_uv() {
     ((kb > peak)) && peak=$kb
   done
   printf '%-22s %8.2f s %8d MB %8s\n' "$label" "$total" $((peak / 1024)) "-"
+  echo "$total $((peak / 1024))" > "$work/last"
 }
+
+# verdict OK: "met" or "MISSED".
+verdict() { if [[ $1 == 1 ]]; then echo met; else echo MISSED; fi; }
 
 echo "$what; 4 targets: ${TARGETS[*]%%|*}" | sed 's/|[^ ]*//g'
 echo "aims: cold faster than uv on the same targets, peak RSS ≤ 300 MB, warm ≤ 1 s"
 printf '%-22s %10s %11s %17s\n' "run" "time" "peak RSS" "requests"
 run_ww "wheelwatch cold"
+read -r cold_s cold_mb < "$work/last"
 run_ww "wheelwatch warm"
+read -r warm_s warm_mb < "$work/last"
+uv_cold_s=
 if command -v uv > /dev/null; then
   run_uv "uv cold (4 runs)"
+  read -r uv_cold_s _ < "$work/last"
   run_uv "uv warm (4 runs)"
 else
   echo "uv not found, skipped (python3 -m pip install uv)"
 fi
+echo
+peak_mb=$((cold_mb > warm_mb ? cold_mb : warm_mb))
+if [[ -n "$uv_cold_s" ]]; then
+  printf 'cold faster than uv:  %8.2f s vs %8.2f s  %s\n' "$cold_s" "$uv_cold_s" \
+    "$(verdict "$(echo "$cold_s < $uv_cold_s" | bc)")"
+else
+  echo "cold faster than uv:  no uv to compare with"
+fi
+printf 'peak RSS ≤ 300 MB:    %8d MB            %s\n' "$peak_mb" "$(verdict $((peak_mb <= 300)))"
+printf 'warm ≤ 1 s:           %8.2f s             %s\n' "$warm_s" "$(verdict "$(echo "$warm_s <= 1" | bc)")"
