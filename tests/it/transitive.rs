@@ -119,13 +119,7 @@ fn every_blocker_with_its_path_and_newest_wheel() {
     let c = entry(blockers, "c");
     assert_eq!(paths(&c["paths"]), ["app → a → b → c"]);
     assert_eq!(c["newest_with_wheel"], "2.0");
-    assert!(
-        c["reason"]
-            .as_str()
-            .unwrap()
-            .contains("has no wheel for CPython 3.12"),
-        "{c:#}"
-    );
+    insta::assert_snapshot!("deep_blockers_c_reason", c["reason"].as_str().unwrap());
     let native = entry(blockers, "native");
     assert_eq!(paths(&native["paths"]), ["app → other → native"]);
     assert_eq!(native["newest_with_wheel"], Value::Null);
@@ -154,10 +148,7 @@ fn every_blocker_with_its_path_and_newest_wheel() {
     assert_eq!(names(&t311["blockers"]), ["native 0.9"]);
     assert_eq!(report["verdict"], "complete_failure");
     let reason = report["fallback_reason"].as_str().unwrap();
-    assert!(
-        reason.contains("app → a → b → c") && reason.contains("app → other → native"),
-        "{reason}"
-    );
+    insta::assert_snapshot!("deep_blockers_fallback_reason", reason);
 
     // The table says the same, per target, with paths.
     let (_, table, _) = run(ww(dir.path())
@@ -374,17 +365,11 @@ fn conflicts_get_the_solvers_explanation() {
     let t = &report["targets"][0];
     assert_eq!(t["healthy"], false);
     let conflict = t["resolution"]["conflict"].as_str().unwrap();
-    assert!(
-        conflict.contains("one") && conflict.contains("two") && conflict.contains("base"),
-        "{conflict}"
-    );
+    insta::assert_snapshot!("conflict_explanation", conflict);
     assert_eq!(t["resolution"]["default"], serde_json::json!([]));
-    assert!(
-        report["fallback_reason"]
-            .as_str()
-            .unwrap()
-            .contains("the requirements conflict"),
-        "{report:#}"
+    insta::assert_snapshot!(
+        "conflict_fallback_reason",
+        report["fallback_reason"].as_str().unwrap()
     );
 }
 
@@ -498,7 +483,10 @@ fn a_failed_transitive_lookup_is_no_answer_not_a_missing_wheel() {
     let error = report["targets"][0]["resolution"]["error"]
         .as_str()
         .unwrap();
-    assert!(error.contains("dep") && error.contains("503"), "{error}");
+    insta::assert_snapshot!(
+        "unanswered_lookup_error",
+        error.replace(&index.base_url(), "<index>")
+    );
     assert_eq!(report["targets"][0]["blockers"], serde_json::json!([]));
 }
 
