@@ -639,26 +639,19 @@ fn composite_action_runs_and_reports_the_verdict() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut cmd = ww(dir.path());
-    let cmd = cmd.env("PATH", path).env("GITHUB_OUTPUT", &outputs);
-    let mut bash = Command::new("bash");
-    bash.current_dir(dir.path())
-        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => bash.env(key, v),
-            None => bash.env_remove(key),
-        };
-    }
-    bash.env(
-        "WHEELWATCH_ARGS",
-        format!(
-            "--python 3.12@linux --fallback 3.11@linux --index-url {}",
-            index.url()
-        ),
-    )
-    .env("REPORT_DIR", "reports")
-    .env("FAIL", "true");
+    let mut bash = with_test_env(dir.path(), "bash".as_ref());
+    bash.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env(
+            "WHEELWATCH_ARGS",
+            format!(
+                "--python 3.12@linux --fallback 3.11@linux --index-url {}",
+                index.url()
+            ),
+        )
+        .env("REPORT_DIR", "reports")
+        .env("FAIL", "true");
     let (code, stdout, stderr) = run(&mut bash);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, GITHUB);
@@ -782,4 +775,55 @@ fn man_page_is_generated_from_the_cli() {
     } else {
         skip("man(1) is not installed to render the page");
     }
+}
+
+/// `program` run with the environment `ww` gives the binary under test (clean pip and
+/// wheelwatch variables, its own cache, no colour).
+fn with_test_env(dir: &Path, program: &std::ffi::OsStr) -> Command {
+    let template = ww(dir);
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir);
+    for (key, value) in template.get_envs() {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd
+}
+
+/// The wheel `.ci/run` builds with maturin and installs into a fresh venv (it sets
+/// `WHEELWATCH_WHEEL_BIN` to that venv's `wheelwatch`): it runs, and checks against the test
+/// index exactly as the binary under test does.
+#[test]
+fn installed_wheel_runs_a_check() {
+    let Some(bin) = std::env::var_os("WHEELWATCH_WHEEL_BIN") else {
+        return skip(
+            "WHEELWATCH_WHEEL_BIN is not set (.ci/run builds the wheel with maturin, installs it \
+             into a fresh venv and sets it)",
+        );
+    };
+    let index = tree_index();
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let (code, stdout, stderr) = run(with_test_env(dir.path(), &bin).arg("--version"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        format!("wheelwatch {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let (code, stdout, stderr) = run(with_test_env(dir.path(), &bin)
+        .args([
+            "check",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "--format",
+            "github",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, GITHUB);
 }
