@@ -827,3 +827,54 @@ fn installed_wheel_runs_a_check() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, GITHUB);
 }
+
+/// Code scanning refuses results without a location: a conflict is placed at line 1 of the
+/// first requirement file; with only `--package` specs, findings become notifications.
+#[test]
+fn sarif_findings_without_a_line_of_their_own() {
+    let index = TestIndex::builder()
+        .project("a", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("c==1.0"))
+        })
+        .project("b", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("c==2.0"))
+        })
+        .project("c", |p| {
+            p.wheel("1.0", "py3-none-any").wheel("2.0", "py3-none-any")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "a\nb\n");
+    let sarif = |args: &[&str]| -> Value {
+        let (code, stdout, stderr) = run(ww(dir.path())
+            .args(["check", "--python", "3.12@linux", "--format", "sarif"])
+            .args(args)
+            .arg("--index-url")
+            .arg(index.url()));
+        assert_eq!(code, 1, "{stderr}");
+        let sarif: Value = serde_json::from_str(&stdout).unwrap();
+        validate_sarif(&sarif);
+        sarif
+    };
+    let conflict = sarif(&[]);
+    let results = conflict["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0]["ruleId"], "WW006");
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "requirements.txt");
+    assert_eq!(location["region"]["startLine"], 1);
+
+    let packages = sarif(&["--no-deps", "-p", "nosuch"]);
+    assert_eq!(packages["runs"][0]["results"], serde_json::json!([]));
+    let notes = &packages["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes.as_array().unwrap().len(), 1, "{notes:#}");
+    assert_eq!(notes[0]["descriptor"]["id"], "WW003");
+    assert_eq!(notes[0]["level"], "error");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("nosuch: not on the index on 3.12@manylinux_2_28_x86_64 (primary)\n"),
+        "{notes:#}"
+    );
+}
