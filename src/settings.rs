@@ -20,11 +20,16 @@ mod ci;
 mod commands;
 mod outputs;
 pub(crate) use ci::{CiInitSettings, CiSystem};
+mod views;
+mod watch;
 pub(crate) use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
-    InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
+    HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings,
 };
 pub(crate) use outputs::{OutputFile, ReportFormat};
+pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
+pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
