@@ -154,7 +154,9 @@ mod tests {
                 healthy: t.healthy,
                 wheel_share: t.wheel_share,
                 tree_wheel_share: t.tree_wheel_share,
-                blockers: d.blockers.iter().filter(|b| b.target == t.name).count() as i64,
+                blockers: crate::history::backend::int(
+                    d.blockers.iter().filter(|b| b.target == t.name).count(),
+                ),
             })
             .collect()
     }
