@@ -17,7 +17,7 @@ use crate::history::StoreLocation;
 
 /// The format a command writes its report in on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// A table for people.
     Table,
     /// JSON.
@@ -165,7 +165,7 @@ pub(crate) struct EnvSettings {
 
 impl EnvSettings {
     /// Resolves the environment flags; `--venv` overrides the assessment's `venv` setting.
-    fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
+    pub(super) fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
         let EnvArgs {
             venv,
             allow_outside,

@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod check;
+mod ci;
 mod common;
 mod dashboard;
 mod doctor;
@@ -19,7 +20,11 @@ mod index;
 mod input;
 mod lifecycle;
 mod live;
+mod matrix;
 mod metadata;
+mod plan;
 mod python;
+mod recorded;
 mod tags;
 mod transitive;
+mod watch;
