@@ -126,7 +126,7 @@ pub(crate) fn command_line(
 }
 
 /// `value` as one POSIX shell word: unchanged when it is plain, else single-quoted.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
             c.is_ascii_alphanumeric()
@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn repeats_only_what_flags_set() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
+        fs_err::write(
             dir.path().join("wheelwatch.toml"),
             "primary = \"3.12\"\nfallbacks = [\"3.11\"]\n",
         )

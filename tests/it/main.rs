@@ -5,9 +5,13 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 // A test binary has no outside users: `pub` in its modules only means "shared between areas".
 #![allow(unreachable_pub)]
+// Tests set up and inspect files with plain `std::fs`; the `fs_err` rule (clippy.toml) is for src/.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod check;
+mod ci;
 mod common;
+mod dashboard;
 mod doctor;
 mod environment;
 mod fallback;
@@ -23,3 +27,4 @@ mod python;
 mod recorded;
 mod tags;
 mod transitive;
+mod watch;

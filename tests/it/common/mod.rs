@@ -35,6 +35,7 @@ pub mod http;
 pub mod recorded;
 pub mod server;
 pub mod skip;
+pub mod webdriver;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{pyenv_python, run, wheelwatch};
