@@ -88,3 +88,26 @@ fn a_transitive_blocker_pinned_by_its_requirer_has_no_plan() {
     assert_eq!(code, 1, "{stderr}");
     insta::assert_snapshot!(stdout);
 }
+
+#[test]
+fn runbook_2023_on_3_11_needs_nothing() {
+    let (dir, index) = runbook();
+    let (code, stdout, stderr) = plan(dir.path(), &index, &["--to", "3.11@linux"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "plan for 3.11@manylinux_2_28_x86_64: feasible; 0 requirement changes, 0 constraints
+
+changes
+  none
+
+constraints (--constraints-out PATH writes them)
+  # Constraints for a wheel-only install on 3.11@manylinux_2_28_x86_64 (wheelwatch plan), with the planned
+  # requirement changes: pip install -r requirements.txt -c this-file
+
+after the plan (re-assessed)
+  3.11@manylinux_2_28_x86_64  healthy  9/9 direct requirements with wheels; tree: 32 packages, all from wheels
+"
+    );
+    recorded::assert_served_from_recording(&index);
+}
