@@ -21,6 +21,7 @@ pub(crate) use commands::{
     ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
     InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
+pub(crate) use commands::{ExplainSettings, ExplainSubject, UpstreamSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -4,23 +4,25 @@
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, PythonCommand};
+use crate::cli::{Cli, Command, PythonCommand, ReportCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
-    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    CheckSettings, ConfigSettings, DoctorSettings, ExplainSettings, GlobalSettings, HistorySettings, InitSettings,
+    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings, UpstreamSettings,
 };
 
 pub(crate) mod check;
 pub(crate) mod config;
 pub(crate) mod doctor;
+pub(crate) mod explain;
 pub(crate) mod history;
 pub(crate) mod init;
 pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
 pub(crate) mod tags;
+pub(crate) mod upstream;
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
@@ -61,5 +63,17 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             &globals,
             printer,
         ),
+        Command::Explain(args) => explain::run(
+            ExplainSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Report(args) => match args.command {
+            ReportCommand::Upstream(upstream) => upstream::run(
+                &UpstreamSettings::resolve(*upstream, &globals, &ProcessEnv)?,
+                &globals,
+                printer,
+            ),
+        },
     }
 }

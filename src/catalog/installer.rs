@@ -1,0 +1,408 @@
+//! Catalog entries found in an installer's output (pip's or uv's), for `wheelwatch explain
+//! LOGFILE` and for `fallback`/`reset` when an install fails. Pure: text in, [`Diagnosis`] out.
+//!
+//! Signatures are tried most specific first: a missing `distutils`, `Python.h`, a known system
+//! library ([`super::BUILD_NEEDS`]), Rust, a C compiler; then requires-python (pip's "require a
+//! different python", uv's "does not satisfy Python"); then uv's tag hints, which name the tags
+//! it looked for and the ones the project has (a free-threaded ABI, a platform: a newer
+//! manylinux or macOS, no musllinux); then a build that failed for another reason, and "no
+//! matching distribution". Hand-written: no crate knows these messages.
+
+use serde::Serialize;
+
+use super::{BuildNeeds, IssueId, build_needs, normalize};
+use crate::util::redact::redact_text;
+
+/// What an installer's output shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct Diagnosis {
+    /// The catalog entry.
+    pub issue: IssueId,
+    /// The package the installer failed on, when it says.
+    pub package: Option<String>,
+    /// Its version, when it says.
+    pub version: Option<String>,
+    /// The installer's line that shows the problem (trimmed, credentials removed).
+    pub evidence: String,
+    /// What the evidence means here, e.g. "the wheels need glibc 2.28
+    /// (manylinux_2_28_x86_64); the target has manylinux_2_17_x86_64".
+    pub detail: Option<String>,
+    /// For a missing system library: the library and its packages.
+    #[serde(skip)]
+    pub needs: Option<&'static BuildNeeds>,
+}
+
+/// The catalog entry an installer's `output` shows, if any.
+pub(crate) fn diagnose(output: &str) -> Option<Diagnosis> {
+    let output = redact_text(output);
+    let lines: Vec<&str> = output.lines().map(str::trim).collect();
+    let find = |needles: &[&str]| -> Option<String> {
+        lines
+            .iter()
+            .find(|l| needles.iter().any(|n| l.contains(n)))
+            .map(|l| shorten(l))
+    };
+    let (package, version) = failing_package(&lines);
+    let make = |issue, evidence: String| Diagnosis {
+        issue,
+        package: package.clone(),
+        version: version.clone(),
+        evidence,
+        detail: None,
+        needs: None,
+    };
+
+    if let Some(line) = find(&["No module named 'distutils'", "No module named distutils"]) {
+        return Some(make(IssueId::DistutilsRemoved, line));
+    }
+    if let Some(line) = find(&["Python.h: No such file or directory"]) {
+        return Some(make(IssueId::BuildNoPythonHeaders, line));
+    }
+    for needs in &super::BUILD_NEEDS {
+        if let Some(line) = find(needs.signatures) {
+            let mut d = make(IssueId::BuildNoSystemLibrary, line);
+            d.detail = Some(format!(
+                "needs {} (Debian/Ubuntu: {}; Fedora/RHEL: {}; Alpine: {})",
+                needs.libraries, needs.debian, needs.fedora, needs.alpine
+            ));
+            d.needs = Some(needs);
+            return Some(d);
+        }
+    }
+    if let Some(line) = find(&[
+        "can't find Rust compiler",
+        "Cargo, the Rust package manager, is not installed",
+        "cargo, the Rust package manager, is not installed",
+        "Rust not found",
+    ]) {
+        return Some(make(IssueId::BuildNoRust, line));
+    }
+    if let Some(line) = lines
+        .iter()
+        .find(|l| is_compiler_missing(l))
+        .map(|l| shorten(l))
+    {
+        return Some(make(IssueId::BuildNoCompiler, line));
+    }
+    // A header of an unknown library.
+    if let Some(line) = lines
+        .iter()
+        .find(|l| l.contains("fatal error:") && l.contains(".h: No such file or directory"))
+        .map(|l| shorten(l))
+    {
+        let mut d = make(IssueId::BuildNoSystemLibrary, line);
+        d.needs = package.as_deref().and_then(build_needs);
+        return Some(d);
+    }
+    if let Some(line) = find(&[
+        "requires a different Python",
+        "require a different python version",
+        "does not satisfy Python",
+    ]) {
+        return Some(make(IssueId::RequiresPython, line));
+    }
+    if let Some(d) = uv_tag_hint(&lines, &make) {
+        return Some(d);
+    }
+    if let Some(line) = find(&[
+        "Failed building wheel for",
+        "Failed to build ",
+        "Could not build wheels for",
+        "metadata-generation-failed",
+        "subprocess-exited-with-error",
+        "The build backend returned an error",
+    ]) {
+        let mut d = make(IssueId::BuildFailed, line);
+        d.needs = package.as_deref().and_then(build_needs);
+        return Some(d);
+    }
+    if let Some(line) = find(&["No matching distribution found for", "has no usable wheels"]) {
+        return Some(make(IssueId::NoMatchingDistribution, line));
+    }
+    None
+}
+
+fn is_compiler_missing(line: &str) -> bool {
+    [
+        "command 'gcc' failed",
+        "command 'cc' failed",
+        "command 'x86_64-linux-gnu-gcc' failed",
+        "unable to execute 'gcc'",
+        "unable to execute 'cc'",
+        "No such file or directory: 'gcc'",
+        "No such file or directory: 'cc'",
+        "gcc: command not found",
+        "cc: command not found",
+        "error: Microsoft Visual C++ 14.0 or greater is required",
+        "Unknown compiler(s)",
+    ]
+    .iter()
+    .any(|n| line.contains(n))
+}
+
+/// uv's "no wheels with a matching Python ABI tag (e.g., `cp313t`)" and "no wheels with a
+/// matching platform tag (e.g., `manylinux_2_17_x86_64`)", with its hint listing what the
+/// project has.
+fn uv_tag_hint(lines: &[&str], make: &dyn Fn(IssueId, String) -> Diagnosis) -> Option<Diagnosis> {
+    let (line, wanted) = lines.iter().find_map(|l| {
+        let wanted = l
+            .split_once("no wheels with a matching Python ABI tag (e.g., `")
+            .map(|(_, r)| (true, r))
+            .or_else(|| {
+                l.split_once("no wheels with a matching platform tag (e.g., `")
+                    .map(|(_, r)| (false, r))
+            })?;
+        Some((*l, (wanted.0, wanted.1.split('`').next().unwrap_or_default())))
+    })?;
+    let (abi, tag) = wanted;
+    let available = lines
+        .iter()
+        .find(|l| l.starts_with("hint:") && (l.contains("following platforms") || l.contains("Python ABI tags")))
+        .map(|l| backticked(l.split_once("following").map_or(*l, |(_, r)| r)))
+        .unwrap_or_default();
+    if abi {
+        let issue = if tag.ends_with('t') {
+            IssueId::NoFreeThreadedWheel
+        } else {
+            IssueId::NoWheelForPython
+        };
+        let mut d = make(issue, shorten(line));
+        if !available.is_empty() {
+            d.detail = Some(format!(
+                "wheels exist for {}; none for {tag}",
+                available.join(", ")
+            ));
+        }
+        return Some(d);
+    }
+    let target = tag;
+    let (issue, detail) = classify_platform(target, &available);
+    let mut d = make(issue, shorten(line));
+    d.detail = Some(detail);
+    Some(d)
+}
+
+/// Which platform entry a target platform tag that none of `available` fits is.
+fn classify_platform(target: &str, available: &[String]) -> (IssueId, String) {
+    let has = if available.is_empty() {
+        "no wheel lists it".to_string()
+    } else {
+        format!("wheels exist for {}", available.join(", "))
+    };
+    let target_platform: Option<crate::platform::Platform> = target.parse().ok();
+    let parsed: Vec<crate::platform::Platform> =
+        available.iter().filter_map(|a| a.parse().ok()).collect();
+    use crate::platform::Platform;
+    match target_platform {
+        Some(Platform::Manylinux { major, minor, arch }) => {
+            let newer = parsed
+                .iter()
+                .filter_map(|p| match p {
+                    Platform::Manylinux {
+                        major: a,
+                        minor: b,
+                        arch: c,
+                    } if *c == arch && (*a, *b) > (major, minor) => Some((*a, *b)),
+                    _ => None,
+                })
+                .min();
+            if let Some((a, b)) = newer {
+                return (
+                    IssueId::ManylinuxTooNew,
+                    format!("the wheels need glibc {a}.{b} or newer; the target has {target} ({has})"),
+                );
+            }
+        }
+        Some(Platform::Musllinux { arch, .. }) => {
+            let musl = parsed
+                .iter()
+                .any(|p| matches!(p, Platform::Musllinux { arch: a, .. } if *a == arch));
+            if !musl {
+                return (
+                    IssueId::NoMusllinuxWheel,
+                    format!("no musllinux wheel for {target} ({has})"),
+                );
+            }
+        }
+        Some(Platform::Macos { major, minor, arch }) => {
+            let newer = parsed
+                .iter()
+                .filter_map(|p| match p {
+                    Platform::Macos {
+                        major: a,
+                        minor: b,
+                        arch: c,
+                    } if macos_arch_fits(*c, arch) && (*a, *b) > (major, minor) => Some((*a, *b)),
+                    _ => None,
+                })
+                .min();
+            if let Some((a, b)) = newer {
+                return (
+                    IssueId::MacosTooNew,
+                    format!("the wheels need macOS {a}.{b} or newer; the target is {target} ({has})"),
+                );
+            }
+        }
+        _ => {}
+    }
+    (
+        IssueId::NoWheelForPlatform,
+        format!("no wheel for {target} ({has})"),
+    )
+}
+
+/// Whether a macOS wheel built for `wheel` runs on `target`.
+pub(crate) fn macos_arch_fits(wheel: crate::platform::Arch, target: crate::platform::Arch) -> bool {
+    use crate::platform::Arch;
+    wheel == target || wheel == Arch::Universal2
+}
+
+/// The `backticked` items of a line.
+fn backticked(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(ToString::to_string)
+        .collect()
+}
+
+fn shorten(line: &str) -> String {
+    let line = line
+        .trim_start_matches("ERROR:")
+        .trim_start_matches("error:")
+        .trim_start_matches("cause:")
+        .trim();
+    let mut short: String = line.chars().take(240).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// The package (and version) the installer was working on when it failed.
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "installers print distribution file names as the index has them"
+)]
+fn failing_package(lines: &[&str]) -> (Option<String>, Option<String>) {
+    // uv: "Because torch==2.7.0 has no wheels", "Failed to build `psycopg2 @ file://…`",
+    // "numpy==1.26.4 depends on Python>=3.9".
+    for line in lines {
+        if let Some(rest) = line
+            .split_once("Because ")
+            .map(|(_, r)| r)
+            .filter(|r| r.contains("has no wheels") || r.contains("has no usable wheels"))
+        {
+            let spec = rest.split(' ').next().unwrap_or_default();
+            return split_spec(spec);
+        }
+        if let Some((_, rest)) = line.split_once("Failed to build `") {
+            let spec = rest.split('`').next().unwrap_or_default();
+            if let Some((name, url)) = spec.split_once(" @ ") {
+                let file = url.rsplit('/').next().unwrap_or(url);
+                let version = sdist_version(name, file);
+                return (Some(normalize(name)), version);
+            }
+            return split_spec(spec);
+        }
+        if let Some((before, _)) = line.split_once(" depends on Python") {
+            let spec = before.rsplit(' ').next().unwrap_or_default();
+            return split_spec(spec);
+        }
+    }
+    // pip.
+    for prefix in [
+        "Failed building wheel for ",
+        "Failed to build ",
+        "No matching distribution found for ",
+        "Could not find a version that satisfies the requirement ",
+        "Package '",
+    ] {
+        if let Some(rest) = lines.iter().rev().find_map(|l| {
+            l.trim_start_matches("ERROR: ").trim().strip_prefix(prefix)
+        }) {
+            let spec = rest
+                .split([' ', '\'', '('])
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches([',', '.', ';']);
+            if !spec.is_empty() {
+                let (name, version) = split_spec(spec);
+                let version = version.or_else(|| {
+                    lines.iter().find_map(|l| {
+                        let file = l.strip_prefix("Processing ")?;
+                        let file = file.rsplit('/').next()?;
+                        (file.ends_with(".tar.gz") || file.ends_with(".zip"))
+                            .then(|| sdist_version(name.as_deref()?, file))
+                            .flatten()
+                    })
+                });
+                return (name, version);
+            }
+        }
+    }
+    // The last "Collecting X" / "Processing ./X-1.0.tar.gz" before the first error.
+    let first_error = lines
+        .iter()
+        .position(|l| l.starts_with("ERROR") || l.starts_with("error:"))
+        .unwrap_or(lines.len());
+    lines[..first_error]
+        .iter()
+        .rev()
+        .find_map(|l| {
+            if let Some(spec) = l.strip_prefix("Collecting ") {
+                return Some(split_spec(spec.split(' ').next().unwrap_or(spec)));
+            }
+            let file = l.strip_prefix("Processing ")?;
+            let file = file.rsplit('/').next()?;
+            let stem = file
+                .strip_suffix(".tar.gz")
+                .or_else(|| file.strip_suffix(".zip"))?;
+            let (name, version) = stem.rsplit_once('-')?;
+            Some((Some(normalize(name)), Some(version.to_string())))
+        })
+        .unwrap_or((None, None))
+}
+
+/// `name==1.0` → (name, 1.0); `name` → (name, None).
+fn split_spec(spec: &str) -> (Option<String>, Option<String>) {
+    let spec = spec.trim().trim_matches('`');
+    if spec.is_empty() {
+        return (None, None);
+    }
+    match spec.split_once("==") {
+        Some((name, version)) => (Some(normalize(name)), Some(version.to_string())),
+        None => {
+            let name = spec
+                .split(['<', '>', '=', '!', '~', '[', ';'])
+                .next()
+                .unwrap_or(spec);
+            (Some(normalize(name)), None)
+        }
+    }
+}
+
+/// The version in an sdist's file name (`psycopg2-2.9.9.tar.gz`).
+fn sdist_version(name: &str, file: &str) -> Option<String> {
+    let stem = file
+        .strip_suffix(".tar.gz")
+        .or_else(|| file.strip_suffix(".zip"))?;
+    let (file_name, version) = stem.rsplit_once('-')?;
+    (normalize(file_name) == normalize(name)).then(|| version.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn print_all() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/installer-logs");
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "log")).collect();
+        names.sort();
+        for p in names {
+            let text = std::fs::read_to_string(&p).unwrap();
+            eprintln!("{}: {:?}", p.file_name().unwrap().to_string_lossy(), diagnose(&text));
+        }
+    }
+}
