@@ -259,15 +259,17 @@ pub fn run(request: &Request) -> Result<Assessment> {
         assessed.iter().map(|_| None).collect()
     };
     // The catalog entry of each blocker, beside the analysis (lock files need only the latter).
-    let (analyses, blocker_issues): (Vec<Option<Result<Analysis, String>>>, Vec<Vec<Option<IssueId>>>) =
-        resolved
-            .into_iter()
-            .map(|r| match r {
-                Some(Ok((analysis, issues))) => (Some(Ok(analysis)), issues),
-                Some(Err(e)) => (Some(Err(e)), Vec::new()),
-                None => (None, Vec::new()),
-            })
-            .unzip();
+    let (analyses, blocker_issues): (
+        Vec<Option<Result<Analysis, String>>>,
+        Vec<Vec<Option<IssueId>>>,
+    ) = resolved
+        .into_iter()
+        .map(|r| match r {
+            Some(Ok((analysis, issues))) => (Some(Ok(analysis)), issues),
+            Some(Err(e)) => (Some(Err(e)), Vec::new()),
+            None => (None, Vec::new()),
+        })
+        .unzip();
 
     let lock_notes = match &request.lock_dir {
         Some(dir) => {

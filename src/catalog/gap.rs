@@ -35,7 +35,11 @@ pub(crate) fn classify(
     version: &Version,
     target: &TargetView<'_>,
 ) -> Option<(IssueId, Option<String>)> {
-    let mut files: Vec<&DistFile> = page.files.iter().filter(|f| f.version() == version).collect();
+    let mut files: Vec<&DistFile> = page
+        .files
+        .iter()
+        .filter(|f| f.version() == version)
+        .collect();
     if files.iter().any(|f| !f.is_yanked()) {
         files.retain(|f| !f.is_yanked());
     }
@@ -180,7 +184,10 @@ mod tests {
         }
     }
 
-    fn classify_on(target: &str, files: &[(&str, Option<&str>)]) -> Option<(IssueId, Option<String>)> {
+    fn classify_on(
+        target: &str,
+        files: &[(&str, Option<&str>)],
+    ) -> Option<(IssueId, Option<String>)> {
         let host = "manylinux_2_28_x86_64".parse().unwrap();
         let t = Target::parse(target, &host, Role::Primary).unwrap();
         let tags = Tags::new(&t.python, &t.platform);
@@ -205,12 +212,18 @@ mod tests {
         );
         assert_eq!(
             classify_on("3.12@linux", &[("demo-1.0.tar.gz", Some(">=3.13"))]),
-            Some((IssueId::RequiresPython, Some("requires-python >=3.13".into())))
+            Some((
+                IssueId::RequiresPython,
+                Some("requires-python >=3.13".into())
+            ))
         );
         assert_eq!(
             classify_on(
                 "3.12@manylinux_2_17_x86_64",
-                &[("demo-1.0-cp312-cp312-manylinux_2_34_x86_64.whl", None), ("demo-1.0-cp312-cp312-manylinux_2_28_x86_64.whl", None)]
+                &[
+                    ("demo-1.0-cp312-cp312-manylinux_2_34_x86_64.whl", None),
+                    ("demo-1.0-cp312-cp312-manylinux_2_28_x86_64.whl", None)
+                ]
             ),
             Some((
                 IssueId::ManylinuxTooNew,
@@ -218,24 +231,42 @@ mod tests {
             ))
         );
         assert_eq!(
-            classify_on("3.12@musllinux", &[("demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", None)]),
+            classify_on(
+                "3.12@musllinux",
+                &[("demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", None)]
+            ),
             Some((IssueId::NoMusllinuxWheel, None))
         );
         assert_eq!(
-            classify_on("3.12@macos", &[("demo-1.0-cp312-cp312-macosx_14_0_arm64.whl", None)]),
+            classify_on(
+                "3.12@macos",
+                &[("demo-1.0-cp312-cp312-macosx_14_0_arm64.whl", None)]
+            ),
             Some((
                 IssueId::MacosTooNew,
                 Some("the wheels need macOS 14.0; the target is macOS 11.0".into())
             ))
         );
         assert_eq!(
-            classify_on("3.13t@linux", &[("demo-1.0-cp313-cp313-manylinux_2_17_x86_64.whl", None), ("demo-1.0-cp313-abi3-manylinux_2_17_x86_64.whl", None)]),
+            classify_on(
+                "3.13t@linux",
+                &[
+                    ("demo-1.0-cp313-cp313-manylinux_2_17_x86_64.whl", None),
+                    ("demo-1.0-cp313-abi3-manylinux_2_17_x86_64.whl", None)
+                ]
+            ),
             Some((IssueId::NoFreeThreadedWheel, None))
         );
         assert_eq!(
-            classify_on("3.12@linux-aarch64", &[("demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", None)]),
+            classify_on(
+                "3.12@linux-aarch64",
+                &[("demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", None)]
+            ),
             Some((IssueId::NoWheelForPlatform, None))
         );
-        assert_eq!(classify_on("3.12@linux", &[sdist]), Some((IssueId::SdistOnly, None)));
+        assert_eq!(
+            classify_on("3.12@linux", &[sdist]),
+            Some((IssueId::SdistOnly, None))
+        );
     }
 }

@@ -36,10 +36,11 @@ pub(crate) struct Diagnosis {
 pub(crate) fn diagnose(output: &str) -> Option<Diagnosis> {
     let output = redact_text(output);
     let lines: Vec<&str> = output.lines().map(str::trim).collect();
+    // The first line holding the first needle that occurs (needles in order of preference).
     let find = |needles: &[&str]| -> Option<String> {
-        lines
+        needles
             .iter()
-            .find(|l| needles.iter().any(|n| l.contains(n)))
+            .find_map(|n| lines.iter().find(|l| l.contains(n)))
             .map(|l| shorten(l))
     };
     let (package, version) = failing_package(&lines);
@@ -98,6 +99,7 @@ pub(crate) fn diagnose(output: &str) -> Option<Diagnosis> {
         "requires a different Python",
         "require a different python version",
         "does not satisfy Python",
+        "but the running Python is",
     ]) {
         return Some(make(IssueId::RequiresPython, line));
     }
@@ -105,16 +107,25 @@ pub(crate) fn diagnose(output: &str) -> Option<Diagnosis> {
         return Some(d);
     }
     if let Some(line) = find(&[
+        "did not run successfully",
         "Failed building wheel for",
         "Failed to build ",
         "Could not build wheels for",
+        "The build backend returned an error",
         "metadata-generation-failed",
         "subprocess-exited-with-error",
-        "The build backend returned an error",
     ]) {
         let mut d = make(IssueId::BuildFailed, line);
         d.needs = package.as_deref().and_then(build_needs);
         return Some(d);
+    }
+    // uv: only an sdist is usable and building is disabled (`--only-binary`, `--no-build`).
+    if lines
+        .iter()
+        .any(|l| l.contains("because building from source is disabled"))
+        && let Some(line) = find(&["has no usable wheels"])
+    {
+        return Some(make(IssueId::SdistOnly, line));
     }
     if let Some(line) = find(&["No matching distribution found for", "has no usable wheels"]) {
         return Some(make(IssueId::NoMatchingDistribution, line));
@@ -152,12 +163,18 @@ fn uv_tag_hint(lines: &[&str], make: &dyn Fn(IssueId, String) -> Diagnosis) -> O
                 l.split_once("no wheels with a matching platform tag (e.g., `")
                     .map(|(_, r)| (false, r))
             })?;
-        Some((*l, (wanted.0, wanted.1.split('`').next().unwrap_or_default())))
+        Some((
+            *l,
+            (wanted.0, wanted.1.split('`').next().unwrap_or_default()),
+        ))
     })?;
     let (abi, tag) = wanted;
     let available = lines
         .iter()
-        .find(|l| l.starts_with("hint:") && (l.contains("following platforms") || l.contains("Python ABI tags")))
+        .find(|l| {
+            l.starts_with("hint:")
+                && (l.contains("following platforms") || l.contains("Python ABI tags"))
+        })
         .map(|l| backticked(l.split_once("following").map_or(*l, |(_, r)| r)))
         .unwrap_or_default();
     if abi {
@@ -209,7 +226,9 @@ fn classify_platform(target: &str, available: &[String]) -> (IssueId, String) {
             if let Some((a, b)) = newer {
                 return (
                     IssueId::ManylinuxTooNew,
-                    format!("the wheels need glibc {a}.{b} or newer; the target has {target} ({has})"),
+                    format!(
+                        "the wheels need glibc {a}.{b} or newer; the target has {target} ({has})"
+                    ),
                 );
             }
         }
@@ -239,7 +258,9 @@ fn classify_platform(target: &str, available: &[String]) -> (IssueId, String) {
             if let Some((a, b)) = newer {
                 return (
                     IssueId::MacosTooNew,
-                    format!("the wheels need macOS {a}.{b} or newer; the target is {target} ({has})"),
+                    format!(
+                        "the wheels need macOS {a}.{b} or newer; the target is {target} ({has})"
+                    ),
                 );
             }
         }
@@ -268,6 +289,7 @@ fn backticked(text: &str) -> Vec<String> {
 
 fn shorten(line: &str) -> String {
     let line = line
+        .trim_start_matches(['×', '│', '╰', '─', '>', ' '])
         .trim_start_matches("ERROR:")
         .trim_start_matches("error:")
         .trim_start_matches("cause:")
@@ -318,9 +340,11 @@ fn failing_package(lines: &[&str]) -> (Option<String>, Option<String>) {
         "Could not find a version that satisfies the requirement ",
         "Package '",
     ] {
-        if let Some(rest) = lines.iter().rev().find_map(|l| {
-            l.trim_start_matches("ERROR: ").trim().strip_prefix(prefix)
-        }) {
+        if let Some(rest) = lines
+            .iter()
+            .rev()
+            .find_map(|l| l.trim_start_matches("ERROR: ").trim().strip_prefix(prefix))
+        {
             let spec = rest
                 .split([' ', '\'', '('])
                 .next()
@@ -329,13 +353,8 @@ fn failing_package(lines: &[&str]) -> (Option<String>, Option<String>) {
             if !spec.is_empty() {
                 let (name, version) = split_spec(spec);
                 let version = version.or_else(|| {
-                    lines.iter().find_map(|l| {
-                        let file = l.strip_prefix("Processing ")?;
-                        let file = file.rsplit('/').next()?;
-                        (file.ends_with(".tar.gz") || file.ends_with(".zip"))
-                            .then(|| sdist_version(name.as_deref()?, file))
-                            .flatten()
-                    })
+                    let (file_name, version) = processed_file(lines)?;
+                    (Some(&file_name) == name.as_ref()).then_some(version)
                 });
                 return (name, version);
             }
@@ -353,15 +372,34 @@ fn failing_package(lines: &[&str]) -> (Option<String>, Option<String>) {
             if let Some(spec) = l.strip_prefix("Collecting ") {
                 return Some(split_spec(spec.split(' ').next().unwrap_or(spec)));
             }
-            let file = l.strip_prefix("Processing ")?;
-            let file = file.rsplit('/').next()?;
-            let stem = file
-                .strip_suffix(".tar.gz")
-                .or_else(|| file.strip_suffix(".zip"))?;
-            let (name, version) = stem.rsplit_once('-')?;
-            Some((Some(normalize(name)), Some(version.to_string())))
+            let (name, version) = processed_file(std::slice::from_ref(l))?;
+            Some((Some(name), Some(version)))
         })
         .unwrap_or((None, None))
+}
+
+/// The name and version of the distribution file pip processed (`Processing
+/// ./dl/psutil-5.9.8.tar.gz`, `Processing ./typing_extensions-4.14.0-py3-none-any.whl`).
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "installers print distribution file names as the index has them"
+)]
+fn processed_file(lines: &[&str]) -> Option<(String, String)> {
+    lines.iter().find_map(|l| {
+        let file = l.strip_prefix("Processing ")?;
+        let file = file.split(' ').next()?.rsplit('/').next()?;
+        if let Some(stem) = file.strip_suffix(".whl") {
+            let mut parts = stem.split('-');
+            let name = parts.next()?;
+            let version = parts.next()?;
+            return Some((normalize(name), version.to_string()));
+        }
+        let stem = file
+            .strip_suffix(".tar.gz")
+            .or_else(|| file.strip_suffix(".zip"))?;
+        let (name, version) = stem.rsplit_once('-')?;
+        Some((normalize(name), version.to_string()))
+    })
 }
 
 /// `name==1.0` → (name, 1.0); `name` → (name, None).
@@ -395,14 +433,217 @@ fn sdist_version(name: &str, file: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The diagnosis of a recorded log (tests/fixtures/installer-logs, see its README) as
+    /// `issue | package version | evidence | detail`.
+    fn diagnosed(log: &str) -> String {
+        let Some(d) = diagnose(log) else {
+            return "none".to_string();
+        };
+        format!(
+            "{} | {} {} | {} | {}",
+            d.issue,
+            d.package.as_deref().unwrap_or("-"),
+            d.version.as_deref().unwrap_or("-"),
+            d.evidence,
+            d.detail.as_deref().unwrap_or("-")
+        )
+    }
+
+    macro_rules! log {
+        ($name:literal) => {
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/installer-logs/",
+                $name,
+                ".log"
+            ))
+        };
+    }
+
     #[test]
-    fn print_all() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/installer-logs");
-        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "log")).collect();
-        names.sort();
-        for p in names {
-            let text = std::fs::read_to_string(&p).unwrap();
-            eprintln!("{}: {:?}", p.file_name().unwrap().to_string_lossy(), diagnose(&text));
-        }
+    fn no_wheel_for_python() {
+        assert_eq!(
+            diagnosed(log!("uv-torch-2.0.0-cp312-no-wheel-for-python")),
+            "no-wheel-for-python | torch 2.0.0 | Because torch==2.0.0 has no wheels with a matching \
+             Python ABI tag (e.g., `cp312`) and you require torch==2.0.0, we can conclude that your \
+             requirements are unsatisfiable. | wheels exist for cp38, cp39, cp310, cp311; none for cp312"
+        );
+    }
+
+    #[test]
+    fn requires_python() {
+        assert_eq!(
+            diagnosed(log!(
+                "pip-typing-extensions-4.14.0-cp38-requires-different-python"
+            )),
+            "requires-python | typing-extensions 4.14.0 | Package 'typing-extensions' requires a \
+             different Python: 3.8.18 not in '>=3.9' | -"
+        );
+        assert!(
+            diagnosed(log!("pip-numpy-1.26.4-cp38-requires-python")).starts_with(
+                "requires-python | numpy 1.26.4 | Ignored the following versions that require a \
+                 different python version: 1.25.0 Requires-Python >=3.9;"
+            )
+        );
+        assert_eq!(
+            diagnosed(log!("pip-packaging-24.0-cp36-requires-different-python")),
+            "requires-python | packaging 24.0 | packaging requires Python '>=3.7' but the running \
+             Python is 3.6.15 | -"
+        );
+        assert_eq!(
+            diagnosed(log!("uv-numpy-1.26.4-cp38-requires-python")),
+            "requires-python | numpy 1.26.4 | Because the current Python version (3.8.18) does not \
+             satisfy Python>=3.9 and numpy==1.26.4 depends on Python>=3.9, we can conclude that \
+             numpy==1.26.4 cannot be used. | -"
+        );
+    }
+
+    #[test]
+    fn manylinux_too_new() {
+        assert_eq!(
+            diagnosed(log!("uv-torch-2.7.0-manylinux_2_17-glibc-too-old")),
+            "manylinux-too-new | torch 2.7.0 | Because torch==2.7.0 has no wheels with a matching \
+             platform tag (e.g., `manylinux_2_17_x86_64`) and you require torch==2.7.0, we can \
+             conclude that your requirements are unsatisfiable. | the wheels need glibc 2.28 or \
+             newer; the target has manylinux_2_17_x86_64 (wheels exist for manylinux_2_28_aarch64, \
+             manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64)"
+        );
+    }
+
+    #[test]
+    fn no_musllinux_wheel() {
+        assert_eq!(
+            diagnosed(log!("uv-torch-2.6.0-musllinux-no-wheel")),
+            "no-musllinux-wheel | torch 2.6.0 | Because torch==2.6.0 has no wheels with a matching \
+             platform tag (e.g., `musllinux_1_2_x86_64`) and you require torch==2.6.0, we can \
+             conclude that your requirements are unsatisfiable. | no musllinux wheel for \
+             musllinux_1_2_x86_64 (wheels exist for manylinux_2_28_aarch64, manylinux1_x86_64, \
+             macosx_11_0_arm64, win_amd64)"
+        );
+    }
+
+    #[test]
+    fn macos_too_new() {
+        assert_eq!(
+            diagnosed(log!("uv-mlx-0.29.0-macos11-too-old")),
+            "macos-too-new | mlx 0.29.0 | Because mlx==0.29.0 has no wheels with a matching \
+             platform tag (e.g., `macosx_11_0_arm64`) and you require mlx==0.29.0, we can conclude \
+             that your requirements are unsatisfiable. | the wheels need macOS 13.0 or newer; the \
+             target is macosx_11_0_arm64 (wheels exist for manylinux_2_35_x86_64, macosx_13_0_arm64, \
+             macosx_14_0_arm64, macosx_15_0_arm64)"
+        );
+    }
+
+    /// No free-threaded interpreter could be installed on the recording machine (see the
+    /// README of the logs): uv's message for one, as its source words it, stands in.
+    #[test]
+    fn no_free_threaded_wheel_in_uvs_words() {
+        let log = "error: No solution found when resolving dependencies\n  cause: Because \
+                   markupsafe==3.0.2 has no wheels with a matching Python ABI tag (e.g., `cp313t`) \
+                   and you require markupsafe==3.0.2, we can conclude that your requirements are \
+                   unsatisfiable.\n\nhint: You require CPython 3.13 (`cp313t`), but we only found \
+                   wheels for `markupsafe` (v3.0.2) with the following Python ABI tags: `cp313`, `abi3`\n";
+        assert!(
+            diagnosed(log).starts_with("no-free-threaded-wheel | markupsafe 3.0.2 |"),
+            "{}",
+            diagnosed(log)
+        );
+    }
+
+    #[test]
+    fn sdist_only() {
+        assert_eq!(
+            diagnosed(log!("uv-docopt-0.6.2-only-binary-sdist-only")),
+            "sdist-only | docopt 0.6.2 | Because docopt==0.6.2 has no usable wheels and you require \
+             docopt==0.6.2, we can conclude that your requirements are unsatisfiable. | -"
+        );
+    }
+
+    #[test]
+    fn build_no_compiler() {
+        assert_eq!(
+            diagnosed(log!("pip-psutil-5.9.8-no-compiler")),
+            "build-no-compiler | psutil 5.9.8 | [Errno 2] No such file or directory: 'gcc' | -"
+        );
+    }
+
+    #[test]
+    fn build_no_python_headers() {
+        assert_eq!(
+            diagnosed(log!("pip-psutil-5.9.8-no-python-headers")),
+            "build-no-python-headers | psutil 5.9.8 | psutil/_psutil_common.c:9:10: fatal error: \
+             Python.h: No such file or directory | -"
+        );
+    }
+
+    #[test]
+    fn build_no_system_library() {
+        let libpq = "needs libpq (pg_config) (Debian/Ubuntu: libpq-dev; Fedora/RHEL: libpq-devel; \
+                     Alpine: postgresql-dev)";
+        assert_eq!(
+            diagnosed(log!("pip-psycopg2-2.9.9-no-pg_config")),
+            format!(
+                "build-no-system-library | psycopg2 2.9.9 | Error: pg_config executable not found. \
+                 | {libpq}"
+            )
+        );
+        assert_eq!(
+            diagnosed(log!("uv-psycopg2-2.9.9-no-pg_config")),
+            format!(
+                "build-no-system-library | psycopg2 2.9.9 | Error: pg_config executable not found. \
+                 | {libpq}"
+            )
+        );
+        assert_eq!(
+            diagnosed(log!("pip-lxml-5.2.2-no-libxml2")),
+            "build-no-system-library | lxml 5.2.2 | Error: Please make sure the libxml2 and libxslt \
+             development packages are installed. | needs libxml2 and libxslt (Debian/Ubuntu: \
+             libxml2-dev libxslt1-dev; Fedora/RHEL: libxml2-devel libxslt-devel; Alpine: libxml2-dev \
+             libxslt-dev)"
+        );
+    }
+
+    #[test]
+    fn build_no_rust() {
+        assert_eq!(
+            diagnosed(log!("pip-cryptography-3.4.8-no-rust")),
+            "build-no-rust | cryptography 3.4.8 | can't find Rust compiler | -"
+        );
+    }
+
+    #[test]
+    fn distutils_removed() {
+        assert_eq!(
+            diagnosed(log!("python312-import-distutils")),
+            "distutils-removed | - - | ModuleNotFoundError: No module named 'distutils' | -"
+        );
+        assert_eq!(
+            diagnosed(include_str!(
+                "../environment/testdata/pip-numpy-1.24.4-cp312.log"
+            )),
+            "distutils-removed | numpy 1.24.4 | ModuleNotFoundError: No module named 'distutils' | -"
+        );
+    }
+
+    #[test]
+    fn build_failed() {
+        assert_eq!(
+            diagnosed(log!("pip-pyyaml-5.4.1-build-failed")),
+            "build-failed | pyyaml 5.4.1 | Getting requirements to build wheel did not run \
+             successfully. | -"
+        );
+    }
+
+    #[test]
+    fn no_matching_distribution() {
+        assert_eq!(
+            diagnosed(log!("pip-six-99.0-no-matching-distribution")),
+            "no-matching-distribution | six 99.0 | No matching distribution found for six==99.0 | -"
+        );
+    }
+
+    #[test]
+    fn unrelated_output_matches_nothing() {
+        assert_eq!(diagnosed("Successfully installed six-1.17.0\n"), "none");
     }
 }

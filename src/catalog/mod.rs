@@ -273,7 +273,7 @@ pub(crate) static ENTRIES: [Entry; 15] = [
         cause: "The package links against a system library whose development files (headers, \
                 pkg-config or *-config tools) are not installed.",
         remedies: &[
-            "Install the library's development package (the table below names it for \
+            "Install the library's development package (`wheelwatch explain` names it for \
              well-known packages).",
             "Or use the package's binary flavour when it has one (psycopg2-binary).",
             "Or avoid the build: use a version or Python with a wheel.",
@@ -379,7 +379,10 @@ pub(crate) static BUILD_NEEDS: [BuildNeeds; 14] = [
         debian: "default-libmysqlclient-dev pkg-config",
         fedora: "mariadb-connector-c-devel pkgconf",
         alpine: "mariadb-connector-c-dev pkgconf",
-        signatures: &["mysql_config not found", "Can not find valid pkg-config name"],
+        signatures: &[
+            "mysql_config not found",
+            "Can not find valid pkg-config name",
+        ],
     },
     BuildNeeds {
         packages: &["cffi"],
@@ -395,7 +398,10 @@ pub(crate) static BUILD_NEEDS: [BuildNeeds; 14] = [
         debian: "libssl-dev",
         fedora: "openssl-devel",
         alpine: "openssl-dev",
-        signatures: &["openssl/opensslv.h: No such file", "openssl/ssl.h: No such file"],
+        signatures: &[
+            "openssl/opensslv.h: No such file",
+            "openssl/ssl.h: No such file",
+        ],
     },
     BuildNeeds {
         packages: &["pillow"],
@@ -411,7 +417,10 @@ pub(crate) static BUILD_NEEDS: [BuildNeeds; 14] = [
         debian: "libopenblas-dev gfortran",
         fedora: "openblas-devel gcc-gfortran",
         alpine: "openblas-dev gfortran",
-        signatures: &["Dependency \"OpenBLAS\" not found", "No BLAS library detected"],
+        signatures: &[
+            "Dependency \"OpenBLAS\" not found",
+            "No BLAS library detected",
+        ],
     },
     BuildNeeds {
         packages: &["python-ldap"],
@@ -514,7 +523,10 @@ mod tests {
     #[test]
     fn build_needs_of_well_known_packages() {
         assert_eq!(build_needs("psycopg2").unwrap().debian, "libpq-dev");
-        assert_eq!(build_needs("LXML").unwrap().libraries, "libxml2 and libxslt");
+        assert_eq!(
+            build_needs("LXML").unwrap().libraries,
+            "libxml2 and libxslt"
+        );
         assert_eq!(build_needs("PyOpenSSL").unwrap().debian, "libssl-dev");
         assert!(build_needs("six").is_none());
     }

@@ -23,27 +23,36 @@ pub(crate) struct Finding {
     pub evidence: String,
     /// What the evidence means here.
     pub detail: Option<String>,
+    /// What building it needs, when it is a build problem of a well-known package.
+    #[serde(skip)]
+    pub needs: Option<&'static BuildNeeds>,
 }
 
 impl Finding {
     /// A finding from an installer's output.
     pub(crate) fn from_diagnosis(d: &Diagnosis) -> Self {
+        let needs = d.needs.or_else(|| needs_of(d.issue, d.package.as_deref()));
         Self {
             target: None,
             package: d.package.clone(),
             version: d.version.clone(),
             issue: d.issue,
             evidence: d.evidence.clone(),
-            detail: d.detail.clone(),
+            // The needs line says it.
+            detail: d.detail.clone().filter(|_| needs.is_none()),
+            needs,
         }
     }
 
     fn needs(&self) -> Option<&'static BuildNeeds> {
-        let build = self.issue.is_build_problem() || self.issue == IssueId::SdistOnly;
-        build
-            .then(|| self.package.as_deref().and_then(build_needs))
-            .flatten()
+        self.needs
     }
+}
+
+/// What building `package` needs, when `issue` is about building it.
+pub(crate) fn needs_of(issue: IssueId, package: Option<&str>) -> Option<&'static BuildNeeds> {
+    let build = issue.is_build_problem() || issue == IssueId::SdistOnly;
+    build.then(|| package.and_then(build_needs)).flatten()
 }
 
 #[derive(Serialize)]
@@ -93,11 +102,15 @@ fn write_entry_body(out: &mut dyn Write, entry: &Entry, indent: &str) -> io::Res
     Ok(())
 }
 
-fn write_needs(out: &mut dyn Write, package: &str, needs: &BuildNeeds) -> io::Result<()> {
+fn write_needs(out: &mut dyn Write, package: Option<&str>, needs: &BuildNeeds) -> io::Result<()> {
     writeln!(
         out,
-        "  building {package} needs {}: Debian/Ubuntu `{}`, Fedora/RHEL `{}`, Alpine `{}`",
-        needs.libraries, needs.debian, needs.fedora, needs.alpine
+        "  building {} needs {}: Debian/Ubuntu `{}`, Fedora/RHEL `{}`, Alpine `{}`",
+        package.unwrap_or("it"),
+        needs.libraries,
+        needs.debian,
+        needs.fedora,
+        needs.alpine
     )
 }
 
@@ -129,8 +142,8 @@ pub(crate) fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> io::R
             writeln!(out, "  detail: {d}")?;
         }
         write_entry_body(out, entry, "  ")?;
-        if let (Some(needs), Some(p)) = (f.needs(), &f.package) {
-            write_needs(out, p, needs)?;
+        if let Some(needs) = f.needs() {
+            write_needs(out, f.package.as_deref(), needs)?;
         }
     }
     Ok(())

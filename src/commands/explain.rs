@@ -86,6 +86,7 @@ pub(crate) fn run(
                         issue,
                         evidence: p.reason.clone(),
                         detail: p.issue_detail.clone(),
+                        needs: crate::catalog::render::needs_of(issue, Some(&p.name)),
                     });
                 }
             }

@@ -8,8 +8,9 @@ use crate::cli::{Cli, Command, PythonCommand, ReportCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, ExplainSettings, GlobalSettings, HistorySettings, InitSettings,
-    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings, UpstreamSettings,
+    CheckSettings, ConfigSettings, DoctorSettings, ExplainSettings, GlobalSettings,
+    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
+    TagsSettings, UpstreamSettings,
 };
 
 pub(crate) mod check;

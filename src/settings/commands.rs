@@ -443,7 +443,9 @@ impl ExplainSettings {
                 if path.exists() {
                     ExplainSubject::Log(Some(path))
                 } else if looks_like_path {
-                    bail!("{s}: no such file (expected an installer's log file, `-` for stdin, or a package such as `numpy==1.24.4`)");
+                    bail!(
+                        "{s}: no such file (expected an installer's log file, `-` for stdin, or a package such as `numpy==1.24.4`)"
+                    );
                 } else {
                     let sources = SourceArgs {
                         package: vec![s],

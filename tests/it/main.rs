@@ -12,6 +12,7 @@ mod check;
 mod common;
 mod doctor;
 mod environment;
+mod explain;
 mod fallback;
 mod history;
 mod index;
