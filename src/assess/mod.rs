@@ -259,10 +259,7 @@ pub fn run(request: &Request) -> Result<Assessment> {
         assessed.iter().map(|_| None).collect()
     };
     // The catalog entry of each blocker, beside the analysis (lock files need only the latter).
-    let (analyses, blocker_issues): (
-        Vec<Option<Result<Analysis, String>>>,
-        Vec<Vec<Option<IssueId>>>,
-    ) = resolved
+    let (analyses, blocker_issues): SplitResolutions = resolved
         .into_iter()
         .map(|r| match r {
             Some(Ok((analysis, issues))) => (Some(Ok(analysis)), issues),
@@ -350,6 +347,12 @@ pub fn run(request: &Request) -> Result<Assessment> {
         lock_notes,
     })
 }
+
+/// Every target's resolution (when resolved) beside its blockers' catalog entries.
+type SplitResolutions = (
+    Vec<Option<Result<Analysis, String>>>,
+    Vec<Vec<Option<IssueId>>>,
+);
 
 /// A target's resolution and the catalog entry of each of its blockers.
 type ResolvedTarget = Result<(Analysis, Vec<Option<IssueId>>), String>;

@@ -135,7 +135,7 @@ impl Shared {
 }
 
 /// The file whose metadata stands for `version` (see the module doc).
-fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p DistFile> {
+pub(crate) fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p DistFile> {
     let mut files: Vec<&DistFile> = page
         .files
         .iter()

@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use super::{BuildNeeds, IssueId, build_needs, normalize};
+use crate::platform::{Arch, Platform};
 use crate::util::redact::redact_text;
 
 /// What an installer's output shows.
@@ -206,10 +207,8 @@ fn classify_platform(target: &str, available: &[String]) -> (IssueId, String) {
     } else {
         format!("wheels exist for {}", available.join(", "))
     };
-    let target_platform: Option<crate::platform::Platform> = target.parse().ok();
-    let parsed: Vec<crate::platform::Platform> =
-        available.iter().filter_map(|a| a.parse().ok()).collect();
-    use crate::platform::Platform;
+    let target_platform: Option<Platform> = target.parse().ok();
+    let parsed: Vec<Platform> = available.iter().filter_map(|a| a.parse().ok()).collect();
     match target_platform {
         Some(Platform::Manylinux { major, minor, arch }) => {
             let newer = parsed
@@ -273,8 +272,7 @@ fn classify_platform(target: &str, available: &[String]) -> (IssueId, String) {
 }
 
 /// Whether a macOS wheel built for `wheel` runs on `target`.
-pub(crate) fn macos_arch_fits(wheel: crate::platform::Arch, target: crate::platform::Arch) -> bool {
-    use crate::platform::Arch;
+pub(crate) fn macos_arch_fits(wheel: Arch, target: Arch) -> bool {
     wheel == target || wheel == Arch::Universal2
 }
 
@@ -302,10 +300,6 @@ fn shorten(line: &str) -> String {
 }
 
 /// The package (and version) the installer was working on when it failed.
-#[expect(
-    clippy::case_sensitive_file_extension_comparisons,
-    reason = "installers print distribution file names as the index has them"
-)]
 fn failing_package(lines: &[&str]) -> (Option<String>, Option<String>) {
     // uv: "Because torch==2.7.0 has no wheels", "Failed to build `psycopg2 @ file://…`",
     // "numpy==1.26.4 depends on Python>=3.9".
@@ -380,10 +374,6 @@ fn failing_package(lines: &[&str]) -> (Option<String>, Option<String>) {
 
 /// The name and version of the distribution file pip processed (`Processing
 /// ./dl/psutil-5.9.8.tar.gz`, `Processing ./typing_extensions-4.14.0-py3-none-any.whl`).
-#[expect(
-    clippy::case_sensitive_file_extension_comparisons,
-    reason = "installers print distribution file names as the index has them"
-)]
 fn processed_file(lines: &[&str]) -> Option<(String, String)> {
     lines.iter().find_map(|l| {
         let file = l.strip_prefix("Processing ")?;

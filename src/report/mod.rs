@@ -20,6 +20,7 @@ pub(crate) mod phrases;
 mod recommend;
 mod resolution;
 pub mod table;
+pub(crate) mod upstream;
 
 pub use recommend::Recommendation;
 pub use resolution::{
