@@ -86,6 +86,15 @@ pub enum Command {
     /// Reports built from an assessment: `upstream`, the requests to file with projects that
     /// block a wheel-only install.
     Report(Box<ReportArgs>),
+    /// Write a self-contained HTML dashboard of the history (or serve it live).
+    Dashboard(DashboardArgs),
+    /// Continuous integration: generate a workflow that checks every configured target.
+    Ci(CiArgs),
+    /// Print a shell completion script: `wheelwatch completions bash > …`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from this command-line definition.
+    #[command(hide = true)]
+    Man,
 }
 
 /// `wheelwatch explain`.
@@ -154,6 +163,123 @@ pub struct UpstreamArgs {
     /// Write the report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `wheelwatch ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CiCommand,
+}
+
+/// `wheelwatch ci` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write .github/workflows/wheel-health.yml (or .gitlab-ci.yml): every 6 hours, on pull
+    /// requests touching dependency files, and on demand; annotations, SARIF, job summary,
+    /// reports as artifacts, cached index.
+    Init(CiInitArgs),
+}
+
+/// `wheelwatch ci init`.
+#[derive(Debug, Args)]
+pub struct CiInitArgs {
+    /// Print the file instead of writing it.
+    #[arg(long)]
+    pub print: bool,
+    /// A GitLab CI pipeline (.gitlab-ci.yml) instead of a GitHub Actions workflow.
+    #[arg(long)]
+    pub gitlab: bool,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `wheelwatch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `wheelwatch completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (`source <(wheelwatch completions bash)`).
+    Bash,
+    /// Zsh (into a directory on `$fpath`, as `_wheelwatch`).
+    Zsh,
+    /// fish (`~/.config/fish/completions/wheelwatch.fish`).
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// The completion script for `shell`, generated from this definition.
+pub fn completion_script(shell: CompletionShell) -> Vec<u8> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+        CompletionShell::Elvish => Shell::Elvish,
+        CompletionShell::Powershell => Shell::PowerShell,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "wheelwatch", &mut out);
+    out
+}
+
+/// The man page (roff) of wheelwatch and its commands, generated from this definition: the
+/// top-level page, then a page for each visible command and subcommand
+/// (`wheelwatch-check`, `wheelwatch-ci-init`, …), one after the other.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    use clap::CommandFactory;
+    fn render_subcommands(
+        command: &clap::Command,
+        prefix: &str,
+        bin: &str,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        for sub in command
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
+            let name = format!("{prefix}-{}", sub.get_name());
+            let bin = format!("{bin} {}", sub.get_name());
+            let page = sub
+                .clone()
+                .display_name(name.clone())
+                .bin_name(bin.clone())
+                .version(env!("CARGO_PKG_VERSION"));
+            clap_mangen::Man::new(page).render(out)?;
+            render_subcommands(sub, &name, &bin, out)?;
+        }
+        Ok(())
+    }
+    let mut command = Cli::command();
+    command.build();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    render_subcommands(&command, "wheelwatch", "wheelwatch", &mut out)?;
+    Ok(out)
+}
+
+/// `wheelwatch dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Write the page here (`-` for stdout).
+    #[arg(short, long, value_name = "FILE", default_value = "dashboard.html")]
+    pub output: PathBuf,
+    /// Serve the page on this address instead (e.g. 127.0.0.1:8050), re-reading the store for
+    /// every request.
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with = "output")]
+    pub serve: Option<String>,
 }
 
 /// `wheelwatch history`.
@@ -249,6 +375,24 @@ pub enum Format {
     Json,
     /// Markdown, for pull requests and CI summaries.
     Markdown,
+}
+
+/// The report formats of `check` (on stdout with `--format`, to files with `-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table for people.
+    Table,
+    /// JSON, described by schema/report.schema.json.
+    Json,
+    /// Markdown, for pull requests and CI summaries.
+    Markdown,
+    /// GitHub Actions workflow commands: annotations at each requirement's line (and the
+    /// Markdown report appended to the job summary when GITHUB_STEP_SUMMARY is set).
+    Github,
+    /// JUnit XML: a test suite per target, a test case per package.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 /// What to assess: requirement sources.
@@ -350,11 +494,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "no_deps")]
     pub lock_dir: Option<PathBuf>,
     /// Report format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Also write the report in FORMAT to PATH, repeatable (`-o sarif=wheels.sarif -o
+    /// junit=junit.xml`). FORMAT: table, json, markdown, github, junit, sarif. A bare PATH
+    /// writes the --format report there instead of stdout.
+    #[arg(short, long, value_name = "FORMAT=PATH")]
+    pub output: Vec<String>,
     /// Record this run in the history store (also `record = true` in the configuration).
     #[arg(long)]
     pub record: bool,
@@ -377,8 +523,8 @@ impl CheckArgs {
             threshold,
             strict: false,
             pre,
-            format: Format::Table,
-            output: None,
+            format: CheckFormat::Table,
+            output: Vec::new(),
             no_deps: false,
             lock_dir: None,
             record: false,

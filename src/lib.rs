@@ -14,6 +14,7 @@
 //!   (table, JSON, Markdown) with their shared phrases.
 //! - [`catalog`] is the issue catalog: common wheel problems with causes and remedies, matched
 //!   from the assessment's typed findings and from installer output.
+//! - [`dashboard`] renders the recorded history as one self-contained HTML page.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
 //! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
 //!   timeout).
@@ -27,6 +28,7 @@ pub mod assess;
 pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod commands;
+pub(crate) mod dashboard;
 pub mod dist;
 pub mod environment;
 pub mod exit;
@@ -51,6 +53,7 @@ pub mod tags;
 pub mod target;
 pub(crate) mod util;
 pub(crate) mod version_view;
+pub(crate) mod workflow;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
 /// print.

@@ -312,7 +312,7 @@ pub fn run(request: &Request) -> Result<Assessment> {
     } else {
         names.len()
     };
-    let report = Report::new(
+    let mut report = Report::new(
         reports,
         dependencies,
         threshold,
@@ -331,6 +331,7 @@ pub fn run(request: &Request) -> Result<Assessment> {
             elapsed_ms: started.elapsed().as_millis() as u64,
         },
     );
+    report.origins = set.requirements.iter().map(|r| r.origin.clone()).collect();
     // Speculative fetches still in flight are abandoned, not awaited.
     runtime.shutdown_background();
     info!(

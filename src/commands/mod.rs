@@ -4,17 +4,19 @@
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, PythonCommand, ReportCommand};
+use crate::cli::{CiCommand, Cli, Command, PythonCommand, ReportCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, ExplainSettings, GlobalSettings,
-    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
-    TagsSettings, UpstreamSettings,
+    CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, ExplainSettings,
+    GlobalSettings, HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings,
+    SwitchSettings, TagsSettings, UpstreamSettings,
 };
 
 pub(crate) mod check;
+pub(crate) mod ci;
 pub(crate) mod config;
+pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod explain;
 pub(crate) mod history;
@@ -59,6 +61,17 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             switch::reset(&ResetSettings::resolve(*args, &globals)?, &globals, printer)
         }
         Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
+        Command::Ci(args) => match args.command {
+            CiCommand::Init(init) => ci::init(
+                &crate::settings::CiInitSettings::resolve(&init, &globals, &ProcessEnv)?,
+                &globals.cwd,
+                printer,
+            ),
+        },
+        Command::Completions(args) => {
+            ci::print(&crate::cli::completion_script(args.shell), printer)
+        }
+        Command::Man => ci::print(&crate::cli::man_page()?, printer),
         Command::History(args) => history::run(
             &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,
@@ -76,5 +89,10 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
                 printer,
             ),
         },
+        Command::Dashboard(args) => dashboard::run(
+            &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
     }
 }

@@ -9,7 +9,9 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod check;
+mod ci;
 mod common;
+mod dashboard;
 mod doctor;
 mod environment;
 mod explain;

@@ -34,6 +34,7 @@ pub mod cli;
 pub mod http;
 pub mod server;
 pub mod skip;
+pub mod webdriver;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{pyenv_python, run, wheelwatch};
