@@ -25,3 +25,4 @@ mod metadata;
 mod python;
 mod tags;
 mod transitive;
+mod upstream;
