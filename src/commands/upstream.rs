@@ -166,7 +166,11 @@ fn build(assessment: &Assessment, only: Option<&str>) -> Result<UpstreamReport> 
         needed.extend(gaps.iter().filter_map(|g| g.newest_with_wheel.clone()));
         let (versions, links) = match &page {
             Some(page) => {
-                let mut all: Vec<&Version> = page.files.iter().map(|f| f.version()).collect();
+                let mut all: Vec<&Version> = page
+                    .files
+                    .iter()
+                    .map(crate::dist::DistFile::version)
+                    .collect();
                 all.sort();
                 all.dedup();
                 let newest: Vec<Version> = all

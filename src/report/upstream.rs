@@ -7,6 +7,7 @@
 //! the history store; here it is rendered as Markdown or JSON
 //! (`schema/upstream-report.schema.json`). Pure.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -199,37 +200,41 @@ pub(crate) fn issue_text(
         versions.join(", ")
     );
     let mut body = String::new();
-    body.push_str(&format!(
+    let _ = write!(
+        body,
         "`{}` {} has no wheel for the following targets, so installing it there builds it from \
          source:\n\n",
         blocker.name,
         versions.join(", ")
-    ));
+    );
     body.push_str("| target | version | why | since |\n|---|---|---|---|\n");
     for t in &blocker.targets {
-        body.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            body,
+            "| {} | {} | {} | {} |",
             t.target,
             t.version,
             md_cell(&t.reason),
             t.since.as_deref().unwrap_or("—")
-        ));
+        );
     }
     body.push_str("\nWheels of the versions involved:\n\n");
     body.push_str(
         "| version | uploaded | Python tags | platforms | sdist |\n|---|---|---|---|---|\n",
     );
     for v in &blocker.versions {
-        body.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            body,
+            "| {} | {} | {} | {} | {} |",
             v.version,
             v.uploaded.as_deref().unwrap_or("—"),
             list_or_none(&v.pythons),
             list_or_none(&v.platforms),
             if v.sdist { "yes" } else { "no" }
-        ));
+        );
     }
-    body.push_str(&format!(
+    let _ = write!(
+        body,
         "\nEnvironment: {} {}{}.\n\n",
         environment.os,
         environment.architecture,
@@ -237,7 +242,7 @@ pub(crate) fn issue_text(
             .libc
             .as_ref()
             .map_or_else(String::new, |l| format!(", {l}"))
-    ));
+    );
     let asks: Vec<String> = unique(blocker.targets.iter().map(|t| match t.issue {
         Some(IssueId::NoFreeThreadedWheel) => format!(
             "free-threaded (`cp{}t`) wheels",
@@ -249,12 +254,13 @@ pub(crate) fn issue_text(
         Some(IssueId::RequiresPython) => format!("support for Python {}", t.python),
         _ => format!("wheels for CPython {} on {}", t.python, t.platform),
     }));
-    body.push_str(&format!(
+    let _ = write!(
+        body,
         "Would you consider publishing {}? It would let projects that depend on `{}` install it \
          without a compiler there. Thank you!\n\n(Found by wheelwatch {tool_version}.)\n",
         asks.join(" and "),
         blocker.name
-    ));
+    );
     IssueText { title, body }
 }
 
