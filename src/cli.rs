@@ -95,6 +95,17 @@ pub enum Command {
     /// Print the man page (roff), generated from this command-line definition.
     #[command(hide = true)]
     Man,
+    /// Assess every --interval until stopped (or once): record each run, alert on changes,
+    /// export metrics, and optionally fall back or promote on its own.
+    Watch(Box<WatchArgs>),
+    /// Print the project's metrics (Prometheus text format) from the history store.
+    Metrics(MetricsArgs),
+    /// A compatibility grid: packages × Python versions × platforms, each cell the version that
+    /// installs from a wheel (or ✗ and the first version with one).
+    Matrix(Box<MatrixArgs>),
+    /// The smallest set of requirement changes that makes a target healthy (a wheel-only
+    /// install of the whole tree), as a diff and a constraints file, re-assessed.
+    Plan(Box<PlanArgs>),
 }
 
 /// `wheelwatch explain`.
@@ -280,6 +291,91 @@ pub struct DashboardArgs {
     /// every request.
     #[arg(long, value_name = "ADDR:PORT", conflicts_with = "output")]
     pub serve: Option<String>,
+}
+
+/// `wheelwatch watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Environment options (for --auto-fallback and --auto-promote).
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Health threshold (share of packages with a wheel), 0.0-1.0.
+    #[arg(long, value_name = "SHARE", allow_hyphen_values = true, value_parser = parse_share)]
+    pub threshold: Option<f64>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Time between assessments (`90s`, `15m`, `1h`, `1d`), with ±10% jitter.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub interval: String,
+    /// Assess once, record, alert and write metrics, then exit (for cron and systemd timers).
+    #[arg(long, conflicts_with_all = ["print_systemd", "print_cron"])]
+    pub once: bool,
+    /// Stop after this many runs (tests).
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_runs: Option<u64>,
+    /// Print a systemd service and timer (Persistent=true) running `watch --once`, and exit.
+    #[arg(long, conflicts_with = "print_cron")]
+    pub print_systemd: bool,
+    /// Print a crontab line running `watch --once` every --interval, and exit.
+    #[arg(long)]
+    pub print_cron: bool,
+    /// POST alerts as JSON to this URL (Alertmanager-shaped; Slack's text/blocks for a Slack
+    /// incoming webhook), repeatable.
+    #[arg(long = "notify", value_name = "URL")]
+    pub notify: Vec<String>,
+    /// Run this program with each alert as JSON on stdin (argv, no shell). Put it last, or end
+    /// its arguments with `;`.
+    #[arg(long, value_name = "ARGV", num_args = 1.., allow_hyphen_values = true,
+          value_terminator = ";")]
+    pub notify_command: Vec<String>,
+    /// Seconds an alert delivery may take (each attempt).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub notify_timeout: u64,
+    /// Alert when the assessment has failed this many times in a row.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub alert_after_failures: u32,
+    /// Fall back on its own after N consecutive successful assessments with an unhealthy
+    /// primary (an outage counts nothing).
+    #[arg(long)]
+    pub auto_fallback: bool,
+    /// N for --auto-fallback.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub fallback_after: u32,
+    /// Return to the primary on its own after N consecutive assessments with a healthy
+    /// primary.
+    #[arg(long)]
+    pub auto_promote: bool,
+    /// N for --auto-promote.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub promote_after: u32,
+    /// Rewrite this file atomically with the metrics after each run (node_exporter's textfile
+    /// collector).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+    /// Serve the metrics at http://ADDR/metrics while watching (e.g. 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Also export one series per package and target.
+    #[arg(long)]
+    pub metrics_per_package: bool,
+}
+
+/// `wheelwatch metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Also export one series per package and target.
+    #[arg(long)]
+    pub metrics_per_package: bool,
 }
 
 /// `wheelwatch history`.
@@ -708,4 +804,73 @@ mod tests {
     fn cli_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `wheelwatch matrix` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// A table that fits the terminal (wide grids fold into blocks of columns).
+    Table,
+    /// A Markdown table.
+    Markdown,
+    /// JSON (schema/matrix.schema.json).
+    Json,
+    /// CSV, one line per cell.
+    Csv,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// `wheelwatch matrix`.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Rows for every package of the dependency tree, not only the direct requirements.
+    #[arg(long)]
+    pub tree: bool,
+    /// Python versions, comma-separated (`3.11,3.12,3.14t`). Default: every CPython still
+    /// supported, plus the newest as a free-threaded build.
+    #[arg(long, value_name = "PY,...", value_delimiter = ',')]
+    pub pythons: Vec<String>,
+    /// Platforms, comma-separated (`linux,macos,windows`). Default: the configured targets'
+    /// platforms (this machine's when none names one).
+    #[arg(long, value_name = "PLATFORM,...", value_delimiter = ',')]
+    pub platforms: Vec<String>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub format: MatrixFormat,
+    /// Write the matrix to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `wheelwatch plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// The target to make healthy: `PY[@PLATFORM]` (`3.12`, `3.14t@linux-aarch64`).
+    #[arg(long, value_name = "PY[@PLATFORM]")]
+    pub to: String,
+    /// Also write the planned constraints to this file (pip's `-c` format).
+    #[arg(long, value_name = "PATH")]
+    pub constraints_out: Option<PathBuf>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format (table: the diff, the constraints and the re-assessment).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

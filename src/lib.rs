@@ -40,8 +40,11 @@ pub(crate) mod history;
 pub mod host;
 pub mod index;
 pub(crate) mod logging;
+pub(crate) mod matrix;
 pub mod metadata;
+pub(crate) mod metrics;
 pub(crate) mod pep508;
+pub(crate) mod plan;
 pub mod platform;
 pub(crate) mod printer;
 pub mod python;
@@ -53,6 +56,7 @@ pub mod tags;
 pub mod target;
 pub(crate) mod util;
 pub(crate) mod version_view;
+pub(crate) mod watch;
 pub(crate) mod workflow;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to

@@ -20,6 +20,8 @@ mod ci;
 mod commands;
 mod outputs;
 pub(crate) use ci::{CiInitSettings, CiSystem};
+mod views;
+mod watch;
 pub(crate) use commands::{
     ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
     HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
@@ -27,6 +29,8 @@ pub(crate) use commands::{
 };
 pub(crate) use commands::{ExplainSettings, ExplainSubject, UpstreamSettings};
 pub(crate) use outputs::{OutputFile, ReportFormat};
+pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
+pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -258,3 +258,24 @@ pub(crate) fn emit(report: &Report, settings: &CheckSettings, printer: Printer) 
     }
     Ok(())
 }
+
+/// Writes what `render` draws to `output` (atomically, without colour) or to stdout (colour as
+/// the printer says); a bad `--output` path is named in the error. For the commands with one
+/// report (`matrix`, `plan`).
+pub(crate) fn write_output(
+    output: Option<&Path>,
+    printer: Printer,
+    render: impl Fn(&mut dyn Write, bool) -> std::io::Result<()>,
+) -> Result<()> {
+    if let Some(path) = output {
+        let mut bytes = Vec::new();
+        render(&mut bytes, false)?;
+        write_file(path, &bytes)?;
+        info!("wrote the report to {}", path.display());
+    } else {
+        let mut out = printer.stdout();
+        render(&mut out, printer.color_stdout())?;
+        out.flush()?;
+    }
+    Ok(())
+}

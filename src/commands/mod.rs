@@ -12,6 +12,7 @@ use crate::settings::{
     GlobalSettings, HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings,
     SwitchSettings, TagsSettings, UpstreamSettings,
 };
+use crate::settings::{MatrixSettings, PlanSettings};
 
 pub(crate) mod check;
 pub(crate) mod ci;
@@ -21,11 +22,14 @@ pub(crate) mod doctor;
 pub(crate) mod explain;
 pub(crate) mod history;
 pub(crate) mod init;
+pub(crate) mod matrix;
+pub(crate) mod plan;
 pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
 pub(crate) mod tags;
 pub(crate) mod upstream;
+pub(crate) mod watch;
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
@@ -94,5 +98,23 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             &globals,
             printer,
         ),
+        Command::Watch(args) => watch::run(
+            &crate::settings::WatchSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Metrics(args) => watch::metrics(
+            &crate::settings::MetricsSettings::resolve(&args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Matrix(args) => matrix::run(
+            &MatrixSettings::resolve(*args, &globals, jiff::Zoned::now().date())?,
+            &globals,
+            printer,
+        ),
+        Command::Plan(args) => {
+            plan::run(&PlanSettings::resolve(*args, &globals)?, &globals, printer)
+        }
     }
 }

@@ -165,7 +165,7 @@ pub(crate) struct EnvSettings {
 
 impl EnvSettings {
     /// Resolves the environment flags; `--venv` overrides the assessment's `venv` setting.
-    fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
+    pub(super) fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
         let EnvArgs {
             venv,
             allow_outside,

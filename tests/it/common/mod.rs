@@ -32,6 +32,7 @@
 pub mod artifacts;
 pub mod cli;
 pub mod http;
+pub mod recorded;
 pub mod server;
 pub mod skip;
 pub mod webdriver;
