@@ -186,22 +186,25 @@ fn build(assessment: &Assessment, only: Option<&str>) -> Result<UpstreamReport> 
                     .rev()
                     .map(|v| version_wheels(page, v, assessment, &target_tags))
                     .collect();
-                let links = match newest
-                    .first()
-                    .and_then(|v| crate::assess::source::metadata_file(page, v))
-                {
-                    Some(file) => match runtime.block_on(client.metadata(file)) {
-                        Ok(m) => upstream::links(
-                            m.parsed.home_page.clone(),
-                            m.parsed.project_urls.clone(),
-                        ),
-                        Err(e) => {
-                            tracing::warn!("no links for {name}: {e}");
-                            upstream::Links::default()
+                // The links of the version we need (its metadata was read to resolve), else
+                // of the newest.
+                let mut links = None;
+                for v in gaps.iter().map(|g| &g.version).chain(newest.first()) {
+                    let Some(file) = crate::assess::source::metadata_file(page, v) else {
+                        continue;
+                    };
+                    match runtime.block_on(client.metadata(file)) {
+                        Ok(m) => {
+                            links = Some(upstream::links(
+                                m.parsed.home_page.clone(),
+                                m.parsed.project_urls.clone(),
+                            ));
+                            break;
                         }
-                    },
-                    None => upstream::Links::default(),
-                };
+                        Err(e) => tracing::debug!("no metadata of {name} {v}: {e}"),
+                    }
+                }
+                let links = links.unwrap_or_default();
                 (versions, links)
             }
             None => (Vec::new(), upstream::Links::default()),

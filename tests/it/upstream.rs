@@ -154,3 +154,64 @@ fn upstream_json_for_the_pinned_set() {
         "Wheels for CPython 3.12 on manylinux_2_28_x86_64 (numpy 1.24.4)"
     );
 }
+
+/// The runbook's pinned 2023 set (`examples/runbook-2023.txt`) against the index recorded for
+/// it: 3.12 primary with a 3.11 fallback, and free-threaded 3.13, musl and macOS targets. The
+/// whole Markdown report is a snapshot (this machine's environment line and paths masked).
+#[test]
+fn upstream_for_the_runbook_2023_set_on_the_recorded_index() {
+    let index = crate::common::recorded::runbook_2023();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        crate::common::recorded::RUNBOOK_2023,
+    )
+    .unwrap();
+    let args = [
+        "report",
+        "upstream",
+        "--python",
+        "3.12@linux",
+        "--fallback",
+        "3.11@linux",
+        "--target",
+        "3.13t@linux",
+        "--target",
+        "3.12@musllinux",
+        "--target",
+        "3.12@macos",
+        "--index-url",
+    ];
+    let (code, stdout, stderr) = run(wheelwatch(dir.path()).args(args).arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let stdout = stdout
+        .replace(&environment(), "ENVIRONMENT")
+        .replace(&dir.path().display().to_string(), "DIR")
+        .replace(env!("CARGO_PKG_VERSION"), "VERSION");
+    insta::assert_snapshot!(stdout);
+
+    let (code, json, stderr) = run(wheelwatch(dir.path())
+        .args(args)
+        .arg(index.url())
+        .args(["--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/upstream-report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // Ordered by how many of our requirements each blocks.
+    let counts: Vec<u64> = json["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["blocks_count"].as_u64().unwrap())
+        .collect();
+    let mut sorted = counts.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(counts, sorted);
+}
