@@ -97,3 +97,67 @@ fn explain_a_log_that_matches_nothing_exits_1_and_a_missing_log_exits_2() {
          package such as `numpy==1.24.4`)\n"
     );
 }
+
+/// `explain PACKAGE` assesses it on every target and explains each problem with the entry the
+/// files show: no cp312 wheel on 3.12, none for the free-threaded 3.13t build, a manylinux
+/// newer than the target's glibc; the 3.11 target has a wheel and is not listed.
+#[test]
+fn explain_a_package_on_every_target() {
+    use crate::common::server::TestIndex;
+    let index = TestIndex::builder()
+        .project("wwnative", |p| {
+            p.wheel("1.0", "cp311-cp311-manylinux_2_17_x86_64")
+                .wheel("1.0", "cp313-cp313-manylinux_2_17_x86_64")
+                .wheel("1.0", "cp310-cp310-manylinux_2_34_x86_64")
+                .sdist("1.0")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(wheelwatch(dir.path())
+        .args([
+            "explain",
+            "wwnative==1.0",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "--target",
+            "3.13t@linux",
+            "--target",
+            "3.10@manylinux_2_17_x86_64",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+    let headings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "no-wheel-for-python: No wheel for this CPython version yet",
+            "no-free-threaded-wheel: No free-threaded wheel",
+            "manylinux-too-new: The manylinux wheels need a newer glibc",
+        ]
+    );
+    let targets: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  wwnative"))
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "  wwnative 1.0 on 3.12@manylinux_2_28_x86_64",
+            "  wwnative 1.0 on 3.13t@manylinux_2_28_x86_64",
+            "  wwnative 1.0 on 3.10@manylinux_2_17_x86_64",
+        ]
+    );
+    assert!(
+        stdout.contains(
+            "  detail: the wheels need glibc 2.34 (manylinux_2_34); the target has 2.17\n"
+        ),
+        "{stdout}"
+    );
+}

@@ -215,3 +215,59 @@ fn upstream_for_the_runbook_2023_set_on_the_recorded_index() {
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(counts, sorted);
 }
+
+/// With a history store, each target says since when the project has had no wheel there: the
+/// first recorded run of the current streak.
+#[test]
+fn upstream_since_comes_from_the_history() {
+    let index = index();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "numpy==1.24.4\npandas==2.0.3\nrequests==2.31.0\n",
+    )
+    .unwrap();
+    let targets = [
+        "--python",
+        "3.12@linux",
+        "--fallback",
+        "3.11@linux",
+        "--index-url",
+    ];
+    for _ in 0..2 {
+        let (code, _, stderr) = run(wheelwatch(dir.path())
+            .args(["check", "--record"])
+            .args(targets)
+            .arg(index.url()));
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, runs, stderr) =
+        run(wheelwatch(dir.path()).args(["history", "list", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let runs: serde_json::Value = serde_json::from_str(&runs).unwrap();
+    let runs = runs
+        .as_array()
+        .or_else(|| runs["runs"].as_array())
+        .unwrap()
+        .clone();
+    assert_eq!(runs.len(), 2);
+    let first = runs
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap().to_string())
+        .min()
+        .unwrap();
+    let (code, json, stderr) = run(wheelwatch(dir.path())
+        .args(["report", "upstream", "--format", "json"])
+        .args(targets)
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let since: Vec<&str> = json["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["targets"].as_array().unwrap())
+        .map(|t| t["since"].as_str().unwrap())
+        .collect();
+    assert_eq!(since, [first.as_str(), first.as_str()]);
+}
