@@ -12,6 +12,8 @@
 //!   target), [`resolve`] (whole dependency trees), over [`dist`], [`filename`], [`metadata`].
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
+//! - [`catalog`] is the issue catalog: common wheel problems with causes and remedies, matched
+//!   from the assessment's typed findings and from installer output.
 //! - [`dashboard`] renders the recorded history as one self-contained HTML page.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
 //! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
@@ -23,6 +25,7 @@
 //! report) know nothing of HTTP, files or processes.
 
 pub mod assess;
+pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod dashboard;
