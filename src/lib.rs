@@ -13,6 +13,8 @@
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
+//! - [`bench`] measures commands in the primary's and the fallback's environments and compares
+//!   them (`wheelwatch bench`).
 //! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
 //!   timeout).
 //! - [`printer`] decides where user-facing output goes (report to stdout; notes, errors and
@@ -22,6 +24,7 @@
 //! report) know nothing of HTTP, files or processes.
 
 pub mod assess;
+pub(crate) mod bench;
 pub mod cli;
 pub(crate) mod commands;
 pub mod dist;

@@ -18,8 +18,9 @@ use crate::history::StoreLocation;
 
 mod commands;
 pub(crate) use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
-    InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    BenchSettings, ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction,
+    HistorySettings, InitSettings, InstallerChoice, PythonListSettings, ResetSettings,
+    SwitchSettings, TagsSettings,
 };
 
 /// Where a setting's value came from.
@@ -93,6 +94,22 @@ pub struct FileConfig {
     pub store: Option<String>,
     /// Record every `check` in the history store.
     pub record: Option<bool>,
+    /// `[bench]`: what `wheelwatch bench` runs and how often.
+    pub bench: Option<BenchConfig>,
+}
+
+/// The `[bench]` table (`[tool.wheelwatch.bench]` in pyproject.toml).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BenchConfig {
+    /// Commands to benchmark, each an argv: `[["pytest", "-q", "tests/perf"]]`.
+    pub commands: Option<Vec<Vec<String>>>,
+    /// Counted runs per environment and command.
+    pub runs: Option<usize>,
+    /// Warm-up runs per environment and command.
+    pub warmup: Option<usize>,
+    /// Seconds before a run is stopped.
+    pub timeout: Option<f64>,
 }
 
 #[derive(Deserialize)]

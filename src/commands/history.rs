@@ -213,6 +213,32 @@ impl Recorder {
         }
     }
 
+    /// Records `bench`'s comparisons with this command's run, and a `bench` event whose
+    /// detail is the verdicts in words (what a dashboard draws beside the fallback events).
+    pub(crate) fn bench(&mut self, report: &crate::bench::BenchReport) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let rows = crate::bench::history_rows(report);
+        let mut event = crate::environment::Event::new("bench");
+        event.python_version = rows.first().map(|r| r.fallback_python.clone());
+        event.reason = rows.first().map(|r| {
+            format!(
+                "fallback Python {} against primary Python {}",
+                r.fallback_python, r.primary_python
+            )
+        });
+        event.detail = Some(
+            rows.iter()
+                .map(|r| format!("{}: {}", r.command, r.verdict))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        if let Err(e) = store.record_bench(self.run_id, &rows, &event) {
+            self.warn(&e);
+        }
+    }
+
     /// Imports the project's lifecycle events not recorded yet (from `events.jsonl`), tied to
     /// this command's run.
     pub(crate) fn events(&mut self, events_file: &Path) {

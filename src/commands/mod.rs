@@ -8,10 +8,11 @@ use crate::cli::{Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
-    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    BenchSettings, CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings,
+    InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
 };
 
+pub(crate) mod bench;
 pub(crate) mod check;
 pub(crate) mod config;
 pub(crate) mod doctor;
@@ -61,5 +62,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             &globals,
             printer,
         ),
+        Command::Bench(args) => {
+            bench::run(&BenchSettings::resolve(*args, &globals)?, &globals, printer)
+        }
     }
 }
