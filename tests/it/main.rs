@@ -6,6 +6,7 @@
 // A test binary has no outside users: `pub` in its modules only means "shared between areas".
 #![allow(unreachable_pub)]
 
+mod bench;
 mod check;
 mod common;
 mod doctor;
