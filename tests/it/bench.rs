@@ -365,7 +365,7 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
     let (code, report, stderr) = bench_json(root, &args);
     assert_eq!(code, 1, "a run failed: exit 1\n{stderr}");
     assert!(
-        started.elapsed() < Duration::from_secs(60),
+        started.elapsed() < Duration::from_mins(1),
         "the hanging command was stopped at its timeout"
     );
     assert!(tagged(root).is_empty(), "children never outlive wheelwatch");
@@ -433,16 +433,8 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
                 "{} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?
-                    .rsplit_once('.')
-                    .unwrap()
-                    .0
-                    .to_string(),
-                r.get::<_, String>(3)?
-                    .rsplit_once('.')
-                    .unwrap()
-                    .0
-                    .to_string(),
+                r.get::<_, String>(2)?.rsplit_once('.').unwrap().0,
+                r.get::<_, String>(3)?.rsplit_once('.').unwrap().0,
                 r.get::<_, String>(4)?,
                 r.get::<_, i64>(5)?,
                 r.get::<_, i64>(6)?,
