@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn repeats_only_what_flags_set() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
+        fs_err::write(
             dir.path().join("wheelwatch.toml"),
             "primary = \"3.12\"\nfallbacks = [\"3.11\"]\n",
         )

@@ -111,8 +111,8 @@ fn runs(active: &ActiveEnv, written: &str) -> bool {
             .is_ok_and(|version| v.matches(&version, v.free_threaded)),
         Ok(PythonRequest::Path(p)) => {
             active.python == p
-                || std::fs::canonicalize(&p)
-                    .is_ok_and(|c| std::fs::canonicalize(&active.python).is_ok_and(|a| a == c))
+                || fs_err::canonicalize(&p)
+                    .is_ok_and(|c| fs_err::canonicalize(&active.python).is_ok_and(|a| a == c))
         }
         _ => false,
     }
@@ -134,13 +134,13 @@ pub(super) fn active_primary(
         return Ok((active.role == EnvRole::Primary && runs(active, primary))
             .then(|| active.python_version.clone()));
     }
-    let Ok(meta) = std::fs::symlink_metadata(&project.venv_path) else {
+    let Ok(meta) = fs_err::symlink_metadata(&project.venv_path) else {
         return Ok(None);
     };
     if !meta.is_dir() {
         return Ok(None);
     }
-    let cfg = std::fs::read_to_string(project.venv_path.join("pyvenv.cfg")).unwrap_or_default();
+    let cfg = fs_err::read_to_string(project.venv_path.join("pyvenv.cfg")).unwrap_or_default();
     let version = cfg.lines().find_map(|l| {
         let (k, v) = l.split_once('=')?;
         matches!(k.trim(), "version" | "version_info")

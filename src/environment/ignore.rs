@@ -62,7 +62,7 @@ pub fn ensure_gitignore(
     create: bool,
 ) -> Result<Vec<String>, EnvError> {
     let path = root.join(".gitignore");
-    let text = match std::fs::read_to_string(&path) {
+    let text = match fs_err::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if !create {
@@ -129,14 +129,14 @@ mod tests {
         assert!(ensure_gitignore(root, &venv, false).unwrap().is_empty());
         assert!(!root.join(".gitignore").exists());
         // `.venv/` does not match a symlink: `.venv` is still added.
-        std::fs::write(
+        fs_err::write(
             root.join(".gitignore"),
             "__pycache__/\n.venv/\n/.wheelwatch",
         )
         .unwrap();
         assert_eq!(ensure_gitignore(root, &venv, false).unwrap(), [".venv"]);
         assert_eq!(
-            std::fs::read_to_string(root.join(".gitignore")).unwrap(),
+            fs_err::read_to_string(root.join(".gitignore")).unwrap(),
             "__pycache__/\n.venv/\n/.wheelwatch\n\
              # wheelwatch: the managed venv (a symlink, so no trailing slash) and its records\n\
              .venv\n"
@@ -154,7 +154,7 @@ mod tests {
             [".venv", ".wheelwatch/"]
         );
         assert_eq!(
-            std::fs::read_to_string(root.join(".gitignore")).unwrap(),
+            fs_err::read_to_string(root.join(".gitignore")).unwrap(),
             "# wheelwatch: the managed venv (a symlink, so no trailing slash) and its records\n\
              .venv\n.wheelwatch/\n"
         );

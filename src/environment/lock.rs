@@ -4,7 +4,8 @@
 //! into the file (`pid`, `since`, `command`, one `key=value` a line), so that a waiting
 //! invocation can say at once who holds it, since when, and how long it will wait.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use fs_err::{File, OpenOptions};
+use std::fs::TryLockError;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::thread;

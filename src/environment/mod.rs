@@ -344,7 +344,7 @@ pub enum Step {
 #[derive(Debug, Error)]
 pub enum EnvError {
     /// A filesystem operation failed.
-    #[error("could not {what} {}: {source}", path.display())]
+    #[error("{}", crate::util::fs::io_message(&format!("could not {what} {}", path.display()), path, source))]
     Io {
         /// The operation.
         what: &'static str,

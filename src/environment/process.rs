@@ -30,8 +30,8 @@
 //! lead, so even a supervisor killed together with wheelwatch leaves nothing running after the
 //! next operation starts. Elsewhere only the lifeline applies.
 
+use fs_err::File;
 use std::ffi::{OsStr, OsString};
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -190,7 +190,7 @@ pub(crate) fn run(
             let err = file
                 .try_clone()
                 .map_err(|e| EnvError::io("open", path, e))?;
-            outer.stdout(file).stderr(err);
+            outer.stdout(file.into_file()).stderr(err.into_file());
             true
         }
         None => {
@@ -346,7 +346,7 @@ fn read_tail(path: &Path, cap: usize) -> Vec<u8> {
 
 fn remember_child(record: &Path, pgid: u32) {
     let line = format!("{pgid}\n");
-    let result = std::fs::OpenOptions::new()
+    let result = fs_err::OpenOptions::new()
         .append(true)
         .create(true)
         .open(record)
@@ -357,7 +357,7 @@ fn remember_child(record: &Path, pgid: u32) {
 }
 
 fn forget_child(record: &Path, pgid: u32) {
-    let Ok(text) = std::fs::read_to_string(record) else {
+    let Ok(text) = fs_err::read_to_string(record) else {
         return;
     };
     let gone = pgid.to_string();
@@ -370,9 +370,9 @@ fn forget_child(record: &Path, pgid: u32) {
             acc
         });
     let _ = if keep.is_empty() {
-        std::fs::remove_file(record)
+        fs_err::remove_file(record)
     } else {
-        std::fs::write(record, keep)
+        fs_err::write(record, keep)
     };
 }
 
@@ -381,7 +381,7 @@ fn forget_child(record: &Path, pgid: u32) {
 /// so nothing of this project's may legitimately be running.
 pub(crate) fn reap_orphans(project: &Project) -> Vec<u32> {
     let record = project.state_dir.join("children");
-    let recorded: Vec<u32> = std::fs::read_to_string(&record)
+    let recorded: Vec<u32> = fs_err::read_to_string(&record)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.trim().parse().ok())
@@ -406,7 +406,7 @@ pub(crate) fn reap_orphans(project: &Project) -> Vec<u32> {
             "killed processes left running by an interrupted operation"
         );
     }
-    let _ = std::fs::remove_file(&record);
+    let _ = fs_err::remove_file(&record);
     killed.sort_unstable();
     killed
 }
@@ -430,7 +430,7 @@ pub(crate) fn tagged_processes(state_dir: &Path) -> Vec<(u32, u32)> {
     let tag = tag.into_encoded_bytes();
     let me = std::process::id();
     let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
+    let Ok(entries) = fs_err::read_dir("/proc") else {
         return found;
     };
     for entry in entries.filter_map(Result::ok) {
@@ -444,14 +444,14 @@ pub(crate) fn tagged_processes(state_dir: &Path) -> Vec<(u32, u32)> {
         if pid == me {
             continue;
         }
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+        let Ok(environ) = fs_err::read(entry.path().join("environ")) else {
             continue;
         };
         if !environ.split(|b| *b == 0).any(|var| var == tag.as_slice()) {
             continue;
         }
         // A zombie keeps its environ readable until reaped, but is already dead.
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+        let Ok(stat) = fs_err::read_to_string(entry.path().join("stat")) else {
             continue;
         };
         let Some(after) = stat.rsplit_once(") ").map(|(_, rest)| rest) else {

@@ -23,7 +23,7 @@
 //! [`plan_reset`] computes all of this and changes nothing (it takes no lock and writes no
 //! file).
 
-use std::fs::File;
+use fs_err::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -108,7 +108,7 @@ pub fn plan_reset(project: &Project, req: &ResetRequest) -> Result<ResetPlan, En
     };
     let mut archive_files = Vec::new();
     let entries =
-        std::fs::read_dir(&project.root).map_err(|e| EnvError::io("read", &project.root, e))?;
+        fs_err::read_dir(&project.root).map_err(|e| EnvError::io("read", &project.root, e))?;
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_requirement_file(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
@@ -152,12 +152,12 @@ fn archive_path(project: &Project) -> PathBuf {
 )]
 fn collect_caches(project: &Project, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), EnvError> {
     let backup_prefix = super::swap::backup_prefix(project);
-    let entries = std::fs::read_dir(dir).map_err(|e| EnvError::io("read", dir, e))?;
+    let entries = fs_err::read_dir(dir).map_err(|e| EnvError::io("read", dir, e))?;
     let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
+    entries.sort_by_key(fs_err::DirEntry::file_name);
     for entry in entries {
         let path = entry.path();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        let Ok(meta) = fs_err::symlink_metadata(&path) else {
             continue;
         };
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -215,10 +215,10 @@ fn write_archive(project: &Project, plan: &ResetPlan) -> Result<(), EnvError> {
         let gz = builder.into_inner().map_err(|e| fail(&tmp, e))?;
         let file = gz.finish().map_err(|e| fail(&tmp, e))?;
         file.sync_all().map_err(|e| fail(&tmp, e))?;
-        std::fs::rename(&tmp, &plan.archive).map_err(|e| fail(&tmp, e))
+        fs_err::rename(&tmp, &plan.archive).map_err(|e| fail(&tmp, e))
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = fs_err::remove_file(&tmp);
     }
     result
 }
@@ -230,10 +230,10 @@ fn remove_caches(project: &Project, paths: &[PathBuf]) -> Vec<PathBuf> {
         if !path.starts_with(&project.root) || path.starts_with(&project.state_dir) {
             continue;
         }
-        let result = match std::fs::symlink_metadata(path) {
+        let result = match fs_err::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => continue,
-            Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-            Ok(_) => std::fs::remove_file(path),
+            Ok(m) if m.is_dir() => fs_err::remove_dir_all(path),
+            Ok(_) => fs_err::remove_file(path),
             Err(_) => continue,
         };
         match result {

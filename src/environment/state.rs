@@ -11,7 +11,7 @@
 //! - per environment, `<env>/wheelwatch-env.toml` ([`EnvMeta`]): what it was built from and
 //!   whether it was ever activated — what recovery trusts.
 
-use std::fs::OpenOptions;
+use fs_err::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -103,7 +103,7 @@ pub struct ActiveEnv {
 impl State {
     /// Reads `path`; a missing file is the empty state.
     pub fn load(path: &Path) -> Result<Self, EnvError> {
-        match std::fs::read_to_string(path) {
+        match fs_err::read_to_string(path) {
             Ok(text) => toml::from_str(&text).map_err(|e| EnvError::Parse {
                 path: path.to_path_buf(),
                 detail: e.to_string(),
@@ -179,7 +179,7 @@ impl EnvMeta {
     /// Reads the metadata of the environment at `env_dir`; `None` if absent or unreadable
     /// (an environment without it never finished verification).
     pub fn load(env_dir: &Path) -> Option<Self> {
-        let text = std::fs::read_to_string(env_dir.join(ENV_META_FILE)).ok()?;
+        let text = fs_err::read_to_string(env_dir.join(ENV_META_FILE)).ok()?;
         toml::from_str(&text).ok()
     }
 
@@ -277,7 +277,7 @@ pub fn append_event(path: &Path, event: &Event) -> Result<(), EnvError> {
 /// Reads every event of `path` (for tests and `status`-like commands); unreadable lines are
 /// skipped.
 pub fn read_events(path: &Path) -> Result<Vec<Event>, EnvError> {
-    match std::fs::read_to_string(path) {
+    match fs_err::read_to_string(path) {
         Ok(text) => Ok(text
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())

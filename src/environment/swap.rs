@@ -112,7 +112,7 @@ impl RecoveryReport {
 /// Looks at the venv path without following it.
 pub(crate) fn inspect(project: &Project) -> Result<VenvKind, EnvError> {
     let venv = &project.venv_path;
-    match std::fs::symlink_metadata(venv) {
+    match fs_err::symlink_metadata(venv) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(VenvKind::Missing),
         Err(e) => Err(EnvError::io("inspect", venv, e)),
         Ok(m) if m.file_type().is_symlink() => {
@@ -129,7 +129,7 @@ pub(crate) fn inspect(project: &Project) -> Result<VenvKind, EnvError> {
 }
 
 fn absolute_link_target(link: &Path) -> Result<PathBuf, EnvError> {
-    let target = std::fs::read_link(link).map_err(|e| EnvError::io("read the link", link, e))?;
+    let target = fs_err::read_link(link).map_err(|e| EnvError::io("read the link", link, e))?;
     Ok(if target.is_relative() {
         link.parent().unwrap_or(Path::new("/")).join(target)
     } else {
@@ -187,7 +187,7 @@ fn beside_backup_path(project: &Project, stamp: &str) -> PathBuf {
 fn unique(dir: &Path, base: &str) -> PathBuf {
     let mut candidate = dir.join(base);
     let mut n = 2;
-    while std::fs::symlink_metadata(&candidate).is_ok() {
+    while fs_err::symlink_metadata(&candidate).is_ok() {
         candidate = dir.join(format!("{base}_{n}"));
         n += 1;
     }
@@ -219,7 +219,7 @@ pub(super) fn claim_env_dir(
     let mut n = 2;
     loop {
         let dir = envs.join(&id);
-        match std::fs::create_dir(&dir) {
+        match fs_err::create_dir(&dir) {
             Ok(()) => return Ok((id, dir)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 id = format!("{base}-{n}");
@@ -363,7 +363,7 @@ pub(crate) fn switch_locked(
         Ok(ok) => ok,
         Err(err) => {
             remove_dir_via_trash(project, &env_dir);
-            let _ = std::fs::remove_file(staged_link(project));
+            let _ = fs_err::remove_file(staged_link(project));
             return Err(fail(err));
         }
     };
@@ -373,7 +373,7 @@ pub(crate) fn switch_locked(
         Ok(b) => b,
         Err(err) => {
             remove_dir_via_trash(project, &env_dir);
-            let _ = std::fs::remove_file(staged_link(project));
+            let _ = fs_err::remove_file(staged_link(project));
             return Err(fail(err));
         }
     };
@@ -492,8 +492,8 @@ pub(super) fn build(
 /// Writes the staged symlink `<venv>.wheelwatch-swap` to `env_dir`, ready for the swap.
 fn stage(project: &Project, env_dir: &Path) -> Result<(), EnvError> {
     let staged = staged_link(project);
-    let _ = std::fs::remove_file(&staged);
-    std::os::unix::fs::symlink(env_dir, &staged)
+    let _ = fs_err::remove_file(&staged);
+    fs_err::os::unix::fs::symlink(env_dir, &staged)
         .map_err(|e| EnvError::io("create the symlink", &staged, e))?;
     pause_point("staged");
     Ok(())
@@ -531,25 +531,25 @@ fn do_swap(
                 tracing::info!("{} now points at {}", venv.display(), env_dir.display());
                 return Ok(Some(backup));
             }
-            if let Err(e) = std::fs::rename(venv, &backup) {
+            if let Err(e) = fs_err::rename(venv, &backup) {
                 if e.kind() != std::io::ErrorKind::CrossesDevices {
                     return Err(EnvError::io("move aside", venv, e));
                 }
                 // The venv is a mount point or on another file system: keep it beside.
                 backup = beside_backup_path(project, &now.strftime("%Y%m%d_%H%M%S").to_string());
-                std::fs::rename(venv, &backup).map_err(|e| EnvError::io("move aside", venv, e))?;
+                fs_err::rename(venv, &backup).map_err(|e| EnvError::io("move aside", venv, e))?;
             }
             pause_point("swapping");
-            if let Err(e) = std::fs::rename(&staged, venv) {
+            if let Err(e) = fs_err::rename(&staged, venv) {
                 // Put the user's venv back before reporting.
-                let _ = std::fs::rename(&backup, venv);
+                let _ = fs_err::rename(&backup, venv);
                 return Err(EnvError::io("swap in", venv, e));
             }
             Some(backup)
         }
         VenvKind::Missing | VenvKind::Managed { .. } => {
             pause_point("swapping");
-            std::fs::rename(&staged, venv).map_err(|e| EnvError::io("swap in", venv, e))?;
+            fs_err::rename(&staged, venv).map_err(|e| EnvError::io("swap in", venv, e))?;
             None
         }
         VenvKind::NotADirectory => {
@@ -584,11 +584,11 @@ fn exchange(_a: &Path, _b: &Path) -> Result<bool, EnvError> {
 /// Moves the user's former venv (now at `from`) to its backup path.
 fn move_aside(project: &Project, from: &Path, now: Timestamp) -> Result<PathBuf, EnvError> {
     let backup = migration_backup_path(project, now);
-    match std::fs::rename(from, &backup) {
+    match fs_err::rename(from, &backup) {
         Ok(()) => Ok(backup),
         Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
             let beside = beside_backup_path(project, &now.strftime("%Y%m%d_%H%M%S").to_string());
-            std::fs::rename(from, &beside).map_err(|e| EnvError::io("move aside", from, e))?;
+            fs_err::rename(from, &beside).map_err(|e| EnvError::io("move aside", from, e))?;
             Ok(beside)
         }
         Err(e) => Err(EnvError::io("move aside", from, e)),
@@ -596,7 +596,7 @@ fn move_aside(project: &Project, from: &Path, now: Timestamp) -> Result<PathBuf,
 }
 
 fn sync_dir(dir: &Path) {
-    if let Ok(f) = std::fs::File::open(dir) {
+    if let Ok(f) = fs_err::File::open(dir) {
         let _ = f.sync_all();
     }
 }
@@ -651,7 +651,7 @@ fn record_activation(
 fn list_backups(project: &Project, exclude: Option<&Path>) -> Result<Vec<PathBuf>, EnvError> {
     let mut found: Vec<(String, u8, PathBuf)> = Vec::new();
     let envs = project.envs_dir();
-    if let Ok(entries) = std::fs::read_dir(&envs) {
+    if let Ok(entries) = fs_err::read_dir(&envs) {
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if Some(path.as_path()) == exclude || is_hidden(&path) {
@@ -662,7 +662,7 @@ fn list_backups(project: &Project, exclude: Option<&Path>) -> Result<Vec<PathBuf
             }
         }
     }
-    if let Ok(entries) = std::fs::read_dir(project.backups_dir()) {
+    if let Ok(entries) = fs_err::read_dir(project.backups_dir()) {
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(stamp) = name.strip_prefix(VENV_BACKUP_PREFIX) {
@@ -682,7 +682,7 @@ fn list_backups(project: &Project, exclude: Option<&Path>) -> Result<Vec<PathBuf
 fn beside_backups(project: &Project) -> Result<Vec<(String, PathBuf)>, EnvError> {
     let prefix = backup_prefix(project);
     let parent = project.venv_path.parent().unwrap_or(Path::new("/"));
-    let entries = std::fs::read_dir(parent).map_err(|e| EnvError::io("read", parent, e))?;
+    let entries = fs_err::read_dir(parent).map_err(|e| EnvError::io("read", parent, e))?;
     let mut found = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -718,7 +718,7 @@ pub(crate) fn prune(
     archives.retain(|p| Some(p.as_path()) != keep_archive);
     let keep_archives = keep.saturating_sub(usize::from(keep_archive.is_some()));
     for path in archives.into_iter().skip(keep_archives) {
-        match std::fs::remove_file(&path) {
+        match fs_err::remove_file(&path) {
             Ok(()) => pruned.push(path),
             Err(e) => tracing::warn!("could not remove {}: {e}", path.display()),
         }
@@ -733,7 +733,7 @@ pub(crate) fn prune(
             .is_some_and(|n| n.to_string_lossy().starts_with(&active_log))
     });
     for path in logs.into_iter().skip(keep) {
-        if std::fs::remove_file(&path).is_ok() {
+        if fs_err::remove_file(&path).is_ok() {
             pruned.push(path);
         }
     }
@@ -742,7 +742,7 @@ pub(crate) fn prune(
 
 /// Files in `dir` named `<prefix>…<suffix>`, newest name first (names start with a UTC time).
 fn files_named(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
-    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+    let mut found: Vec<(String, PathBuf)> = fs_err::read_dir(dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .filter_map(|e| {
@@ -768,7 +768,7 @@ pub(super) fn remove_dir_via_trash(project: &Project, dir: &Path) {
     } else {
         sibling(dir, TRASH_SUFFIX)
     };
-    if let Err(e) = std::fs::rename(dir, &trash) {
+    if let Err(e) = fs_err::rename(dir, &trash) {
         if e.kind() != std::io::ErrorKind::NotFound {
             tracing::warn!("could not remove {}: {e}", dir.display());
         }
@@ -778,9 +778,9 @@ pub(super) fn remove_dir_via_trash(project: &Project, dir: &Path) {
 }
 
 fn remove_tree(path: &Path) {
-    let result = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
+    let result = match fs_err::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs_err::remove_dir_all(path),
+        Ok(_) => fs_err::remove_file(path),
         Err(_) => return,
     };
     if let Err(e) = result {
@@ -818,7 +818,7 @@ pub fn reconcile(project: &Project) -> Result<RecoveryReport, EnvError> {
 
 /// Whether [`recover_locked`] would change anything (cheap: no subprocess, no lock).
 fn needs_recovery(project: &Project) -> Result<bool, EnvError> {
-    if std::fs::symlink_metadata(staged_link(project)).is_ok()
+    if fs_err::symlink_metadata(staged_link(project)).is_ok()
         || project.state_dir.join("children").exists()
         || !beside_backups(project)?.is_empty() && project.venv_path.starts_with(&project.root)
     {
@@ -848,7 +848,7 @@ fn records_disagree(project: &Project, state: &State, kind: &VenvKind) -> Option
                     Some(format!("{truth}, which was never marked active"))
                 }
                 Some(a) => {
-                    let env = std::fs::read_to_string(project.env_file()).unwrap_or_default();
+                    let env = fs_err::read_to_string(project.env_file()).unwrap_or_default();
                     (env != state::env_file_contents(a)).then(|| {
                         format!(
                             "{} does not describe {}",
@@ -902,8 +902,8 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
     }
     let venv = &project.venv_path;
     let staged = staged_link(project);
-    let venv_exists = std::fs::symlink_metadata(venv).is_ok();
-    let staged_meta = std::fs::symlink_metadata(&staged).ok();
+    let venv_exists = fs_err::symlink_metadata(venv).is_ok();
+    let staged_meta = fs_err::symlink_metadata(&staged).ok();
     let staged_is_ours = staged_meta
         .as_ref()
         .is_some_and(|m| m.file_type().is_symlink())
@@ -919,11 +919,11 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
         let target = absolute_link_target(&staged)?;
         let ready = EnvMeta::load(&target).is_some();
         if !venv_exists && ready {
-            std::fs::rename(&staged, venv).map_err(|e| EnvError::io("swap in", venv, e))?;
+            fs_err::rename(&staged, venv).map_err(|e| EnvError::io("swap in", venv, e))?;
             sync_dir(venv.parent().unwrap_or(Path::new("/")));
             report.completed_swap = Some(target);
         } else {
-            std::fs::remove_file(&staged)
+            fs_err::remove_file(&staged)
                 .map_err(|e| EnvError::io("remove the stale link", &staged, e))?;
             report.removed_staged_link = true;
         }
@@ -945,7 +945,7 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
     };
 
     let envs = project.envs_dir();
-    if let Ok(entries) = std::fs::read_dir(&envs) {
+    if let Ok(entries) = fs_err::read_dir(&envs) {
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -962,7 +962,7 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
     }
     let parent = venv.parent().unwrap_or(Path::new("/"));
     let prefix = backup_prefix(project);
-    if let Ok(entries) = std::fs::read_dir(parent) {
+    if let Ok(entries) = fs_err::read_dir(parent) {
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with(&prefix) && name.ends_with(TRASH_SUFFIX) {
@@ -1007,7 +1007,7 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
                 state.active = None;
                 state.updated_at = Some(Timestamp::now());
                 state.save(&project.state_file())?;
-                match std::fs::remove_file(project.env_file()) {
+                match fs_err::remove_file(project.env_file()) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                         return Err(EnvError::io("remove", &project.env_file(), e));
                     }

@@ -209,8 +209,8 @@ pub(crate) fn distribution_modules(
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let dist = dist.split('-').next().unwrap_or_default().to_string();
-            let top = std::fs::read_to_string(info.join("top_level.txt")).ok();
-            let record = std::fs::read_to_string(info.join("RECORD")).ok();
+            let top = fs_err::read_to_string(info.join("top_level.txt")).ok();
+            let record = fs_err::read_to_string(info.join("RECORD")).ok();
             for module in top_level_modules(top.as_deref(), record.as_deref()) {
                 if !owners.iter().any(|(m, _)| *m == module) {
                     owners.push((module, dist.clone()));
@@ -231,18 +231,18 @@ pub(crate) fn verify(
 ) -> Result<VerifyReport, EnvError> {
     let (distributions, owners) = distribution_modules(site_dirs)?;
     let result_file = scratch.join("wheelwatch-verify.json");
-    let _ = std::fs::remove_file(&result_file);
+    let _ = fs_err::remove_file(&result_file);
     let mut cmd = Command::new(env_python);
     cmd.args(["-I", "-c", IMPORT_ALL])
         .arg(&result_file)
         .args(owners.iter().map(|(m, _)| m))
         .current_dir(scratch);
     let out = process::run(project, &mut cmd, Duration::from_mins(10), None)?;
-    let text = std::fs::read_to_string(&result_file).map_err(|_| EnvError::VerifyCrashed {
+    let text = fs_err::read_to_string(&result_file).map_err(|_| EnvError::VerifyCrashed {
         python: env_python.to_path_buf(),
         detail: out.tail(5),
     })?;
-    let _ = std::fs::remove_file(&result_file);
+    let _ = fs_err::remove_file(&result_file);
     let raw: Vec<Raw> = serde_json::from_str(&text).map_err(|e| EnvError::VerifyCrashed {
         python: env_python.to_path_buf(),
         detail: format!("unreadable result: {e}"),

@@ -102,7 +102,7 @@ impl PageCache {
         }
         BUFFER.with_borrow_mut(|bytes| {
             bytes.clear();
-            let read = std::fs::File::open(path)
+            let read = fs_err::File::open(path)
                 .and_then(|mut file| std::io::Read::read_to_end(&mut file, bytes));
             if let Err(err) = read {
                 if err.kind() != std::io::ErrorKind::NotFound {

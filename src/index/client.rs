@@ -71,7 +71,7 @@ pub enum IndexError {
         reason: String,
     },
     /// A certificate bundle could not be read or parsed.
-    #[error("could not load the certificates in {path}: {reason}")]
+    #[error("{}", crate::util::fs::io_message(&format!("could not load the certificates in {}", path.display()), path, reason))]
     Certificate {
         /// The PEM file.
         path: PathBuf,
@@ -169,7 +169,7 @@ pub enum IndexError {
         index: String,
     },
     /// A find-links directory or local file could not be read.
-    #[error("could not read {path}: {reason}")]
+    #[error("{}", crate::util::fs::io_message(&format!("could not read {}", path.display()), path, reason))]
     Io {
         /// The path.
         path: PathBuf,

@@ -154,7 +154,7 @@ impl IndexClient {
         let mode = self.cache_mode();
         if let Some(path) = &cache_path
             && mode != CacheMode::Refresh
-            && let Ok(bytes) = tokio::fs::read(path).await
+            && let Ok(bytes) = fs_err::tokio::read(path).await
         {
             match validate(file, &bytes) {
                 Ok(parsed) => {

@@ -344,7 +344,7 @@ fn merge_by_real_path(
         let key = if in_venv_layout(&c.path) {
             Some(c.path.clone())
         } else {
-            std::fs::canonicalize(&c.path).ok()
+            fs_err::canonicalize(&c.path).ok()
         };
         if let Some(&i) = key.as_ref().and_then(|k| index.get(k)) {
             out[i].1.push(AlsoFound {

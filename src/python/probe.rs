@@ -350,7 +350,7 @@ pub fn check_file(path: &Path) -> Result<PathBuf, Unusable> {
     let Ok(link_meta) = path.symlink_metadata() else {
         return Err(Unusable::Missing);
     };
-    match std::fs::canonicalize(path) {
+    match fs_err::canonicalize(path) {
         Ok(real) => {
             let meta = real.metadata().map_err(|e| Unusable::SpawnFailed {
                 error: e.to_string(),

@@ -95,7 +95,7 @@ impl ShimEnv {
             p.is_absolute()
                 && cwd
                     .as_ref()
-                    .is_some_and(|c| std::fs::canonicalize(p).ok().as_ref() == Some(c))
+                    .is_some_and(|c| fs_err::canonicalize(p).ok().as_ref() == Some(c))
         });
         let program: String = command
             .chars()

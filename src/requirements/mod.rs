@@ -205,7 +205,7 @@ pub enum RequirementsError {
     /// The file could not be read. The cause is part of the message (not a `source()`), so
     /// that errors collected in [`RequirementsError::Multiple`] keep it, and it is not printed
     /// twice by error-chain reporters.
-    #[error("failed to read `{path}`: {cause}", path = .path.display())]
+    #[error("{}", crate::util::fs::io_message(&format!("failed to read `{}`", path.display()), path, cause))]
     Io {
         /// The file.
         path: PathBuf,
@@ -214,9 +214,9 @@ pub enum RequirementsError {
     },
     /// A file named by `-r` / `-c` could not be read.
     #[error(
-        "{file}:{line}: failed to read included file `{path}`: {cause}",
+        "{file}:{line}: {}",
+        crate::util::fs::io_message(&format!("failed to read included file `{}`", path.display()), path, cause),
         file = .file.display(),
-        path = .path.display()
     )]
     Include {
         /// The including file.
@@ -696,9 +696,6 @@ impl LoadOptions {
     }
 }
 
-// Files are read with `std::fs` rather than fs-err: `RequirementsError::Io` names the path
-// itself, and fs-err's message would repeat it (its OS error is not reachable as a source).
-
 /// Reads includes from the file system; cycle identity is the canonical path when it exists.
 struct FsReader;
 
@@ -708,7 +705,7 @@ impl txt::IncludeReader for FsReader {
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
-        std::fs::canonicalize(path).unwrap_or_else(|_| txt::normalize_lexically(path))
+        fs_err::canonicalize(path).unwrap_or_else(|_| txt::normalize_lexically(path))
     }
 }
 
@@ -721,7 +718,7 @@ pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 /// or a hang.
 pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
+    let file = fs_err::File::open(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
         let kind = if metadata.is_dir() {
@@ -1070,7 +1067,7 @@ mod tests {
             format!(
                 "{}:2: unknown option `--frobnicate` in `--frobnicate yes`\n\
                  invalid `--package` value `bad spec!`: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `s` (at column 5)\n\
-                 failed to read `{}`: No such file or directory (os error 2)",
+                 failed to open file `{}`: No such file or directory (os error 2)",
                 dir.join("txt/unknown-option.txt").display(),
                 dir.join("txt/nope.txt").display()
             )

@@ -440,7 +440,7 @@ mod tests {
 
     fn basic() -> (std::path::PathBuf, String) {
         let path = fixtures().join("pyproject/basic/pyproject.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
         (path, text)
     }
 
@@ -539,7 +539,7 @@ mod tests {
     #[test]
     fn group_cycles_are_reported() {
         let path = fixtures().join("pyproject/group-cycle/pyproject.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
         let error = parse_pyproject(&path, &text, &[], &strings(&["test"])).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn dynamic_dependencies_cannot_be_read() {
         let path = fixtures().join("pyproject/dynamic/pyproject.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
         let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -567,7 +567,7 @@ mod tests {
     #[test]
     fn wrong_shapes_name_the_key_path_and_line() {
         let path = fixtures().join("pyproject/bad-shape/pyproject.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
         let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -627,7 +627,7 @@ mod tests {
     #[test]
     fn no_project_table_is_explained() {
         let path = fixtures().join("pyproject/poetry/pyproject.toml");
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs_err::read_to_string(&path).unwrap();
         let error = parse_pyproject(&path, &text, &[], &[]).unwrap_err();
         assert_eq!(
             error.to_string(),

@@ -1155,7 +1155,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             format!(
-                "{}:2: failed to read included file `{}`: No such file or directory (os error 2)",
+                "{}:2: failed to open file `{}`: No such file or directory (os error 2)",
                 dir.join("missing-include.txt").display(),
                 dir.join("does-not-exist.txt").display()
             )

@@ -1,5 +1,10 @@
-//! Writing a file atomically: readers see the old contents or the new, never a part. The bytes
-//! go to a temporary sibling (removed if anything fails) that is renamed over the target.
+//! Files: writing one atomically (readers see the old contents or the new, never a part: the
+//! bytes go to a temporary sibling, removed if anything fails, that is renamed over the target),
+//! and telling an I/O error about a path once.
+//!
+//! The whole crate uses `fs_err` for the filesystem (clippy.toml bans `std::fs`): its errors name
+//! the path and the operation, so a message built around one must not name the path again
+//! ([`io_message`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -32,6 +37,18 @@ pub(crate) fn write_atomic(
     Ok(())
 }
 
+/// `{prefix}: {err}`, or just `err` when it already names `path` (as every `fs_err` error does:
+/// ``failed to open file `x`: No such file or directory``). `prefix` names the path for errors
+/// that do not (a size or file-type check of our own, `rustix`).
+pub(crate) fn io_message(prefix: &str, path: &Path, err: &impl std::fmt::Display) -> String {
+    let text = err.to_string();
+    if text.contains(&format!("`{}`", path.display())) {
+        text
+    } else {
+        format!("{prefix}: {text}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +74,24 @@ mod tests {
         let err = write_atomic(&path, b"x", Durability::Cache).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn an_io_message_names_the_path_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.txt");
+        let err = fs_err::read(&path).unwrap_err();
+        assert_eq!(
+            io_message("could not read it", &path, &err),
+            format!(
+                "failed to open file `{}`: No such file or directory (os error 2)",
+                path.display()
+            )
+        );
+        let own = std::io::Error::other("a directory");
+        assert_eq!(
+            io_message("could not read it", &path, &own),
+            "could not read it: a directory"
+        );
     }
 }

@@ -14,22 +14,19 @@ fn working_python() -> Option<PathBuf> {
         .map(|(_, p)| p)
 }
 
-/// A local index answering every request with 200, serving `count` requests.
-fn local_index(count: usize) -> (String, std::thread::JoinHandle<Vec<String>>) {
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let port = server.server_addr().to_ip().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for _ in 0..count {
-            let Ok(Some(req)) = server.recv_timeout(std::time::Duration::from_secs(20)) else {
-                break;
-            };
-            seen.push(req.url().to_string());
-            let _ = req.respond(tiny_http::Response::from_string("<html></html>"));
-        }
-        seen
-    });
-    (format!("127.0.0.1:{port}"), handle)
+/// A local index answering every request with 200, and the request paths it saw.
+fn local_index() -> (
+    String,
+    crate::common::http::Server,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    let server = crate::common::http::Server::start(std::sync::Arc::new(move |req| {
+        log.lock().unwrap().push(req.path);
+        crate::common::http::Response::from_string("<html></html>")
+    }));
+    (server.addr().to_string(), server, seen)
 }
 
 fn doctor(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
@@ -140,7 +137,7 @@ fn working_primary_exits_zero_and_reports_its_checks() {
         return crate::common::skip("no pyenv 3.11/3.12 interpreter");
     };
     let dir = tempfile::tempdir().unwrap();
-    let (addr, server) = local_index(1);
+    let (addr, _server, seen) = local_index();
     let url = format!("http://alice:s3cret@{addr}/simple/");
     let out = doctor(
         dir.path(),
@@ -186,8 +183,7 @@ verdict: ready (primary <version>) — exit 0"
                 &machine_line(&stdout, "free space")
             )
     );
-    let seen = server.join().unwrap();
-    assert_eq!(seen, vec!["/simple/".to_string()]);
+    assert_eq!(*seen.lock().unwrap(), vec!["/simple/".to_string()]);
 }
 
 /// The normalized line of a machine check, with the status the machine gave it.
