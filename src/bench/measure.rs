@@ -148,7 +148,7 @@ impl Runner<'_> {
     /// Runs `argv` once and measures it; `scratch` is a directory for the result file.
     pub(crate) fn run(&self, argv: &[String], scratch: &Path) -> Run {
         let result_file = scratch.join("wheelwatch-bench-run.json");
-        let _ = std::fs::remove_file(&result_file);
+        let _ = fs_err::remove_file(&result_file);
         let mut cmd = Command::new(&self.python);
         cmd.args(["-I", "-S", "-c", MEASURE])
             .arg(&result_file)
@@ -177,8 +177,8 @@ impl Runner<'_> {
             }
             Err(e) => return error_run(e.to_string()),
         };
-        let text = std::fs::read_to_string(&result_file).unwrap_or_default();
-        let _ = std::fs::remove_file(&result_file);
+        let text = fs_err::read_to_string(&result_file).unwrap_or_default();
+        let _ = fs_err::remove_file(&result_file);
         let Ok(m) = serde_json::from_str::<Measured>(&text) else {
             return error_run(format!(
                 "the measuring script with {} died before reporting: {}",

@@ -52,7 +52,7 @@ pub fn standby(
     };
     let pins: Vec<String> = req.pins.iter().map(ToString::to_string).collect();
     let envs = project.envs_dir();
-    let mut candidates: Vec<(PathBuf, EnvMeta)> = std::fs::read_dir(&envs)
+    let mut candidates: Vec<(PathBuf, EnvMeta)> = fs_err::read_dir(&envs)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
