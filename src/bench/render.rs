@@ -148,7 +148,7 @@ fn line(c: &CommandResult) -> String {
             let _ = write!(text, "; {ok} of {total} runs ok");
             text
         }
-        _ => format!("{}: no successful run ({ok} of {total})", c.status),
+        _ => format!("no successful run ({ok} of {total})"),
     }
 }
 
@@ -166,4 +166,141 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::super::measure::{Run, RunStatus};
+    use super::super::stats::Bootstrap;
+    use super::super::{
+        BenchCommand, BenchReport, EnvironmentResult, Role, command_result, compare,
+    };
+
+    fn run(status: RunStatus, wall: f64) -> Run {
+        Run {
+            status,
+            wall_s: Some(wall),
+            cpu_s: Some(wall * 0.9),
+            peak_rss_kib: Some(10_240),
+            exit_code: (status == RunStatus::Ok).then_some(0).or(Some(3)),
+            signal: None,
+            detail: (status != RunStatus::Ok).then(|| "exit code 3".to_string()),
+            stderr: String::new(),
+        }
+    }
+
+    fn report() -> BenchReport {
+        let imports = BenchCommand::imports(&["wwfast".to_string()]);
+        let tests = BenchCommand::configured(vec!["pytest".into(), "-q".into()]);
+        let a = [
+            command_result(
+                &imports,
+                [0.050, 0.052, 0.051, 0.049]
+                    .iter()
+                    .map(|w| run(RunStatus::Ok, *w))
+                    .collect(),
+                Some(Vec::new()),
+            ),
+            command_result(&tests, vec![run(RunStatus::Ok, 1.5); 4], None),
+        ];
+        let b = [
+            command_result(
+                &imports,
+                [0.054, 0.056, 0.055, 0.053]
+                    .iter()
+                    .map(|w| run(RunStatus::Ok, *w))
+                    .collect(),
+                Some(Vec::new()),
+            ),
+            command_result(&tests, vec![run(RunStatus::Failed, 0.2); 4], None),
+        ];
+        let how = Bootstrap::default();
+        BenchReport {
+            schema_version: 1,
+            timestamp: "2026-12-02T00:00:00Z".into(),
+            tool_version: "0.1.0".into(),
+            runs: 4,
+            warmup: 1,
+            timeout_s: 300.0,
+            seed: how.seed,
+            resamples: how.resamples,
+            comparisons: vec![
+                compare("imports", &a[0], &b[0], how),
+                compare("pytest -q", &a[1], &b[1], how),
+            ],
+            environments: vec![
+                EnvironmentResult {
+                    role: Role::Primary,
+                    python: "3.12.1".into(),
+                    path: PathBuf::from("/p/.venv"),
+                    active: true,
+                    reused: None,
+                    commands: a.to_vec(),
+                },
+                EnvironmentResult {
+                    role: Role::Fallback,
+                    python: "3.11.9".into(),
+                    path: PathBuf::from("/p/.wheelwatch/envs/x"),
+                    active: false,
+                    reused: Some(false),
+                    commands: b.to_vec(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn table_and_markdown() {
+        let report = report();
+        let mut out = Vec::new();
+        super::table(&report, &mut out).unwrap();
+        let table = String::from_utf8(out).unwrap();
+        let verdict = &report.comparisons[0].verdict;
+        assert!(verdict.starts_with("the fallback is 8% slower (95% CI "), "{verdict}");
+        assert_eq!(
+            table,
+            format!(
+                "\
+Benchmark: primary against fallback
+  primary  Python 3.12.1   /p/.venv (the active venv)
+  fallback Python 3.11.9   /p/.wheelwatch/envs/x (built for this comparison)
+  4 runs each after 1 warm-up, alternating; timeout 300s per run
+
+imports
+  primary  median 50.5 ms (min 49.0 ms, max 52.0 ms), CPU 45.5 ms, peak 10.0 MiB; 4 of 4 runs ok
+  fallback median 54.5 ms (min 53.0 ms, max 56.0 ms), CPU 49.0 ms, peak 10.0 MiB; 4 of 4 runs ok
+  => {verdict}
+
+pytest -q
+  primary  median 1.500 s (min 1.500 s, max 1.500 s), CPU 1.350 s, peak 10.0 MiB; 4 of 4 runs ok
+  fallback no successful run (0 of 4)
+           failed: exit code 3
+  => not compared: it needs at least 2 successful runs in each environment (primary 4 of 4, fallback 0 of 4)
+"
+            )
+        );
+        let mut out = Vec::new();
+        super::markdown(&report, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "\
+## Benchmark: primary against fallback
+
+- **primary**: Python 3.12.1, /p/.venv (the active venv)
+- **fallback**: Python 3.11.9, /p/.wheelwatch/envs/x (built for this comparison)
+- 4 runs each after 1 warm-up, alternating; timeout 300s per run
+
+| command | primary median | fallback median | ratio | 95% CI | verdict |
+|---|---|---|---|---|---|
+| `imports` | 50.5 ms | 54.5 ms | 1.079 | {:.3}–{:.3} | {verdict} |
+| `pytest -q` | 1.500 s | failed | – | – | not compared: it needs at least 2 successful runs in each environment (primary 4 of 4, fallback 0 of 4) |
+",
+                report.comparisons[0].ci_low.unwrap(),
+                report.comparisons[0].ci_high.unwrap(),
+            )
+        );
+    }
 }
