@@ -258,7 +258,10 @@ mod tests {
         super::table(&report, &mut out).unwrap();
         let table = String::from_utf8(out).unwrap();
         let verdict = &report.comparisons[0].verdict;
-        assert!(verdict.starts_with("the fallback is 8% slower (95% CI "), "{verdict}");
+        assert!(
+            verdict.starts_with("the fallback is 8% slower (95% CI "),
+            "{verdict}"
+        );
         assert_eq!(
             table,
             format!(

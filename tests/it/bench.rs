@@ -479,6 +479,36 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
         events,
         [("bench".to_string(), true), ("bench".to_string(), true)]
     );
+
+    // After a fallback the roles turn round: the active venv is the fallback's, and the
+    // primary's environment is the one the venv ran before (same Python, same pins): reused.
+    let (code, _, stderr) = run(ww(root).args(["fallback", "--to", "3.11"]));
+    assert_eq!(code, 0, "{stderr}");
+    let primary_rel = venv_dir
+        .strip_prefix(std::fs::canonicalize(root).unwrap())
+        .unwrap()
+        .display()
+        .to_string();
+    let pass = ["python", "-c", "pass"];
+    let mut args = vec!["--no-imports", "--runs", "2", "--command"];
+    args.extend(pass);
+    let (code, report, stderr) = bench_json(root, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        normalize(report, root),
+        json!({
+            "schema_version": 1, "timestamp": "<time>", "tool_version": "<version>",
+            "runs": 2, "warmup": 1, "timeout_s": 300.0, "seed": 0x005e_ed0f_b3c4_u64,
+            "resamples": 10000,
+            "environments": [
+                {"role": "primary", "python": "3.12", "path": primary_rel, "active": false,
+                 "reused": true, "commands": [ok_command(&pass.join(" "), &pass, 2)]},
+                {"role": "fallback", "python": "3.11", "path": ".venv", "active": true,
+                 "reused": null, "commands": [ok_command(&pass.join(" "), &pass, 2)]},
+            ],
+            "comparisons": [compared(&pass.join(" "))],
+        })
+    );
 }
 
 #[test]
