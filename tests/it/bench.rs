@@ -256,8 +256,19 @@ fn compared(command: &str) -> Value {
 
 fn bench_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     let (code, stdout, stderr) = run(ww(dir).arg("bench").args(["--format", "json"]).args(args));
-    let report = serde_json::from_str(&stdout)
+    let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{e}: {stdout}\nstderr:\n{stderr}"));
+    let schema: Value =
+        serde_json::from_str(include_str!("../../schema/bench.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{report:#}\ndoes not match schema/bench.schema.json: {errors:#?}"
+    );
     (code, report, stderr)
 }
 
