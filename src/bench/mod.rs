@@ -200,6 +200,24 @@ pub(crate) struct Comparison {
     pub outcome: &'static str,
     /// In words.
     pub verdict: String,
+    /// The same for CPU time (user + system), steadier than wall time on a busy machine;
+    /// `null` without enough successful runs.
+    pub cpu: Option<CpuComparison>,
+}
+
+/// B against A in CPU time for one command.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct CpuComparison {
+    /// median CPU(fallback) / median CPU(primary).
+    pub ratio: f64,
+    /// The interval's lower end.
+    pub ci_low: f64,
+    /// Its upper end.
+    pub ci_high: f64,
+    /// `slower` (more CPU time), `faster` (less) or `no_difference`.
+    pub outcome: &'static str,
+    /// In words.
+    pub verdict: String,
 }
 
 /// The whole benchmark.
@@ -394,6 +412,23 @@ pub(crate) fn compare(
     b: &CommandResult,
     how: Bootstrap,
 ) -> Comparison {
+    let cpu = |r: &CommandResult| -> Vec<f64> {
+        r.runs
+            .iter()
+            .filter(|run| run.status == RunStatus::Ok)
+            .filter_map(|run| run.cpu_s)
+            .collect()
+    };
+    let cpu = stats::ratio_of_medians(&cpu(a), &cpu(b), how).map(|e| {
+        let verdict = Verdict::of(e);
+        CpuComparison {
+            ratio: e.ratio,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+            outcome: verdict.key(),
+            verdict: verdict.describe_cpu("fallback"),
+        }
+    });
     match stats::ratio_of_medians(&a.runs_s, &b.runs_s, how) {
         Some(estimate) => {
             let verdict = Verdict::of(estimate);
@@ -403,12 +438,9 @@ pub(crate) fn compare(
                 ci_low: Some(estimate.ci_low),
                 ci_high: Some(estimate.ci_high),
                 confidence: estimate.confidence,
-                outcome: match verdict {
-                    Verdict::Slower(_) => "slower",
-                    Verdict::Faster(_) => "faster",
-                    Verdict::NoDifference(_) => "no_difference",
-                },
+                outcome: verdict.key(),
                 verdict: verdict.describe("fallback"),
+                cpu,
             }
         }
         None => Comparison {
@@ -427,6 +459,7 @@ pub(crate) fn compare(
                 b.runs_s.len(),
                 b.runs.len()
             ),
+            cpu,
         },
     }
 }
@@ -463,6 +496,9 @@ pub(crate) fn history_rows<'a>(report: &'a BenchReport) -> Vec<crate::history::B
                 confidence: c.confidence,
                 outcome: c.outcome.to_string(),
                 verdict: c.verdict.clone(),
+                cpu_ratio: c.cpu.as_ref().map(|c| c.ratio),
+                cpu_ci_low: c.cpu.as_ref().map(|c| c.ci_low),
+                cpu_ci_high: c.cpu.as_ref().map(|c| c.ci_high),
             }
         })
         .collect()

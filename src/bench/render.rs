@@ -35,6 +35,9 @@ pub(crate) fn table(report: &BenchReport, out: &mut dyn Write) -> io::Result<()>
             }
         }
         let _ = writeln!(s, "  => {}", comparison.verdict);
+        if let Some(cpu) = &comparison.cpu {
+            let _ = writeln!(s, "  => {}", cpu.verdict);
+        }
         for env in &report.environments {
             if let Some(slowest) = env.commands[k].slowest_imports.as_ref()
                 && !slowest.is_empty()
@@ -82,13 +85,13 @@ pub(crate) fn markdown(report: &BenchReport, out: &mut dyn Write) -> io::Result<
     );
     let _ = writeln!(
         s,
-        "| command | primary median | fallback median | ratio | {:.0}% CI | verdict |",
+        "| command | primary median | fallback median | ratio | {:.0}% CI | verdict | CPU time |",
         report
             .comparisons
             .first()
             .map_or(95.0, |c| c.confidence * 100.0)
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     for (k, c) in report.comparisons.iter().enumerate() {
         let median = |env: &EnvironmentResult| {
             let r = &env.commands[k];
@@ -96,7 +99,7 @@ pub(crate) fn markdown(report: &BenchReport, out: &mut dyn Write) -> io::Result<
         };
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
             escape(&display_name(&c.command)).replace('`', "'"),
             report.environments.first().map(median).unwrap_or_default(),
             report.environments.get(1).map(median).unwrap_or_default(),
@@ -106,7 +109,10 @@ pub(crate) fn markdown(report: &BenchReport, out: &mut dyn Write) -> io::Result<
                 (Some(l), Some(h)) => format!("{l:.3}–{h:.3}"),
                 _ => "–".to_string(),
             },
-            escape(&c.verdict)
+            escape(&c.verdict),
+            c.cpu
+                .as_ref()
+                .map_or_else(|| "–".to_string(), |c| escape(&c.verdict))
         );
     }
     out.write_all(s.as_bytes())
@@ -258,6 +264,12 @@ mod tests {
         super::table(&report, &mut out).unwrap();
         let table = String::from_utf8(out).unwrap();
         let verdict = &report.comparisons[0].verdict;
+        let cpu_verdict = &report.comparisons[0].cpu.as_ref().unwrap().verdict;
+        assert!(
+            cpu_verdict.starts_with("the fallback uses 8% more CPU time (95% CI "),
+            "{cpu_verdict}"
+        );
+        assert!(report.comparisons[1].cpu.is_none());
         assert!(
             verdict.starts_with("the fallback is 8% slower (95% CI "),
             "{verdict}"
@@ -275,6 +287,7 @@ imports
   primary  median 50.5 ms (min 49.0 ms, max 52.0 ms), CPU 45.5 ms, peak 10.0 MiB; 4 of 4 runs ok
   fallback median 54.5 ms (min 53.0 ms, max 56.0 ms), CPU 49.0 ms, peak 10.0 MiB; 4 of 4 runs ok
   => {verdict}
+  => {cpu_verdict}
 
 pytest -q
   primary  median 1.500 s (min 1.500 s, max 1.500 s), CPU 1.350 s, peak 10.0 MiB; 4 of 4 runs ok
@@ -296,10 +309,10 @@ pytest -q
 - **fallback**: Python 3.11.9, /p/.wheelwatch/envs/x (built for this comparison)
 - 4 runs each after 1 warm-up, alternating; timeout 300s per run
 
-| command | primary median | fallback median | ratio | 95% CI | verdict |
-|---|---|---|---|---|---|
-| `imports` | 50.5 ms | 54.5 ms | 1.079 | {:.3}–{:.3} | {verdict} |
-| `pytest -q` | 1.500 s | failed | – | – | not compared: it needs at least 2 successful runs in each environment (primary 4 of 4, fallback 0 of 4) |
+| command | primary median | fallback median | ratio | 95% CI | verdict | CPU time |
+|---|---|---|---|---|---|---|
+| `imports` | 50.5 ms | 54.5 ms | 1.079 | {:.3}–{:.3} | {verdict} | {cpu_verdict} |
+| `pytest -q` | 1.500 s | failed | – | – | not compared: it needs at least 2 successful runs in each environment (primary 4 of 4, fallback 0 of 4) | – |
 ",
                 report.comparisons[0].ci_low.unwrap(),
                 report.comparisons[0].ci_high.unwrap(),

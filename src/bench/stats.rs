@@ -224,6 +224,45 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// The same for CPU time: "the fallback uses 7% more CPU time (95% CI 3–11%)", "… less …",
+    /// "no difference in CPU time that the runs can show (ratio 0.99, 95% CI 0.95–1.04)".
+    pub(crate) fn describe_cpu(&self, b: &str) -> String {
+        match *self {
+            Self::Slower(e) => format!(
+                "the {b} uses {} more CPU time ({} CI {}–{})",
+                percent(e.ratio - 1.0),
+                level(e.confidence),
+                percent_bare(e.ci_low - 1.0),
+                percent(e.ci_high - 1.0)
+            ),
+            Self::Faster(e) => format!(
+                "the {b} uses {} less CPU time ({} CI {}–{})",
+                percent(1.0 - e.ratio),
+                level(e.confidence),
+                percent_bare(1.0 - e.ci_high),
+                percent(1.0 - e.ci_low)
+            ),
+            Self::NoDifference(e) => format!(
+                "no difference in CPU time that the runs can show (ratio {:.2}, {} CI {:.2}–{:.2})",
+                e.ratio,
+                level(e.confidence),
+                e.ci_low,
+                e.ci_high
+            ),
+        }
+    }
+
+    /// `slower`, `faster` or `no_difference`.
+    pub(crate) fn key(&self) -> &'static str {
+        match self {
+            Self::Slower(_) => "slower",
+            Self::Faster(_) => "faster",
+            Self::NoDifference(_) => "no_difference",
+        }
+    }
+}
+
 fn level(confidence: f64) -> String {
     format!("{}%", (confidence * 100.0).round())
 }
@@ -359,6 +398,29 @@ mod tests {
             ratio_of_medians(&[0.0, 0.0], &[1.0, 2.0], Bootstrap::default()),
             None
         );
+    }
+
+    #[test]
+    fn cpu_verdicts() {
+        let e = |ratio, ci_low, ci_high| RatioEstimate {
+            ratio,
+            ci_low,
+            ci_high,
+            confidence: 0.95,
+        };
+        assert_eq!(
+            Verdict::of(e(1.07, 1.03, 1.11)).describe_cpu("fallback"),
+            "the fallback uses 7% more CPU time (95% CI 3–11%)"
+        );
+        assert_eq!(
+            Verdict::of(e(0.9, 0.85, 0.96)).describe_cpu("fallback"),
+            "the fallback uses 10% less CPU time (95% CI 4–15%)"
+        );
+        assert_eq!(
+            Verdict::of(e(0.99, 0.95, 1.04)).describe_cpu("fallback"),
+            "no difference in CPU time that the runs can show (ratio 0.99, 95% CI 0.95–1.04)"
+        );
+        assert_eq!(Verdict::of(e(0.99, 0.95, 1.04)).key(), "no_difference");
     }
 
     #[test]

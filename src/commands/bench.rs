@@ -318,7 +318,7 @@ fn show_progress(printer: Printer, progress: &Progress<'_>) {
             let kind = if *counted { "run" } else { "uncounted run" };
             match (run.status, run.wall_s) {
                 (bench::measure::RunStatus::Ok, Some(wall)) => {
-                    tracing::info!("{} {kind}: {:.1} ms", role.key(), wall * 1000.0);
+                    tracing::debug!("{} {kind}: {:.1} ms", role.key(), wall * 1000.0);
                 }
                 (status, _) => printer.note(format_args!(
                     "{} {kind}: {}{}",

@@ -423,6 +423,12 @@ pub(crate) struct BenchRow {
     pub outcome: String,
     /// In words.
     pub verdict: String,
+    /// Fallback / primary in median CPU time.
+    pub cpu_ratio: Option<f64>,
+    /// Its interval's lower end.
+    pub cpu_ci_low: Option<f64>,
+    /// Its upper end.
+    pub cpu_ci_high: Option<f64>,
 }
 
 const BENCH_COLUMNS: &[&str] = &[
@@ -443,6 +449,9 @@ const BENCH_COLUMNS: &[&str] = &[
     "confidence",
     "outcome",
     "verdict",
+    "cpu_ratio",
+    "cpu_ci_low",
+    "cpu_ci_high",
 ];
 
 /// Which runs to list.
@@ -849,6 +858,9 @@ impl Store {
                             Value::from(r.confidence),
                             Value::from(r.outcome.as_str()),
                             Value::from(r.verdict.as_str()),
+                            Value::from(r.cpu_ratio),
+                            Value::from(r.cpu_ci_low),
+                            Value::from(r.cpu_ci_high),
                         ]
                     })
                     .collect();
@@ -887,6 +899,9 @@ impl Store {
                 confidence: r[12].real(),
                 outcome: r[13].text(),
                 verdict: r[14].text(),
+                cpu_ratio: r[15].opt_real(),
+                cpu_ci_low: r[16].opt_real(),
+                cpu_ci_high: r[17].opt_real(),
             })
             .collect())
     }

@@ -122,6 +122,9 @@ CREATE TABLE bench_results (
     confidence DOUBLE PRECISION NOT NULL,
     outcome TEXT NOT NULL,
     verdict TEXT NOT NULL,
+    cpu_ratio DOUBLE PRECISION,
+    cpu_ci_low DOUBLE PRECISION,
+    cpu_ci_high DOUBLE PRECISION,
     PRIMARY KEY (run_id, pos)
 );
 ",

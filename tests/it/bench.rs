@@ -184,6 +184,47 @@ fn normalize(mut report: Value, root: &Path) -> Value {
                 (runs.len() >= 2).then(|| median(&runs))
             })
             .collect();
+        let cpu_medians: Vec<Option<f64>> = (0..2)
+            .map(|e| {
+                let runs: Vec<f64> = envs[e]["commands"][k]["runs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["status"] == "ok")
+                    .map(|r| number(&r["cpu_s"]))
+                    .collect();
+                (runs.len() >= 2).then(|| median(&runs))
+            })
+            .collect();
+        if let (Some(a), Some(b)) = (cpu_medians[0], cpu_medians[1]) {
+            let cpu = &mut c["cpu"];
+            let (ratio, low, high) = (
+                number(&cpu["ratio"]),
+                number(&cpu["ci_low"]),
+                number(&cpu["ci_high"]),
+            );
+            assert!(
+                (ratio - b / a).abs() < 1e-9,
+                "CPU ratio = fallback / primary"
+            );
+            assert!(low <= ratio && ratio <= high, "{cpu}");
+            let verdict = cpu["verdict"].as_str().unwrap();
+            match cpu["outcome"].as_str().unwrap() {
+                "slower" => assert!(low > 1.0 && verdict.contains("% more CPU time (95% CI ")),
+                "faster" => assert!(high < 1.0 && verdict.contains("% less CPU time (95% CI ")),
+                "no_difference" => assert_eq!(
+                    verdict,
+                    format!(
+                        "no difference in CPU time that the runs can show (ratio {ratio:.2}, \
+                         95% CI {low:.2}–{high:.2})"
+                    )
+                ),
+                other => panic!("CPU outcome {other}"),
+            }
+            *cpu = json!("<cpu comparison>");
+        } else {
+            assert!(c["cpu"].is_null(), "{c}");
+        }
         if c["ratio"].is_null() {
             assert!(c["ci_low"].is_null() && c["ci_high"].is_null());
             assert_eq!(c["outcome"], "not_compared");
@@ -251,7 +292,8 @@ fn ok_command(name: &str, argv: &[&str], runs: usize) -> Value {
 
 fn compared(command: &str) -> Value {
     json!({"command": command, "ratio": "<n>", "ci_low": "<n>", "ci_high": "<n>",
-           "confidence": 0.95, "outcome": "<outcome>", "verdict": "<verdict>"})
+           "confidence": 0.95, "outcome": "<outcome>", "verdict": "<verdict>",
+           "cpu": "<cpu comparison>"})
 }
 
 fn bench_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
@@ -397,6 +439,7 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
             "confidence": 0.95, "outcome": "not_compared",
             "verdict": format!("not compared: it needs at least 2 successful runs in each \
                 environment (primary 2 of 2, fallback 0 of {fallback})"),
+            "cpu": null,
             "primary_runs": primary})
     };
     let mut expected_comparisons = vec![not_compared(&fails, 2, 2), not_compared(&hangs, 2, 1)];
