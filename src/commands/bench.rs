@@ -48,17 +48,32 @@ pub(crate) fn run(
 }
 
 /// The active venv's role: its record's, else primary when it runs the configured primary.
-fn active_role(project: &Project, settings: &BenchSettings) -> Result<EnvRole> {
+fn active_role(project: &Project, settings: &BenchSettings, printer: Printer) -> Result<EnvRole> {
     let state = State::load(&project.state_file())?;
     if let (Some(active), VenvKind::Managed { .. }) =
         (&state.active, environment::inspect(project)?)
     {
         return Ok(active.role);
     }
+    let primary = settings
+        .check
+        .primary
+        .as_ref()
+        .map_or("python3", |p| p.value.as_str());
     Ok(
-        if switch::active_primary(project, &settings.check)?.is_some() {
+        if let Some(version) = switch::active_primary(project, &settings.check)? {
+            printer.note(format_args!(
+                "{} is not managed by wheelwatch and runs Python {version}, the primary ({primary}): \
+                 it stands for the primary",
+                project.venv_path.display()
+            ));
             EnvRole::Primary
         } else {
+            printer.note(format_args!(
+                "{} is not managed by wheelwatch and does not run the primary ({primary}): it \
+                 stands for the fallback",
+                project.venv_path.display()
+            ));
             EnvRole::Fallback
         },
     )
@@ -111,7 +126,7 @@ fn run_bench(
         ),
         _ => {}
     }
-    let active_role = active_role(&project, settings)?;
+    let active_role = active_role(&project, settings, printer)?;
     let assessment = switch::assess(
         &switch::request(&settings.check, globals, printer),
         recorder,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
@@ -562,6 +563,95 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
             ],
             "comparisons": [compared(&pass.join(" "))],
         })
+    );
+}
+
+/// A venv of the user's own (a real directory, 3.12, without the dependencies) stands for the
+/// primary; the fallback is built beside it, and the venv is never touched.
+#[test]
+fn bench_leaves_the_users_own_venv_alone() {
+    let (Some(_), Some((py312, _))) = (pyenv_python("3.11"), pyenv_python("3.12")) else {
+        return skip("needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
+    };
+    // wwfast has a wheel for 3.11 only: the primary is unhealthy, the fallback healthy.
+    let index = TestIndex::builder()
+        .project("wwfast", |p| {
+            p.wheel_with("1.0", &format!("cp311-cp311-{LINUX}"), |w| {
+                w.module_source("VALUE = 42\n")
+            })
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let status = Command::new(&py312)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(root.join(".venv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(root.join(".venv/USER_MARKER"), "mine").unwrap();
+    std::fs::write(root.join("requirements.txt"), "wwfast==1.0\n").unwrap();
+    std::fs::write(
+        root.join("wheelwatch.toml"),
+        format!(
+            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
+            index.url()
+        ),
+    )
+    .unwrap();
+    let venv = root.join(".venv");
+    let before = snapshot(&venv);
+    let pass = ["python", "-c", "pass"];
+    let mut args = vec!["--runs", "2", "--command"];
+    args.extend(pass);
+    let (code, report, stderr) = bench_json(root, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let venv_shown = std::fs::canonicalize(root).unwrap().join(".venv");
+    for line in [
+        format!(
+            "{} is not managed by wheelwatch and runs Python 3.12",
+            venv_shown.display()
+        ),
+        "no module of the dependencies is installed in both environments: the import \
+         benchmark is skipped"
+            .to_string(),
+        "not imported, as only one environment has them: wwfast".to_string(),
+    ] {
+        assert!(stderr.contains(&line), "{line}\nnot in:\n{stderr}");
+    }
+    let fallback = report["environments"][1]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fallback_rel = fallback
+        .strip_prefix(&format!(
+            "{}/",
+            std::fs::canonicalize(root).unwrap().display()
+        ))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        normalize(report, root),
+        json!({
+            "schema_version": 1, "timestamp": "<time>", "tool_version": "<version>",
+            "runs": 2, "warmup": 1, "timeout_s": 300.0, "seed": 0x005e_ed0f_b3c4_u64,
+            "resamples": 10000,
+            "environments": [
+                {"role": "primary", "python": "3.12", "path": ".venv", "active": true,
+                 "reused": null, "commands": [ok_command(&pass.join(" "), &pass, 2)]},
+                {"role": "fallback", "python": "3.11", "path": fallback_rel, "active": false,
+                 "reused": false, "commands": [ok_command(&pass.join(" "), &pass, 2)]},
+            ],
+            "comparisons": [compared(&pass.join(" "))],
+        })
+    );
+    assert!(!venv.is_symlink());
+    assert_eq!(before, snapshot(&venv), "the user's venv was changed");
+    assert!(
+        !root.join(".wheelwatch/state.toml").exists() || {
+            let state = std::fs::read_to_string(root.join(".wheelwatch/state.toml")).unwrap();
+            !state.contains("[active]")
+        }
     );
 }
 
