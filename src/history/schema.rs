@@ -102,7 +102,11 @@ CREATE TABLE events (
 );
 CREATE INDEX events_project_epoch ON events (project_id, epoch);
 ",
-    // 2: `bench` comparisons, one row per command, tied to the bench run.
+    // 2: a blocker's newest version with a compatible wheel (the dashboard shows it).
+    r"
+ALTER TABLE run_blockers ADD COLUMN newest_with_wheel TEXT;
+",
+    // 3: `bench` comparisons, one row per command, tied to the bench run.
     r"
 CREATE TABLE bench_results (
     run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

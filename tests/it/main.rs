@@ -10,7 +10,9 @@
 
 mod bench;
 mod check;
+mod ci;
 mod common;
+mod dashboard;
 mod doctor;
 mod environment;
 mod fallback;
@@ -19,7 +21,11 @@ mod index;
 mod input;
 mod lifecycle;
 mod live;
+mod matrix;
 mod metadata;
+mod plan;
 mod python;
+mod recorded;
 mod tags;
 mod transitive;
+mod watch;

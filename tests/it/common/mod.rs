@@ -32,8 +32,10 @@
 pub mod artifacts;
 pub mod cli;
 pub mod http;
+pub mod recorded;
 pub mod server;
 pub mod skip;
+pub mod webdriver;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{pyenv_python, run, wheelwatch};
