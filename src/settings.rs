@@ -23,8 +23,8 @@ pub(crate) use ci::{CiInitSettings, CiSystem};
 mod views;
 mod watch;
 pub(crate) use commands::{
-    BenchSettings, ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
-    HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
+    BenchSettings, ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings,
+    Format, HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
     ResetSettings, SwitchSettings, TagsSettings,
 };
 pub(crate) use outputs::{OutputFile, ReportFormat};

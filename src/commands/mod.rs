@@ -8,9 +8,9 @@ use crate::cli::{CiCommand, Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    BenchSettings, CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, GlobalSettings,
-    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
-    TagsSettings,
+    BenchSettings, CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings,
+    GlobalSettings, HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings,
+    SwitchSettings, TagsSettings,
 };
 use crate::settings::{MatrixSettings, PlanSettings};
 

@@ -9,9 +9,9 @@ use anyhow::{Result, bail};
 
 use super::{CheckSettings, Env, GlobalSettings, Sourced, ValueSource};
 use crate::cli::{
-    self, BenchArgs, CheckArgs, ConfigArgs, DashboardArgs, DoctorArgs, EnvArgs, FallbackArgs, HistoryArgs,
-    HistoryCommand, IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs, SwitchArgs,
-    TagsArgs, TargetArgs,
+    self, BenchArgs, CheckArgs, ConfigArgs, DashboardArgs, DoctorArgs, EnvArgs, FallbackArgs,
+    HistoryArgs, HistoryCommand, IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs,
+    SwitchArgs, TagsArgs, TargetArgs,
 };
 use crate::history::StoreLocation;
 
