@@ -237,7 +237,8 @@ impl Recorder {
     }
 
     /// Records `bench`'s comparisons with this command's run, and a `bench` event whose
-    /// detail is the verdicts in words (what a dashboard draws beside the fallback events).
+    /// reason is the verdicts in words (the dashboard's timeline shows it beside the fallback
+    /// events).
     pub(crate) fn bench(&mut self, report: &crate::bench::BenchReport) {
         let Some(store) = self.store.as_mut() else {
             return;
@@ -245,18 +246,19 @@ impl Recorder {
         let rows = crate::bench::history_rows(report);
         let mut event = crate::environment::Event::new("bench");
         event.python_version = rows.first().map(|r| r.fallback_python.clone());
-        event.reason = rows.first().map(|r| {
-            format!(
-                "fallback Python {} against primary Python {}",
-                r.fallback_python, r.primary_python
-            )
-        });
-        event.detail = Some(
+        // The verdicts are the reason: what the dashboard's events timeline shows.
+        event.reason = Some(
             rows.iter()
-                .map(|r| format!("{}: {}", r.command, r.verdict))
+                .map(|r| format!("{}: {}", r.command.replace('\n', " "), r.verdict))
                 .collect::<Vec<_>>()
                 .join("; "),
         );
+        event.detail = rows.first().map(|r| {
+            format!(
+                "fallback Python {} against primary Python {} (active: {})",
+                r.fallback_python, r.primary_python, r.active_role
+            )
+        });
         if let Err(e) = store.record_bench(self.run_id, &rows, &event) {
             self.warn(&e);
         }

@@ -351,6 +351,14 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
                 .to_string()
         })
         .collect();
+    let verdicts: Vec<String> = (0..2)
+        .map(|k| {
+            report["comparisons"][k]["verdict"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     let fallback_dir = PathBuf::from(report["environments"][1]["path"].as_str().unwrap());
     let envs_dir = std::fs::canonicalize(root)
         .unwrap()
@@ -523,16 +531,33 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
             ),
         ]
     );
-    let events: Vec<(String, bool)> = conn
-        .prepare("SELECT kind, run_id IS NOT NULL FROM events WHERE kind = 'bench' ORDER BY id")
+    let events: Vec<(String, bool, String)> = conn
+        .prepare(
+            "SELECT kind, run_id IS NOT NULL, detail FROM events WHERE kind = 'bench' ORDER BY id",
+        )
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events
+            .iter()
+            .all(|(kind, tied, _)| kind == "bench" && *tied)
+    );
+    // The verdicts in words are the event's reason: what the dashboard's timeline shows.
+    let first: Value = serde_json::from_str(&events[0].2).unwrap();
     assert_eq!(
-        events,
-        [("bench".to_string(), true), ("bench".to_string(), true)]
+        first["reason"].as_str().unwrap(),
+        format!("imports: {}; {custom_name}: {}", verdicts[0], verdicts[1])
+    );
+    assert!(
+        first["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("(active: primary)"),
+        "{first}"
     );
 
     // After a fallback the roles turn round: the active venv is the fallback's, and the
