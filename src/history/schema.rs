@@ -106,6 +106,32 @@ CREATE INDEX events_project_epoch ON events (project_id, epoch);
     r"
 ALTER TABLE run_blockers ADD COLUMN newest_with_wheel TEXT;
 ",
+    // 3: `bench` comparisons, one row per command, tied to the bench run.
+    r"
+CREATE TABLE bench_results (
+    run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    pos BIGINT NOT NULL,
+    command TEXT NOT NULL,
+    primary_python TEXT NOT NULL,
+    fallback_python TEXT NOT NULL,
+    active_role TEXT NOT NULL,
+    runs BIGINT NOT NULL,
+    primary_ok BIGINT NOT NULL,
+    fallback_ok BIGINT NOT NULL,
+    primary_median_s DOUBLE PRECISION,
+    fallback_median_s DOUBLE PRECISION,
+    ratio DOUBLE PRECISION,
+    ci_low DOUBLE PRECISION,
+    ci_high DOUBLE PRECISION,
+    confidence DOUBLE PRECISION NOT NULL,
+    outcome TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    cpu_ratio DOUBLE PRECISION,
+    cpu_ci_low DOUBLE PRECISION,
+    cpu_ci_high DOUBLE PRECISION,
+    PRIMARY KEY (run_id, pos)
+);
+",
 ];
 
 /// The schema version this build writes.

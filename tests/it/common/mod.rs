@@ -34,9 +34,9 @@
 pub mod artifacts;
 pub mod cli;
 pub mod http;
-pub mod recorded;
 pub mod project;
 pub mod python;
+pub mod recorded;
 pub mod server;
 pub mod skip;
 pub mod webdriver;
