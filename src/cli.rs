@@ -80,6 +80,12 @@ pub enum Command {
     Init(InitArgs),
     /// Recorded runs and lifecycle events: list, show, diff, summary, prune.
     History(HistoryArgs),
+    /// Explain a wheel problem from the issue catalog: a package's problem on each target, or
+    /// an installer's log (`-`: stdin); with no argument, the whole catalog.
+    Explain(Box<ExplainArgs>),
+    /// Reports built from an assessment: `upstream`, the requests to file with projects that
+    /// block a wheel-only install.
+    Report(Box<ReportArgs>),
     /// Run benchmark commands in the primary's and the fallback's environments and compare
     /// them (the active venv is never changed).
     Bench(Box<BenchArgs>),
@@ -103,6 +109,74 @@ pub enum Command {
     /// The smallest set of requirement changes that makes a target healthy (a wheel-only
     /// install of the whole tree), as a diff and a constraints file, re-assessed.
     Plan(Box<PlanArgs>),
+}
+
+/// `wheelwatch explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A package (`numpy`, `numpy==1.24.4`) to assess and explain on each target, or an
+    /// installer's log file (pip or uv output; `-` reads stdin). A path that exists is a log.
+    #[arg(value_name = "PACKAGE|LOGFILE")]
+    pub subject: Option<String>,
+    /// Targets (for a package).
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache (for a package).
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Consider pre-releases.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `wheelwatch report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// `wheelwatch report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// For each project that blocks a wheel-only install: the evidence (environment, targets
+    /// without a wheel and since when, which versions have which wheels, the project's links),
+    /// how many of our packages it blocks, and an issue text ready to file.
+    Upstream(Box<UpstreamArgs>),
+}
+
+/// `wheelwatch report upstream`.
+#[derive(Debug, Args)]
+pub struct UpstreamArgs {
+    /// Only this blocking project.
+    #[arg(value_name = "PACKAGE")]
+    pub package: Option<String>,
+    /// A requirements file, pyproject.toml or lock file, repeatable (default: the
+    /// configuration's, else ./requirements.txt, else ./pyproject.toml).
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+    /// A constraints file (pip format), repeatable.
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraint: Vec<PathBuf>,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Consider pre-releases.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format: markdown (default) or json (schema/upstream-report.schema.json).
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `wheelwatch ci`.

@@ -12,6 +12,8 @@
 //!   target), [`resolve`] (whole dependency trees), over [`dist`], [`filename`], [`metadata`].
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
+//! - [`catalog`] is the issue catalog: common wheel problems with causes and remedies, matched
+//!   from the assessment's typed findings and from installer output.
 //! - [`dashboard`] renders the recorded history as one self-contained HTML page.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
 //! - [`bench`] measures commands in the primary's and the fallback's environments and compares
@@ -26,6 +28,7 @@
 
 pub mod assess;
 pub(crate) mod bench;
+pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod commands;
 pub(crate) mod dashboard;

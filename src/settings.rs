@@ -27,6 +27,7 @@ pub(crate) use commands::{
     Format, HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
     ResetSettings, SwitchSettings, TagsSettings,
 };
+pub(crate) use commands::{ExplainSettings, ExplainSubject, UpstreamSettings};
 pub(crate) use outputs::{OutputFile, ReportFormat};
 pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
 pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};

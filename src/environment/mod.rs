@@ -435,12 +435,14 @@ pub enum EnvError {
         found: String,
     },
     /// The installer failed.
-    #[error("{installer} could not install the pinned set: {summary} (full log: {})", log.display())]
+    #[error("{installer} could not install the pinned set: {summary} (full log: {}){remedy}", log.display())]
     Install {
         /// pip or uv.
         installer: &'static str,
         /// The package and why, in one line (see [`explain_install_failure`]).
         summary: String,
+        /// The issue catalog's entry and its short remedy, as `; remedy (id): …`, or empty.
+        remedy: String,
         /// The installer's whole output.
         log: PathBuf,
     },

@@ -454,9 +454,15 @@ pub(super) fn build(
         let out = process::run(project, &mut cmd, Duration::from_hours(1), Some(&log))?;
         if !out.success() {
             let summary = explain::explain_install_failure(&out.stderr, &req.pins, &probe.version);
+            let remedy = crate::catalog::installer::diagnose(&out.stderr)
+                .and_then(|d| crate::report::phrases::remedy_hint(Some(d.issue)))
+                .map_or_else(String::new, |hint| {
+                    format!("; {hint} (`wheelwatch explain {}`)", log.display())
+                });
             return Err(EnvError::Install {
                 installer: req.installer.name(),
                 summary,
+                remedy,
                 log,
             });
         }

@@ -24,6 +24,8 @@
 //! store.record_bench(run_id, &[BenchRow], &event)?; store.bench_results(run_id)?
 //! store.diff(a, b)? / history::diff::diff(&RunDetails, &RunDetails) -> RunDiff
 //! store.summary()? -> Summary; store.prune(keep_days)? -> pruned run count
+//! store.projects()? -> Vec<ProjectRow>; store.select_project(&row)   // a shared store's projects
+//! store.target_points()? -> Vec<TargetPoint>   // every successful run's targets, for charts
 //! ```
 //!
 //! A recording failure is the caller's to report: `check --record` warns and keeps its exit

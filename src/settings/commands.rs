@@ -399,6 +399,125 @@ impl HistorySettings {
     }
 }
 
+/// What `wheelwatch explain` explains.
+#[derive(Debug)]
+pub(crate) enum ExplainSubject {
+    /// No argument: the whole catalog.
+    Catalog,
+    /// An installer's log: a file, or stdin (`None`).
+    Log(Option<PathBuf>),
+    /// A package, assessed with these settings (its requirement is the only source).
+    Package(Box<CheckSettings>),
+}
+
+/// `wheelwatch explain`.
+#[derive(Debug)]
+pub(crate) struct ExplainSettings {
+    /// What to explain.
+    pub subject: ExplainSubject,
+    /// Output format.
+    pub format: Format,
+}
+
+impl ExplainSettings {
+    /// A path that exists (or `-`) is a log; anything else a package, unless it looks like a
+    /// path (a `/`, or a `.log`/`.txt` name), which is then a missing file.
+    pub(crate) fn resolve(
+        args: cli::ExplainArgs,
+        globals: &GlobalSettings,
+        env: &dyn Env,
+    ) -> Result<Self> {
+        let cli::ExplainArgs {
+            subject,
+            targets,
+            index,
+            pre,
+            format,
+        } = args;
+        let subject = match subject {
+            None => ExplainSubject::Catalog,
+            Some(s) if s == "-" => ExplainSubject::Log(None),
+            Some(s) => {
+                let path = globals.cwd.join(&s);
+                let looks_like_path = s.contains(['/', '\\'])
+                    || [".log", ".txt", ".out"].iter().any(|e| s.ends_with(e));
+                if path.exists() {
+                    ExplainSubject::Log(Some(path))
+                } else if looks_like_path {
+                    bail!(
+                        "{s}: no such file (expected an installer's log file, `-` for stdin, or a package such as `numpy==1.24.4`)"
+                    );
+                } else {
+                    let sources = SourceArgs {
+                        package: vec![s],
+                        ..SourceArgs::default()
+                    };
+                    let mut check = CheckSettings::resolve(
+                        CheckArgs::for_assessment(sources, targets, index, None, pre),
+                        globals,
+                        env,
+                    )?;
+                    check.no_deps = true;
+                    ExplainSubject::Package(Box::new(check))
+                }
+            }
+        };
+        Ok(Self {
+            subject,
+            format: format.into(),
+        })
+    }
+}
+
+/// `wheelwatch report upstream`.
+#[derive(Debug)]
+pub(crate) struct UpstreamSettings {
+    /// Only this blocking project (normalized later).
+    pub package: Option<String>,
+    /// The assessment.
+    pub check: CheckSettings,
+    /// Markdown or JSON.
+    pub format: Format,
+    /// Where the report goes (default stdout).
+    pub output: Option<PathBuf>,
+}
+
+impl UpstreamSettings {
+    /// Resolves `report upstream`'s flags like `check`'s.
+    pub(crate) fn resolve(
+        args: cli::UpstreamArgs,
+        globals: &GlobalSettings,
+        env: &dyn Env,
+    ) -> Result<Self> {
+        let cli::UpstreamArgs {
+            package,
+            requirement,
+            constraint,
+            targets,
+            index,
+            pre,
+            format,
+            output,
+        } = args;
+        let sources = SourceArgs {
+            files: requirement,
+            constraint,
+            ..SourceArgs::default()
+        };
+        let check = CheckSettings::resolve(
+            CheckArgs::for_assessment(sources, targets, index, None, pre),
+            globals,
+            env,
+        )?;
+        Ok(Self {
+            package,
+            check,
+            format: format.into(),
+            output,
+        })
+    }
+}
+
 /// Where `wheelwatch dashboard` puts the page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum DashboardOutput {
