@@ -80,6 +80,228 @@ pub enum Command {
     Init(InitArgs),
     /// Recorded runs and lifecycle events: list, show, diff, summary, prune.
     History(HistoryArgs),
+    /// Write a self-contained HTML dashboard of the history (or serve it live).
+    Dashboard(DashboardArgs),
+    /// Continuous integration: generate a workflow that checks every configured target.
+    Ci(CiArgs),
+    /// Print a shell completion script: `wheelwatch completions bash > …`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from this command-line definition.
+    #[command(hide = true)]
+    Man,
+    /// Assess every --interval until stopped (or once): record each run, alert on changes,
+    /// export metrics, and optionally fall back or promote on its own.
+    Watch(Box<WatchArgs>),
+    /// Print the project's metrics (Prometheus text format) from the history store.
+    Metrics(MetricsArgs),
+    /// A compatibility grid: packages × Python versions × platforms, each cell the version that
+    /// installs from a wheel (or ✗ and the first version with one).
+    Matrix(Box<MatrixArgs>),
+    /// The smallest set of requirement changes that makes a target healthy (a wheel-only
+    /// install of the whole tree), as a diff and a constraints file, re-assessed.
+    Plan(Box<PlanArgs>),
+}
+
+/// `wheelwatch ci`.
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CiCommand,
+}
+
+/// `wheelwatch ci` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write .github/workflows/wheel-health.yml (or .gitlab-ci.yml): every 6 hours, on pull
+    /// requests touching dependency files, and on demand; annotations, SARIF, job summary,
+    /// reports as artifacts, cached index.
+    Init(CiInitArgs),
+}
+
+/// `wheelwatch ci init`.
+#[derive(Debug, Args)]
+pub struct CiInitArgs {
+    /// Print the file instead of writing it.
+    #[arg(long)]
+    pub print: bool,
+    /// A GitLab CI pipeline (.gitlab-ci.yml) instead of a GitHub Actions workflow.
+    #[arg(long)]
+    pub gitlab: bool,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `wheelwatch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `wheelwatch completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (`source <(wheelwatch completions bash)`).
+    Bash,
+    /// Zsh (into a directory on `$fpath`, as `_wheelwatch`).
+    Zsh,
+    /// fish (`~/.config/fish/completions/wheelwatch.fish`).
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// The completion script for `shell`, generated from this definition.
+pub fn completion_script(shell: CompletionShell) -> Vec<u8> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+        CompletionShell::Elvish => Shell::Elvish,
+        CompletionShell::Powershell => Shell::PowerShell,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "wheelwatch", &mut out);
+    out
+}
+
+/// The man page (roff) of wheelwatch and its commands, generated from this definition: the
+/// top-level page, then a page for each visible command and subcommand
+/// (`wheelwatch-check`, `wheelwatch-ci-init`, …), one after the other.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    use clap::CommandFactory;
+    fn render_subcommands(
+        command: &clap::Command,
+        prefix: &str,
+        bin: &str,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        for sub in command
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
+            let name = format!("{prefix}-{}", sub.get_name());
+            let bin = format!("{bin} {}", sub.get_name());
+            let page = sub
+                .clone()
+                .display_name(name.clone())
+                .bin_name(bin.clone())
+                .version(env!("CARGO_PKG_VERSION"));
+            clap_mangen::Man::new(page).render(out)?;
+            render_subcommands(sub, &name, &bin, out)?;
+        }
+        Ok(())
+    }
+    let mut command = Cli::command();
+    command.build();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    render_subcommands(&command, "wheelwatch", "wheelwatch", &mut out)?;
+    Ok(out)
+}
+
+/// `wheelwatch dashboard`.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Write the page here (`-` for stdout).
+    #[arg(short, long, value_name = "FILE", default_value = "dashboard.html")]
+    pub output: PathBuf,
+    /// Serve the page on this address instead (e.g. 127.0.0.1:8050), re-reading the store for
+    /// every request.
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with = "output")]
+    pub serve: Option<String>,
+}
+
+/// `wheelwatch watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Environment options (for --auto-fallback and --auto-promote).
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Health threshold (share of packages with a wheel), 0.0-1.0.
+    #[arg(long, value_name = "SHARE", allow_hyphen_values = true, value_parser = parse_share)]
+    pub threshold: Option<f64>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Time between assessments (`90s`, `15m`, `1h`, `1d`), with ±10% jitter.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub interval: String,
+    /// Assess once, record, alert and write metrics, then exit (for cron and systemd timers).
+    #[arg(long, conflicts_with_all = ["print_systemd", "print_cron"])]
+    pub once: bool,
+    /// Stop after this many runs (tests).
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_runs: Option<u64>,
+    /// Print a systemd service and timer (Persistent=true) running `watch --once`, and exit.
+    #[arg(long, conflicts_with = "print_cron")]
+    pub print_systemd: bool,
+    /// Print a crontab line running `watch --once` every --interval, and exit.
+    #[arg(long)]
+    pub print_cron: bool,
+    /// POST alerts as JSON to this URL (Alertmanager-shaped; Slack's text/blocks for a Slack
+    /// incoming webhook), repeatable.
+    #[arg(long = "notify", value_name = "URL")]
+    pub notify: Vec<String>,
+    /// Run this program with each alert as JSON on stdin (argv, no shell). Put it last, or end
+    /// its arguments with `;`.
+    #[arg(long, value_name = "ARGV", num_args = 1.., allow_hyphen_values = true,
+          value_terminator = ";")]
+    pub notify_command: Vec<String>,
+    /// Seconds an alert delivery may take (each attempt).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub notify_timeout: u64,
+    /// Alert when the assessment has failed this many times in a row.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub alert_after_failures: u32,
+    /// Fall back on its own after N consecutive successful assessments with an unhealthy
+    /// primary (an outage counts nothing).
+    #[arg(long)]
+    pub auto_fallback: bool,
+    /// N for --auto-fallback.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub fallback_after: u32,
+    /// Return to the primary on its own after N consecutive assessments with a healthy
+    /// primary.
+    #[arg(long)]
+    pub auto_promote: bool,
+    /// N for --auto-promote.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub promote_after: u32,
+    /// Rewrite this file atomically with the metrics after each run (node_exporter's textfile
+    /// collector).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+    /// Serve the metrics at http://ADDR/metrics while watching (e.g. 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Also export one series per package and target.
+    #[arg(long)]
+    pub metrics_per_package: bool,
+}
+
+/// `wheelwatch metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Also export one series per package and target.
+    #[arg(long)]
+    pub metrics_per_package: bool,
 }
 
 /// `wheelwatch history`.
@@ -175,6 +397,24 @@ pub enum Format {
     Json,
     /// Markdown, for pull requests and CI summaries.
     Markdown,
+}
+
+/// The report formats of `check` (on stdout with `--format`, to files with `-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table for people.
+    Table,
+    /// JSON, described by schema/report.schema.json.
+    Json,
+    /// Markdown, for pull requests and CI summaries.
+    Markdown,
+    /// GitHub Actions workflow commands: annotations at each requirement's line (and the
+    /// Markdown report appended to the job summary when GITHUB_STEP_SUMMARY is set).
+    Github,
+    /// JUnit XML: a test suite per target, a test case per package.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 /// What to assess: requirement sources.
@@ -276,11 +516,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "no_deps")]
     pub lock_dir: Option<PathBuf>,
     /// Report format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to this file instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Also write the report in FORMAT to PATH, repeatable (`-o sarif=wheels.sarif -o
+    /// junit=junit.xml`). FORMAT: table, json, markdown, github, junit, sarif. A bare PATH
+    /// writes the --format report there instead of stdout.
+    #[arg(short, long, value_name = "FORMAT=PATH")]
+    pub output: Vec<String>,
     /// Record this run in the history store (also `record = true` in the configuration).
     #[arg(long)]
     pub record: bool,
@@ -303,8 +545,8 @@ impl CheckArgs {
             threshold,
             strict: false,
             pre,
-            format: Format::Table,
-            output: None,
+            format: CheckFormat::Table,
+            output: Vec::new(),
             no_deps: false,
             lock_dir: None,
             record: false,
@@ -488,4 +730,73 @@ mod tests {
     fn cli_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `wheelwatch matrix` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// A table that fits the terminal (wide grids fold into blocks of columns).
+    Table,
+    /// A Markdown table.
+    Markdown,
+    /// JSON (schema/matrix.schema.json).
+    Json,
+    /// CSV, one line per cell.
+    Csv,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// `wheelwatch matrix`.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Rows for every package of the dependency tree, not only the direct requirements.
+    #[arg(long)]
+    pub tree: bool,
+    /// Python versions, comma-separated (`3.11,3.12,3.14t`). Default: every CPython still
+    /// supported, plus the newest as a free-threaded build.
+    #[arg(long, value_name = "PY,...", value_delimiter = ',')]
+    pub pythons: Vec<String>,
+    /// Platforms, comma-separated (`linux,macos,windows`). Default: the configured targets'
+    /// platforms (this machine's when none names one).
+    #[arg(long, value_name = "PLATFORM,...", value_delimiter = ',')]
+    pub platforms: Vec<String>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub format: MatrixFormat,
+    /// Write the matrix to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `wheelwatch plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Requirement sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// The target to make healthy: `PY[@PLATFORM]` (`3.12`, `3.14t@linux-aarch64`).
+    #[arg(long, value_name = "PY[@PLATFORM]")]
+    pub to: String,
+    /// Also write the planned constraints to this file (pip's `-c` format).
+    #[arg(long, value_name = "PATH")]
+    pub constraints_out: Option<PathBuf>,
+    /// Consider pre-releases for every package.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format (table: the diff, the constraints and the re-assessment).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

@@ -12,6 +12,7 @@
 //!   target), [`resolve`] (whole dependency trees), over [`dist`], [`filename`], [`metadata`].
 //! - [`report`] is the typed report model, its verdict and recommendations, and its renderers
 //!   (table, JSON, Markdown) with their shared phrases.
+//! - [`dashboard`] renders the recorded history as one self-contained HTML page.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
 //! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
 //!   timeout).
@@ -24,6 +25,7 @@
 pub mod assess;
 pub mod cli;
 pub(crate) mod commands;
+pub(crate) mod dashboard;
 pub mod dist;
 pub mod environment;
 pub mod exit;
@@ -35,8 +37,11 @@ pub(crate) mod history;
 pub mod host;
 pub mod index;
 pub(crate) mod logging;
+pub(crate) mod matrix;
 pub mod metadata;
+pub(crate) mod metrics;
 pub(crate) mod pep508;
+pub(crate) mod plan;
 pub mod platform;
 pub(crate) mod printer;
 pub mod python;
@@ -48,6 +53,8 @@ pub mod tags;
 pub mod target;
 pub(crate) mod util;
 pub(crate) mod version_view;
+pub(crate) mod watch;
+pub(crate) mod workflow;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
 /// print.

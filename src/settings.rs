@@ -16,11 +16,20 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{CheckArgs, ColorChoice, GlobalArgs, IndexArgs, SourceArgs, TargetArgs};
 use crate::history::StoreLocation;
 
+mod ci;
 mod commands;
+mod outputs;
+pub(crate) use ci::{CiInitSettings, CiSystem};
+mod views;
+mod watch;
 pub(crate) use commands::{
-    ConfigSettings, DoctorSettings, EnvSettings, Format, HistoryAction, HistorySettings,
-    InitSettings, InstallerChoice, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
+    HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings,
 };
+pub(crate) use outputs::{OutputFile, ReportFormat};
+pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
+pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -384,11 +393,18 @@ pub struct CheckSettings {
     pub index: IndexChoice,
     /// The venv later commands manage.
     pub venv: Sourced<PathBuf>,
-    /// Output format.
+    /// Output format (stdout, or the bare `-o PATH`).
     #[serde(skip)]
-    pub format: Format,
-    /// Output file.
+    pub format: ReportFormat,
+    /// The `--format` report's file instead of stdout (a bare `-o PATH`).
     pub output: Option<PathBuf>,
+    /// `-o FORMAT=PATH`: more reports, beside the one on stdout.
+    #[serde(skip)]
+    pub outputs: Vec<OutputFile>,
+    /// GitHub's job summary file (`GITHUB_STEP_SUMMARY`): the Markdown report is appended to
+    /// it whenever a `github` report is written.
+    #[serde(skip)]
+    pub step_summary: Option<PathBuf>,
     /// `--no-deps`: assess the direct requirements only.
     pub no_deps: bool,
     /// `--lock-dir`: write each target's wheel-only resolution here.
@@ -733,6 +749,7 @@ impl CheckSettings {
             record,
         } = args;
         let config = globals.config.as_ref();
+        let (outputs, output) = outputs::parse_outputs(&output)?;
         let sources = resolve_sources(sources, config);
         let (primary, fallbacks, targets) = resolve_targets(targets, config, env);
         let threshold = match threshold {
@@ -787,6 +804,8 @@ impl CheckSettings {
             venv,
             format: format.into(),
             output,
+            outputs,
+            step_summary: env.var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             no_deps,
             lock_dir,
             record: record

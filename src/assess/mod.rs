@@ -69,6 +69,41 @@ pub struct Request {
     pub lock_dir: Option<PathBuf>,
     /// Where progress goes (bars only when stderr is a terminal and not quiet).
     pub printer: Printer,
+    /// Changes applied to the loaded requirements before assessing (what `plan` tries).
+    pub edits: RequirementEdits,
+}
+
+/// Changes to a loaded requirement set: requirements replaced by name, constraints added.
+#[derive(Clone, Debug, Default)]
+pub struct RequirementEdits {
+    /// Every requirement on this package is replaced by this one.
+    pub replace: Vec<Requirement>,
+    /// Added constraints.
+    pub constrain: Vec<Requirement>,
+}
+
+impl RequirementEdits {
+    /// Applies the edits to `set`.
+    pub fn apply(&self, set: &mut RequirementSet) {
+        for new in &self.replace {
+            for declared in &mut set.requirements {
+                if declared.requirement.name == new.name {
+                    let mut req = new.clone();
+                    req.marker = declared.requirement.marker.clone();
+                    declared.raw = req.to_string();
+                    declared.requirement = req;
+                }
+            }
+        }
+        for c in &self.constrain {
+            set.constraints.push(requirements::DeclaredRequirement {
+                requirement: c.clone(),
+                raw: c.to_string(),
+                origin: None,
+                locked: false,
+            });
+        }
+    }
 }
 
 impl Request {
@@ -86,6 +121,7 @@ impl Request {
             no_deps: settings.no_deps,
             lock_dir: settings.lock_dir.clone(),
             printer,
+            edits: RequirementEdits::default(),
         }
     }
 }
@@ -114,6 +150,11 @@ pub struct Assessment {
     pub index: IndexSettings,
     /// One line per target about the lock files written (`--lock-dir`), for the user.
     pub lock_notes: Vec<String>,
+    /// The requirements and constraints that were assessed, with where each was declared.
+    pub requirements: RequirementSet,
+    /// Every project page the run fetched (direct requirements and, when resolved, the whole
+    /// tree), by normalized name: what renderers of the version view (`matrix`, `plan`) read.
+    pub pages: std::collections::BTreeMap<PackageName, Arc<crate::dist::ProjectPage>>,
 }
 
 impl Assessment {
@@ -127,7 +168,8 @@ impl Assessment {
 pub fn run(request: &Request) -> Result<Assessment> {
     let started = Instant::now();
     let sources = targets::sources(request)?;
-    let set = requirements::load(&sources, &requirements::LoadOptions::default())?;
+    let mut set = requirements::load(&sources, &requirements::LoadOptions::default())?;
+    request.edits.apply(&mut set);
     let planned = targets::plan(request)?;
     // Probe host interpreters while the index is fetched.
     let lookups: Vec<Option<String>> = planned.iter().map(|p| p.probe.lookup()).collect();
@@ -289,7 +331,7 @@ pub fn run(request: &Request) -> Result<Assessment> {
     } else {
         names.len()
     };
-    let report = Report::new(
+    let mut report = Report::new(
         reports,
         dependencies,
         threshold,
@@ -308,6 +350,8 @@ pub fn run(request: &Request) -> Result<Assessment> {
             elapsed_ms: started.elapsed().as_millis() as u64,
         },
     );
+    report.origins = set.requirements.iter().map(|r| r.origin.clone()).collect();
+    let fetched = shared.fetched_pages();
     // Speculative fetches still in flight are abandoned, not awaited.
     runtime.shutdown_background();
     info!(
@@ -322,6 +366,8 @@ pub fn run(request: &Request) -> Result<Assessment> {
         targets: assessed,
         index,
         lock_notes,
+        requirements: set,
+        pages: fetched,
     })
 }
 

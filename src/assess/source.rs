@@ -88,6 +88,19 @@ impl Shared {
         lock(&self.pages).len()
     }
 
+    /// Every page fetched so far (found projects only), by name.
+    pub(crate) fn fetched_pages(
+        &self,
+    ) -> std::collections::BTreeMap<PackageName, Arc<ProjectPage>> {
+        lock(&self.pages)
+            .iter()
+            .filter_map(|(name, cell)| {
+                let page = cell.get()?.clone().ok()??;
+                Some((name.clone(), page))
+            })
+            .collect()
+    }
+
     /// The page of `name` if it has been fetched already (no request).
     pub(crate) fn page_if_fetched(&self, name: &PackageName) -> Option<Arc<ProjectPage>> {
         let cell = lock(&self.pages).get(name).cloned()?;

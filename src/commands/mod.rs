@@ -4,23 +4,30 @@
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, PythonCommand};
+use crate::cli::{CiCommand, Cli, Command, PythonCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DoctorSettings, GlobalSettings, HistorySettings, InitSettings,
-    ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings, TagsSettings,
+    CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, GlobalSettings,
+    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
+    TagsSettings,
 };
+use crate::settings::{MatrixSettings, PlanSettings};
 
 pub(crate) mod check;
+pub(crate) mod ci;
 pub(crate) mod config;
+pub(crate) mod dashboard;
 pub(crate) mod doctor;
 pub(crate) mod history;
 pub(crate) mod init;
+pub(crate) mod matrix;
+pub(crate) mod plan;
 pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
 pub(crate) mod tags;
+pub(crate) mod watch;
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
@@ -56,10 +63,44 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             switch::reset(&ResetSettings::resolve(*args, &globals)?, &globals, printer)
         }
         Command::Init(args) => init::run(&InitSettings::resolve(args), &globals, printer),
+        Command::Ci(args) => match args.command {
+            CiCommand::Init(init) => ci::init(
+                &crate::settings::CiInitSettings::resolve(&init, &globals, &ProcessEnv)?,
+                &globals.cwd,
+                printer,
+            ),
+        },
+        Command::Completions(args) => {
+            ci::print(&crate::cli::completion_script(args.shell), printer)
+        }
+        Command::Man => ci::print(&crate::cli::man_page()?, printer),
         Command::History(args) => history::run(
             &HistorySettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,
             printer,
         ),
+        Command::Dashboard(args) => dashboard::run(
+            &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Watch(args) => watch::run(
+            &crate::settings::WatchSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Metrics(args) => watch::metrics(
+            &crate::settings::MetricsSettings::resolve(&args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Matrix(args) => matrix::run(
+            &MatrixSettings::resolve(*args, &globals, jiff::Zoned::now().date())?,
+            &globals,
+            printer,
+        ),
+        Command::Plan(args) => {
+            plan::run(&PlanSettings::resolve(*args, &globals)?, &globals, printer)
+        }
     }
 }

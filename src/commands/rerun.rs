@@ -126,7 +126,7 @@ pub(crate) fn command_line(
 }
 
 /// `value` as one POSIX shell word: unchanged when it is plain, else single-quoted.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
             c.is_ascii_alphanumeric()

@@ -319,14 +319,8 @@ fn run_switch(
     operation: Operation,
     recorder: &mut Recorder,
 ) -> Result<ExitStatus> {
-    let SwitchSettings {
-        check: settings,
-        env,
-        reason,
-        dry_run,
-        to,
-    } = switch;
-    let project = project(settings, env, globals, printer)?;
+    let settings = &switch.check;
+    let project = project(settings, &switch.env, globals, printer)?;
     if operation == Operation::Promote
         && let Some(version) = active_primary(&project, settings)?
     {
@@ -338,6 +332,72 @@ fn run_switch(
         return Ok(ExitStatus::Success);
     }
     let assessment = assess(&request(settings, globals, printer), recorder)?;
+    switch_on(switch, printer, operation, &project, &assessment)
+}
+
+/// `watch`'s automatic actions (`--auto-fallback`, `--auto-promote`): the same path as
+/// `fallback` and `promote`, on the watch's own assessment (recorded already, with a verdict);
+/// the events go into the history with the watch's run.
+pub(crate) fn act_on(
+    switch: &SwitchSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+    operation: Operation,
+    assessment: &Assessment,
+    recorder: &mut Recorder,
+) -> Result<ExitStatus> {
+    let result = (|| {
+        let project = project(&switch.check, &switch.env, globals, printer)?;
+        if operation == Operation::Promote
+            && let Some(version) = active_primary(&project, &switch.check)?
+        {
+            writeln!(
+                printer.stdout(),
+                "already on the primary: {} runs Python {version}; nothing to do",
+                project.venv_path.display(),
+            )?;
+            return Ok(ExitStatus::Success);
+        }
+        switch_on(switch, printer, operation, &project, assessment)
+    })();
+    recorder.events(&events_file(globals));
+    result
+}
+
+/// Whether the project's venv runs a fallback now, by its records.
+pub(crate) fn on_fallback(
+    settings: &CheckSettings,
+    env: &EnvSettings,
+    globals: &GlobalSettings,
+) -> Result<bool> {
+    let venv = &settings.venv.value;
+    let venv = if venv.is_absolute() {
+        venv.clone()
+    } else {
+        globals.cwd.join(venv)
+    };
+    let project = Project::new(&globals.cwd, &venv, env.allow_outside)?;
+    let state = State::load(&project.state_file())?;
+    Ok(state
+        .active
+        .is_some_and(|active| active.role == EnvRole::Fallback))
+}
+
+/// Chooses the target for `operation` on `assessment` and switches the venv to it.
+fn switch_on(
+    switch: &SwitchSettings,
+    printer: Printer,
+    operation: Operation,
+    project: &Project,
+    assessment: &Assessment,
+) -> Result<ExitStatus> {
+    let SwitchSettings {
+        check: settings,
+        env,
+        reason,
+        dry_run,
+        to,
+    } = switch;
     let report = &assessment.report;
 
     let (target, assessed) = match operation {
@@ -417,10 +477,10 @@ fn run_switch(
         index: install_index(&assessment.index),
         installer: installer(env.installer),
         keep_backups: env.keep_backups,
-        requested: Some(requested(settings, &assessment)),
+        requested: Some(requested(settings, assessment)),
     };
     if *dry_run {
-        let plan = environment::plan_switch(&project, &request)?;
+        let plan = environment::plan_switch(project, &request)?;
         let mut out = printer.stdout();
         writeln!(
             out,
@@ -448,7 +508,7 @@ fn run_switch(
             ExitStatus::BadInput
         });
     }
-    let outcome = match environment::switch(&project, &request, &mut progress(printer)) {
+    let outcome = match environment::switch(project, &request, &mut progress(printer)) {
         Ok(outcome) => outcome,
         Err(err) => {
             // The environment module guarantees the venv is untouched when a switch fails.

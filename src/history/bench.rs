@@ -117,6 +117,7 @@ pub(crate) fn fill(
                             Value::from("1.0.0"),
                             Value::from(format!("[[\"app\",\"package-{p}\"]]")),
                             Value::from("only a source distribution"),
+                            Value::from("0.9.0"),
                         ]);
                     }
                 }

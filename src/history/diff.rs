@@ -358,6 +358,7 @@ mod tests {
                 version: "1.0".into(),
                 paths: vec![vec!["app".into(), "a".into()]],
                 reason: "no wheel".into(),
+                newest_with_wheel: None,
             }],
             downgrades: vec![],
             events: vec![],

@@ -334,6 +334,9 @@ pub(crate) struct BlockerRecord {
     pub paths: Vec<Vec<String>>,
     /// Why.
     pub reason: String,
+    /// The newest version with a compatible wheel (outside the required range), if any;
+    /// `null` also for runs recorded before schema version 2.
+    pub newest_with_wheel: Option<String>,
 }
 
 /// A package a wheel-only install takes older.
@@ -387,6 +390,40 @@ pub(crate) struct RunDetails {
     pub downgrades: Vec<DowngradeRecord>,
     /// Events recorded with this run.
     pub events: Vec<EventRecord>,
+}
+
+/// A project of a shared store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ProjectRow {
+    /// Its row id.
+    pub row_id: i64,
+    /// Its identity.
+    pub project: ProjectId,
+    /// Its recorded runs.
+    pub runs: i64,
+    /// Its newest run (epoch seconds).
+    pub last_epoch: i64,
+}
+
+/// One target of one successful run, as charted.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TargetPoint {
+    /// The run.
+    pub run_id: i64,
+    /// When it ran.
+    pub epoch: i64,
+    /// The target's name.
+    pub target: String,
+    /// Its role in that run.
+    pub role: String,
+    /// Healthy by the threshold.
+    pub healthy: bool,
+    /// Share of assessed direct packages with a wheel.
+    pub wheel_share: f64,
+    /// Share of the whole tree from wheels, when resolved.
+    pub tree_wheel_share: Option<f64>,
+    /// Packages blocking a wheel-only install.
+    pub blockers: i64,
 }
 
 /// Which runs to list.
@@ -622,8 +659,8 @@ impl Store {
         let blockers = self
             .conn
             .query(
-                "SELECT target_idx, name, version, paths, reason FROM run_blockers \
-                 WHERE run_id = ?",
+                "SELECT target_idx, name, version, paths, reason, newest_with_wheel \
+                 FROM run_blockers WHERE run_id = ?",
                 &id_param,
             )?
             .iter()
@@ -634,6 +671,7 @@ impl Store {
                 version: r[2].text(),
                 paths: serde_json::from_str(&r[3].text()).unwrap_or_default(),
                 reason: r[4].text(),
+                newest_with_wheel: r[5].opt_text(),
             })
             .collect();
         let downgrades = self
@@ -673,7 +711,6 @@ impl Store {
         })
     }
 
-    #[allow(dead_code, reason = "in-crate API: the dashboard reads events")]
     /// This project's events at or after `since_epoch` (all with `None`), oldest first.
     pub(crate) fn events(
         &mut self,
@@ -691,6 +728,65 @@ impl Store {
             )?
             .iter()
             .map(event_record)
+            .collect())
+    }
+
+    /// Every project in the store with at least one run, with its run count and newest run
+    /// (epoch), by name.
+    pub(crate) fn projects(&mut self) -> Result<Vec<ProjectRow>, HistoryError> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT p.id, p.name, p.location, CAST(count(r.id) AS BIGINT), max(r.epoch) \
+                 FROM projects p JOIN runs r ON r.project_id = p.id \
+                 GROUP BY p.id, p.name, p.location ORDER BY p.name, p.location",
+                &[],
+            )?
+            .iter()
+            .map(|r| ProjectRow {
+                row_id: r[0].int(),
+                project: ProjectId {
+                    name: r[1].text(),
+                    location: r[2].text(),
+                },
+                runs: r[3].int(),
+                last_epoch: r[4].int(),
+            })
+            .collect())
+    }
+
+    /// Scopes this store to another project of it (one of [`Store::projects`]).
+    pub(crate) fn select_project(&mut self, row: &ProjectRow) {
+        self.project = row.project.clone();
+        self.project_id = row.row_id;
+    }
+
+    /// Each successful run's targets, oldest run first: the compact series the dashboard
+    /// charts (one query, however many runs).
+    pub(crate) fn target_points(&mut self) -> Result<Vec<TargetPoint>, HistoryError> {
+        Ok(self
+            .conn
+            .query(
+                "SELECT t.run_id, r.epoch, t.name, t.role, t.healthy, t.wheel_share, \
+                 t.tree_wheel_share, \
+                 (SELECT CAST(count(*) AS BIGINT) FROM run_blockers b \
+                  WHERE b.run_id = t.run_id AND b.target_idx = t.idx) \
+                 FROM run_targets t JOIN runs r ON r.id = t.run_id \
+                 WHERE r.project_id = ? AND r.result = 'ok' \
+                 ORDER BY r.epoch, r.id, t.idx",
+                &[Value::Int(self.project_id)],
+            )?
+            .iter()
+            .map(|r| TargetPoint {
+                run_id: r[0].int(),
+                epoch: r[1].int(),
+                target: r[2].text(),
+                role: r[3].text(),
+                healthy: r[4].int() != 0,
+                wheel_share: r[5].real(),
+                tree_wheel_share: r[6].opt_real(),
+                blockers: r[7].int(),
+            })
             .collect())
     }
 

@@ -89,8 +89,15 @@ pub(crate) const PACKAGE_COLUMNS: &[&str] = &[
     "reason",
 ];
 /// Columns of `run_blockers`.
-pub(crate) const BLOCKER_COLUMNS: &[&str] =
-    &["run_id", "target_idx", "name", "version", "paths", "reason"];
+pub(crate) const BLOCKER_COLUMNS: &[&str] = &[
+    "run_id",
+    "target_idx",
+    "name",
+    "version",
+    "paths",
+    "reason",
+    "newest_with_wheel",
+];
 /// Columns of `run_downgrades`.
 pub(crate) const DOWNGRADE_COLUMNS: &[&str] = &[
     "run_id",
@@ -210,6 +217,7 @@ pub(crate) fn rows(report: &Report, context: &RunContext) -> RunRows {
                 Value::from(b.version.to_string()),
                 Value::from(serde_json::to_string(&b.paths).unwrap_or_default()),
                 Value::from(b.reason.as_str()),
+                Value::from(b.newest_with_wheel.as_ref().map(ToString::to_string)),
             ]);
         }
         for d in &t.downgrades {

@@ -102,6 +102,10 @@ CREATE TABLE events (
 );
 CREATE INDEX events_project_epoch ON events (project_id, epoch);
 ",
+    // 2: a blocker's newest version with a compatible wheel (the dashboard shows it).
+    r"
+ALTER TABLE run_blockers ADD COLUMN newest_with_wheel TEXT;
+",
 ];
 
 /// The schema version this build writes.

@@ -350,7 +350,9 @@ pub fn check_file(path: &Path) -> Result<PathBuf, Unusable> {
     let Ok(link_meta) = path.symlink_metadata() else {
         return Err(Unusable::Missing);
     };
-    match fs_err::canonicalize(path) {
+    // `Path::canonicalize`, not `fs_err`'s: a symbolic link loop is told by the OS error code,
+    // which `fs_err`'s error does not keep.
+    match path.canonicalize() {
         Ok(real) => {
             let meta = real.metadata().map_err(|e| Unusable::SpawnFailed {
                 error: e.to_string(),

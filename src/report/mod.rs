@@ -14,11 +14,17 @@ use serde::{Deserialize, Serialize};
 use crate::health::{PackageHealth, Status};
 use crate::target::{Role, Target};
 
+pub(crate) mod findings;
+pub mod github;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub(crate) mod matrix;
 pub(crate) mod phrases;
+pub(crate) mod plan;
 mod recommend;
 mod resolution;
+pub mod sarif;
 pub mod table;
 
 pub use recommend::Recommendation;
@@ -390,6 +396,11 @@ pub struct Report {
     /// table and Markdown then say which file was read.
     #[serde(skip)]
     pub input_discovered: bool,
+    /// Where each direct requirement was declared (file and line; `None` for `--package`),
+    /// in the order of every target's `packages`: where CI annotations and SARIF results
+    /// point. Not in the JSON.
+    #[serde(skip)]
+    pub origins: Vec<Option<crate::requirements::Origin>>,
     /// Entries skipped before assessment.
     pub skipped: Vec<Skipped>,
     /// Whether dependency trees were resolved, or only the direct requirements (or a locked
@@ -483,6 +494,7 @@ impl Report {
             threshold,
             sources,
             input_discovered: false,
+            origins: Vec::new(),
             skipped,
             dependencies,
             targets,

@@ -9,14 +9,15 @@ use anyhow::{Result, bail};
 
 use super::{CheckSettings, Env, GlobalSettings, Sourced, ValueSource};
 use crate::cli::{
-    self, CheckArgs, ConfigArgs, DoctorArgs, EnvArgs, FallbackArgs, HistoryArgs, HistoryCommand,
-    IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs, SwitchArgs, TagsArgs, TargetArgs,
+    self, CheckArgs, ConfigArgs, DashboardArgs, DoctorArgs, EnvArgs, FallbackArgs, HistoryArgs,
+    HistoryCommand, IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs, SwitchArgs,
+    TagsArgs, TargetArgs,
 };
 use crate::history::StoreLocation;
 
 /// The format a command writes its report in on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// A table for people.
     Table,
     /// JSON.
@@ -164,7 +165,7 @@ pub(crate) struct EnvSettings {
 
 impl EnvSettings {
     /// Resolves the environment flags; `--venv` overrides the assessment's `venv` setting.
-    fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
+    pub(super) fn resolve(args: EnvArgs, check: &mut CheckSettings) -> Self {
         let EnvArgs {
             venv,
             allow_outside,
@@ -393,6 +394,49 @@ impl HistorySettings {
         Ok(Self {
             action,
             format: format.into(),
+            store: globals.store_location(env)?,
+        })
+    }
+}
+
+/// Where `wheelwatch dashboard` puts the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DashboardOutput {
+    /// Written to this file (absolute).
+    File(PathBuf),
+    /// Written to stdout (`-o -`).
+    Stdout,
+    /// Served on this address until interrupted.
+    Serve(std::net::SocketAddr),
+}
+
+/// Settings of `wheelwatch dashboard`.
+#[derive(Clone, Debug)]
+pub(crate) struct DashboardSettings {
+    /// Where the page goes.
+    pub output: DashboardOutput,
+    /// The store.
+    pub store: Sourced<StoreLocation>,
+}
+
+impl DashboardSettings {
+    /// Resolves `dashboard`'s arguments.
+    pub(crate) fn resolve(
+        args: DashboardArgs,
+        globals: &GlobalSettings,
+        env: &dyn Env,
+    ) -> Result<Self> {
+        let output = match args.serve {
+            Some(addr) => DashboardOutput::Serve(addr.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "invalid --serve address `{addr}`: expected IP:PORT, e.g. 127.0.0.1:8050"
+                )
+            })?),
+            None if args.output.as_os_str() == "-" => DashboardOutput::Stdout,
+            None => DashboardOutput::File(globals.cwd.join(args.output)),
+        };
+        Ok(Self {
+            output,
             store: globals.store_location(env)?,
         })
     }

@@ -58,9 +58,23 @@ fn kill_tree(child: &mut std::process::Child) {
 /// Runs a command with no stdin, capturing output, killing it (and, on Unix, its process
 /// group) when `timeout` passes.
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Result<RunOutput> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    run_with_input(cmd, None, timeout)
+}
+
+/// [`run_with_timeout`] with `input` written to the command's stdin (then closed) when given
+/// (written from a thread: a command that does not read it cannot block us).
+pub(crate) fn run_with_input(
+    cmd: &mut Command,
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+) -> std::io::Result<RunOutput> {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -68,6 +82,13 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Result
     }
     let start = Instant::now();
     let mut child = cmd.spawn()?;
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            // A command that exits without reading its input is not an error here.
+            let _ = stdin.write_all(&bytes);
+        });
+    }
     let (tx, rx) = mpsc::channel();
     if let Some(out) = child.stdout.take() {
         let tx = tx.clone();

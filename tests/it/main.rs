@@ -9,7 +9,9 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod check;
+mod ci;
 mod common;
+mod dashboard;
 mod doctor;
 mod environment;
 mod fallback;
@@ -18,7 +20,11 @@ mod index;
 mod input;
 mod lifecycle;
 mod live;
+mod matrix;
 mod metadata;
+mod plan;
 mod python;
+mod recorded;
 mod tags;
 mod transitive;
+mod watch;

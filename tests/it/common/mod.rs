@@ -36,8 +36,10 @@ pub mod cli;
 pub mod http;
 pub mod project;
 pub mod python;
+pub mod recorded;
 pub mod server;
 pub mod skip;
+pub mod webdriver;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
 pub use cli::{run, wheelwatch};

@@ -561,6 +561,25 @@ impl TestIndex {
         }
     }
 
+    /// Yanks (with `Some(reason)`) or un-yanks a file at run time.
+    pub fn set_yanked(&self, filename: &str, reason: Option<&str>) {
+        let mut state = lock(&self.shared.state);
+        let Some(old) = state.files.get(filename).cloned() else {
+            panic!("no file {filename}");
+        };
+        let mut spec = old.spec.clone();
+        spec.yanked = reason.map(str::to_string);
+        let file = Arc::new(BuiltFile::new(spec));
+        state.files.insert(filename.to_string(), Arc::clone(&file));
+        for p in state.projects.values_mut() {
+            for f in &mut p.files {
+                if f.filename == filename {
+                    *f = Arc::clone(&file);
+                }
+            }
+        }
+    }
+
     /// The generated file called `filename`, if any.
     pub fn file(&self, filename: &str) -> Option<Arc<BuiltFile>> {
         lock(&self.shared.state).files.get(filename).cloned()
