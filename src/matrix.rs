@@ -110,7 +110,7 @@ pub(crate) struct Matrix {
     pub(crate) totals: Vec<ColumnTotal>,
 }
 
-/// A calendar date as (year, month, day).
+/// A date as (year, month, day).
 type Ymd = (i16, i8, i8);
 
 /// CPython feature releases: (minor, first release, end of life).
@@ -128,7 +128,7 @@ const CPYTHON: &[(u8, Ymd, Ymd)] = &[
 /// The default Pythons on `today`: every CPython 3 feature release out and not past its end of
 /// life, oldest first, plus the newest of them as a free-threaded build (`3.14t`).
 pub(crate) fn default_pythons(today: Date) -> Vec<String> {
-    let date = |(y, m, d): (i16, i8, i8)| Date::new(y, m, d).expect("valid table dates");
+    let date = |(y, m, d): Ymd| Date::new(y, m, d).expect("valid table dates");
     let mut out: Vec<String> = CPYTHON
         .iter()
         .filter(|(_, released, eol)| date(*released) <= today && today <= date(*eol))

@@ -133,6 +133,9 @@ pub(crate) struct PlanState {
     constrain: BTreeMap<PackageName, (Version, Version)>,
     /// Packages no change helps.
     blocked: BTreeMap<String, Blocked>,
+    /// Constraints added by the last round (taken back when they make the requirements
+    /// conflict).
+    last_constrained: Vec<PackageName>,
 }
 
 fn is_raise(op: Operator) -> bool {
@@ -218,6 +221,31 @@ impl PlanState {
             return Round::Healthy;
         }
         let target = &assessed.target;
+        // Constraints that made the requirements conflict are taken back: the package they
+        // were for cannot get a wheel without changing what requires it.
+        let added = std::mem::take(&mut self.last_constrained);
+        if let Some(conflict) = resolution.and_then(|r| r.conflict.as_ref())
+            && !added.is_empty()
+        {
+            for name in added {
+                if let Some((blocked, v)) = self.constrain.remove(&name) {
+                    self.blocked.insert(
+                        name.to_string(),
+                        Blocked {
+                            package: name.to_string(),
+                            version: Some(blocked.clone()),
+                            reason: format!(
+                                "{blocked} has no wheel for {}, and {name}>={v} (the first \
+                                 version with one) conflicts with what requires it: {}",
+                                target.name(),
+                                conflict.lines().next().unwrap_or_default()
+                            ),
+                        },
+                    );
+                }
+            }
+            return Round::Changed;
+        }
         let tags = Tags::new(&target.python, &target.platform);
         let page = |name: &PackageName| assessment.pages.get(name);
         let mut changed = false;
@@ -270,11 +298,15 @@ impl PlanState {
                 );
                 continue;
             }
+            if self.blocked.contains_key(b.name.as_str()) {
+                continue;
+            }
             let first = page(&name)
                 .and_then(|pg| first_with_wheel(pg, &tags, target, Some(&b.version), false));
             match first {
                 Some(v) if self.constrain.get(&name).is_none_or(|(_, old)| *old < v) => {
-                    self.constrain.insert(name, (b.version.clone(), v));
+                    self.constrain.insert(name.clone(), (b.version.clone(), v));
+                    self.last_constrained.push(name);
                     changed = true;
                 }
                 Some(_) => {}

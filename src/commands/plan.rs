@@ -112,8 +112,8 @@ fn requirement_diff(
         } else {
             cwd.join(&file)
         };
-        // fs_err's error names the path; the context says why it was read.
-        let old = fs_err::read_to_string(&path).context("cannot read a requirement file again")?;
+        let old = fs_err::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}` again", file.display()))?;
         let new = crate::plan::edit_text(&old, &edits);
         let label = file
             .strip_prefix(cwd)

@@ -415,8 +415,11 @@ fn an_install_failure_leaves_the_old_venv_intact() {
         err.to_string(),
         format!(
             "pip could not install the pinned set: wwmissing 9.9: the index offers no file of it \
-             that installs on CPython {} here (full log: {})",
+             that installs on CPython {} here (full log: {}); remedy (no-matching-distribution): \
+             check the name, version and index; `wheelwatch explain PACKAGE` shows the wheels \
+             (`wheelwatch explain {}`)",
             minor_of(&py.new.1),
+            log.display(),
             log.display()
         )
     );

@@ -1673,6 +1673,7 @@ six      ✗ sdist 1.17.0
 
 problems
   six on 3.12@manylinux_2_28_x86_64: no version of six has a wheel for 3.12 on manylinux_2_28_x86_64: 1.17.0 has only an sdist, so it needs a source build; no version has one
+    remedy (sdist-only): install a compiler, Python.h and its libraries, or build the wheel once and serve it
 
 unknown dependencies
   six 1.17.0 on 3.12@manylinux_2_28_x86_64: its sdist does not declare its dependencies (dynamic or metadata older than 2.2); what it pulls in when built is not assessed
