@@ -80,6 +80,15 @@ pub enum Command {
     Init(InitArgs),
     /// Recorded runs and lifecycle events: list, show, diff, summary, prune.
     History(HistoryArgs),
+    /// Explain a wheel problem from the issue catalog: a package's problem on each target, or
+    /// an installer's log (`-`: stdin); with no argument, the whole catalog.
+    Explain(Box<ExplainArgs>),
+    /// Reports built from an assessment: `upstream`, the requests to file with projects that
+    /// block a wheel-only install.
+    Report(Box<ReportArgs>),
+    /// Run benchmark commands in the primary's and the fallback's environments and compare
+    /// them (the active venv is never changed).
+    Bench(Box<BenchArgs>),
     /// Write a self-contained HTML dashboard of the history (or serve it live).
     Dashboard(DashboardArgs),
     /// Continuous integration: generate a workflow that checks every configured target.
@@ -100,6 +109,74 @@ pub enum Command {
     /// The smallest set of requirement changes that makes a target healthy (a wheel-only
     /// install of the whole tree), as a diff and a constraints file, re-assessed.
     Plan(Box<PlanArgs>),
+}
+
+/// `wheelwatch explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A package (`numpy`, `numpy==1.24.4`) to assess and explain on each target, or an
+    /// installer's log file (pip or uv output; `-` reads stdin). A path that exists is a log.
+    #[arg(value_name = "PACKAGE|LOGFILE")]
+    pub subject: Option<String>,
+    /// Targets (for a package).
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache (for a package).
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Consider pre-releases.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `wheelwatch report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// `wheelwatch report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// For each project that blocks a wheel-only install: the evidence (environment, targets
+    /// without a wheel and since when, which versions have which wheels, the project's links),
+    /// how many of our packages it blocks, and an issue text ready to file.
+    Upstream(Box<UpstreamArgs>),
+}
+
+/// `wheelwatch report upstream`.
+#[derive(Debug, Args)]
+pub struct UpstreamArgs {
+    /// Only this blocking project.
+    #[arg(value_name = "PACKAGE")]
+    pub package: Option<String>,
+    /// A requirements file, pyproject.toml or lock file, repeatable (default: the
+    /// configuration's, else ./requirements.txt, else ./pyproject.toml).
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+    /// A constraints file (pip format), repeatable.
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraint: Vec<PathBuf>,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Consider pre-releases.
+    #[arg(long)]
+    pub pre: bool,
+    /// Output format: markdown (default) or json (schema/upstream-report.schema.json).
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `wheelwatch ci`.
@@ -649,6 +726,57 @@ pub struct ResetArgs {
     /// Why (recorded in the state and events).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+}
+
+/// `wheelwatch bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Requirement sources (they decide the other environment's pins).
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Environment options.
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Compare with this fallback instead of the first healthy one.
+    #[arg(long, value_name = "PY")]
+    pub to: Option<String>,
+    /// A command to benchmark, as its argv (no shell). Every word after it belongs to it, so
+    /// put it last; several commands are separated by a `;` word (`--command pytest -q ';'
+    /// --command python bench.py`). Replaces `[bench] commands`.
+    #[arg(
+        long = "command",
+        value_name = "ARGV",
+        num_args = 1..,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+    /// Skip the default benchmark (importing every top-level module of the dependencies).
+    #[arg(long)]
+    pub no_imports: bool,
+    /// Counted runs per environment and command (default 10).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<usize>,
+    /// Uncounted warm-up runs per environment and command, first (default 1).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<usize>,
+    /// Stop a run after this many seconds (default 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Seed of the bootstrap behind the confidence intervals.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `wheelwatch tags`.

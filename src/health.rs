@@ -16,7 +16,10 @@ use pep440_rs::{Operator, Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VersionOrUrl};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::IssueId;
+use crate::catalog::gap::{self, TargetView};
 use crate::dist::ProjectPage;
+use crate::platform::Platform;
 use crate::tags::Tags;
 use crate::version_view::{self, FileSummary};
 
@@ -76,6 +79,13 @@ pub struct PackageHealth {
     pub newest_with_wheel: Option<Version>,
     /// One line a person understands.
     pub reason: String,
+    /// The issue catalog's entry for the problem (why the version a default install picks has
+    /// no wheel here), when there is one; `None` for a package with a wheel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<IssueId>,
+    /// What the files need, when the entry has more to say (`the wheels need glibc 2.28 …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_detail: Option<String>,
 }
 
 /// What assessment knows about a target.
@@ -91,6 +101,10 @@ pub(crate) struct TargetContext<'a> {
     pub python_label: &'a str,
     /// The target's platform tag (`manylinux_2_17_aarch64`), for reasons.
     pub platform_label: &'a str,
+    /// The target's platform, for the issue catalog.
+    pub platform: &'a Platform,
+    /// A free-threaded build.
+    pub free_threaded: bool,
 }
 
 /// How the index answered for a project.
@@ -175,6 +189,8 @@ pub(crate) fn assess(
         wheel: None,
         newest_with_wheel: None,
         reason: String::new(),
+        issue: None,
+        issue_detail: None,
     };
     if !requirement.evaluate_markers(ctx.markers, &[]) {
         health.status = Status::Excluded;
@@ -312,6 +328,32 @@ pub(crate) fn assess(
             }
         }
     }
+    let explained = match health.status {
+        Status::Wheel if !health.default_has_wheel => health.default_version.as_ref(),
+        Status::SdistOnly => health.version.as_ref(),
+        Status::NoDistribution => versions
+            .iter()
+            .rev()
+            .find(|(v, view)| satisfies(v) && !view.yanked_only)
+            .map(|(v, _)| *v),
+        _ => None,
+    };
+    let view = TargetView {
+        tags: ctx.tags,
+        python: ctx.python_full_version,
+        platform: ctx.platform,
+        free_threaded: ctx.free_threaded,
+    };
+    match explained.and_then(|v| gap::classify(page, v, &view)) {
+        Some((issue, detail)) => {
+            health.issue = Some(issue);
+            health.issue_detail = detail;
+        }
+        None if health.status == Status::NoDistribution => {
+            health.issue = Some(IssueId::NoMatchingDistribution);
+        }
+        None => {}
+    }
     health
 }
 
@@ -442,12 +484,15 @@ mod tests {
         let full = Version::from_str(&format!("3.{}.0", &py[1..])).unwrap();
         let tags = tags(py);
         let label = format!("3.{}", &py[1..]);
+        let platform: Platform = "manylinux_2_28_x86_64".parse().unwrap();
         let ctx = TargetContext {
             tags: &tags,
             markers: &markers,
             python_full_version: &full,
             python_label: &label,
             platform_label: "manylinux_2_28_x86_64",
+            platform: &platform,
+            free_threaded: false,
         };
         assess(&requirement, Lookup::Found(&page.0), &[], &ctx, options)
     }

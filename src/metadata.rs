@@ -80,6 +80,10 @@ pub struct CoreMetadata {
     pub dependencies_unknown: bool,
     /// Lines that were skipped, each naming the field and the reason.
     pub warnings: Vec<String>,
+    /// `Home-page`, when given (the upstream report links it).
+    pub home_page: Option<String>,
+    /// `Project-URL` entries as `(label, url)`, in file order (`Issues`, `Source`, ...).
+    pub project_urls: Vec<(String, String)>,
 }
 
 /// A metadata file that could not be used. Each variant names the field at fault.
@@ -245,6 +249,8 @@ impl CoreMetadata {
             dynamic: Vec::new(),
             dependencies_unknown: true,
             warnings: vec![reason],
+            home_page: None,
+            project_urls: Vec::new(),
         }
     }
 
@@ -350,6 +356,19 @@ impl CoreMetadata {
         let dependencies_unknown = origin == MetadataOrigin::Sdist
             && (metadata_version < (2, 2) || dynamic.iter().any(|d| d == "requires-dist"));
 
+        let home_page = all("Home-page")
+            .next()
+            .and_then(Header::value)
+            .filter(|v| !v.is_empty() && v != "UNKNOWN");
+        // `Label, URL` (packaging splits at the first comma).
+        let project_urls = all("Project-URL")
+            .filter_map(Header::value)
+            .filter_map(|v| {
+                let (label, url) = v.split_once(',')?;
+                Some((label.trim().to_string(), url.trim().to_string()))
+            })
+            .collect();
+
         Ok(Self {
             metadata_version,
             name,
@@ -360,6 +379,8 @@ impl CoreMetadata {
             dynamic,
             dependencies_unknown,
             warnings,
+            home_page,
+            project_urls,
         })
     }
 }

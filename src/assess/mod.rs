@@ -28,6 +28,7 @@ use anyhow::{Context, Result, bail};
 use pep508_rs::{PackageName, Requirement, VersionOrUrl};
 use tracing::info;
 
+use crate::catalog::IssueId;
 use crate::exit::AssessmentError;
 use crate::health::{Options, PackageHealth, TargetContext};
 use crate::index::{IndexClient, IndexSettings};
@@ -257,6 +258,8 @@ pub fn run(request: &Request) -> Result<Assessment> {
             python: t.python,
             python_label: plan.target.python.to_string(),
             platform_label: plan.target.platform.to_string(),
+            platform: plan.target.platform.clone(),
+            free_threaded: plan.target.python.free_threaded,
             env: t.env,
         });
         assessed.push(AssessedTarget {
@@ -274,12 +277,13 @@ pub fn run(request: &Request) -> Result<Assessment> {
             python_full_version: &f.python,
             python_label: &f.python_label,
             platform_label: &f.platform_label,
+            platform: &f.platform,
+            free_threaded: f.free_threaded,
         };
         direct::assess_target(&set, &pages, &ctx, options)
     });
 
-    let analyses: Vec<Option<Result<Analysis, String>>> = if dependencies == Dependencies::Resolved
-    {
+    let resolved: Vec<Option<ResolvedTarget>> = if dependencies == Dependencies::Resolved {
         let resolve_started = Instant::now();
         let spinner = request.printer.spinner(format!(
             "resolving dependencies on {} targets",
@@ -296,6 +300,15 @@ pub fn run(request: &Request) -> Result<Assessment> {
     } else {
         assessed.iter().map(|_| None).collect()
     };
+    // The catalog entry of each blocker, beside the analysis (lock files need only the latter).
+    let (analyses, blocker_issues): SplitResolutions = resolved
+        .into_iter()
+        .map(|r| match r {
+            Some(Ok((analysis, issues))) => (Some(Ok(analysis)), issues),
+            Some(Err(e)) => (Some(Err(e)), Vec::new()),
+            None => (None, Vec::new()),
+        })
+        .unzip();
 
     let lock_notes = match &request.lock_dir {
         Some(dir) => {
@@ -310,11 +323,21 @@ pub fn run(request: &Request) -> Result<Assessment> {
     };
 
     let mut reports = Vec::new();
-    for (((a, packages), analysis), tags_source) in
-        assessed.iter().zip(direct).zip(&analyses).zip(tags_sources)
+    for ((((a, packages), analysis), tags_source), issues) in assessed
+        .iter()
+        .zip(direct)
+        .zip(&analyses)
+        .zip(tags_sources)
+        .zip(&blocker_issues)
     {
         let tree = analysis.as_ref().map(|a| match a {
-            Ok(done) => TreeAssessment::from_analysis(done),
+            Ok(done) => {
+                let mut tree = TreeAssessment::from_analysis(done);
+                for (blocker, issue) in tree.blockers.iter_mut().zip(issues) {
+                    blocker.issue = *issue;
+                }
+                tree
+            }
             Err(message) => TreeAssessment::failed(message.clone()),
         });
         reports.push(TargetReport::new(
@@ -371,6 +394,15 @@ pub fn run(request: &Request) -> Result<Assessment> {
     })
 }
 
+/// Every target's resolution (when resolved) beside its blockers' catalog entries.
+type SplitResolutions = (
+    Vec<Option<Result<Analysis, String>>>,
+    Vec<Vec<Option<IssueId>>>,
+);
+
+/// A target's resolution and the catalog entry of each of its blockers.
+type ResolvedTarget = Result<(Analysis, Vec<Option<IssueId>>), String>;
+
 /// Resolves every target on its own thread over the shared fetch layer. A source failure
 /// becomes the target's error message (no conclusion), never a missing wheel.
 fn resolve_all(
@@ -378,7 +410,7 @@ fn resolve_all(
     set: &RequirementSet,
     facts: Vec<source::TargetFacts>,
     pre: bool,
-) -> Vec<Result<Analysis, String>> {
+) -> Vec<ResolvedTarget> {
     let requirements: Vec<Requirement> = set
         .requirements
         .iter()
@@ -404,9 +436,15 @@ fn resolve_all(
                         env: &env,
                         allow_prerelease: pre,
                     };
-                    resolve::analyze(&source, &request).map_err(|e| {
+                    let analysis = resolve::analyze(&source, &request).map_err(|e| {
                         crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
-                    })
+                    })?;
+                    let issues = analysis
+                        .blockers
+                        .iter()
+                        .map(|b| source.issue(&b.name, &b.version))
+                        .collect();
+                    Ok((analysis, issues))
                 })
             })
             .collect();

@@ -148,7 +148,7 @@ impl Shared {
 }
 
 /// The file whose metadata stands for `version` (see the module doc).
-fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p DistFile> {
+pub(crate) fn metadata_file<'p>(page: &'p ProjectPage, version: &Version) -> Option<&'p DistFile> {
     let mut files: Vec<&DistFile> = page
         .files
         .iter()
@@ -176,6 +176,10 @@ pub(crate) struct TargetFacts {
     pub python_label: String,
     /// The most specific platform tag.
     pub platform_label: String,
+    /// The platform, for the issue catalog.
+    pub platform: crate::platform::Platform,
+    /// A free-threaded build.
+    pub free_threaded: bool,
     /// The marker environment (for the speculative walk).
     pub env: MarkerEnvironment,
 }
@@ -246,6 +250,24 @@ impl TargetSource {
             }),
             pages: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The issue catalog's entry for why `version` of `name` has no wheel on this target, from
+    /// the page already fetched (no request).
+    pub(crate) fn issue(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Option<crate::catalog::IssueId> {
+        let page = self.shared.page_if_fetched(name)?;
+        let facts = &self.state.facts;
+        let view = crate::catalog::gap::TargetView {
+            tags: &facts.tags,
+            python: &facts.python,
+            platform: &facts.platform,
+            free_threaded: facts.free_threaded,
+        };
+        crate::catalog::gap::classify(&page, version, &view).map(|(issue, _)| issue)
     }
 
     fn page(&self, name: &PackageName) -> Result<Option<Arc<ProjectPage>>, SourceError> {
@@ -373,6 +395,8 @@ mod tests {
             python: t.python.full_version(),
             python_label: t.python.to_string(),
             platform_label: t.platform.to_string(),
+            platform: t.platform.clone(),
+            free_threaded: t.python.free_threaded,
             env: t.marker_environment(),
         }
     }

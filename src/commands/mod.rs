@@ -4,21 +4,23 @@
 
 use anyhow::Result;
 
-use crate::cli::{CiCommand, Cli, Command, PythonCommand};
+use crate::cli::{CiCommand, Cli, Command, PythonCommand, ReportCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, GlobalSettings,
-    HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings, SwitchSettings,
-    TagsSettings,
+    BenchSettings, CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings,
+    ExplainSettings, GlobalSettings, HistorySettings, InitSettings, ProcessEnv, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings, UpstreamSettings,
 };
 use crate::settings::{MatrixSettings, PlanSettings};
 
+pub(crate) mod bench;
 pub(crate) mod check;
 pub(crate) mod ci;
 pub(crate) mod config;
 pub(crate) mod dashboard;
 pub(crate) mod doctor;
+pub(crate) mod explain;
 pub(crate) mod history;
 pub(crate) mod init;
 pub(crate) mod matrix;
@@ -27,6 +29,7 @@ pub(crate) mod python;
 pub(crate) mod rerun;
 pub(crate) mod switch;
 pub(crate) mod tags;
+pub(crate) mod upstream;
 pub(crate) mod watch;
 
 /// Runs a parsed command line.
@@ -79,6 +82,21 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
             &globals,
             printer,
         ),
+        Command::Explain(args) => explain::run(
+            ExplainSettings::resolve(*args, &globals, &ProcessEnv)?,
+            &globals,
+            printer,
+        ),
+        Command::Report(args) => match args.command {
+            ReportCommand::Upstream(upstream) => upstream::run(
+                &UpstreamSettings::resolve(*upstream, &globals, &ProcessEnv)?,
+                &globals,
+                printer,
+            ),
+        },
+        Command::Bench(args) => {
+            bench::run(&BenchSettings::resolve(*args, &globals)?, &globals, printer)
+        }
         Command::Dashboard(args) => dashboard::run(
             &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,

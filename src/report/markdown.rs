@@ -81,7 +81,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             t.packages
                 .iter()
                 .filter(|p| phrases::is_problem(p))
-                .map(move |p| format!("- **{}** on `{}`: {}", p.name, t.name, esc(&p.reason)))
+                .map(move |p| {
+                    let hint = phrases::remedy_hint(p.issue)
+                        .map_or_else(String::new, |h| format!("<br>{}", esc(&h)));
+                    format!("- **{}** on `{}`: {}{hint}", p.name, t.name, esc(&p.reason))
+                })
         })
         .collect();
     if !problems.is_empty() {
@@ -95,8 +99,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut tree = Vec::new();
     for t in &report.targets {
         for b in t.transitive_blockers() {
+            let hint = phrases::remedy_hint(b.issue)
+                .map_or_else(String::new, |h| format!("<br>{}", esc(&h)));
             tree.push(format!(
-                "- **{}** {} on `{}` ({}): {}{}",
+                "- **{}** {} on `{}` ({}): {}{}{hint}",
                 b.name,
                 b.version,
                 t.name,
@@ -167,6 +173,8 @@ mod tests {
             wheel: None,
             newest_with_wheel: None,
             reason: reason.into(),
+            issue: None,
+            issue_detail: None,
         }
     }
 

@@ -26,6 +26,7 @@ mod recommend;
 mod resolution;
 pub mod sarif;
 pub mod table;
+pub(crate) mod upstream;
 
 pub use recommend::Recommendation;
 pub use resolution::{

@@ -2,6 +2,7 @@
 //! verdict's wording, so the table, Markdown and JSON say the same thing the same way.
 
 use super::Recommendation;
+use crate::catalog::IssueId;
 use crate::health::{PackageHealth, Status};
 use crate::target::Role;
 
@@ -22,6 +23,13 @@ pub(crate) fn is_problem(p: &PackageHealth) -> bool {
         p.status,
         Status::SdistOnly | Status::NoDistribution | Status::NotFound | Status::Error
     ) || (p.status == Status::Wheel && !p.default_has_wheel)
+}
+
+/// The issue catalog's short remedy for a problem: `remedy (no-wheel-for-python): allow a
+/// release with a wheel for this Python, or use a fallback Python`.
+pub(crate) fn remedy_hint(issue: Option<IssueId>) -> Option<String> {
+    let entry = issue?.entry();
+    Some(format!("remedy ({}): {}", entry.key, entry.hint))
 }
 
 /// A recommendation as one sentence.

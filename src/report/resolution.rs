@@ -134,6 +134,9 @@ pub struct BlockerEntry {
     pub newest_with_wheel: Option<Version>,
     /// Why it blocks.
     pub reason: String,
+    /// The issue catalog's entry for why the version has no wheel, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<crate::catalog::IssueId>,
 }
 
 /// The transitive data of one target.
@@ -214,6 +217,7 @@ impl TreeAssessment {
                 paths: paths(&b.paths),
                 newest_with_wheel: b.newest_with_wheel.clone(),
                 reason: b.reason.clone(),
+                issue: None,
             })
             .collect();
         Self {

@@ -91,6 +91,9 @@ fn write_tree_sections(
                 b.reason,
                 b.newest_text()
             ));
+            if let Some(hint) = phrases::remedy_hint(b.issue) {
+                blockers.push(format!("    {}", paint(&hint, Style::new().dimmed())));
+            }
         }
         for d in t.transitive_downgrades() {
             let via = d
@@ -251,6 +254,9 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         for (target, p) in problems {
             let (_, style) = cell(p);
             writeln!(out, "  {} on {target}: {}", paint(&p.name, style), p.reason)?;
+            if let Some(hint) = phrases::remedy_hint(p.issue) {
+                writeln!(out, "    {}", paint(&hint, Style::new().dimmed()))?;
+            }
         }
     }
     write_tree_sections(report, out, &paint)?;

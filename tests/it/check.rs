@@ -144,6 +144,7 @@ requests  ✓ 2.32.3               ✓ 2.32.3
 
 problems
   numpy on 3.12@manylinux_2_28_x86_64: no version of numpy matching ==1.24.4 has a wheel for 3.12 on manylinux_2_28_x86_64: 1.24.4 has no wheel for CPython 3.12, so it needs a source build; 2.2.6 has a wheel but is excluded by the requirement
+    remedy (no-wheel-for-python): allow a release with a wheel for this Python, or use a fallback Python
 
 targets
   3.12@manylinux_2_28_x86_64  primary   unhealthy  1/2 with wheels (50%)
@@ -329,8 +330,14 @@ fn configuration_file_supplies_targets_and_unknown_keys_fail() {
     let (code, stdout, stderr) = run(ww(dir.path()).args(["check"]));
     assert_eq!(code, 2);
     assert_eq!(stdout, "");
-    assert!(stderr.contains("wheelwatch.toml"), "{stderr}");
-    assert!(stderr.contains("unknown field `falbacks`"), "{stderr}");
+    assert_eq!(
+        stderr.replace(&dir.path().display().to_string(), "<project>"),
+        "error: invalid configuration in `<project>/wheelwatch.toml`: TOML parse error at line 2, column 1\n  \
+         |\n2 | falbacks = [\"3.11\"]\n  | ^^^^^^^^\nunknown field `falbacks`, expected one of `primary`, \
+         `fallbacks`, `targets`, `requirements`, `constraints`, `extras`, `groups`, `threshold`, `pre`, `venv`, \
+         `index-url`, `extra-index-urls`, `find-links`, `no-index`, `cache-dir`, `cache-max-age`, `store`, \
+         `record`\n"
+    );
 }
 
 #[test]

@@ -228,22 +228,9 @@ fn harness_auth_and_html_only() {
     assert!(head.contains("text/html"), "{head}");
 }
 
-/// A CPython with pip from pyenv, or `None` (after printing SKIPPED) when there is none.
+/// A CPython with pip (`python3`, then pyenv's 3.1x, newest first), or `None`.
 fn python_with_pip() -> Option<std::path::PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let root = std::path::Path::new(&home).join(".pyenv/versions");
-    let mut found: Vec<_> = std::fs::read_dir(&root)
-        .ok()?
-        .flatten()
-        .map(|e| e.path().join("bin/python3"))
-        .collect();
-    found.sort();
-    found.into_iter().rev().find(|p| {
-        std::process::Command::new(p)
-            .args(["-m", "pip", "--version"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    crate::common::python_with("import pip")
 }
 
 #[test]
@@ -1686,6 +1673,7 @@ six      ✗ sdist 1.17.0
 
 problems
   six on 3.12@manylinux_2_28_x86_64: no version of six has a wheel for 3.12 on manylinux_2_28_x86_64: 1.17.0 has only an sdist, so it needs a source build; no version has one
+    remedy (sdist-only): install a compiler, Python.h and its libraries, or build the wheel once and serve it
 
 unknown dependencies
   six 1.17.0 on 3.12@manylinux_2_28_x86_64: its sdist does not declare its dependencies (dynamic or metadata older than 2.2); what it pulls in when built is not assessed

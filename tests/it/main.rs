@@ -8,12 +8,14 @@
 // Tests set up and inspect files with plain `std::fs`; the `fs_err` rule (clippy.toml) is for src/.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod bench;
 mod check;
 mod ci;
 mod common;
 mod dashboard;
 mod doctor;
 mod environment;
+mod explain;
 mod fallback;
 mod history;
 mod index;
@@ -27,4 +29,5 @@ mod python;
 mod recorded;
 mod tags;
 mod transitive;
+mod upstream;
 mod watch;
