@@ -531,6 +531,24 @@ fn ci_init_writes_a_workflow_that_parses_and_runs_every_target_in_one_job() {
     for file in ["report.json", "report.md", "junit.xml", "wheels.sarif"] {
         assert!(dir.path().join("wheelwatch-report").join(file).is_file());
     }
+    // So does the dashboard step, from the run the check recorded.
+    let dashboard = steps
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Dashboard")
+        .unwrap()["run"]
+        .as_str()
+        .unwrap();
+    let args: Vec<&str> = dashboard.split_whitespace().skip(1).collect();
+    let (code, _, stderr) = run(ww(dir.path()).args(&args));
+    assert_eq!(code, 0, "{stderr}");
+    let html = read(dir.path(), "wheelwatch-report/dashboard.html");
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &html[..100.min(html.len())]
+    );
 
     // Never replaced without --force: exit 2, nothing changed.
     std::fs::write(&path, "# mine\n").unwrap();
