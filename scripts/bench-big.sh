@@ -47,8 +47,10 @@ else
   "$PYTHON" "$root/scripts/synthetic-index.py" --projects "$PROJECTS" --latency-ms "$LATENCY_MS" \
     --write-requirements "$work/pins.txt" > "$work/server.out" 2> "$work/server.err" &
   server_pid=$!
-  for _ in $(seq 100); do
+  # It builds every page before serving: seconds, or a minute on a loaded machine.
+  for _ in $(seq 1800); do
     grep -q serving "$work/server.out" 2> /dev/null && break
+    kill -0 "$server_pid" 2> /dev/null || break
     sleep 0.1
   done
   index=$(sed -n 's/^serving //p' "$work/server.out")
@@ -68,12 +70,15 @@ done
 # run LABEL CMD...: wall seconds and peak RSS (MB) of CMD, with requests from its JSON report.
 run_ww() {
   local label=$1
-  /usr/bin/time -f '%e %M' -o "$work/time" "$WW" "${ww_args[@]}" "${index_args[@]}" \
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$WW" "${ww_args[@]}" "${index_args[@]}" \
     > "$work/report.json" 2> "$work/err" || [[ $? -eq 1 ]] || { cat "$work/err" >&2; return 1; }
-  read -r secs kb < "$work/time"
+  read -r secs kb user sys < "$work/time"
+  cpu=$(echo "$user + $sys" | bc)
   local requests
   requests=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["requests"])' "$work/report.json")
-  printf '%-22s %8.2f s %8d MB %8s requests\n' "$label" "$secs" $((kb / 1024)) "$requests"
+  printf '%-22s %8.2f s %8d MB %8s requests  (%.2f s CPU)\n' "$label" "$secs" $((kb / 1024)) \
+    "$requests" "$cpu"
+  echo "$secs $((kb / 1024)) $cpu" > "$work/last"
 }
 
 run_uv() {
@@ -89,16 +94,35 @@ run_uv() {
     ((kb > peak)) && peak=$kb
   done
   printf '%-22s %8.2f s %8d MB %8s\n' "$label" "$total" $((peak / 1024)) "-"
+  echo "$total $((peak / 1024))" > "$work/last"
 }
+
+# verdict OK: "met" or "MISSED".
+verdict() { if [[ $1 == 1 ]]; then echo met; else echo MISSED; fi; }
 
 echo "$what; 4 targets: ${TARGETS[*]%%|*}" | sed 's/|[^ ]*//g'
 echo "aims: cold faster than uv on the same targets, peak RSS ≤ 300 MB, warm ≤ 1 s"
 printf '%-22s %10s %11s %17s\n' "run" "time" "peak RSS" "requests"
 run_ww "wheelwatch cold"
+read -r cold_s cold_mb < "$work/last"
 run_ww "wheelwatch warm"
+read -r warm_s warm_mb warm_cpu < "$work/last"
+uv_cold_s=
 if command -v uv > /dev/null; then
   run_uv "uv cold (4 runs)"
+  read -r uv_cold_s _ < "$work/last"
   run_uv "uv warm (4 runs)"
 else
   echo "uv not found, skipped (python3 -m pip install uv)"
 fi
+echo
+peak_mb=$((cold_mb > warm_mb ? cold_mb : warm_mb))
+if [[ -n "$uv_cold_s" ]]; then
+  printf 'cold faster than uv:  %8.2f s vs %8.2f s  %s\n' "$cold_s" "$uv_cold_s" \
+    "$(verdict "$(echo "$cold_s < $uv_cold_s" | bc)")"
+else
+  echo "cold faster than uv:  no uv to compare with"
+fi
+printf 'peak RSS ≤ 300 MB:    %8d MB            %s\n' "$peak_mb" "$(verdict $((peak_mb <= 300)))"
+printf 'warm ≤ 1 s:           %8.2f s (%.2f s CPU) %s\n' "$warm_s" "$warm_cpu" \
+  "$(verdict "$(echo "$warm_s <= 1" | bc)")"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Direct-requirement check speed: ~70 popular projects x 8 targets against the public index (or
 # $INDEX_URL), cold (empty cache) and warm (fresh cache), with the number of HTTP requests made.
-# Prints figures; asserts nothing. Usage: scripts/bench-check.sh [RUNS]
+# Prints figures beside the aims; asserts nothing. Usage: scripts/bench-check.sh [RUNS]
+#
+# Issue 9 sets no time aim for this set (see bench-interpreters.sh, bench-big.sh, bench.sh); the
+# request counts have one: a warm run makes no request, a cold one at most one per project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -25,7 +28,16 @@ measure() { # label, cache-dir, extra args...
   end=$(date +%s%N)
   local requests
   requests=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["requests"])')
-  printf '%-6s %6d ms  %4d requests\n' "$label" "$(ms "$start" "$end")" "$requests"
+  local took verdict
+  took=$(ms "$start" "$end")
+  if [[ $label == warm ]]; then
+    if ((requests == 0)); then verdict="aim 0 requests: met"
+    else verdict="aim 0 requests: MISSED"; fi
+  else
+    if ((requests <= projects)); then verdict="aim ≤ $projects requests: met"
+    else verdict="aim ≤ $projects requests: MISSED"; fi
+  fi
+  printf '%-6s %6d ms  %4d requests   %s\n' "$label" "$took" "$requests" "$verdict"
 }
 for i in $(seq "$runs"); do
   cache=$(mktemp -d)

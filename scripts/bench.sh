@@ -132,4 +132,11 @@ else
   printf '%-12s %s\n' pip "pip not found for $PYTHON, skipped"
 fi
 echo
-echo "aim: wheelwatch cold < 2 s, warm < 0.1 s"
+# The aims (issue 9): keep the lead over uv on this set, cold ≥ 10× and warm ≥ 20× faster.
+if [[ -n "${uv_cold:-}" ]]; then
+  aim() { "$PYTHON" -c "import sys; r = int(sys.argv[1]) / max(1, int(sys.argv[2])); print('%.1fx, aim ≥ %sx: %s' % (r, sys.argv[3], 'met' if r >= float(sys.argv[3]) else 'MISSED'))" "$1" "$2" "$3"; }
+  echo "cold lead over uv: $(aim "$uv_cold" "$ww_cold" 10)"
+  echo "warm lead over uv: $(aim "$uv_warm" "$ww_warm" 20)"
+else
+  echo "aims (cold ≥ 10x, warm ≥ 20x faster than uv): no uv to compare with"
+fi

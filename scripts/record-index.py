@@ -10,7 +10,9 @@ wheelwatch itself assesses the set (`check` on many Python × platform targets, 
   metadata/<file>.metadata
                           the core metadata of every distribution file the resolver read (PEP 658
                           `.metadata`; for files without one, the METADATA / PKG-INFO read from
-                          the file itself, as tests/fixtures/metadata/fetch.py does)
+                          the file itself, as tests/fixtures/metadata/fetch.py does), plus
+                          the newest release of every project (the resolver's speculative
+                          walk may ask for it, depending on timing)
 
 Trimming, to keep the fixture small (the public pages of this tree are ~10 MB):
   - every version the resolver read is kept, with all its files;
@@ -21,7 +23,8 @@ Trimming, to keep the fixture small (the public pages of this tree are ~10 MB):
     kept; `hashes` is left empty (`{}`), URLs become `https://files.invalid/<filename>`, and
     `core-metadata` is set (with its sha256) on exactly the files whose metadata is recorded
     (the index serves `.metadata` for them whether or not the public index had one);
-  - one file per line, so a refresh diffs well.
+  - one file per line, so a refresh diffs well;
+  - metadata files keep their headers only (no description: the resolver reads none of it).
 The registry's host names are rewritten to the `.invalid` placeholders the metadata corpus uses
 (`index.invalid`, `files.invalid`; see tests/fixtures/metadata/fetch.py): file URLs become
 `https://files.invalid/<path>`, and metadata texts are masked the same way (their sha256 in the
@@ -36,6 +39,7 @@ Run from anywhere, with Python 3.8+, network access and a built wheelwatch
 The output directory is replaced whole. The index is the one constant in src/index/mod.rs.
 """
 
+import concurrent.futures
 import hashlib
 import http.server
 import json
@@ -174,6 +178,23 @@ def runs(binary, reqs):
     return out
 
 
+def headers_only(data):
+    """Core metadata without its description (the body, and a `Description:` header with its
+    continuation lines): the resolver reads headers only, and descriptions are most of the size."""
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        if sep in data:
+            data = data.split(sep, 1)[0] + sep[: len(sep) // 2]
+            break
+    out, skipping = [], False
+    for line in data.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        skipping = line.lower().startswith(b"description:")
+        if not skipping:
+            out.append(line)
+    return b"".join(out)
+
+
 def masked(data, index, file_host):
     corpus.FILE_HOST[:] = [file_host]
     return corpus.mask_hosts(data, index)
@@ -228,6 +249,52 @@ def main():
                 rec.metadata[remote] = found[1]
         print(f"read metadata of {filename} from the file itself", flush=True)
 
+    # The resolver's speculative walk may ask, depending on timing, for the newest release of
+    # any project in the tree: record that too (the file the client picks: the first wheel by
+    # name, else the sdist; it will carry `core-metadata` in the recorded page).
+    def newest_file(name, page):
+        finals = [v for f in page["files"]
+                  if (v := file_version(f["filename"], name)) and not is_prerelease(v)]
+        if not finals:
+            return None
+        newest = max(finals, key=corpus.vkey)
+        files = [f for f in page["files"] if file_version(f["filename"], name) == newest]
+        live = [f for f in files if not f.get("yanked")] or files
+        live.sort(key=lambda f: (not f["filename"].endswith(".whl"), f["filename"]))
+        return live[0]
+
+    def fetch_newest(item):
+        name, page = item
+        f = newest_file(name, page)
+        if f is None:
+            return None
+        remote = urllib.parse.urlsplit(f["url"]).path
+        if remote in rec.metadata:
+            return None
+        versions = {file_version(g["filename"], name) for g in page["files"]
+                    if urllib.parse.urlsplit(g["url"]).path in rec.metadata}
+        if file_version(f["filename"], name) in versions:
+            return None  # that version's metadata is recorded on another of its files
+        url = f"https://{file_host}{remote}"
+        try:
+            data = corpus.get(url + ".metadata").read()
+        except urllib.error.HTTPError as err:
+            if err.code != 404:
+                raise
+            if f["filename"].endswith(".whl"):
+                data = corpus.metadata_by_ranges(url)
+            else:
+                found = corpus.pkg_info_from_stream(name, corpus.get(url), f["filename"])
+                data = found[1] if found else None
+        return (remote, data) if data else None
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for got in pool.map(fetch_newest, sorted(rec.pages.items())):
+            if got:
+                rec.metadata[got[0]] = got[1]
+                print(f"recorded the newest release's metadata: {got[0].rsplit('/', 1)[1]}",
+                      flush=True)
+
     if out.exists():
         shutil.rmtree(out)
     (out / "pages").mkdir(parents=True)
@@ -261,7 +328,7 @@ def main():
             entry.pop("core-metadata", None)
             remote = urllib.parse.urlsplit(f["url"]).path
             if remote in rec.metadata:
-                data = masked(rec.metadata[remote], index, file_host)
+                data = masked(headers_only(rec.metadata[remote]), index, file_host)
                 (out / "metadata" / f"{f['filename']}.metadata").write_bytes(data)
                 total += len(data)
                 entry["core-metadata"] = {"sha256": hashlib.sha256(data).hexdigest()}

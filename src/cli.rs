@@ -86,6 +86,9 @@ pub enum Command {
     /// Reports built from an assessment: `upstream`, the requests to file with projects that
     /// block a wheel-only install.
     Report(Box<ReportArgs>),
+    /// Run benchmark commands in the primary's and the fallback's environments and compare
+    /// them (the active venv is never changed).
+    Bench(Box<BenchArgs>),
     /// Write a self-contained HTML dashboard of the history (or serve it live).
     Dashboard(DashboardArgs),
     /// Continuous integration: generate a workflow that checks every configured target.
@@ -723,6 +726,57 @@ pub struct ResetArgs {
     /// Why (recorded in the state and events).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+}
+
+/// `wheelwatch bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Requirement sources (they decide the other environment's pins).
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Targets.
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Index and cache.
+    #[command(flatten)]
+    pub index: IndexArgs,
+    /// Environment options.
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Compare with this fallback instead of the first healthy one.
+    #[arg(long, value_name = "PY")]
+    pub to: Option<String>,
+    /// A command to benchmark, as its argv (no shell). Every word after it belongs to it, so
+    /// put it last; several commands are separated by a `;` word (`--command pytest -q ';'
+    /// --command python bench.py`). Replaces `[bench] commands`.
+    #[arg(
+        long = "command",
+        value_name = "ARGV",
+        num_args = 1..,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+    /// Skip the default benchmark (importing every top-level module of the dependencies).
+    #[arg(long)]
+    pub no_imports: bool,
+    /// Counted runs per environment and command (default 10).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<usize>,
+    /// Uncounted warm-up runs per environment and command, first (default 1).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<usize>,
+    /// Stop a run after this many seconds (default 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Seed of the bootstrap behind the confidence intervals.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `wheelwatch tags`.

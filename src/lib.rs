@@ -16,6 +16,8 @@
 //!   from the assessment's typed findings and from installer output.
 //! - [`dashboard`] renders the recorded history as one self-contained HTML page.
 //! - [`environment`] acts on an assessment: builds, verifies and swaps virtual environments.
+//! - [`bench`] measures commands in the primary's and the fallback's environments and compares
+//!   them (`wheelwatch bench`).
 //! - [`util`] holds helpers every layer may use (credential redaction, subprocesses with a
 //!   timeout).
 //! - [`printer`] decides where user-facing output goes (report to stdout; notes, errors and
@@ -25,6 +27,7 @@
 //! report) know nothing of HTTP, files or processes.
 
 pub mod assess;
+pub(crate) mod bench;
 pub(crate) mod catalog;
 pub mod cli;
 pub(crate) mod commands;

@@ -110,8 +110,11 @@ pub(crate) struct Matrix {
     pub(crate) totals: Vec<ColumnTotal>,
 }
 
+/// A date as (year, month, day).
+type Ymd = (i16, i8, i8);
+
 /// CPython feature releases: (minor, first release, end of life).
-const CPYTHON: &[(u8, (i16, i8, i8), (i16, i8, i8))] = &[
+const CPYTHON: &[(u8, Ymd, Ymd)] = &[
     (9, (2020, 10, 5), (2025, 10, 31)),
     (10, (2021, 10, 4), (2026, 10, 31)),
     (11, (2022, 10, 24), (2027, 10, 31)),
@@ -125,7 +128,7 @@ const CPYTHON: &[(u8, (i16, i8, i8), (i16, i8, i8))] = &[
 /// The default Pythons on `today`: every CPython 3 feature release out and not past its end of
 /// life, oldest first, plus the newest of them as a free-threaded build (`3.14t`).
 pub(crate) fn default_pythons(today: Date) -> Vec<String> {
-    let date = |(y, m, d): (i16, i8, i8)| Date::new(y, m, d).expect("valid table dates");
+    let date = |(y, m, d): Ymd| Date::new(y, m, d).expect("valid table dates");
     let mut out: Vec<String> = CPYTHON
         .iter()
         .filter(|(_, released, eol)| date(*released) <= today && today <= date(*eol))

@@ -18,6 +18,7 @@
 //! resolver's explanation of a conflict) say why no plan exists.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use pep440_rs::{Operator, Version, VersionSpecifiers};
@@ -132,6 +133,9 @@ pub(crate) struct PlanState {
     constrain: BTreeMap<PackageName, (Version, Version)>,
     /// Packages no change helps.
     blocked: BTreeMap<String, Blocked>,
+    /// Constraints added by the last round (taken back when they make the requirements
+    /// conflict).
+    last_constrained: Vec<PackageName>,
 }
 
 fn is_raise(op: Operator) -> bool {
@@ -217,6 +221,31 @@ impl PlanState {
             return Round::Healthy;
         }
         let target = &assessed.target;
+        // Constraints that made the requirements conflict are taken back: the package they
+        // were for cannot get a wheel without changing what requires it.
+        let added = std::mem::take(&mut self.last_constrained);
+        if let Some(conflict) = resolution.and_then(|r| r.conflict.as_ref())
+            && !added.is_empty()
+        {
+            for name in added {
+                if let Some((blocked, v)) = self.constrain.remove(&name) {
+                    self.blocked.insert(
+                        name.to_string(),
+                        Blocked {
+                            package: name.to_string(),
+                            version: Some(blocked.clone()),
+                            reason: format!(
+                                "{blocked} has no wheel for {}, and {name}>={v} (the first \
+                                 version with one) conflicts with what requires it: {}",
+                                target.name(),
+                                conflict.lines().next().unwrap_or_default()
+                            ),
+                        },
+                    );
+                }
+            }
+            return Round::Changed;
+        }
         let tags = Tags::new(&target.python, &target.platform);
         let page = |name: &PackageName| assessment.pages.get(name);
         let mut changed = false;
@@ -227,7 +256,7 @@ impl PlanState {
             .map(|d| (d.requirement.name.clone(), &d.requirement))
             .collect();
         // Direct requirements without a wheel there.
-        for p in report.packages.iter() {
+        for p in &report.packages {
             if !matches!(p.status, Status::SdistOnly | Status::NoDistribution) {
                 continue;
             }
@@ -269,11 +298,15 @@ impl PlanState {
                 );
                 continue;
             }
+            if self.blocked.contains_key(b.name.as_str()) {
+                continue;
+            }
             let first = page(&name)
                 .and_then(|pg| first_with_wheel(pg, &tags, target, Some(&b.version), false));
             match first {
                 Some(v) if self.constrain.get(&name).is_none_or(|(_, old)| *old < v) => {
-                    self.constrain.insert(name, (b.version.clone(), v));
+                    self.constrain.insert(name.clone(), (b.version.clone(), v));
+                    self.last_constrained.push(name);
                     changed = true;
                 }
                 Some(_) => {}
@@ -375,12 +408,12 @@ impl PlanState {
         let still_blocked: Vec<Blocked> = if feasible {
             Vec::new()
         } else {
-            let mut list: Vec<Blocked> = self.blocked.values().cloned().collect();
+            let mut blocked: Vec<Blocked> = self.blocked.values().cloned().collect();
             // Blockers of the last assessment no round could help are blocked too.
             if let Some(r) = report {
                 for b in &r.blockers {
-                    if !list.iter().any(|x| x.package == b.name) {
-                        list.push(Blocked {
+                    if !blocked.iter().any(|x| x.package == b.name) {
+                        blocked.push(Blocked {
                             package: b.name.clone(),
                             version: Some(b.version.clone()),
                             reason: b.reason.clone(),
@@ -388,7 +421,7 @@ impl PlanState {
                     }
                 }
             }
-            list
+            blocked
         };
         Plan {
             schema_version: PLAN_SCHEMA_VERSION,
@@ -427,9 +460,7 @@ fn after(r: &TargetReport) -> After {
     } else if let Some(x) = &r.resolution
         && x.wheel_only_exists
     {
-        summary.push_str(&format!(
-            "; tree: {tree_packages} packages, all from wheels"
-        ));
+        let _ = write!(summary, "; tree: {tree_packages} packages, all from wheels");
     }
     After {
         verdict: if r.failed() {

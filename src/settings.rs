@@ -23,8 +23,8 @@ pub(crate) use ci::{CiInitSettings, CiSystem};
 mod views;
 mod watch;
 pub(crate) use commands::{
-    ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings, Format,
-    HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
+    BenchSettings, ConfigSettings, DashboardOutput, DashboardSettings, DoctorSettings, EnvSettings,
+    Format, HistoryAction, HistorySettings, InitSettings, InstallerChoice, PythonListSettings,
     ResetSettings, SwitchSettings, TagsSettings,
 };
 pub(crate) use commands::{ExplainSettings, ExplainSubject, UpstreamSettings};
@@ -103,6 +103,22 @@ pub struct FileConfig {
     pub store: Option<String>,
     /// Record every `check` in the history store.
     pub record: Option<bool>,
+    /// `[bench]`: what `wheelwatch bench` runs and how often.
+    pub bench: Option<BenchConfig>,
+}
+
+/// The `[bench]` table (`[tool.wheelwatch.bench]` in pyproject.toml).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BenchConfig {
+    /// Commands to benchmark, each an argv: `[["pytest", "-q", "tests/perf"]]`.
+    pub commands: Option<Vec<Vec<String>>>,
+    /// Counted runs per environment and command.
+    pub runs: Option<usize>,
+    /// Warm-up runs per environment and command.
+    pub warmup: Option<usize>,
+    /// Seconds before a run is stopped.
+    pub timeout: Option<f64>,
 }
 
 #[derive(Deserialize)]

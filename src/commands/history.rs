@@ -236,6 +236,34 @@ impl Recorder {
         }
     }
 
+    /// Records `bench`'s comparisons with this command's run, and a `bench` event whose
+    /// reason is the verdicts in words (the dashboard's timeline shows it beside the fallback
+    /// events).
+    pub(crate) fn bench(&mut self, report: &crate::bench::BenchReport) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let rows = crate::bench::history_rows(report);
+        let mut event = crate::environment::Event::new("bench");
+        event.python_version = rows.first().map(|r| r.fallback_python.clone());
+        // The verdicts are the reason: what the dashboard's events timeline shows.
+        event.reason = Some(
+            rows.iter()
+                .map(|r| format!("{}: {}", r.command.replace('\n', " "), r.verdict))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        event.detail = rows.first().map(|r| {
+            format!(
+                "fallback Python {} against primary Python {} (active: {})",
+                r.fallback_python, r.primary_python, r.active_role
+            )
+        });
+        if let Err(e) = store.record_bench(self.run_id, &rows, &event) {
+            self.warn(&e);
+        }
+    }
+
     /// Imports the project's lifecycle events not recorded yet (from `events.jsonl`), tied to
     /// this command's run.
     pub(crate) fn events(&mut self, events_file: &Path) {

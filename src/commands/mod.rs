@@ -8,12 +8,13 @@ use crate::cli::{CiCommand, Cli, Command, PythonCommand, ReportCommand};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::{
-    CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings, ExplainSettings,
-    GlobalSettings, HistorySettings, InitSettings, ProcessEnv, PythonListSettings, ResetSettings,
-    SwitchSettings, TagsSettings, UpstreamSettings,
+    BenchSettings, CheckSettings, ConfigSettings, DashboardSettings, DoctorSettings,
+    ExplainSettings, GlobalSettings, HistorySettings, InitSettings, ProcessEnv, PythonListSettings,
+    ResetSettings, SwitchSettings, TagsSettings, UpstreamSettings,
 };
 use crate::settings::{MatrixSettings, PlanSettings};
 
+pub(crate) mod bench;
 pub(crate) mod check;
 pub(crate) mod ci;
 pub(crate) mod config;
@@ -93,6 +94,9 @@ pub(crate) fn run(cli: Cli) -> Result<ExitStatus> {
                 printer,
             ),
         },
+        Command::Bench(args) => {
+            bench::run(&BenchSettings::resolve(*args, &globals)?, &globals, printer)
+        }
         Command::Dashboard(args) => dashboard::run(
             &DashboardSettings::resolve(args, &globals, &ProcessEnv)?,
             &globals,

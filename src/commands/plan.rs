@@ -112,7 +112,7 @@ fn requirement_diff(
         } else {
             cwd.join(&file)
         };
-        let old = std::fs::read_to_string(&path)
+        let old = fs_err::read_to_string(&path)
             .with_context(|| format!("cannot read `{}` again", file.display()))?;
         let new = crate::plan::edit_text(&old, &edits);
         let label = file

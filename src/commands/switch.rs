@@ -68,7 +68,7 @@ pub(crate) fn promote(
 }
 
 /// The project's event log, which the history store imports after every action.
-fn events_file(globals: &GlobalSettings) -> std::path::PathBuf {
+pub(super) fn events_file(globals: &GlobalSettings) -> std::path::PathBuf {
     globals.cwd.join(".wheelwatch").join("events.jsonl")
 }
 
@@ -121,7 +121,10 @@ fn runs(active: &ActiveEnv, written: &str) -> bool {
 /// The Python version `project`'s venv runs, when that is the primary `settings` name: the
 /// managed environment recorded as the primary, or a venv of the user's own (never switched)
 /// whose `pyvenv.cfg` names a matching version.
-fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<String>> {
+pub(super) fn active_primary(
+    project: &Project,
+    settings: &CheckSettings,
+) -> Result<Option<String>> {
     let state = State::load(&project.state_file())?;
     let primary = settings
         .primary
@@ -150,7 +153,7 @@ fn active_primary(project: &Project, settings: &CheckSettings) -> Result<Option<
 }
 
 /// Assesses, recording the run (a failed assessment too).
-fn assess(request: &Request, recorder: &mut Recorder) -> Result<Assessment> {
+pub(super) fn assess(request: &Request, recorder: &mut Recorder) -> Result<Assessment> {
     let assessment = match assess::run(request) {
         Ok(a) => a,
         Err(e) => {
@@ -173,11 +176,15 @@ fn assess(request: &Request, recorder: &mut Recorder) -> Result<Assessment> {
     Ok(assessment)
 }
 
-fn request(settings: &CheckSettings, globals: &GlobalSettings, printer: Printer) -> Request {
+pub(super) fn request(
+    settings: &CheckSettings,
+    globals: &GlobalSettings,
+    printer: Printer,
+) -> Request {
     Request::from_settings(settings, &globals.cwd, printer)
 }
 
-fn project(
+pub(super) fn project(
     settings: &CheckSettings,
     env: &EnvSettings,
     globals: &GlobalSettings,
@@ -197,7 +204,7 @@ fn project(
     Ok(project)
 }
 
-fn installer(choice: InstallerChoice) -> Installer {
+pub(super) fn installer(choice: InstallerChoice) -> Installer {
     match choice {
         InstallerChoice::Pip => Installer::Pip,
         InstallerChoice::Uv => Installer::Uv(None),
@@ -206,7 +213,7 @@ fn installer(choice: InstallerChoice) -> Installer {
 
 /// The index the installer uses: exactly the sources the assessment used (flags, the
 /// requirement files' own options and pip's configuration, merged once by `check`).
-fn install_index(index: &crate::index::IndexSettings) -> InstallIndex {
+pub(super) fn install_index(index: &crate::index::IndexSettings) -> InstallIndex {
     InstallIndex {
         index_url: (!index.no_index).then(|| index.index_url.clone()),
         extra_index_urls: if index.no_index {
@@ -293,7 +300,7 @@ fn env_role(assessed: &AssessedTarget) -> EnvRole {
     }
 }
 
-fn progress(printer: Printer) -> impl FnMut(Step) {
+pub(super) fn progress(printer: Printer) -> impl FnMut(Step) {
     move |step: Step| {
         let text = match step {
             Step::Locked => "locked the project; cleaned up leftovers",

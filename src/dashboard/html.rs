@@ -538,7 +538,12 @@ fn runs(out: &mut String, p: &ProjectView, i: usize) {
             r.epoch,
             svg::when(r.epoch, true),
             esc(&r.command),
-            esc(&verdict_words(r.verdict.as_deref().unwrap_or(""))),
+            esc(&verdict_words(r.verdict.as_deref().unwrap_or(
+                match r.result {
+                    RunResult::Ok => "",
+                    RunResult::Failed => "assessment_failed",
+                }
+            ))),
             r.duration_ms,
             r.requests,
             r.cache_hits,

@@ -5,8 +5,8 @@
 //! Charts are downsampled here: a target with at most [`MAX_POINTS`] successful runs gets one
 //! point per run; a longer history is cut into [`MAX_POINTS`] equal stretches of time, each
 //! point the mean wheel share of its runs (with their lowest and highest share, drawn as a
-//! band) and the most blockers seen. Markers (fallbacks, promotions, resets, failed runs) are
-//! merged per stretch the same way. The runs table and the events timeline keep the newest
+//! band) and the most blockers seen. Past [`MAX_MARKERS`] markers (fallbacks, promotions,
+//! resets, failed runs), those of one kind are merged per stretch of time the same way. The runs table and the events timeline keep the newest
 //! [`MAX_RUNS_SHOWN`] runs and [`MAX_EVENTS_SHOWN`] events: a year of hourly runs stays under
 //! a megabyte, and `wheelwatch history list` has the rest.
 
@@ -19,6 +19,9 @@ use crate::history::{
 
 /// Points per chart at most.
 pub(crate) const MAX_POINTS: usize = 360;
+/// Markers per chart before those of one kind are merged per stretch of time (a fleet's
+/// hourly outages would otherwise hide the data).
+pub(crate) const MAX_MARKERS: usize = 120;
 /// Rows of the runs table at most (newest first).
 pub(crate) const MAX_RUNS_SHOWN: usize = 500;
 /// Entries of the events timeline at most (newest first).
@@ -452,6 +455,7 @@ fn charts(
     }
     raw_markers.sort_by_key(|m| (m.epoch, m.kind));
     let width = (t1 - t0 + 1).div_euclid(crate::history::backend::int(MAX_POINTS)) + 1;
+    let marker_width = (t1 - t0 + 1).div_euclid(crate::history::backend::int(MAX_MARKERS)) + 1;
     order
         .into_iter()
         .filter_map(|target| {
@@ -478,8 +482,8 @@ fn charts(
                     })
                     .collect()
             };
-            let markers = if raw_markers.len() > MAX_POINTS {
-                merge_markers(&raw_markers, t0, width)
+            let markers = if raw_markers.len() > MAX_MARKERS {
+                merge_markers(&raw_markers, t0, marker_width)
             } else {
                 raw_markers.clone()
             };

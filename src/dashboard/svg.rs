@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::html::esc;
-use super::model::{Chart, ChartPoint};
+use super::model::{Chart, ChartPoint, MarkerKind};
 
 /// The drawing's width.
 const W: f64 = 720.0;
@@ -24,10 +24,16 @@ const SHARE_BOTTOM: f64 = 132.0;
 /// The blockers panel's top and bottom.
 const BLOCK_TOP: f64 = 150.0;
 const BLOCK_BOTTOM: f64 = 200.0;
+/// The marker strip under the panels: lifecycle events above, failed runs below.
+const EVENT_TOP: f64 = 205.0;
+const OUTAGE_TOP: f64 = 213.0;
+const MARK_BOTTOM: f64 = 221.0;
 /// The time labels' baseline.
-const AXIS_Y: f64 = 218.0;
+const AXIS_Y: f64 = 235.0;
 /// The whole height.
-const H: f64 = 228.0;
+const H: f64 = 242.0;
+/// Lifecycle events get a guide across the panels too, up to this many.
+const MAX_GUIDES: usize = 40;
 
 /// An axis label for a chart spanning `span` seconds: the time of day with seconds for
 /// spans under two hours, the day and time under three days, else the date.
@@ -108,14 +114,14 @@ pub(crate) fn chart(out: &mut String, chart: &Chart, id: &str) {
         "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{BLOCK_BOTTOM}\" y2=\"{BLOCK_BOTTOM}\"/>\
          <text class=\"lbl\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{max_blockers}</text>\
          <text class=\"lbl\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">0</text>\
-         <text class=\"lbl\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">blockers</text>",
+         <text class=\"lbl\" x=\"{:.1}\" y=\"{:.1}\">blockers</text>",
         W - RIGHT,
         LEFT - 4.0,
         BLOCK_TOP + 4.0,
         LEFT - 4.0,
         BLOCK_BOTTOM,
-        W - RIGHT,
-        BLOCK_TOP - 4.0,
+        LEFT + 4.0,
+        BLOCK_TOP - 5.0,
     );
     out.push_str("</g>");
     // Time labels: five, evenly spaced (fewer when a short span repeats one).
@@ -140,10 +146,29 @@ pub(crate) fn chart(out: &mut String, chart: &Chart, id: &str) {
         previous = label;
     }
     out.push_str("</g>");
-    // Markers, under the data.
+    // Markers: ticks in the strip under the panels (the outages' row below the events'),
+    // and a faint guide across the panels for a few lifecycle events.
+    let events = chart
+        .markers
+        .iter()
+        .filter(|m| m.kind != MarkerKind::Outage)
+        .count();
     out.push_str("<g class=\"markers\">");
     for m in &chart.markers {
         let mx = x(m.epoch);
+        let (y1, y2) = if m.kind == MarkerKind::Outage {
+            (OUTAGE_TOP, MARK_BOTTOM)
+        } else {
+            (EVENT_TOP, OUTAGE_TOP - 1.0)
+        };
+        if m.kind != MarkerKind::Outage && events <= MAX_GUIDES {
+            let _ = write!(
+                out,
+                "<line class=\"guide g-{}\" x1=\"{mx:.1}\" x2=\"{mx:.1}\" y1=\"{SHARE_TOP}\" \
+                 y2=\"{BLOCK_BOTTOM}\"/>",
+                m.kind.key()
+            );
+        }
         let count = if m.count > 1 {
             format!(" (and {} more)", m.count - 1)
         } else {
@@ -151,8 +176,8 @@ pub(crate) fn chart(out: &mut String, chart: &Chart, id: &str) {
         };
         let _ = write!(
             out,
-            "<line class=\"mk mk-{}\" x1=\"{mx:.1}\" x2=\"{mx:.1}\" y1=\"{SHARE_TOP}\" \
-             y2=\"{BLOCK_BOTTOM}\"><title>{} {}: {}{count}</title></line>",
+            "<line class=\"mk mk-{}\" x1=\"{mx:.1}\" x2=\"{mx:.1}\" y1=\"{y1}\" \
+             y2=\"{y2}\"><title>{} {}: {}{count}</title></line>",
             m.kind.key(),
             when(m.epoch, true),
             m.kind.key(),
@@ -198,13 +223,14 @@ pub(crate) fn chart(out: &mut String, chart: &Chart, id: &str) {
         );
     }
     out.push_str("<g class=\"points\">");
+    let r = if chart.points.len() > 120 { 2 } else { 3 };
     for p in &chart.points {
-        point(out, p, x(p.start), y_share(p.share), with_time);
+        point(out, p, x(p.start), y_share(p.share), r, with_time);
     }
     out.push_str("</g></svg>");
 }
 
-fn point(out: &mut String, p: &ChartPoint, cx: f64, cy: f64, with_time: bool) {
+fn point(out: &mut String, p: &ChartPoint, cx: f64, cy: f64, r: u8, with_time: bool) {
     let class = if p.healthy { "pt ok" } else { "pt bad" };
     let what = match p.run_id {
         Some(id) if p.runs == 1 => format!("run {id}, {}", when(p.start, true)),
@@ -227,7 +253,7 @@ fn point(out: &mut String, p: &ChartPoint, cx: f64, cy: f64, with_time: bool) {
     };
     let _ = write!(
         out,
-        "<circle class=\"{class}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3\"{}>\
+        "<circle class=\"{class}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r}\"{}>\
          <title>{what}: {share}, {} {}</title></circle>",
         p.run_id
             .filter(|_| p.runs == 1)

@@ -92,6 +92,9 @@
 //! - [`switch`]`(&Project, &SwitchRequest, &mut dyn FnMut(Step)) -> Result<SwitchOutcome>`;
 //! - [`recover`]`(&Project) -> Result<RecoveryReport>`;
 //! - [`plan_reset`] / [`reset()`](fn@reset) (see [the reset module](mod@reset));
+//! - [`standby()`](fn@standby)`(&Project, &ProjectLock, &SwitchRequest, progress) -> Standby`:
+//!   the environment a switch would build, found or built beside the venv and never swapped in
+//!   (for `bench`; see [the standby module](mod@standby)).
 //! - [`State::load`] / [`State::save`], [`append_event`], [`read_events`].
 
 mod explain;
@@ -100,6 +103,7 @@ mod install;
 mod lock;
 pub mod process;
 pub(crate) mod reset;
+mod standby;
 mod state;
 mod swap;
 mod verify;
@@ -118,14 +122,17 @@ pub use install::{InstallIndex, Installer, Pin, redact_text};
 pub use lock::{LockHolder, ProjectLock};
 pub use process::{supervise, use_supervisor};
 pub use reset::{ResetOutcome, ResetPlan, ResetRequest, plan_reset, reset};
+pub use standby::{Standby, standby};
 pub use state::{
     ActiveEnv, ENV_META_FILE, EnvMeta, Event, Requested, RequestedPython, State, append_event,
     env_file_contents, read_events, record_request,
 };
+pub(crate) use swap::inspect;
 pub use swap::{
     RecoveryReport, SwitchOutcome, SwitchPlan, VenvKind, plan_switch, reconcile, recover, switch,
 };
 pub use verify::{ImportFailure, VerifyReport, top_level_modules};
+pub(crate) use verify::{distribution_modules, probe};
 
 /// A project whose environment wheelwatch manages.
 #[derive(Debug, Clone, PartialEq, Eq)]

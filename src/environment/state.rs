@@ -164,8 +164,12 @@ pub struct EnvMeta {
     /// When it was built (and verified).
     pub created_at: Timestamp,
     /// When it first became active; `None` means it never was (a leftover of an interrupted
-    /// switch, removed by recovery).
+    /// switch, removed by recovery, unless it is a standby).
     pub activated_at: Option<Timestamp>,
+    /// Built to stand beside the active venv (by `bench`), not to replace it: recovery keeps
+    /// it although it was never active (see the standby module).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standby: bool,
 }
 
 /// The metadata file name inside an environment directory.

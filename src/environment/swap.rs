@@ -208,7 +208,10 @@ fn env_id_base(req: &SwitchRequest, now: Timestamp) -> String {
 }
 
 /// Creates and claims a fresh environment directory.
-fn claim_env_dir(project: &Project, req: &SwitchRequest) -> Result<(String, PathBuf), EnvError> {
+pub(super) fn claim_env_dir(
+    project: &Project,
+    req: &SwitchRequest,
+) -> Result<(String, PathBuf), EnvError> {
     let envs = project.envs_dir();
     fs_err::create_dir_all(&envs).map_err(|e| EnvError::io("create", &envs, e))?;
     let base = env_id_base(req, Timestamp::now());
@@ -354,7 +357,8 @@ pub(crate) fn switch_locked(
     let uv = req.installer.resolve().map_err(fail)?;
 
     let (env_id, env_dir) = claim_env_dir(project, req).map_err(fail)?;
-    let built = build(project, req, uv.as_deref(), &env_id, &env_dir, progress);
+    let built = build(project, req, uv.as_deref(), &env_id, &env_dir, progress)
+        .and_then(|built| stage(project, &env_dir).map(|()| built));
     let (meta, verified) = match built {
         Ok(ok) => ok,
         Err(err) => {
@@ -403,8 +407,8 @@ pub(crate) fn switch_locked(
     })
 }
 
-/// Creates, installs, verifies; writes the ready mark and the staged link.
-fn build(
+/// Creates, installs, verifies; writes the ready mark (the environment's record).
+pub(super) fn build(
     project: &Project,
     req: &SwitchRequest,
     uv: Option<&Path>,
@@ -484,19 +488,24 @@ fn build(
         pins: req.pins.iter().map(ToString::to_string).collect(),
         created_at: Timestamp::now(),
         activated_at: None,
+        standby: false,
     };
     meta.save(env_dir)?;
     pause_point("verified");
+    Ok((meta, verified))
+}
 
+/// Writes the staged symlink `<venv>.wheelwatch-swap` to `env_dir`, ready for the swap.
+fn stage(project: &Project, env_dir: &Path) -> Result<(), EnvError> {
     let staged = staged_link(project);
     let _ = fs_err::remove_file(&staged);
     fs_err::os::unix::fs::symlink(env_dir, &staged)
         .map_err(|e| EnvError::io("create the symlink", &staged, e))?;
     pause_point("staged");
-    Ok((meta, verified))
+    Ok(())
 }
 
-fn version_matches(expected: &str, found: &str) -> bool {
+pub(super) fn version_matches(expected: &str, found: &str) -> bool {
     let found: Vec<&str> = found.split('.').collect();
     let expected: Vec<&str> = expected.trim().split('.').collect();
     expected.len() <= found.len() && expected.iter().zip(&found).all(|(a, b)| a == b)
@@ -756,7 +765,7 @@ fn files_named(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
 
 /// Renames `dir` to a trash name (atomic), then deletes it. A kill during the deletion leaves
 /// only trash, which recovery finishes off. Failures are logged, not fatal.
-fn remove_dir_via_trash(project: &Project, dir: &Path) {
+pub(super) fn remove_dir_via_trash(project: &Project, dir: &Path) {
     let trash = if dir.starts_with(&project.state_dir) {
         project.envs_dir().join(format!(
             ".trash-{}",
@@ -950,7 +959,7 @@ pub(crate) fn recover_locked(project: &Project) -> Result<RecoveryReport, EnvErr
                 remove_tree(&path);
                 report.removed_trash.push(path);
             } else if Some(&path) != active.as_ref()
-                && EnvMeta::load(&path).is_none_or(|m| m.activated_at.is_none())
+                && EnvMeta::load(&path).is_none_or(|m| m.activated_at.is_none() && !m.standby)
             {
                 remove_dir_via_trash(project, &path);
                 report.removed_staging.push(path);

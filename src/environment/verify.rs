@@ -91,7 +91,9 @@ with open(out, 'w', encoding='utf-8') as f:
 /// Asks `python` for its version and install paths.
 pub(crate) fn probe(project: &Project, python: &Path) -> Result<Probe, EnvError> {
     let mut cmd = Command::new(python);
-    cmd.args(["-I", "-c", PROBE]);
+    // Never a .pyc written into the environment (bench probes the user's active venv).
+    cmd.args(["-I", "-c", PROBE])
+        .env("PYTHONDONTWRITEBYTECODE", "1");
     let out = process::run(project, &mut cmd, Duration::from_mins(1), None)?;
     if !out.success() {
         return Err(EnvError::Probe {
@@ -180,14 +182,12 @@ struct Raw {
     error: String,
 }
 
-/// Imports every top-level module of every distribution in the environment's site-packages
-/// directories, with the environment's own interpreter.
-pub(crate) fn verify(
-    project: &Project,
-    env_python: &Path,
+/// The distributions in `site_dirs` (how many) and the top-level modules to import, each with
+/// the distribution (its normalized-as-written dist-info name) that owns it, in directory
+/// order; a module two distributions provide belongs to the first.
+pub(crate) fn distribution_modules(
     site_dirs: &[PathBuf],
-    scratch: &Path,
-) -> Result<VerifyReport, EnvError> {
+) -> Result<(usize, Vec<(String, String)>), EnvError> {
     let mut owners: Vec<(String, String)> = Vec::new(); // (module, distribution)
     let mut distributions = 0;
     let mut seen_dirs = BTreeSet::new();
@@ -218,6 +218,18 @@ pub(crate) fn verify(
             }
         }
     }
+    Ok((distributions, owners))
+}
+
+/// Imports every top-level module of every distribution in the environment's site-packages
+/// directories, with the environment's own interpreter.
+pub(crate) fn verify(
+    project: &Project,
+    env_python: &Path,
+    site_dirs: &[PathBuf],
+    scratch: &Path,
+) -> Result<VerifyReport, EnvError> {
+    let (distributions, owners) = distribution_modules(site_dirs)?;
     let result_file = scratch.join("wheelwatch-verify.json");
     let _ = fs_err::remove_file(&result_file);
     let mut cmd = Command::new(env_python);

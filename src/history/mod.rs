@@ -21,8 +21,11 @@
 //! store.run(id)? -> Option<RunRecord>; store.latest_successful(2)?
 //! store.run_details(id)? -> RunDetails { run, targets, packages, blockers, downgrades }
 //! store.events(since_epoch)? -> Vec<EventRecord>
+//! store.record_bench(run_id, &[BenchRow], &event)?; store.bench_results(run_id)?
 //! store.diff(a, b)? / history::diff::diff(&RunDetails, &RunDetails) -> RunDiff
 //! store.summary()? -> Summary; store.prune(keep_days)? -> pruned run count
+//! store.projects()? -> Vec<ProjectRow>; store.select_project(&row)   // a shared store's projects
+//! store.target_points()? -> Vec<TargetPoint>   // every successful run's targets, for charts
 //! ```
 //!
 //! A recording failure is the caller's to report: `check --record` warns and keeps its exit
@@ -392,6 +395,69 @@ pub(crate) struct RunDetails {
     pub events: Vec<EventRecord>,
 }
 
+/// One `bench` comparison as recorded: one command, fallback against primary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct BenchRow {
+    /// The command's name (`imports`, or its argv joined by spaces).
+    pub command: String,
+    /// The primary environment's Python version.
+    pub primary_python: String,
+    /// The fallback environment's Python version.
+    pub fallback_python: String,
+    /// Which of the two was the active venv (`primary` or `fallback`).
+    pub active_role: String,
+    /// Counted runs asked for per environment.
+    pub runs: usize,
+    /// Successful runs in the primary's environment.
+    pub primary_ok: usize,
+    /// Successful runs in the fallback's environment.
+    pub fallback_ok: usize,
+    /// Median wall seconds there.
+    pub primary_median_s: Option<f64>,
+    /// Median wall seconds there.
+    pub fallback_median_s: Option<f64>,
+    /// Fallback / primary.
+    pub ratio: Option<f64>,
+    /// The interval's lower end.
+    pub ci_low: Option<f64>,
+    /// Its upper end.
+    pub ci_high: Option<f64>,
+    /// Its confidence level.
+    pub confidence: f64,
+    /// `slower`, `faster`, `no_difference`, `not_compared`.
+    pub outcome: String,
+    /// In words.
+    pub verdict: String,
+    /// Fallback / primary in median CPU time.
+    pub cpu_ratio: Option<f64>,
+    /// Its interval's lower end.
+    pub cpu_ci_low: Option<f64>,
+    /// Its upper end.
+    pub cpu_ci_high: Option<f64>,
+}
+
+const BENCH_COLUMNS: &[&str] = &[
+    "run_id",
+    "pos",
+    "command",
+    "primary_python",
+    "fallback_python",
+    "active_role",
+    "runs",
+    "primary_ok",
+    "fallback_ok",
+    "primary_median_s",
+    "fallback_median_s",
+    "ratio",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "outcome",
+    "verdict",
+    "cpu_ratio",
+    "cpu_ci_low",
+    "cpu_ci_high",
+];
 /// A project of a shared store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ProjectRow {
@@ -825,6 +891,7 @@ impl Store {
             // Child rows explicitly (PostgreSQL cascades; SQLite only with foreign keys on,
             // which a store opened elsewhere may not have had).
             for table in [
+                "bench_results",
                 "run_targets",
                 "run_packages",
                 "run_blockers",
@@ -852,6 +919,88 @@ impl Store {
                 &params,
             )
         })
+    }
+
+    /// Records `bench`'s comparisons for run `run_id` (the bench command's own run) and its
+    /// `bench` event (tied to the run when there is one).
+    pub(crate) fn record_bench(
+        &mut self,
+        run_id: Option<i64>,
+        rows: &[BenchRow],
+        event: &Event,
+    ) -> Result<(), HistoryError> {
+        let project_id = self.project_id;
+        let event_row = record::event_row(event);
+        self.conn.write(|conn| {
+            if let Some(run_id) = run_id {
+                let rows: Vec<Row> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, r)| {
+                        vec![
+                            Value::Int(run_id),
+                            Value::from(pos),
+                            Value::from(r.command.as_str()),
+                            Value::from(r.primary_python.as_str()),
+                            Value::from(r.fallback_python.as_str()),
+                            Value::from(r.active_role.as_str()),
+                            Value::from(r.runs),
+                            Value::from(r.primary_ok),
+                            Value::from(r.fallback_ok),
+                            Value::from(r.primary_median_s),
+                            Value::from(r.fallback_median_s),
+                            Value::from(r.ratio),
+                            Value::from(r.ci_low),
+                            Value::from(r.ci_high),
+                            Value::from(r.confidence),
+                            Value::from(r.outcome.as_str()),
+                            Value::from(r.verdict.as_str()),
+                            Value::from(r.cpu_ratio),
+                            Value::from(r.cpu_ci_low),
+                            Value::from(r.cpu_ci_high),
+                        ]
+                    })
+                    .collect();
+                conn.insert_many("bench_results", BENCH_COLUMNS, &rows)?;
+            }
+            insert_event(conn, project_id, run_id, &event_row).map(|_| ())
+        })
+    }
+
+    /// The comparisons recorded for run `run_id`, in command order.
+    #[allow(dead_code, reason = "in-crate API: the dashboard reads bench results")]
+    pub(crate) fn bench_results(&mut self, run_id: i64) -> Result<Vec<BenchRow>, HistoryError> {
+        Ok(self
+            .conn
+            .query(
+                &format!(
+                    "SELECT {} FROM bench_results WHERE run_id = ? ORDER BY pos",
+                    BENCH_COLUMNS[2..].join(", ")
+                ),
+                &[Value::Int(run_id)],
+            )?
+            .iter()
+            .map(|r| BenchRow {
+                command: r[0].text(),
+                primary_python: r[1].text(),
+                fallback_python: r[2].text(),
+                active_role: r[3].text(),
+                runs: r[4].int() as usize,
+                primary_ok: r[5].int() as usize,
+                fallback_ok: r[6].int() as usize,
+                primary_median_s: r[7].opt_real(),
+                fallback_median_s: r[8].opt_real(),
+                ratio: r[9].opt_real(),
+                ci_low: r[10].opt_real(),
+                ci_high: r[11].opt_real(),
+                confidence: r[12].real(),
+                outcome: r[13].text(),
+                verdict: r[14].text(),
+                cpu_ratio: r[15].opt_real(),
+                cpu_ci_low: r[16].opt_real(),
+                cpu_ci_high: r[17].opt_real(),
+            })
+            .collect())
     }
 
     /// The connection, for the benchmark's data generator and size figure.

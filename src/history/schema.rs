@@ -106,6 +106,32 @@ CREATE INDEX events_project_epoch ON events (project_id, epoch);
     r"
 ALTER TABLE run_blockers ADD COLUMN newest_with_wheel TEXT;
 ",
+    // 3: `bench` comparisons, one row per command, tied to the bench run.
+    r"
+CREATE TABLE bench_results (
+    run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    pos BIGINT NOT NULL,
+    command TEXT NOT NULL,
+    primary_python TEXT NOT NULL,
+    fallback_python TEXT NOT NULL,
+    active_role TEXT NOT NULL,
+    runs BIGINT NOT NULL,
+    primary_ok BIGINT NOT NULL,
+    fallback_ok BIGINT NOT NULL,
+    primary_median_s DOUBLE PRECISION,
+    fallback_median_s DOUBLE PRECISION,
+    ratio DOUBLE PRECISION,
+    ci_low DOUBLE PRECISION,
+    ci_high DOUBLE PRECISION,
+    confidence DOUBLE PRECISION NOT NULL,
+    outcome TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    cpu_ratio DOUBLE PRECISION,
+    cpu_ci_low DOUBLE PRECISION,
+    cpu_ci_high DOUBLE PRECISION,
+    PRIMARY KEY (run_id, pos)
+);
+",
 ];
 
 /// The schema version this build writes.
@@ -159,4 +185,61 @@ pub(crate) fn version(conn: &mut Conn) -> Result<i64, HistoryError> {
         .and_then(|r| r.first())
         .and_then(super::backend::Value::opt_int)
         .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{ProjectId, Store, StoreLocation};
+
+    /// A store written before version 2 (blockers without their newest wheel) is migrated in
+    /// place, and its old blockers read with none.
+    #[test]
+    fn a_version_1_store_is_migrated_and_its_blockers_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let mut conn = Conn::open_sqlite(&path).unwrap();
+        conn.write(|c| {
+            c.batch("CREATE TABLE schema_version (version BIGINT NOT NULL)")?;
+            c.batch(&MIGRATIONS[0].replace("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"))?;
+            c.batch(
+                "INSERT INTO schema_version (version) VALUES (1);
+                 INSERT INTO projects (name, location) VALUES ('app', '/app');
+                 INSERT INTO runs (project_id, timestamp, epoch, tool_version, command, inputs,
+                   inputs_hash, result, verdict, duration_ms, projects_seen, requests,
+                   cache_hits, threshold, dependencies)
+                 VALUES (1, '2026-01-01T00:00:00Z', 1767225600, '0.1.0', 'check', '[]', 'h',
+                   'ok', 'complete_failure', 1, 1, 1, 0, 1.0, 'resolved');
+                 INSERT INTO run_blockers (run_id, target_idx, name, version, paths, reason)
+                 VALUES (1, 0, 'lib', '1.0', '[[\"app\",\"lib\"]]', 'no wheel');",
+            )
+        })
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open(
+            &StoreLocation::Sqlite(path),
+            ProjectId {
+                name: "app".into(),
+                location: "/app".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(store.schema_version().unwrap(), CURRENT);
+        let blockers = store.run_details(1).unwrap().blockers;
+        assert_eq!(
+            blockers
+                .iter()
+                .map(|b| (
+                    b.name.as_str(),
+                    b.paths.clone(),
+                    b.newest_with_wheel.clone()
+                ))
+                .collect::<Vec<_>>(),
+            vec![(
+                "lib",
+                vec![vec!["app".to_string(), "lib".to_string()]],
+                None
+            )]
+        );
+    }
 }

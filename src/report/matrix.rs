@@ -5,6 +5,7 @@
 //! each writes to any [`std::io::Write`]. The CSV is written by hand: four kinds of fields, quoted
 //! per RFC 4180 by [`csv_field`]; a crate would add nothing.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::matrix::{Cell, CellStatus, Matrix};
@@ -133,11 +134,12 @@ pub(crate) fn write_markdown(m: &Matrix, out: &mut dyn Write) -> io::Result<()> 
     let mut header = String::from("| package |");
     let mut rule = String::from("|---|");
     for t in &m.totals {
-        header.push_str(&format!(
+        let _ = write!(
+            header,
             " {} {} |",
             md_escape(&t.python),
             md_escape(&t.platform)
-        ));
+        );
         rule.push_str("---|");
     }
     header.push_str(" wheels |");
@@ -147,18 +149,18 @@ pub(crate) fn write_markdown(m: &Matrix, out: &mut dyn Write) -> io::Result<()> 
     for r in &m.rows {
         let mut line = format!("| {} |", md_escape(&r.package));
         for c in &r.cells {
-            line.push_str(&format!(" {} |", md_escape(&cell_text(c))));
+            let _ = write!(line, " {} |", md_escape(&cell_text(c)));
         }
-        line.push_str(&format!(" {} |", ratio(r.wheels, r.total)));
+        let _ = write!(line, " {} |", ratio(r.wheels, r.total));
         writeln!(out, "{line}")?;
     }
     let mut line = String::from("| **wheels** |");
     for t in &m.totals {
-        line.push_str(&format!(" {} |", ratio(t.wheels, t.total)));
+        let _ = write!(line, " {} |", ratio(t.wheels, t.total));
     }
     let all_w: usize = m.totals.iter().map(|t| t.wheels).sum();
     let all_t: usize = m.totals.iter().map(|t| t.total).sum();
-    line.push_str(&format!(" {} |", ratio(all_w, all_t)));
+    let _ = write!(line, " {} |", ratio(all_w, all_t));
     writeln!(out, "{line}")?;
     writeln!(out)?;
     for line in LEGEND.lines() {

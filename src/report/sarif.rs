@@ -55,10 +55,37 @@ fn rule_json(rule: Rule) -> Value {
 }
 
 /// The SARIF document as a JSON value.
+///
+/// Code scanning refuses a result without a location, so a finding that has no line of its
+/// own (a requirement conflict, a failed resolution) is placed at line 1 of the first
+/// requirement file; when no file was read at all (only `--package` specs), such findings
+/// become the invocation's `toolExecutionNotifications` instead of results.
 pub fn to_value(report: &Report) -> Value {
-    let results: Vec<Value> = findings::collect(report)
+    let first_file = report
+        .origins
         .iter()
+        .flatten()
+        .next()
+        .map(|o| crate::requirements::Origin {
+            file: o.file.clone(),
+            line: 1,
+        });
+    let all = findings::collect(report);
+    let notifications: Vec<Value> = all
+        .iter()
+        .filter(|f| f.origin.is_none() && first_file.is_none())
         .map(|f| {
+            json!({
+                "level": f.level.key(),
+                "message": { "text": f.message() },
+                "descriptor": { "id": f.rule.id() },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = all
+        .iter()
+        .filter_map(|f| Some((f, f.origin.or(first_file.as_ref())?)))
+        .map(|(f, origin)| {
             let index = Rule::ALL.iter().position(|r| *r == f.rule).unwrap_or(0);
             let mut result = json!({
                 "ruleId": f.rule.id(),
@@ -69,14 +96,12 @@ pub fn to_value(report: &Report) -> Value {
                     FINGERPRINT_KEY: format!("{:x}", Sha256::digest(f.identity.as_bytes())),
                 },
             });
-            if let Some(origin) = f.origin {
-                result["locations"] = json!([{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri(&origin.file), "uriBaseId": "%SRCROOT%" },
-                        "region": { "startLine": origin.line.max(1) },
-                    }
-                }]);
-            }
+            result["locations"] = json!([{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": uri(&origin.file), "uriBaseId": "%SRCROOT%" },
+                    "region": { "startLine": origin.line.max(1) },
+                }
+            }]);
             result
         })
         .collect();
@@ -94,6 +119,7 @@ pub fn to_value(report: &Report) -> Value {
             },
             "invocations": [{
                 "executionSuccessful": report.verdict != Verdict::AssessmentFailed,
+                "toolExecutionNotifications": notifications,
             }],
             "results": results,
             "properties": {

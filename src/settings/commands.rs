@@ -9,9 +9,9 @@ use anyhow::{Result, bail};
 
 use super::{CheckSettings, Env, GlobalSettings, Sourced, ValueSource};
 use crate::cli::{
-    self, CheckArgs, ConfigArgs, DashboardArgs, DoctorArgs, EnvArgs, FallbackArgs, HistoryArgs,
-    HistoryCommand, IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs, SwitchArgs,
-    TagsArgs, TargetArgs,
+    self, BenchArgs, CheckArgs, ConfigArgs, DashboardArgs, DoctorArgs, EnvArgs, FallbackArgs,
+    HistoryArgs, HistoryCommand, IndexArgs, InitArgs, PythonListArgs, ResetArgs, SourceArgs,
+    SwitchArgs, TagsArgs, TargetArgs,
 };
 use crate::history::StoreLocation;
 
@@ -558,5 +558,168 @@ impl DashboardSettings {
             output,
             store: globals.store_location(env)?,
         })
+    }
+}
+
+/// Settings of `wheelwatch bench`.
+#[derive(Clone, Debug)]
+pub(crate) struct BenchSettings {
+    /// The assessment that decides the other environment (its `venv` is the active one).
+    pub check: CheckSettings,
+    /// Environment options (installer, lock wait, …).
+    pub env: EnvSettings,
+    /// Compare with this fallback instead of the first healthy one.
+    pub to: Option<String>,
+    /// Configured commands, each an argv, in order.
+    pub commands: Sourced<Vec<Vec<String>>>,
+    /// Run the default import benchmark.
+    pub imports: bool,
+    /// Counted runs per environment and command.
+    pub runs: Sourced<usize>,
+    /// Warm-up runs per environment and command.
+    pub warmup: Sourced<usize>,
+    /// The deadline of one run.
+    pub timeout: Sourced<Duration>,
+    /// The bootstrap's seed.
+    pub seed: Option<u64>,
+    /// Output format.
+    pub format: Format,
+    /// Output file.
+    pub output: Option<PathBuf>,
+}
+
+/// `bench`'s defaults.
+const BENCH_RUNS: usize = 10;
+const BENCH_WARMUP: usize = 1;
+const BENCH_TIMEOUT_SECS: f64 = 300.0;
+
+impl BenchSettings {
+    /// Resolves `bench`'s flags over `[bench]` in the configuration. A `--to` Python is
+    /// assessed as a fallback (first, unless already named).
+    pub(crate) fn resolve(args: BenchArgs, globals: &GlobalSettings) -> Result<Self> {
+        let BenchArgs {
+            sources,
+            mut targets,
+            index,
+            env,
+            to,
+            command,
+            no_imports,
+            runs,
+            warmup,
+            timeout,
+            seed,
+            format,
+            output,
+        } = args;
+        if let Some(to) = &to
+            && !targets.fallback.iter().any(|f| f == to)
+        {
+            targets.fallback.insert(0, to.clone());
+        }
+        let mut check =
+            CheckSettings::for_assessment(sources, targets, index, None, false, globals)?;
+        let env = EnvSettings::resolve(env, &mut check);
+        let loaded = globals.config.as_ref();
+        let file = loaded.and_then(|l| l.config.bench.as_ref().map(|b| (l, b)));
+        let pick = |flag: Option<(&str, ValueSource)>, key: &str| -> Option<ValueSource> {
+            flag.map(|(_, s)| s)
+                .or_else(|| file.map(|(l, _)| l.source(&format!("bench.{key}"))))
+        };
+        let command = split_commands(command);
+        let commands = if command.is_empty() {
+            match file.and_then(|(l, b)| b.commands.clone().map(|c| (l, c))) {
+                Some((l, c)) => Sourced::new(c, l.source("bench.commands")),
+                None => Sourced::new(Vec::new(), ValueSource::Default),
+            }
+        } else {
+            Sourced::new(command, ValueSource::Flag("--command".into()))
+        };
+        if let Some(i) = commands
+            .value
+            .iter()
+            .position(|argv| argv.first().is_none_or(|program| program.trim().is_empty()))
+        {
+            bail!(
+                "command {} of {} is empty: expected an argv such as [\"pytest\", \"-q\"]",
+                i + 1,
+                commands.source
+            );
+        }
+        let runs = match (runs, file.and_then(|(_, b)| b.runs)) {
+            (Some(n), _) => Sourced::new(n, ValueSource::Flag("--runs".into())),
+            (None, Some(n)) => Sourced::new(n, pick(None, "runs").unwrap_or(ValueSource::Default)),
+            (None, None) => Sourced::new(BENCH_RUNS, ValueSource::Default),
+        };
+        if runs.value == 0 {
+            bail!("runs must be at least 1 ({})", runs.source);
+        }
+        let warmup = match (warmup, file.and_then(|(_, b)| b.warmup)) {
+            (Some(n), _) => Sourced::new(n, ValueSource::Flag("--warmup".into())),
+            (None, Some(n)) => {
+                Sourced::new(n, pick(None, "warmup").unwrap_or(ValueSource::Default))
+            }
+            (None, None) => Sourced::new(BENCH_WARMUP, ValueSource::Default),
+        };
+        let (secs, source) = match (timeout, file.and_then(|(_, b)| b.timeout)) {
+            (Some(t), _) => (t, ValueSource::Flag("--timeout".into())),
+            (None, Some(t)) => (t, pick(None, "timeout").unwrap_or(ValueSource::Default)),
+            (None, None) => (BENCH_TIMEOUT_SECS, ValueSource::Default),
+        };
+        if !(secs > 0.0 && secs <= 86_400.0) {
+            bail!("timeout must be between 0 and 86400 seconds, got {secs} ({source})");
+        }
+        Ok(Self {
+            check,
+            env,
+            to,
+            commands,
+            imports: !no_imports,
+            runs,
+            warmup,
+            timeout: Sourced::new(Duration::from_secs_f64(secs), source),
+            seed,
+            format: format.into(),
+            output,
+        })
+    }
+}
+
+/// `--command`'s words as argvs: split at `;` words, a repeated `--command` dropped from the
+/// start of each.
+fn split_commands(words: Vec<String>) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for word in words {
+        if word == ";" {
+            out.push(std::mem::take(&mut current));
+        } else if current.is_empty() && word == "--command" {
+        } else {
+            current.push(word);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out.retain(|argv: &Vec<String>| !argv.is_empty());
+    out
+}
+
+#[cfg(test)]
+mod bench_tests {
+    use super::split_commands;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn commands_split_at_semicolons() {
+        assert_eq!(
+            split_commands(words("pytest -q --runs 3 ; --command python -c x ;")),
+            [words("pytest -q --runs 3"), words("python -c x")]
+        );
+        assert_eq!(split_commands(words("a")), [words("a")]);
+        assert!(split_commands(Vec::new()).is_empty());
     }
 }

@@ -330,8 +330,14 @@ fn configuration_file_supplies_targets_and_unknown_keys_fail() {
     let (code, stdout, stderr) = run(ww(dir.path()).args(["check"]));
     assert_eq!(code, 2);
     assert_eq!(stdout, "");
-    assert!(stderr.contains("wheelwatch.toml"), "{stderr}");
-    assert!(stderr.contains("unknown field `falbacks`"), "{stderr}");
+    assert_eq!(
+        stderr.replace(&dir.path().display().to_string(), "<project>"),
+        "error: invalid configuration in `<project>/wheelwatch.toml`: TOML parse error at line 2, column 1\n  \
+         |\n2 | falbacks = [\"3.11\"]\n  | ^^^^^^^^\nunknown field `falbacks`, expected one of `primary`, \
+         `fallbacks`, `targets`, `requirements`, `constraints`, `extras`, `groups`, `threshold`, `pre`, `venv`, \
+         `index-url`, `extra-index-urls`, `find-links`, `no-index`, `cache-dir`, `cache-max-age`, `store`, \
+         `record`\n"
+    );
 }
 
 #[test]

@@ -639,26 +639,19 @@ fn composite_action_runs_and_reports_the_verdict() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut cmd = ww(dir.path());
-    let cmd = cmd.env("PATH", path).env("GITHUB_OUTPUT", &outputs);
-    let mut bash = Command::new("bash");
-    bash.current_dir(dir.path())
-        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => bash.env(key, v),
-            None => bash.env_remove(key),
-        };
-    }
-    bash.env(
-        "WHEELWATCH_ARGS",
-        format!(
-            "--python 3.12@linux --fallback 3.11@linux --index-url {}",
-            index.url()
-        ),
-    )
-    .env("REPORT_DIR", "reports")
-    .env("FAIL", "true");
+    let mut bash = with_test_env(dir.path(), "bash".as_ref());
+    bash.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env(
+            "WHEELWATCH_ARGS",
+            format!(
+                "--python 3.12@linux --fallback 3.11@linux --index-url {}",
+                index.url()
+            ),
+        )
+        .env("REPORT_DIR", "reports")
+        .env("FAIL", "true");
     let (code, stdout, stderr) = run(&mut bash);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, GITHUB);
@@ -782,4 +775,106 @@ fn man_page_is_generated_from_the_cli() {
     } else {
         skip("man(1) is not installed to render the page");
     }
+}
+
+/// `program` run with the environment `ww` gives the binary under test (clean pip and
+/// wheelwatch variables, its own cache, no colour).
+fn with_test_env(dir: &Path, program: &std::ffi::OsStr) -> Command {
+    let template = ww(dir);
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir);
+    for (key, value) in template.get_envs() {
+        match value {
+            Some(v) => cmd.env(key, v),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd
+}
+
+/// The wheel `.ci/run` builds with maturin and installs into a fresh venv (it sets
+/// `WHEELWATCH_WHEEL_BIN` to that venv's `wheelwatch`): it runs, and checks against the test
+/// index exactly as the binary under test does.
+#[test]
+fn installed_wheel_runs_a_check() {
+    let Some(bin) = std::env::var_os("WHEELWATCH_WHEEL_BIN") else {
+        return skip(
+            "WHEELWATCH_WHEEL_BIN is not set (.ci/run builds the wheel with maturin, installs it \
+             into a fresh venv and sets it)",
+        );
+    };
+    let index = tree_index();
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let (code, stdout, stderr) = run(with_test_env(dir.path(), &bin).arg("--version"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        format!("wheelwatch {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let (code, stdout, stderr) = run(with_test_env(dir.path(), &bin)
+        .args([
+            "check",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "--format",
+            "github",
+            "--index-url",
+        ])
+        .arg(index.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, GITHUB);
+}
+
+/// Code scanning refuses results without a location: a conflict is placed at line 1 of the
+/// first requirement file; with only `--package` specs, findings become notifications.
+#[test]
+fn sarif_findings_without_a_line_of_their_own() {
+    let index = TestIndex::builder()
+        .project("a", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("c==1.0"))
+        })
+        .project("b", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("c==2.0"))
+        })
+        .project("c", |p| {
+            p.wheel("1.0", "py3-none-any").wheel("2.0", "py3-none-any")
+        })
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "a\nb\n");
+    let sarif = |args: &[&str]| -> Value {
+        let (code, stdout, stderr) = run(ww(dir.path())
+            .args(["check", "--python", "3.12@linux", "--format", "sarif"])
+            .args(args)
+            .arg("--index-url")
+            .arg(index.url()));
+        assert_eq!(code, 1, "{stderr}");
+        let sarif: Value = serde_json::from_str(&stdout).unwrap();
+        validate_sarif(&sarif);
+        sarif
+    };
+    let conflict = sarif(&[]);
+    let results = conflict["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0]["ruleId"], "WW006");
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "requirements.txt");
+    assert_eq!(location["region"]["startLine"], 1);
+
+    let packages = sarif(&["--no-deps", "-p", "nosuch"]);
+    assert_eq!(packages["runs"][0]["results"], serde_json::json!([]));
+    let notes = &packages["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes.as_array().unwrap().len(), 1, "{notes:#}");
+    assert_eq!(notes[0]["descriptor"]["id"], "WW003");
+    assert_eq!(notes[0]["level"], "error");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("nosuch: not on the index on 3.12@manylinux_2_28_x86_64 (primary)\n"),
+        "{notes:#}"
+    );
 }

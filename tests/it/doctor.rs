@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::python::pyenv_pythons;
+use crate::common::pyenv_pythons;
 
 fn working_python() -> Option<PathBuf> {
     pyenv_pythons()

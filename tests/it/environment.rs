@@ -21,7 +21,7 @@ use wheelwatch::environment::{
     SwitchRequest, read_events,
 };
 
-use crate::common::pyenv_python;
+use crate::common::{pyenv_python, venv_minor};
 
 struct Pythons {
     old: (PathBuf, String),
@@ -167,17 +167,6 @@ fn request(
         keep_backups: 2,
         requested: None,
     }
-}
-
-/// `<venv>/bin/python`'s `major.minor`, or `None` if it does not run.
-fn venv_minor(venv: &Path) -> Option<String> {
-    let out = Command::new(venv.join("bin/python"))
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// `text` with every count of seconds (`12s`) written as `Ns`.

@@ -4,82 +4,21 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{TestIndex, pyenv_python, wheelwatch as ww};
+use crate::common::project::{git, git_project, lifecycle_index as index, masked};
+use crate::common::{TestIndex, pythons_311_312, venv_minor, wheelwatch as ww};
 
-const LINUX: &str = "manylinux_2_17_x86_64";
-
-fn python_version(venv: &Path) -> String {
-    let out = Command::new(venv.join("bin/python"))
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .output()
-        .expect("run venv python");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// A project with a 3.12 venv and a requirement whose only wheels are for 3.11.
+/// A project with a 3.12 venv holding a file of the user's, and a requirement whose only wheels
+/// are for 3.11.
 fn setup(index_url: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
-    let (Some((py311, _)), Some((py312, _))) = (pyenv_python("3.11"), pyenv_python("3.12")) else {
-        crate::common::skip("needs pyenv CPython 3.11 and 3.12 with venv and ensurepip");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(&py312)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(dir.path().join(".venv"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (py311, py312) = pythons_311_312()?;
+    let dir = git_project(index_url, &py312, "__pycache__/\n.venv/\n.cache/\n");
     std::fs::write(dir.path().join(".venv/USER_MARKER"), "mine").unwrap();
-    std::fs::write(dir.path().join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        dir.path().join("wheelwatch.toml"),
-        format!("primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{index_url}\"\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join(".gitignore"),
-        "__pycache__/\n.venv/\n.cache/\n",
-    )
-    .unwrap();
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "project"]);
     Some((dir, py311, py312))
 }
 
-/// Runs git in `dir` (as a throwaway identity); returns stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@localhost",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn index(broken: bool) -> TestIndex {
-    TestIndex::builder()
-        .project("wwfast", |p| {
-            p.wheel_with("1.0", &format!("cp311-cp311-{LINUX}"), |w| {
-                if broken {
-                    w.raises_on_import()
-                } else {
-                    w.module_source("VALUE = 42\n")
-                }
-            })
-            .sdist("1.0")
-        })
-        .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
-        .serve()
+/// `<venv>/bin/python`'s `major.minor`.
+fn python_version(venv: &Path) -> String {
+    venv_minor(venv).expect("the venv's python runs")
 }
 
 #[test]
@@ -101,7 +40,10 @@ fn fallback_switches_to_the_healthy_python_and_records_why() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("would switch"));
+    insta::assert_snapshot!(
+        "fallback_dry_run",
+        masked(&String::from_utf8_lossy(&out.stdout), dir.path())
+    );
     assert!(venv.join("USER_MARKER").is_file() && !venv.is_symlink());
 
     let out = ww(dir.path()).args(["fallback"]).output().unwrap();
@@ -190,7 +132,7 @@ fn an_outage_or_a_broken_import_never_touches_the_venv() {
     let out = ww(dir.path()).args(["fallback"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("wwfast"), "{stderr}");
+    insta::assert_snapshot!("fallback_broken_import", masked(&stderr, dir.path()));
     assert!(!venv.is_symlink() && venv.join("USER_MARKER").is_file());
     assert_eq!(python_version(&venv), "3.12");
 
@@ -239,15 +181,8 @@ fn reset_without_yes_changes_nothing() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        stdout.starts_with("reset would (nothing changes without --yes):"),
-        "{stdout}"
-    );
-    let pycache = dir.path().join("pkg/__pycache__").display().to_string();
-    assert!(
-        stdout.lines().any(|l| l.trim() == pycache),
-        "the plan lists {pycache} on a line of its own:\n{stdout}"
-    );
+    // The plan lists the __pycache__ directory on a line of its own.
+    insta::assert_snapshot!("reset_plan", masked(&stdout, dir.path()));
     assert!(
         dir.path()
             .join("pkg/__pycache__/x.cpython-312.pyc")

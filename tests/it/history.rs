@@ -466,11 +466,13 @@ fn store_urls_are_never_printed_with_their_password() {
     ]));
     assert_eq!((code, stdout.as_str()), (2, ""));
     assert!(!stderr.contains("s3cret"), "{stderr}");
+    // The cause after the URL is the client library's (refused, closed, timed out: it depends on
+    // the machine); everything before it is ours.
     assert!(
         stderr.starts_with(
             "error: cannot open the history store postgres://***@127.0.0.1:1/nothing?connect_timeout=2: \
              history store: cannot connect to \
-             `postgres://***@127.0.0.1:1/nothing?connect_timeout=2`: error connecting to server"
+             `postgres://***@127.0.0.1:1/nothing?connect_timeout=2`: "
         ),
         "{stderr}"
     );

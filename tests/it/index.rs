@@ -228,22 +228,9 @@ fn harness_auth_and_html_only() {
     assert!(head.contains("text/html"), "{head}");
 }
 
-/// A CPython with pip from pyenv, or `None` (after printing SKIPPED) when there is none.
+/// A CPython with pip (`python3`, then pyenv's 3.1x, newest first), or `None`.
 fn python_with_pip() -> Option<std::path::PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let root = std::path::Path::new(&home).join(".pyenv/versions");
-    let mut found: Vec<_> = std::fs::read_dir(&root)
-        .ok()?
-        .flatten()
-        .map(|e| e.path().join("bin/python3"))
-        .collect();
-    found.sort();
-    found.into_iter().rev().find(|p| {
-        std::process::Command::new(p)
-            .args(["-m", "pip", "--version"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    crate::common::python_with("import pip")
 }
 
 #[test]

@@ -8,6 +8,7 @@
 // Tests set up and inspect files with plain `std::fs`; the `fs_err` rule (clippy.toml) is for src/.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod bench;
 mod check;
 mod ci;
 mod common;

@@ -2,6 +2,7 @@
 //! in every format, folding to the terminal width, the JSON against its schema, one fetch per
 //! page, and escaping in HTML.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::Value;
@@ -52,6 +53,7 @@ fn runbook_2023_table() {
     let (code, stdout, stderr) = matrix(dir.path(), &index, &[]);
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stdout);
+    recorded::assert_served_from_recording(&index);
     // Every page once, whatever the number of targets.
     for name in ["numpy", "pandas", "scipy"] {
         assert_eq!(
@@ -73,6 +75,7 @@ fn runbook_2023_table_folds_to_the_terminal() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.lines().all(|l| l.chars().count() <= 80), "{stdout}");
     insta::assert_snapshot!(stdout);
+    recorded::assert_served_from_recording(&index);
 }
 
 #[test]
@@ -83,6 +86,7 @@ fn runbook_2023_tree_json() {
     let value = json(&stdout);
     validate_against(include_str!("../../schema/matrix.schema.json"), &value);
     insta::assert_snapshot!(stdout);
+    recorded::assert_served_from_recording(&index);
     for name in ["numpy", "pydantic-core", "starlette"] {
         assert_eq!(
             index.count_requests(&format!("/simple/{name}/")),
@@ -105,7 +109,40 @@ fn runbook_2023_markdown_csv_html() {
             &["--format", format],
         );
         assert_eq!(code, 0, "{stderr}");
-        outputs.push_str(&format!("=== {format}\n{stdout}"));
+        let _ = write!(outputs, "=== {format}\n{stdout}");
     }
     insta::assert_snapshot!(outputs);
+}
+
+#[test]
+fn html_is_self_contained() {
+    let (dir, index) = runbook();
+    let (code, stdout, stderr) = matrix(dir.path(), &index, &["--format", "html", "--tree"]);
+    assert_eq!(code, 0, "{stderr}");
+    for outside in ["http://", "https://", "<script", "src=", "<link"] {
+        assert!(!stdout.contains(outside), "{outside} in {stdout}");
+    }
+    assert!(
+        stdout.contains("<td class=\"no_wheel\">✗ 1.26.0</td>"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_pythons_and_platforms_are_usage_errors() {
+    let (dir, index) = runbook();
+    for (pythons, platforms, message) in [
+        (
+            "3.12,banana",
+            "linux",
+            "error: --pythons: invalid Python version `banana`: expected `3.12`, `3.12.4`, `3.13t` or `cp312`\n",
+        ),
+        ("3.12", "linux,beos", "error: --platforms: "),
+    ] {
+        let (code, stdout, stderr) = matrix_on(dir.path(), &index, pythons, platforms, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(stdout, "");
+        assert!(stderr.starts_with(message), "{stderr}");
+    }
+    assert_eq!(index.page_requests(), 0);
 }

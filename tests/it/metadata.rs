@@ -117,40 +117,10 @@ fn marker_envs() -> Vec<MarkerEnvironment> {
         .collect()
 }
 
-/// `python3`, then pyenv's 3.1x interpreters, newest first: the first with `packaging` that
+/// The first of `python3` and pyenv's 3.1x interpreters (newest first) with `packaging` that
 /// has `Metadata.from_email`.
 fn python_with_packaging() -> Option<PathBuf> {
-    let mut candidates = vec![PathBuf::from("python3")];
-    if let Some(home) = std::env::var_os("HOME") {
-        let versions = PathBuf::from(home).join(".pyenv/versions");
-        if let Ok(entries) = std::fs::read_dir(&versions) {
-            let mut names: Vec<String> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("3.1"))
-                .collect();
-            names.sort_by_key(|n| {
-                n.split('.')
-                    .map(|p| p.parse::<u32>().unwrap_or(0))
-                    .collect::<Vec<_>>()
-            });
-            names.reverse();
-            candidates.extend(
-                names
-                    .into_iter()
-                    .map(|n| versions.join(n).join("bin/python3")),
-            );
-        }
-    }
-    candidates.into_iter().find(|py| {
-        Command::new(py)
-            .args([
-                "-c",
-                "from packaging.metadata import Metadata; Metadata.from_email",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    crate::common::python_with("from packaging.metadata import Metadata; Metadata.from_email")
 }
 
 fn corpus() -> Vec<(PathBuf, MetadataOrigin)> {

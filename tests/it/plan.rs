@@ -37,6 +37,7 @@ fn runbook_2023_from_3_11_to_3_12() {
     );
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!(stdout);
+    recorded::assert_served_from_recording(&index);
     let written = std::fs::read_to_string(dir.path().join("constraints.txt")).unwrap();
     assert!(stdout.contains(&written.lines().next().unwrap().to_string()));
     // The requirement file itself is never changed.
@@ -58,6 +59,7 @@ fn runbook_2023_to_3_12_json() {
     let value = json(&stdout);
     validate_against(include_str!("../../schema/plan.schema.json"), &value);
     insta::assert_snapshot!(stdout);
+    recorded::assert_served_from_recording(&index);
 }
 
 #[test]
@@ -66,4 +68,46 @@ fn runbook_2023_to_macos_11_has_no_plan() {
     let (code, stdout, stderr) = plan(dir.path(), &index, &["--to", "3.12@macos"]);
     assert_eq!(code, 1, "{stderr}");
     insta::assert_snapshot!(stdout);
+    recorded::assert_served_from_recording(&index);
+}
+
+/// app==1.0 needs lib<1.1; lib 1.0 has only an sdist and 1.1, the first with a wheel, is out of
+/// app's range: the constraint that would help conflicts, so no plan exists, and the plan says
+/// which packages make it so.
+#[test]
+fn a_transitive_blocker_pinned_by_its_requirer_has_no_plan() {
+    let index = TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("lib<1.1"))
+        })
+        .project("lib", |p| p.sdist("1.0").wheel("1.1", "py3-none-any"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "requirements.txt", "app==1.0\n");
+    let (code, stdout, stderr) = plan(dir.path(), &index, &["--to", "3.12@linux"]);
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn runbook_2023_on_3_11_needs_nothing() {
+    let (dir, index) = runbook();
+    let (code, stdout, stderr) = plan(dir.path(), &index, &["--to", "3.11@linux"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "plan for 3.11@manylinux_2_28_x86_64: feasible; 0 requirement changes, 0 constraints
+
+changes
+  none
+
+constraints (--constraints-out PATH writes them)
+  # Constraints for a wheel-only install on 3.11@manylinux_2_28_x86_64 (wheelwatch plan), with the planned
+  # requirement changes: pip install -r requirements.txt -c this-file
+
+after the plan (re-assessed)
+  3.11@manylinux_2_28_x86_64  healthy  9/9 direct requirements with wheels; tree: 32 packages, all from wheels
+"
+    );
+    recorded::assert_served_from_recording(&index);
 }

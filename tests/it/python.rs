@@ -7,40 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::pyenv_pythons;
 use wheelwatch::python::{
     CacheUse, DiscoveryEnv, FindOptions, ProbeOptions, PythonRequest, Source, Unusable,
     discover_all, find, probe::clear_memory_cache, probe_path,
 };
-
-/// pyenv's installed interpreters as (directory name, python path), newest first.
-pub fn pyenv_pythons() -> Vec<(String, PathBuf)> {
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
-    let Some(root) = root else { return Vec::new() };
-    let Ok(entries) = std::fs::read_dir(root.join("versions")) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.to_string();
-            let py = ["bin/python3", "bin/python"]
-                .iter()
-                .map(|p| e.path().join(p))
-                .find(|p| p.is_file())?;
-            Some((name, py))
-        })
-        .collect();
-    out.sort_by_key(|(n, _)| {
-        std::cmp::Reverse(
-            n.split('.')
-                .map(|p| p.parse::<u32>().unwrap_or(0))
-                .collect::<Vec<_>>(),
-        )
-    });
-    out
-}
 
 fn minor_of(dir_name: &str) -> Option<(u32, u32)> {
     let mut it = dir_name.split('.');

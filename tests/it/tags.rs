@@ -5,48 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::common::python_with;
 use wheelwatch::host::host_platform;
 use wheelwatch::platform::Platform;
 use wheelwatch::tags::Tags;
 use wheelwatch::target::PythonSpec;
-
-/// Candidate interpreters: `python3` on PATH, then pyenv's 3.1x versions, newest first.
-fn interpreters() -> Vec<PathBuf> {
-    let mut found = vec![PathBuf::from("python3")];
-    if let Some(home) = std::env::var_os("HOME") {
-        let versions = PathBuf::from(home).join(".pyenv/versions");
-        if let Ok(entries) = std::fs::read_dir(&versions) {
-            let mut names: Vec<String> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("3.1"))
-                .collect();
-            // Newest first: compare numerically, not lexically (3.9 < 3.10).
-            names.sort_by_key(|n| {
-                n.split('.')
-                    .map(|p| p.parse::<u32>().unwrap_or(0))
-                    .collect::<Vec<_>>()
-            });
-            names.reverse();
-            found.extend(
-                names
-                    .into_iter()
-                    .map(|n| versions.join(n).join("bin/python3")),
-            );
-        }
-    }
-    found
-}
-
-/// The first interpreter that runs `code` successfully.
-fn python_with(code: &str) -> Option<PathBuf> {
-    interpreters().into_iter().find(|py| {
-        Command::new(py)
-            .args(["-c", code])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
 
 #[derive(serde::Deserialize)]
 struct OracleAnswer {

@@ -1,6 +1,6 @@
-//! Running the `wheelwatch` binary in tests, and finding the machine's pyenv interpreters.
+//! Running the `wheelwatch` binary in tests.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The binary, run in `dir` with a clean environment: no pip or wheelwatch variables from the
@@ -38,28 +38,4 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&stdout).into_owned(),
         String::from_utf8_lossy(&stderr).into_owned(),
     )
-}
-
-/// The newest pyenv CPython of a minor version (`"3.11"`) that can create venvs with pip:
-/// (its `python3`, its full version).
-pub fn pyenv_python(minor: &str) -> Option<(PathBuf, String)> {
-    let versions = PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
-    let mut names: Vec<String> = std::fs::read_dir(&versions)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&format!("{minor}.")))
-        .collect();
-    names.sort_by_key(|n| {
-        n.split('.')
-            .map(|p| p.parse::<u32>().unwrap_or(0))
-            .collect::<Vec<_>>()
-    });
-    let name = names.pop()?;
-    let python = versions.join(&name).join("bin/python3");
-    Command::new(&python)
-        .args(["-c", "import venv, ensurepip"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-        .then_some((python, name))
 }

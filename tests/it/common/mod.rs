@@ -1,6 +1,8 @@
 //! Shared integration-test support: skipping a test whose prerequisite is missing (never
 //! silently: see [`skip`]), the local test index (a real HTTP server, see [`server`])
-//! and the real wheel / sdist artifacts it serves (see [`artifacts`]). Every integration test
+//! and the real wheel / sdist artifacts it serves (see [`artifacts`]), running the binary
+//! ([`cli`]), the machine's interpreters ([`python`]), and the git project with two
+//! interpreters the lifecycle tests act on ([`project`]). Every integration test
 //! that needs an index uses this; nothing here touches the internet.
 //!
 //! ```ignore
@@ -32,12 +34,17 @@
 pub mod artifacts;
 pub mod cli;
 pub mod http;
+pub mod project;
+pub mod python;
 pub mod recorded;
 pub mod server;
 pub mod skip;
 pub mod webdriver;
 
 pub use artifacts::{CoreMetadata, FileSpec, ModuleBody};
-pub use cli::{pyenv_python, run, wheelwatch};
+pub use cli::{run, wheelwatch};
+pub use python::{
+    interpreters, pyenv_python, pyenv_pythons, python_with, pythons_311_312, venv_minor,
+};
 pub use server::{Fault, LoggedRequest, Route, TestIndex, TestIndexBuilder};
 pub use skip::skip;

@@ -64,6 +64,22 @@ pub fn recorded_builder(dir: &Path) -> TestIndexBuilder {
     builder
 }
 
+/// Asserts that every request `index` got was for a page or a recorded metadata file: no
+/// distribution file was needed (metadata missing from the recording would make the resolver
+/// read the file itself, get a 404, and carry on with that version's dependencies unknown).
+pub fn assert_served_from_recording(index: &TestIndex) {
+    let unexpected: Vec<String> = index
+        .request_log()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|p| !(p.starts_with("/simple/") || p.ends_with(".metadata")))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "not in the recording (re-record with scripts/record-index.py): {unexpected:#?}"
+    );
+}
+
 /// `(stem, path)` of every file in `dir` ending in `suffix`, by name.
 fn sorted_files(dir: &Path, suffix: &str) -> Vec<(String, PathBuf)> {
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
