@@ -4,7 +4,7 @@
 //! The command runs through [the environment module's runner](crate::environment::process):
 //! argv only, stdin closed, under the supervisor whose process group dies with wheelwatch, with
 //! a deadline. Between the supervisor and the command sits a small measuring script run by the
-//! environment's own interpreter (`python -I -S`): it forks, execs the command (found on
+//! environment's own interpreter (`python -I -S -B`): it forks, execs the command (found on
 //! `PATH` with the environment's `bin` first, `VIRTUAL_ENV` set), and reaps it with
 //! `os.wait4`, which returns the kernel's resource usage of exactly that child (its CPU time
 //! and peak RSS include the descendants it waited for). That is the `wait4(2)` the measurement
@@ -150,7 +150,7 @@ impl Runner<'_> {
         let result_file = scratch.join("wheelwatch-bench-run.json");
         let _ = fs_err::remove_file(&result_file);
         let mut cmd = Command::new(&self.python);
-        cmd.args(["-I", "-S", "-c", MEASURE])
+        cmd.args(["-I", "-S", "-B", "-c", MEASURE])
             .arg(&result_file)
             .arg(&self.env_dir)
             .arg(&self.cwd)

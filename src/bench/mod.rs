@@ -62,13 +62,15 @@ impl BenchCommand {
     }
 
     /// The import benchmark over `modules` (which must be non-empty): one
-    /// `python -I -c "import a\nimport b…"` process.
+    /// `python -I -B -c "import a\nimport b…"` process.
     pub(crate) fn imports(modules: &[String]) -> Self {
         Self {
             name: IMPORTS.to_string(),
+            // -I ignores PYTHONDONTWRITEBYTECODE: -B keeps the venv free of new .pyc files.
             argv: vec![
                 "python".to_string(),
                 "-I".to_string(),
+                "-B".to_string(),
                 "-c".to_string(),
                 import_script(modules),
             ],

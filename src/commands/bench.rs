@@ -135,6 +135,12 @@ fn run_bench(
         EnvRole::Primary => (EnvRole::Fallback, TargetRole::Fallback),
         EnvRole::Fallback => (EnvRole::Primary, TargetRole::Primary),
     };
+    if let (Some(to), EnvRole::Primary) = (&settings.to, other_role) {
+        printer.warning(format_args!(
+            "--to {to} is ignored: {} runs the fallback, so the comparison is with the primary",
+            project.venv_path.display()
+        ));
+    }
     let chosen = match (&settings.to, other_role) {
         (Some(to), EnvRole::Fallback) => assessment
             .iter()
@@ -145,14 +151,19 @@ fn run_bench(
                 .iter()
                 .find(|(t, _)| t.role == wanted && (t.healthy || wanted == TargetRole::Primary))
             else {
+                let why = if assessment
+                    .iter()
+                    .any(|(t, _)| t.role == TargetRole::Fallback)
+                {
+                    "no configured fallback is healthy".to_string()
+                } else {
+                    "no fallback is configured (--fallback PY, or `fallbacks` in the \
+                     configuration)"
+                        .to_string()
+                };
                 printer.error(format_args!(
-                    "no healthy fallback to compare {} with: {}",
+                    "nothing to compare {} with: {why}",
                     project.venv_path.display(),
-                    assessment
-                        .report
-                        .fallback_reason
-                        .clone()
-                        .unwrap_or_default()
                 ));
                 return Ok(ExitStatus::Unhealthy);
             };

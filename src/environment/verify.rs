@@ -91,9 +91,9 @@ with open(out, 'w', encoding='utf-8') as f:
 /// Asks `python` for its version and install paths.
 pub(crate) fn probe(project: &Project, python: &Path) -> Result<Probe, EnvError> {
     let mut cmd = Command::new(python);
-    // Never a .pyc written into the environment (bench probes the user's active venv).
-    cmd.args(["-I", "-c", PROBE])
-        .env("PYTHONDONTWRITEBYTECODE", "1");
+    // Never a .pyc written into the environment (bench probes the user's active venv; start-up
+    // runs its .pth files). -I ignores PYTHONDONTWRITEBYTECODE, so -B.
+    cmd.args(["-I", "-B", "-c", PROBE]);
     let out = process::run(project, &mut cmd, Duration::from_mins(1), None)?;
     if !out.success() {
         return Err(EnvError::Probe {

@@ -339,6 +339,16 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
     assert_eq!(code, 0, "{stderr}");
     let venv = root.join(".venv");
     let venv_dir = std::fs::canonicalize(&venv).unwrap();
+    // No bytecode in the venv (as an installer that does not compile leaves it): importing
+    // there must not write any.
+    let caches: Vec<PathBuf> = snapshot(&venv_dir)
+        .into_keys()
+        .filter(|p| p.ends_with("__pycache__"))
+        .collect();
+    assert!(!caches.is_empty());
+    for cache in caches {
+        let _ = std::fs::remove_dir_all(venv_dir.join(cache));
+    }
     let before = (std::fs::read_link(&venv).unwrap(), snapshot(&venv_dir));
 
     let (code, report, stderr) = bench_json(root, &[]);
@@ -370,7 +380,7 @@ fn bench_compares_the_primary_venv_with_the_fallback_built_beside_it() {
         .display()
         .to_string();
     let custom = ["python", "-c", "import wwfast; assert wwfast.VALUE == 42"];
-    let imports = ["python", "-I", "-c", "import wwfast\nimport wwpure\n"];
+    let imports = ["python", "-I", "-B", "-c", "import wwfast\nimport wwpure\n"];
     let mut imports_command = ok_command("imports", &imports, 3);
     imports_command["slowest_imports"] = json!("<slowest imports>");
     let environment = |role: &str, python: &str, path: &str, active: bool, reused: Value| {

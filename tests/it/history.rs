@@ -409,7 +409,7 @@ fn an_empty_file_is_migrated_and_reopened() {
     let version: i64 = conn
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -425,7 +425,7 @@ fn an_empty_file_is_migrated_and_reopened() {
             "",
             format!(
                 "error: cannot open the history store {}: the history store has schema version \
-                 99, this wheelwatch supports up to 2: upgrade wheelwatch\n",
+                 99, this wheelwatch supports up to 3: upgrade wheelwatch\n",
                 dir.path().join(".wheelwatch/history.sqlite").display()
             )
             .as_str()
