@@ -187,20 +187,24 @@ fn build(assessment: &Assessment, only: Option<&str>) -> Result<UpstreamReport> 
                     .map(|v| version_wheels(page, v, assessment, &target_tags))
                     .collect();
                 // The links of the version we need (its metadata was read to resolve), else
-                // of the newest.
+                // of the newest: the first that has any.
                 let mut links = None;
                 for v in gaps.iter().map(|g| &g.version).chain(newest.first()) {
                     let Some(file) = crate::assess::source::metadata_file(page, v) else {
                         continue;
                     };
                     match runtime.block_on(client.metadata(file)) {
-                        Ok(m) => {
+                        Ok(m)
+                            if m.parsed.home_page.is_some()
+                                || !m.parsed.project_urls.is_empty() =>
+                        {
                             links = Some(upstream::links(
                                 m.parsed.home_page.clone(),
                                 m.parsed.project_urls.clone(),
                             ));
                             break;
                         }
+                        Ok(_) => {}
                         Err(e) => tracing::debug!("no metadata of {name} {v}: {e}"),
                     }
                 }
