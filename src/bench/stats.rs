@@ -198,53 +198,38 @@ impl Verdict {
     /// 5–11%)", "the fallback is 3% faster (95% CI 1–6%)", "no difference that the runs can
     /// show (ratio 1.02, 95% CI 0.97–1.08)".
     pub(crate) fn describe(&self, b: &str) -> String {
-        match *self {
-            Self::Slower(e) => format!(
-                "the {b} is {} slower ({} CI {}–{})",
-                percent(e.ratio - 1.0),
-                level(e.confidence),
-                percent_bare(e.ci_low - 1.0),
-                percent(e.ci_high - 1.0)
-            ),
-            Self::Faster(e) => format!(
-                "the {b} is {} faster ({} CI {}–{})",
-                percent(1.0 - e.ratio),
-                level(e.confidence),
-                percent_bare(1.0 - e.ci_high),
-                percent(1.0 - e.ci_low)
-            ),
-            Self::NoDifference(e) => format!(
-                "no difference that the runs can show (ratio {:.2}, {} CI {:.2}–{:.2})",
-                e.ratio,
-                level(e.confidence),
-                e.ci_low,
-                e.ci_high
-            ),
-        }
+        self.in_words(&format!("the {b} is"), "slower", "faster", "")
     }
-}
 
-impl Verdict {
     /// The same for CPU time: "the fallback uses 7% more CPU time (95% CI 3–11%)", "… less …",
     /// "no difference in CPU time that the runs can show (ratio 0.99, 95% CI 0.95–1.04)".
     pub(crate) fn describe_cpu(&self, b: &str) -> String {
+        self.in_words(
+            &format!("the {b} uses"),
+            "more CPU time",
+            "less CPU time",
+            " in CPU time",
+        )
+    }
+
+    fn in_words(&self, subject: &str, more: &str, less: &str, of_what: &str) -> String {
         match *self {
             Self::Slower(e) => format!(
-                "the {b} uses {} more CPU time ({} CI {}–{})",
+                "{subject} {} {more} ({} CI {}–{})",
                 percent(e.ratio - 1.0),
                 level(e.confidence),
                 percent_bare(e.ci_low - 1.0),
                 percent(e.ci_high - 1.0)
             ),
             Self::Faster(e) => format!(
-                "the {b} uses {} less CPU time ({} CI {}–{})",
+                "{subject} {} {less} ({} CI {}–{})",
                 percent(1.0 - e.ratio),
                 level(e.confidence),
                 percent_bare(1.0 - e.ci_high),
                 percent(1.0 - e.ci_low)
             ),
             Self::NoDifference(e) => format!(
-                "no difference in CPU time that the runs can show (ratio {:.2}, {} CI {:.2}–{:.2})",
+                "no difference{of_what} that the runs can show (ratio {:.2}, {} CI {:.2}–{:.2})",
                 e.ratio,
                 level(e.confidence),
                 e.ci_low,
