@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-100}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt pyproject uv_lock pylock metadata pep508)
+[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt pyproject uv_lock pylock metadata pep508 installer_log)
 
 seeds() {
   case "$1" in
@@ -21,6 +21,7 @@ seeds() {
     pyproject) echo tests/fixtures/requirements/pyproject tests/fixtures/requirements/discover ;;
     uv_lock | pylock) echo tests/fixtures/requirements/lock ;;
     metadata) echo fuzz/seeds/metadata "$(ls -d tests/fixtures/metadata 2>/dev/null || true)" ;;
+    installer_log) echo "$(ls -d tests/fixtures/installer-logs 2>/dev/null || true)" ;;
     pep508) echo fuzz/seeds/pep508 tests/fixtures/requirements/txt ;;
   esac
 }

@@ -127,6 +127,14 @@ pub fn pep508(data: &[u8]) {
     });
 }
 
+/// An installer's output (pip's or uv's log), as `wheelwatch explain LOGFILE` reads it.
+pub fn installer_log(data: &[u8]) {
+    let content = text(data);
+    checked("installer log", || {
+        let _ = crate::catalog::installer::diagnose(&content).map(|d| format!("{d:?}"));
+    });
+}
+
 /// A fuzz entry point.
 pub type Entry = fn(&[u8]);
 
@@ -138,4 +146,5 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("pylock", pylock),
     ("metadata", metadata),
     ("pep508", pep508),
+    ("installer_log", installer_log),
 ];

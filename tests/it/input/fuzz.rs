@@ -117,6 +117,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             "uv_lock" => name.ends_with(".lock"),
             "pylock" => name.starts_with("pylock"),
             "metadata" => name == "METADATA" || name == "PKG-INFO" || name.ends_with(".metadata"),
+            "installer_log" => name.ends_with(".log"),
             _ => false,
         }
     };
