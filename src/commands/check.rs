@@ -234,7 +234,7 @@ pub(crate) fn emit(report: &Report, settings: &CheckSettings, printer: Printer) 
         write_file(path, &bytes)?;
         info!("wrote the report to {}", path.display());
     } else {
-        let mut out = printer.stdout();
+        let mut out = printer.report_stdout();
         render(report, settings.format, &mut out, printer.color_stdout())?;
         out.flush()?;
     }
@@ -273,7 +273,7 @@ pub(crate) fn write_output(
         write_file(path, &bytes)?;
         info!("wrote the report to {}", path.display());
     } else {
-        let mut out = printer.stdout();
+        let mut out = printer.report_stdout();
         render(&mut out, printer.color_stdout())?;
         out.flush()?;
     }

@@ -684,3 +684,119 @@ fn python_list_resolves_pyenv_shims_without_running_them() {
         )
     );
 }
+
+/// Installs `real`'s interpreter as pyenv version `name` under `root`: a copy of its executable
+/// as `bin/python3` (a new file, as a rebuild or reinstall leaves it) beside a link to its
+/// standard library, so it runs from there.
+#[cfg(unix)]
+fn install_pyenv_version(root: &Path, name: &str, real: &Path) {
+    let prefix = root.join("versions").join(name);
+    let _ = std::fs::remove_dir_all(&prefix);
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    std::fs::copy(real, prefix.join("bin/python3")).unwrap();
+    let real_prefix = std::fs::canonicalize(real)
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .to_path_buf();
+    std::os::unix::fs::symlink(real_prefix.join("lib"), prefix.join("lib")).unwrap();
+}
+
+/// A `check` through a pyenv shim reads the probe of the interpreter the shim selects from the
+/// cache, and probes again whenever that changes: `.python-version`, `PYENV_VERSION`, or the
+/// interpreter itself (upgraded in place). The shims cannot run (no `libexec/pyenv`): every
+/// answer comes from pyenv's rules and the probe cache.
+#[cfg(unix)]
+#[test]
+fn check_through_a_shim_reprobes_when_the_selection_or_the_interpreter_changes() {
+    let (Some((py311, v311)), Some((py312, v312))) = (
+        crate::common::pyenv_python("3.11"),
+        crate::common::pyenv_python("3.12"),
+    ) else {
+        return crate::common::skip("needs pyenv CPython 3.11 and 3.12");
+    };
+    let index = crate::common::TestIndex::builder()
+        .project("requests", |p| p.wheel("2.32.3", "py3-none-any"))
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pyenv");
+    install_pyenv_version(&root, "old", &py311);
+    install_pyenv_version(&root, "new", &py312);
+    install_pyenv_version(&root, "project", &py311);
+    pyenv_shim(&root, "python3");
+    std::fs::write(root.join("version"), "old\n").unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    let tmp = dir.path().display().to_string();
+    // Each target as `name <- tags source`, then what the probe module did (durations out).
+    let check = |extra: &[(&str, &str)]| {
+        let (code, stdout, stderr) = crate::common::run(
+            crate::common::wheelwatch(&project)
+                .args(["check", "-p", "requests", "--python", "python3"])
+                .args([
+                    "--fallback",
+                    "3.11@linux",
+                    "--format",
+                    "json",
+                    "--index-url",
+                ])
+                .arg(index.url())
+                .env("PATH", root.join("shims"))
+                .env("PYENV_ROOT", &root)
+                .env("RUST_LOG", "wheelwatch::python::probe=debug")
+                .env("WHEELWATCH_PROBE_TIMEOUT", "60")
+                .env_remove("PYENV_VERSION")
+                .env_remove("PYENV_DIR")
+                .env_remove("PYENV_HOOK_PATH")
+                .envs(extra.iter().copied()),
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let mut lines: Vec<String> = report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| format!("{} <- {}", t["name"], t["tags_source"]))
+            .collect();
+        lines.extend(stderr.lines().map(|l| match l.split_once(" in ") {
+            Some((probed, ms)) if l.contains(" probed ") && ms.ends_with(" ms") => {
+                format!("{probed} in (time)")
+            }
+            _ => l.to_string(),
+        }));
+        let text = lines.join("\n").replace(&tmp, "<tmp>");
+        regex::Regex::new(r"@(many|musl)linux_\d+_\d+_\w+")
+            .unwrap()
+            .replace_all(&text, "@<host>")
+            .into_owned()
+    };
+    // The primary is named by the full version of the interpreter it found.
+    let via = |version: &str, python: &str, how: &str| {
+        format!(
+            "\"{python}@<host>\" <- \"probed: <tmp>/pyenv/versions/{version}/bin/python3\"\n\
+             \"3.11@<host>\" <- \"computed\"\n\
+             DEBUG <tmp>/pyenv/shims/python3 is a pyenv shim for <tmp>/pyenv/versions/{version}/bin/python3\n\
+             DEBUG {how} <tmp>/pyenv/versions/{version}/bin/python3{}",
+            if how == "probed" { " in (time)" } else { "" }
+        )
+    };
+    // The global version file: probed once, then read from the cache.
+    assert_eq!(check(&[]), via("old", &v311, "probed"));
+    assert_eq!(check(&[]), via("old", &v311, "probe cache hit for"));
+    // A `.python-version` in the project selects another interpreter.
+    std::fs::write(project.join(".python-version"), "new\n").unwrap();
+    assert_eq!(check(&[]), via("new", &v312, "probed"));
+    assert_eq!(check(&[]), via("new", &v312, "probe cache hit for"));
+    // PYENV_VERSION wins over the file.
+    assert_eq!(
+        check(&[("PYENV_VERSION", "old")]),
+        via("old", &v311, "probe cache hit for")
+    );
+    // The selected interpreter upgraded in place: same path, another executable.
+    std::fs::write(project.join(".python-version"), "project\n").unwrap();
+    assert_eq!(check(&[]), via("project", &v311, "probed"));
+    install_pyenv_version(&root, "project", &py312);
+    assert_eq!(check(&[]), via("project", &v312, "probed"));
+    assert_eq!(check(&[]), via("project", &v312, "probe cache hit for"));
+}
