@@ -208,6 +208,10 @@ pub struct CiInitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+    /// The pip requirement the job installs wheelwatch from: this version by default
+    /// (`wheelwatch==VERSION`), or a wheel's URL, or `git+URL@TAG` to build it from source.
+    #[arg(long, value_name = "SPEC")]
+    pub install: Option<String>,
 }
 
 /// `wheelwatch completions`.

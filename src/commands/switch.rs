@@ -486,6 +486,18 @@ fn switch_on(
         keep_backups: env.keep_backups,
         requested: Some(requested(settings, assessment)),
     };
+    if let Some(active) = environment::already_active(project, &request)? {
+        writeln!(
+            printer.stdout(),
+            "already on the {}: {} runs Python {} ({}) with the same {} pins; nothing to do",
+            role_word(request.role),
+            project.venv_path.display(),
+            active.python_version,
+            target.name,
+            request.pins.len()
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     if *dry_run {
         let plan = environment::plan_switch(project, &request)?;
         let mut out = printer.stdout();
@@ -534,10 +546,7 @@ fn switch_on(
         outcome.venv_path.display(),
         outcome.python_version,
         target.name,
-        match request.role {
-            EnvRole::Primary => "primary",
-            EnvRole::Fallback => "fallback",
-        },
+        role_word(request.role),
         outcome.verified.distributions,
         outcome.verified.modules.len()
     )?;
@@ -545,6 +554,13 @@ fn switch_on(
         writeln!(out, "the previous venv was kept at {}", backup.display())?;
     }
     Ok(ExitStatus::Success)
+}
+
+fn role_word(role: EnvRole) -> &'static str {
+    match role {
+        EnvRole::Primary => "primary",
+        EnvRole::Fallback => "fallback",
+    }
 }
 
 /// Runs `wheelwatch reset`.
