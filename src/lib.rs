@@ -63,7 +63,8 @@ pub(crate) mod watch;
 pub(crate) mod workflow;
 
 /// Runs wheelwatch with parsed arguments; returns the exit status or an error for `main` to
-/// print.
+/// print. Meant to be the last thing a process does: `check` leaves its assessment's memory to
+/// the operating system rather than freeing it (long-running callers use [`assess::run`]).
 pub fn run(cli: cli::Cli) -> anyhow::Result<exit::ExitStatus> {
     logging::init(
         cli.global.verbose,

@@ -47,7 +47,10 @@ pub(crate) struct Shared {
     client: IndexClient,
     handle: Handle,
     pages: Mutex<HashMap<PackageName, Arc<OnceCell<PageResult>>>>,
-    metadata: Mutex<HashMap<String, Arc<OnceCell<MetadataResult>>>>,
+    /// By project and version: which file stands for a version is decided once (a pass over
+    /// the page's files, several thousand for a big project), not at every request for it
+    /// (six targets and their speculative walks ask for the same versions).
+    metadata: Mutex<HashMap<(PackageName, Version), Arc<OnceCell<MetadataResult>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -109,15 +112,15 @@ impl Shared {
 
     /// The core metadata of `version` of the project on `page`, fetched at most once.
     pub(crate) async fn metadata(&self, page: &ProjectPage, version: &Version) -> MetadataResult {
-        let Some(file) = metadata_file(page, version) else {
-            return Err(format!("{} {version} has no files on the index", page.name));
-        };
         let cell = Arc::clone(
             lock(&self.metadata)
-                .entry(file.url().to_string())
+                .entry((page.name.clone(), version.clone()))
                 .or_default(),
         );
         cell.get_or_init(|| async {
+            let Some(file) = metadata_file(page, version) else {
+                return Err(format!("{} {version} has no files on the index", page.name));
+            };
             match self.client.metadata(file).await {
                 Ok(fetched) => {
                     for warning in &fetched.parsed.warnings {
