@@ -703,6 +703,10 @@ pub struct SwitchArgs {
     /// Show what would be done and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Build a fresh environment even when the venv already runs this target with the same
+    /// pins (by default that is nothing to do).
+    #[arg(long)]
+    pub rebuild: bool,
 }
 
 /// `wheelwatch reset`.

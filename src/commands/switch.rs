@@ -329,6 +329,7 @@ fn run_switch(
     let settings = &switch.check;
     let project = project(settings, &switch.env, globals, printer)?;
     if operation == Operation::Promote
+        && !switch.rebuild
         && let Some(version) = active_primary(&project, settings)?
     {
         writeln!(
@@ -404,6 +405,7 @@ fn switch_on(
         reason,
         dry_run,
         to,
+        rebuild,
     } = switch;
     let report = &assessment.report;
 
@@ -486,10 +488,11 @@ fn switch_on(
         keep_backups: env.keep_backups,
         requested: Some(requested(settings, assessment)),
     };
-    if let Some(active) = environment::already_active(project, &request)? {
+    if !*rebuild && let Some(active) = environment::already_active(project, &request)? {
         writeln!(
             printer.stdout(),
-            "already on the {}: {} runs Python {} ({}) with the same {} pins; nothing to do",
+            "already on the {}: {} runs Python {} ({}) with the same {} pins; nothing to do \
+             (--rebuild builds it anew)",
             role_word(request.role),
             project.venv_path.display(),
             active.python_version,

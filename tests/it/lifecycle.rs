@@ -275,7 +275,8 @@ fn kill_9_at_every_step_of_fallback_and_reset_leaves_a_working_venv() {
         "swapped",
         "recorded",
     ] {
-        let mut child = spawn_paused(root, &["fallback"], step);
+        // --rebuild: once a kill leaves the venv on the fallback, a plain fallback does nothing.
+        let mut child = spawn_paused(root, &["fallback", "--rebuild"], step);
         child.kill().unwrap();
         child.wait().unwrap();
         assert_survivable(root, step);
