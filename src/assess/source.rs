@@ -42,6 +42,9 @@ pub(crate) type PageResult = Result<Option<Arc<ProjectPage>>, String>;
 
 type MetadataResult = Result<Arc<CoreMetadata>, String>;
 
+/// One version's metadata, fetched at most once, by project and version.
+type MetadataCells = HashMap<(PackageName, Version), Arc<OnceCell<MetadataResult>>>;
+
 /// Pages and metadata fetched once per run, for every target.
 pub(crate) struct Shared {
     client: IndexClient,
@@ -50,7 +53,7 @@ pub(crate) struct Shared {
     /// By project and version: which file stands for a version is decided once (a pass over
     /// the page's files, several thousand for a big project), not at every request for it
     /// (six targets and their speculative walks ask for the same versions).
-    metadata: Mutex<HashMap<(PackageName, Version), Arc<OnceCell<MetadataResult>>>>,
+    metadata: Mutex<MetadataCells>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
