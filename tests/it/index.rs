@@ -1104,6 +1104,24 @@ async fn bad_certificate_file_and_bad_url_are_clear_errors() {
         Err(IndexError::Certificate { .. })
     ));
 
+    // Certificates are decoded when the first request needs them: a bundle that does not decode
+    // fails that request, naming the file.
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\n!!! not base64 !!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let mut s = settings("https://index.invalid/simple/", None);
+    s.cert = Some(bad.clone());
+    let client = IndexClient::new(s).expect("read, not yet decoded");
+    let err = client
+        .project(&"demo".parse().unwrap())
+        .await
+        .expect_err("the certificates do not decode");
+    assert!(matches!(err, IndexError::Certificate { .. }), "{err:?}");
+    assert!(err.to_string().contains(&bad.display().to_string()), "{err}");
+
     let err = IndexClient::new(settings("ftp://user:hunter2@host/simple/", None)).unwrap_err();
     assert!(matches!(err, IndexError::InvalidUrl { .. }), "{err:?}");
     assert!(!err.to_string().contains("hunter2"), "{err}");
