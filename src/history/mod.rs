@@ -533,6 +533,11 @@ impl Store {
         })
     }
 
+    /// Whether the connection can still be used (a PostgreSQL server may have closed it).
+    pub(crate) fn is_usable(&self) -> bool {
+        self.conn.is_usable()
+    }
+
     /// The project this store is scoped to.
     pub(crate) fn project(&self) -> &ProjectId {
         &self.project
