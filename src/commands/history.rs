@@ -123,8 +123,8 @@ pub(crate) fn run(
 /// wait at that join, if any, and the writes (`-v` logs both).
 pub(crate) struct Recorder {
     store: Option<Store>,
-    /// The store being opened in the background, and when that started.
-    opening: Option<(std::thread::JoinHandle<Result<Store>>, Instant)>,
+    /// The store being opened in the background (and how long that took).
+    opening: Option<std::thread::JoinHandle<(Result<Store>, std::time::Duration)>>,
     command: &'static str,
     printer: Printer,
     context: RunContext,
@@ -195,16 +195,19 @@ impl Recorder {
             recorder.store = Some(store);
             return recorder;
         }
-        let started = Instant::now();
         let spawned = std::thread::Builder::new()
             .name("history-store".into())
             .spawn(move || {
-                Store::open(&location, project).with_context(|| {
-                    format!("cannot open the history store {}", location.display())
-                })
+                let started = Instant::now();
+                let store = Store::open(&location, project)
+                    .and_then(|mut store| store.prepare_recording().map(|()| store))
+                    .with_context(|| {
+                        format!("cannot open the history store {}", location.display())
+                    });
+                (store, started.elapsed())
             });
         match spawned {
-            Ok(handle) => recorder.opening = Some((handle, started)),
+            Ok(handle) => recorder.opening = Some(handle),
             Err(e) => recorder.open_failed(&anyhow::Error::from(e)),
         }
         recorder
@@ -226,13 +229,16 @@ impl Recorder {
 
     /// Waits for the background open, if pending.
     fn join(&mut self) {
-        if let Some((handle, started)) = self.opening.take() {
+        if let Some(handle) = self.opening.take() {
             let waiting = Instant::now();
-            let opened = handle
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("opening the history store panicked")));
+            let (opened, took) = handle.join().unwrap_or_else(|_| {
+                (
+                    Err(anyhow::anyhow!("opening the history store panicked")),
+                    std::time::Duration::ZERO,
+                )
+            });
             self.open_wait = waiting.elapsed();
-            self.open_took = started.elapsed();
+            self.open_took = took;
             match opened {
                 Ok(store) => self.store = Some(store),
                 Err(e) => self.open_failed(&e),

@@ -132,7 +132,13 @@ pub(crate) enum Kind {
 /// An open connection.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<PgConn>),
+}
+
+/// A PostgreSQL connection and the statements prepared on it ([`Conn::prepare`]).
+pub(crate) struct PgConn {
+    client: postgres::Client,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -202,15 +208,32 @@ impl Conn {
                 crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
             ))
         })?;
-        Ok(Self::Postgres(Box::new(client)))
+        Ok(Self::Postgres(Box::new(PgConn {
+            client,
+            prepared: std::collections::HashMap::new(),
+        })))
     }
 
     /// Whether the connection can still be used (a PostgreSQL server may have closed it).
     pub(crate) fn is_usable(&self) -> bool {
         match self {
             Self::Sqlite(_) => true,
-            Self::Postgres(c) => !c.is_closed(),
+            Self::Postgres(c) => !c.client.is_closed(),
         }
+    }
+
+    /// Prepares `sql` ahead of its use (PostgreSQL; nothing for SQLite, whose statements are
+    /// cached as they are first run): a later [`Conn::execute`] or [`Conn::query`] of the same
+    /// text skips parsing it, and the server has its catalog for the tables involved at hand.
+    pub(crate) fn prepare(&mut self, sql: &str) -> Result<(), HistoryError> {
+        if let Self::Postgres(c) = self {
+            let sql = numbered(sql);
+            if !c.prepared.contains_key(&sql) {
+                let statement = c.client.prepare(&sql).map_err(|e| pg_err(&e))?;
+                c.prepared.insert(sql, statement);
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn kind(&self) -> Kind {
@@ -224,7 +247,7 @@ impl Conn {
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), HistoryError> {
         match self {
             Self::Sqlite(c) => c.execute_batch(sql).map_err(sqlite_err),
-            Self::Postgres(c) => c.batch_execute(sql).map_err(|e| pg_err(&e)),
+            Self::Postgres(c) => c.client.batch_execute(sql).map_err(|e| pg_err(&e)),
         }
     }
 
@@ -240,7 +263,15 @@ impl Conn {
             }
             Self::Postgres(c) => {
                 let sql = numbered(sql);
-                with_pg_params(params, |params| c.execute_typed(sql.as_str(), params))
+                if let Some(statement) = c.prepared.get(&sql) {
+                    let values: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    return c.client.execute(statement, &refs).map_err(|e| pg_err(&e));
+                }
+                with_pg_params(params, |params| c.client.execute_typed(sql.as_str(), params))
                     .map_err(|e| pg_err(&e))
             }
         }
@@ -275,8 +306,17 @@ impl Conn {
             }
             Self::Postgres(c) => {
                 let sql = numbered(sql);
-                let rows = with_pg_params(params, |params| c.query_typed(sql.as_str(), params))
-                    .map_err(|e| pg_err(&e))?;
+                let rows = if let Some(statement) = c.prepared.get(&sql) {
+                    let values: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    c.client.query(statement, &refs)
+                } else {
+                    with_pg_params(params, |params| c.client.query_typed(sql.as_str(), params))
+                }
+                .map_err(|e| pg_err(&e))?;
                 rows.iter().map(pg_row).collect()
             }
         }
