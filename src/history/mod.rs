@@ -541,9 +541,37 @@ impl Store {
     /// Readies the store for recording runs, ahead of the first: for PostgreSQL the run's
     /// statement is prepared (one round trip now, while the caller has other work, instead of
     /// parsing it, with cold catalog caches, when the run is written).
+    ///
+    /// Then a throwaway run is written and rolled back, so that what a new server session
+    /// does the first time it writes a run (load the tables' catalog entries, plan the foreign
+    /// key checks) is done now too. It has the id -1, which the runs' sequence never hands out
+    /// (the sequence is not touched), and is never visible to anyone: rolled back, or gone with
+    /// the connection if the process dies.
     pub(crate) fn prepare_recording(&mut self) -> Result<(), HistoryError> {
-        if self.conn.kind() == backend::Kind::Postgres {
-            self.conn.prepare(&insert_run_postgres_sql())?;
+        if self.conn.kind() != backend::Kind::Postgres {
+            return Ok(());
+        }
+        self.conn.prepare(&insert_run_postgres_sql(false))?;
+        let context = RunContext {
+            command: "warm-up".into(),
+            ..RunContext::default()
+        };
+        let mut rows = record::failed_rows(&context, "", 0);
+        // Every column here is text, a whole number or a real: `0` reads as any of them.
+        let zeros = |columns: &[&str]| vec![vec![Value::Int(0); columns.len() - 1]];
+        rows.targets = zeros(record::TARGET_COLUMNS);
+        rows.packages = zeros(record::PACKAGE_COLUMNS);
+        rows.blockers = zeros(record::BLOCKER_COLUMNS);
+        rows.downgrades = zeros(record::DOWNGRADE_COLUMNS);
+        let project_id = self.project_id;
+        // Another process warming up at the same moment waits for the id -1: briefly, or
+        // not at all (this is only a warm-up).
+        self.conn
+            .batch("BEGIN; SET LOCAL lock_timeout = '200ms'")?;
+        let written = run_postgres(&mut self.conn, project_id, Some(-1), &rows);
+        self.conn.batch("ROLLBACK")?;
+        if let Err(e) = written {
+            tracing::debug!("warming the store up for recording failed: {e}");
         }
         Ok(())
     }
@@ -1106,7 +1134,18 @@ fn insert_run_postgres(
     project_id: i64,
     rows: &record::RunRows,
 ) -> Result<i64, HistoryError> {
-    let mut params = vec![Value::Int(project_id)];
+    run_postgres(conn, project_id, None, rows)
+}
+
+/// [`insert_run_postgres`], with the run's id given (`Some`) or from its sequence.
+fn run_postgres(
+    conn: &mut Conn,
+    project_id: i64,
+    id: Option<i64>,
+    rows: &record::RunRows,
+) -> Result<i64, HistoryError> {
+    let mut params: Vec<Value> = id.map(Value::Int).into_iter().collect();
+    params.push(Value::Int(project_id));
     params.extend(rows.run.iter().cloned());
     for (columns, table_rows) in [
         (record::TARGET_COLUMNS, &rows.targets),
@@ -1116,7 +1155,7 @@ fn insert_run_postgres(
     ] {
         params.push(Value::Text(json_rows(&columns[1..], table_rows)));
     }
-    conn.query(&insert_run_postgres_sql(), &params)?
+    conn.query(&insert_run_postgres_sql(id.is_some()), &params)?
         .first()
         .and_then(|r| r.first())
         .map(Value::int)
@@ -1125,9 +1164,10 @@ fn insert_run_postgres(
 
 /// The statement of [`insert_run_postgres`]: the same text whatever the run (an empty table's
 /// array is `[]`), so it can be prepared while the assessment runs.
-fn insert_run_postgres_sql() -> String {
+fn insert_run_postgres_sql(with_id: bool) -> String {
+    let (id, id_value) = if with_id { ("id, ", "?, ") } else { ("", "") };
     let mut sql = format!(
-        "WITH r AS (INSERT INTO runs (project_id, {}) VALUES (?, {}) RETURNING id)",
+        "WITH r AS (INSERT INTO runs ({id}project_id, {}) VALUES ({id_value}?, {}) RETURNING id)",
         record::RUN_INSERT_COLUMNS.join(", "),
         vec!["?"; record::RUN_INSERT_COLUMNS.len()].join(", ")
     );
