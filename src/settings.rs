@@ -880,7 +880,10 @@ mod tests {
         assert!(text.contains("line 2"), "{text}");
         let err = parse_config("[tool.wheelwatch]\nprimery = \"3.12\"\n", true).unwrap_err();
         let text = format!("{err:#}");
-        assert!(text.starts_with("[tool.wheelwatch]: TOML parse error at line 2"), "{text}");
+        assert!(
+            text.starts_with("[tool.wheelwatch]: TOML parse error at line 2"),
+            "{text}"
+        );
         assert!(text.contains("unknown field `primery`"), "{text}");
     }
 

@@ -271,8 +271,10 @@ impl Conn {
                         .collect();
                     return c.client.execute(statement, &refs).map_err(|e| pg_err(&e));
                 }
-                with_pg_params(params, |params| c.client.execute_typed(sql.as_str(), params))
-                    .map_err(|e| pg_err(&e))
+                with_pg_params(params, |params| {
+                    c.client.execute_typed(sql.as_str(), params)
+                })
+                .map_err(|e| pg_err(&e))
             }
         }
     }
@@ -486,7 +488,12 @@ fn with_pg_params<T>(
     let values: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
     let typed: Vec<(&(dyn postgres::types::ToSql + Sync), postgres::types::Type)> = values
         .iter()
-        .map(|v| (v as &(dyn postgres::types::ToSql + Sync), unspecified.clone()))
+        .map(|v| {
+            (
+                v as &(dyn postgres::types::ToSql + Sync),
+                unspecified.clone(),
+            )
+        })
         .collect();
     f(&typed)
 }

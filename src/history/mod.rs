@@ -566,8 +566,7 @@ impl Store {
         let project_id = self.project_id;
         // Another process warming up at the same moment waits for the id -1: briefly, or
         // not at all (this is only a warm-up).
-        self.conn
-            .batch("BEGIN; SET LOCAL lock_timeout = '200ms'")?;
+        self.conn.batch("BEGIN; SET LOCAL lock_timeout = '200ms'")?;
         let written = run_postgres(&mut self.conn, project_id, Some(-1), &rows);
         self.conn.batch("ROLLBACK")?;
         if let Err(e) = written {

@@ -271,7 +271,9 @@ impl WatchSettings {
             CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
         let env_settings = EnvSettings::resolve(env_args, &mut check);
         let loaded = globals.config.as_ref();
-        let file = loaded.and_then(|l| l.config.watch.clone()).unwrap_or_default();
+        let file = loaded
+            .and_then(|l| l.config.watch.clone())
+            .unwrap_or_default();
         let interval_value = match (&interval, file.interval) {
             (Some(text), _) => parse_interval(text)?,
             (None, Some(i)) => i.0,
@@ -287,11 +289,7 @@ impl WatchSettings {
             WatchMode::Loop { max_runs }
         };
         let urls = if notify.is_empty() {
-            file.notify
-                .iter()
-                .flatten()
-                .map(|u| u.0.clone())
-                .collect()
+            file.notify.iter().flatten().map(|u| u.0.clone()).collect()
         } else {
             notify
                 .iter()

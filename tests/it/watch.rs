@@ -1074,23 +1074,26 @@ fn watch_reads_its_settings_from_the_configuration_and_flags_win() {
     let (code, stdout, stderr) = run(ww(dir).args(["config"]));
     assert_eq!(code, 0, "{stderr}");
     let config = dir.join("wheelwatch.toml").display().to_string();
-    let watch_rows: Vec<String> = stdout
-        .lines()
-        .filter(|l| l.starts_with("watch."))
-        .map(|l| l.replace(&config, "[FILE]").replace(&cwd, "[DIR]"))
-        .collect();
-    assert_eq!(
-        watch_rows,
-        [
-            "watch.interval     21600s                                   ([FILE] (watch.interval))",
-            "watch.notify       http://127.0.0.1:9/hook                  ([FILE] (watch.notify))",
-            "watch.alert-after-failures 5                                        ([FILE] (watch.alert-after-failures))",
-            "watch.auto-fallback true                                     ([FILE] (watch.auto-fallback))",
-            "watch.fallback-after 4                                        ([FILE] (watch.fallback-after))",
-            "watch.metrics-file [DIR]/out/wheelwatch.prom                ([FILE] (watch.metrics-file))",
-            "watch.metrics-per-package true                                     ([FILE] (watch.metrics-per-package))",
-        ]
-    );
+    let watch_rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("watch.")).collect();
+    let metrics_file = dir.join("out/wheelwatch.prom").display().to_string();
+    let expected: Vec<String> = [
+        ("interval", "21600s"),
+        ("notify", "http://127.0.0.1:9/hook"),
+        ("alert-after-failures", "5"),
+        ("auto-fallback", "true"),
+        ("fallback-after", "4"),
+        ("metrics-file", metrics_file.as_str()),
+        ("metrics-per-package", "true"),
+    ]
+    .iter()
+    .map(|(key, value)| {
+        format!(
+            "{:<18} {value:<40} ({config} (watch.{key}))",
+            format!("watch.{key}")
+        )
+    })
+    .collect();
+    assert_eq!(watch_rows, expected);
     let (code, stdout, stderr) = run(ww(dir).args(["config", "--format", "json"]));
     assert_eq!(code, 0, "{stderr}");
     let value: Value = serde_json::from_str(&stdout).unwrap();
@@ -1112,10 +1115,10 @@ fn watch_reads_its_settings_from_the_configuration_and_flags_win() {
     assert_eq!(
         per_package,
         [
-            "wheelwatch_package_wheel{target=\"3.12@linux\",role=\"primary\",package=\"wwlib\"} 0",
-            "wheelwatch_package_wheel{target=\"3.12@linux\",role=\"primary\",package=\"wwpure\"} 1",
-            "wheelwatch_package_wheel{target=\"3.11@linux\",role=\"fallback\",package=\"wwlib\"} 1",
-            "wheelwatch_package_wheel{target=\"3.11@linux\",role=\"fallback\",package=\"wwpure\"} 1",
+            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwlib\"} 0",
+            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwpure\"} 1",
+            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwlib\"} 1",
+            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwpure\"} 1",
         ]
     );
 }
@@ -1135,7 +1138,7 @@ fn bad_watch_settings_in_the_configuration_name_the_file_line_and_what_was_expec
         (
             "wheelwatch.toml",
             "[watch]\nnotify = [\"ftp://127.0.0.1/x\"]\n",
-            "TOML parse error at line 5, column 11\n  |\n5 | notify = [\"ftp://127.0.0.1/x\"]\n  |           ^^^^^^^^^^^^^^^^^^^\n\
+            "TOML parse error at line 5, column 10\n  |\n5 | notify = [\"ftp://127.0.0.1/x\"]\n  |          ^^^^^^^^^^^^^^^^^^^^^\n\
              invalid notify URL `ftp://127.0.0.1/x`: expected http:// or https://\n"
                 .to_string(),
         ),
@@ -1152,7 +1155,7 @@ fn bad_watch_settings_in_the_configuration_name_the_file_line_and_what_was_expec
         (
             "pyproject.toml",
             "[tool.wheelwatch.watch]\nalert-after-failures = 0\n",
-            "[tool.wheelwatch]: TOML parse error at line 6, column 24\n  |\n6 | alert-after-failures = 0\n  |                        ^\n\
+            "[tool.wheelwatch]: TOML parse error at line 7, column 24\n  |\n7 | alert-after-failures = 0\n  |                        ^\n\
              expected a whole number from 1 to 4294967295, got 0\n"
                 .to_string(),
         ),
