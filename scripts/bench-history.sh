@@ -14,6 +14,11 @@
 #
 #   cargo build --release && scripts/bench-history.sh
 #   scripts/bench-history.sh "$(scripts/test-postgres.sh)"
+#   PARTS=record scripts/bench-history.sh "$PG"   # only 1. (PARTS=figures: only 2. and 3.)
+#
+# The recording cost is the wall time recording adds: the store is opened (connected,
+# authenticated, its schema checked, the run's statement prepared) on a thread of its own while
+# the assessment runs, so the cost is the wait for that, if any, plus writing the run.
 set -euo pipefail
 
 WW=${WW:-target/release/wheelwatch}
@@ -22,6 +27,7 @@ PACKAGES=${PACKAGES:-50}
 TARGETS=${TARGETS:-6}
 REPEAT=${REPEAT:-20}
 PYTHON=${PYTHON:-python3}
+PARTS=${PARTS:-record,figures}
 PG=${1:-${WHEELWATCH_TEST_PG:-}}
 if [[ ! -x "$WW" ]]; then
   echo "no wheelwatch binary at $WW: run cargo build --release (or set WW)" >&2
@@ -129,14 +135,15 @@ history_figures() ( # store-url-or-empty label (a subshell, as above)
 )
 
 echo "wheelwatch $("$WW" --version | awk '{print $2}'), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-record_cost "" sqlite
-history_figures "" sqlite
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (the figures assume a quiet machine)"
+[[ $PARTS == *record* ]] && record_cost "" sqlite
+[[ $PARTS == *figures* ]] && history_figures "" sqlite
 if [[ -n "$PG" ]]; then
   pg_db="ww_bench_$$"
   psql -q "$PG" -c "CREATE DATABASE $pg_db" > /dev/null
   pg_url="${PG%/*}/$pg_db"
-  record_cost "$pg_url" postgres
-  history_figures "$pg_url" postgres
+  [[ $PARTS == *record* ]] && record_cost "$pg_url" postgres
+  [[ $PARTS == *figures* ]] && history_figures "$pg_url" postgres
 else
   echo "postgres   skipped: no URL (scripts/bench-history.sh \"\$(scripts/test-postgres.sh)\")"
 fi
