@@ -195,10 +195,6 @@ pub(crate) fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<
 /// pyproject.toml (`None` when the table is absent).
 pub(crate) fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<FileConfig>> {
     if in_pyproject {
-        let doc: PyprojectTool = from_toml(text)?;
-        if doc.tool.and_then(|t| t.wheelwatch).is_none() {
-            return Ok(None);
-        }
         // Read again, typed from the text: an error then names its line.
         #[derive(Deserialize)]
         struct Typed {
@@ -207,6 +203,10 @@ pub(crate) fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<File
         #[derive(Deserialize)]
         struct TypedTool {
             wheelwatch: FileConfig,
+        }
+        let doc: PyprojectTool = from_toml(text)?;
+        if doc.tool.and_then(|t| t.wheelwatch).is_none() {
+            return Ok(None);
         }
         let config = toml::from_str::<Typed>(text)
             .map_err(|e| {

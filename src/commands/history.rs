@@ -302,7 +302,7 @@ impl Recorder {
                     cost.as_secs_f64() * 1000.0,
                     self.open_wait.as_secs_f64() * 1000.0,
                     self.open_took.as_secs_f64() * 1000.0,
-                    (cost - self.open_wait.min(cost)).as_secs_f64() * 1000.0,
+                    cost.saturating_sub(self.open_wait).as_secs_f64() * 1000.0,
                 );
             }
             Err(e) => self.warn(&e),

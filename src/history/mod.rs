@@ -1164,6 +1164,7 @@ fn run_postgres(
 /// The statement of [`insert_run_postgres`]: the same text whatever the run (an empty table's
 /// array is `[]`), so it can be prepared while the assessment runs.
 fn insert_run_postgres_sql(with_id: bool) -> String {
+    use std::fmt::Write as _;
     let (id, id_value) = if with_id { ("id, ", "?, ") } else { ("", "") };
     let mut sql = format!(
         "WITH r AS (INSERT INTO runs ({id}project_id, {}) VALUES ({id_value}?, {}) RETURNING id)",
@@ -1180,7 +1181,8 @@ fn insert_run_postgres_sql(with_id: bool) -> String {
     .enumerate()
     {
         // `run_id` first, then the row's own columns.
-        sql.push_str(&format!(
+        let _ = write!(
+            sql,
             ", c{n} AS (INSERT INTO {table} ({}) SELECT r.id, {} FROM r, \
              jsonb_populate_recordset(NULL::{table}, ?::jsonb) j)",
             columns.join(", "),
@@ -1189,7 +1191,7 @@ fn insert_run_postgres_sql(with_id: bool) -> String {
                 .map(|c| format!("j.{c}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ));
+        );
     }
     sql.push_str(" SELECT id FROM r");
     sql
