@@ -295,13 +295,20 @@ impl Recorder {
                 // scripts/bench-history.sh reads this line: the whole cost of recording, i.e.
                 // the wall time it adds (the wait for the store to open, and the writes).
                 let cost = recording.elapsed();
+                let opened = if self.open_took.is_zero() {
+                    "the previous run's connection".to_string()
+                } else {
+                    format!(
+                        "waited {:.2} ms for the store, which opened in {:.2} ms alongside the \
+                         assessment",
+                        self.open_wait.as_secs_f64() * 1000.0,
+                        self.open_took.as_secs_f64() * 1000.0,
+                    )
+                };
                 tracing::debug!(
-                    "recorded run {id} ({}) in {:.2} ms (waited {:.2} ms for the store, which \
-                     opened in {:.2} ms alongside the assessment; run written in {:.2} ms)",
+                    "recorded run {id} ({}) in {:.2} ms ({opened}; run written in {:.2} ms)",
                     self.command,
                     cost.as_secs_f64() * 1000.0,
-                    self.open_wait.as_secs_f64() * 1000.0,
-                    self.open_took.as_secs_f64() * 1000.0,
                     cost.saturating_sub(self.open_wait).as_secs_f64() * 1000.0,
                 );
             }
