@@ -553,9 +553,6 @@ fn a_postgres_store_that_is_down_keeps_the_exit_status() {
 
     let (code, _, stderr) = run(ww_store(dir.path(), Some(&url)).args(["watch", "--once"]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stderr.lines().any(|l| l.starts_with(warning)),
-        "{stderr}"
-    );
+    assert!(stderr.lines().any(|l| l.starts_with(warning)), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }

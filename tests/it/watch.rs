@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::common::project::venv_project;
 use crate::common::{FileSpec, TestIndex, pyenv_python, run, skip, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64";
@@ -880,23 +881,8 @@ fn auto_fallback_acts_after_n_successful_unhealthy_runs_and_auto_promote_returns
         })
         .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
         .serve();
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    let status = Command::new(&py312)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(dir.join(".venv"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::write(dir.join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        dir.join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
+    let project = venv_project(&index.url(), &py312, "wwfast==1.0\nwwpure\n");
+    let dir = project.path();
     let venv = dir.join(".venv");
     let hook = receiver();
     let mut w = Watcher::start(
