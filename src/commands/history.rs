@@ -137,6 +137,19 @@ pub(crate) struct Recorder {
     open_took: std::time::Duration,
     /// A write or read failed: the connection is not reused (`watch` opens a new one).
     broken: bool,
+    /// A run being written on a thread of its own ([`Recorder::assessment_in_background`]):
+    /// the store, the result, and what the caller spent before handing it over.
+    writing: Option<(
+        std::thread::JoinHandle<(Store, Result<i64, HistoryError>)>,
+        std::time::Duration,
+    )>,
+}
+
+impl Drop for Recorder {
+    /// A run still being written is waited for: the process never exits before it is.
+    fn drop(&mut self) {
+        self.join();
+    }
 }
 
 impl Recorder {
@@ -176,6 +189,7 @@ impl Recorder {
             open_wait: std::time::Duration::ZERO,
             open_took: std::time::Duration::ZERO,
             broken: false,
+            writing: None,
         };
         if !enabled {
             return recorder;
@@ -227,8 +241,28 @@ impl Recorder {
         self.store.as_mut()
     }
 
-    /// Waits for the background open, if pending.
+    /// Waits for the background open, and for a run being written, if any.
     fn join(&mut self) {
+        self.join_open();
+        if let Some((handle, before)) = self.writing.take() {
+            let waiting = Instant::now();
+            match handle.join() {
+                Ok((store, result)) => {
+                    self.store = Some(store);
+                    match result {
+                        Ok(id) => self.recorded(id, before + waiting.elapsed()),
+                        Err(e) => self.warn(&e),
+                    }
+                }
+                Err(_) => self.printer.warning(format_args!(
+                    "not recorded in the history: writing the run panicked"
+                )),
+            }
+        }
+    }
+
+    /// Waits for the background open, if pending.
+    fn join_open(&mut self) {
         if let Some(handle) = self.opening.take() {
             let waiting = Instant::now();
             let (opened, took) = handle.join().unwrap_or_else(|_| {
@@ -248,8 +282,8 @@ impl Recorder {
 
     /// The store, for a later recorder (see [`Recorder::reusing`]); none when it failed.
     pub(crate) fn into_store(mut self) -> Option<Store> {
+        self.join();
         let broken = self.broken;
-        self.store()?;
         self.store.take().filter(|s| !broken && s.is_usable())
     }
 
@@ -275,12 +309,43 @@ impl Recorder {
     pub(crate) fn assessment(&mut self, assessment: &Assessment) {
         let recording = Instant::now();
         self.join();
+        let context = self.run_context(assessment);
         let Some(store) = self.store.as_mut() else {
             return;
         };
+        match store.record_run(assessment, &context) {
+            Ok(id) => self.recorded(id, recording.elapsed()),
+            Err(e) => self.warn(&e),
+        }
+    }
+
+    /// Records an assessment as [`Recorder::assessment`] does, the write on a thread of its own
+    /// so that the caller goes on (printing the report) meanwhile. Anything that needs the
+    /// store or the run's id waits for it, and so does dropping the recorder.
+    pub(crate) fn assessment_in_background(&mut self, assessment: &Assessment) {
+        let recording = Instant::now();
+        self.join();
+        let context = self.run_context(assessment);
+        let Some(mut store) = self.store.take() else {
+            return;
+        };
+        let rows = history::record::rows(&assessment.report, &context);
+        let spawned = std::thread::Builder::new()
+            .name("history-write".into())
+            .spawn(move || {
+                let result = store.record_rows(&rows);
+                (store, result)
+            });
+        match spawned {
+            Ok(handle) => self.writing = Some((handle, recording.elapsed())),
+            Err(e) => self.open_failed(&anyhow::Error::from(e)),
+        }
+    }
+
+    /// The context of `assessment`'s run: inputs relative to the project (the same project
+    /// records the same inputs wherever it is checked out) and their hash.
+    fn run_context(&self, assessment: &Assessment) -> RunContext {
         let mut context = self.context.clone();
-        // Inputs relative to the project: the same project records the same inputs wherever it
-        // is checked out.
         let prefix = format!("{}/", self.cwd.display());
         context.inputs = assessment
             .report
@@ -289,31 +354,31 @@ impl Recorder {
             .map(|s| s.strip_prefix(&prefix).unwrap_or(s).to_string())
             .collect();
         context.inputs_hash = inputs_hash(&assessment.report.sources, &self.context);
-        match store.record_run(assessment, &context) {
-            Ok(id) => {
-                self.run_id = Some(id);
-                // scripts/bench-history.sh reads this line: the whole cost of recording, i.e.
-                // the wall time it adds (the wait for the store to open, and the writes).
-                let cost = recording.elapsed();
-                let opened = if self.open_took.is_zero() {
-                    "the previous run's connection".to_string()
-                } else {
-                    format!(
-                        "waited {:.2} ms for the store, which opened in {:.2} ms alongside the \
-                         assessment",
-                        self.open_wait.as_secs_f64() * 1000.0,
-                        self.open_took.as_secs_f64() * 1000.0,
-                    )
-                };
-                tracing::debug!(
-                    "recorded run {id} ({}) in {:.2} ms ({opened}; run written in {:.2} ms)",
-                    self.command,
-                    cost.as_secs_f64() * 1000.0,
-                    cost.saturating_sub(self.open_wait).as_secs_f64() * 1000.0,
-                );
-            }
-            Err(e) => self.warn(&e),
-        }
+        context
+    }
+
+    /// Run `id` was recorded, at a cost of `cost` in wall time (the wait for the store to
+    /// open, the writes, and for a background write the wait for it to finish).
+    fn recorded(&mut self, id: i64, cost: std::time::Duration) {
+        self.run_id = Some(id);
+        let opened = if self.open_took.is_zero() {
+            "the previous run's connection".to_string()
+        } else {
+            format!(
+                "waited {:.2} ms for the store, which opened in {:.2} ms alongside the \
+                 assessment",
+                self.open_wait.as_secs_f64() * 1000.0,
+                self.open_took.as_secs_f64() * 1000.0,
+            )
+        };
+        // scripts/bench-history.sh reads this line: the whole cost of recording, i.e. the wall
+        // time it adds.
+        tracing::debug!(
+            "recorded run {id} ({}) in {:.2} ms ({opened}; run written in {:.2} ms)",
+            self.command,
+            cost.as_secs_f64() * 1000.0,
+            cost.saturating_sub(self.open_wait).as_secs_f64() * 1000.0,
+        );
     }
 
     /// Records an assessment that could not be made (an error that exits 3).

@@ -600,6 +600,13 @@ impl Store {
         self.insert(&rows)
     }
 
+    /// Records a run already turned into rows (see [`record::rows`]); its id. What
+    /// [`Store::record_run`] does, for a caller that builds the rows on one thread and writes
+    /// them on another.
+    pub(crate) fn record_rows(&mut self, rows: &record::RunRows) -> Result<i64, HistoryError> {
+        self.insert(rows)
+    }
+
     /// Records an assessment that could not be made (index outage → exit 3, garbage answers)
     /// as a run with result `failed` and `error`; its id.
     pub(crate) fn record_failed_run(
