@@ -139,11 +139,11 @@ pub(crate) struct Recorder {
     broken: bool,
     /// A run being written on a thread of its own ([`Recorder::assessment_in_background`]):
     /// the store, the result, and what the caller spent before handing it over.
-    writing: Option<(
-        std::thread::JoinHandle<(Store, Result<i64, HistoryError>)>,
-        std::time::Duration,
-    )>,
+    writing: Option<(Writing, std::time::Duration)>,
 }
+
+/// A run being written on its own thread: it hands the store back with the run's id.
+type Writing = std::thread::JoinHandle<(Store, Result<i64, HistoryError>)>;
 
 impl Drop for Recorder {
     /// A run still being written is waited for: the process never exits before it is.
