@@ -1120,7 +1120,10 @@ async fn bad_certificate_file_and_bad_url_are_clear_errors() {
         .await
         .expect_err("the certificates do not decode");
     assert!(matches!(err, IndexError::Certificate { .. }), "{err:?}");
-    assert!(err.to_string().contains(&bad.display().to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&bad.display().to_string()),
+        "{err}"
+    );
 
     let err = IndexClient::new(settings("ftp://user:hunter2@host/simple/", None)).unwrap_err();
     assert!(matches!(err, IndexError::InvalidUrl { .. }), "{err:?}");
