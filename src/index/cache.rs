@@ -354,7 +354,10 @@ pub(crate) fn decode_payload(
     if !rest.is_empty() {
         return Err(DecodeError::Trailing(rest.len()));
     }
-    let files = stored.page.map(|page| page_files(page, project)).transpose()?;
+    let files = stored
+        .page
+        .map(|page| page_files(page, project))
+        .transpose()?;
     Ok(CacheEntry {
         fetched_at: stored.fetched_at,
         etag: stored.etag.map(str::to_string),
@@ -446,7 +449,11 @@ pub(crate) fn fuzz_entry(data: &[u8]) {
         let Ok(entry) = decoded else { return };
         let bytes = encode(&entry).expect("a decoded entry encodes");
         let again = decode(&bytes, &project).expect("an encoded entry decodes");
-        assert_eq!(described(&entry), described(&again), "the entry did not round-trip");
+        assert_eq!(
+            described(&entry),
+            described(&again),
+            "the entry did not round-trip"
+        );
     };
     check(decode(data, &project));
     check(decode(&framed(data), &project));
@@ -597,6 +604,7 @@ mod tests {
                 upload_time: None,
             })
         };
+        let odd = "foo_bar-0.9-1-py2.py3-none-any.whl";
         CacheEntry {
             fetched_at: 1_700_000_000,
             etag: Some("\"e\"".into()),
@@ -606,7 +614,46 @@ mod tests {
                 file("foo_bar-1.0-cp312-cp312-win_amd64.whl", Some(">=3.8")),
                 file("foo_bar-1.0-cp311-cp311-win_amd64.whl", Some(">=3.8")),
                 file("foo_bar-1.0.tar.gz", None),
+                // Yanked, with a build tag, everything listed, and a URL that does not end
+                // with the file name.
+                DistFile::from(DistFileParts {
+                    filename: odd,
+                    url: "https://files.test/download?id=7",
+                    parsed: DistFilename::parse(odd, project).unwrap(),
+                    requires_python: Some(crate::dist::RequiresPython::new(">=2.7, !=3.0.*")),
+                    yanked: Some("broken".into()),
+                    core_metadata: true,
+                    sha256: Some("ab12"),
+                    size: Some(1234),
+                    upload_time: Some("2020-01-01T00:00:00Z"),
+                }),
             ]),
+        }
+    }
+
+    /// The fuzz seeds in `tests/fixtures/page-cache/` are entries of the current layout (a whole
+    /// entry, and its payload alone), so mutations start from what the decoder accepts.
+    #[test]
+    fn fuzz_seeds_are_of_the_current_layout() {
+        let project = PackageName::from_str("foo-bar").unwrap();
+        let bytes = encode(&sample_entry(&project)).unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/page-cache");
+        let seeds = [
+            ("entry.page", &bytes[..]),
+            ("payload.page", &bytes[HEADER_LEN..]),
+        ];
+        for (name, expected) in seeds {
+            let path = dir.join(name);
+            if std::env::var_os("WHEELWATCH_REFRESH_FIXTURES").is_some() {
+                fs_err::create_dir_all(&dir).unwrap();
+                fs_err::write(&path, expected).unwrap();
+            }
+            assert!(
+                fs_err::read(&path).is_ok_and(|seed| seed == expected),
+                "{} is not an entry of this layout: refresh it with \
+                 `WHEELWATCH_REFRESH_FIXTURES=1 cargo test --lib index::cache`",
+                path.display()
+            );
         }
     }
 
@@ -619,7 +666,11 @@ mod tests {
         let files = back.files.unwrap();
         let (a, b) = (files[0].wheel().unwrap(), files[1].wheel().unwrap());
         assert_ne!(a.abi.addr(), b.abi.addr(), "different sets");
-        assert_eq!(a.platform.addr(), b.platform.addr(), "one shared platform set");
+        assert_eq!(
+            a.platform.addr(),
+            b.platform.addr(),
+            "one shared platform set"
+        );
         assert!(std::ptr::eq(
             files[0].requires_python().unwrap(),
             files[1].requires_python().unwrap()
