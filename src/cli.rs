@@ -208,6 +208,10 @@ pub struct CiInitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+    /// The pip requirement the job installs wheelwatch from: this version by default
+    /// (`wheelwatch==VERSION`), or a wheel's URL, or `git+URL@TAG` to build it from source.
+    #[arg(long, value_name = "SPEC")]
+    pub install: Option<String>,
 }
 
 /// `wheelwatch completions`.
@@ -699,6 +703,10 @@ pub struct SwitchArgs {
     /// Show what would be done and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Build a fresh environment even when the venv already runs this target with the same
+    /// pins (by default that is nothing to do).
+    #[arg(long)]
+    pub rebuild: bool,
 }
 
 /// `wheelwatch reset`.

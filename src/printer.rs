@@ -82,14 +82,14 @@ impl Printer {
     /// A note on stderr (a line), unless quiet. A closed stderr is not an error.
     pub fn note(self, line: fmt::Arguments<'_>) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            write_line(&format!("{line}\n"));
         }
     }
 
     /// An error line on stderr, shown even when quiet. A closed stderr is not an error.
     #[allow(clippy::unused_self, reason = "errors show even when quiet")]
     pub fn error(self, line: fmt::Arguments<'_>) {
-        let _ = writeln!(std::io::stderr().lock(), "error: {line}");
+        write_line(&format!("error: {line}\n"));
     }
 
     /// A warning line on stderr, unless quiet.
@@ -121,4 +121,10 @@ impl Printer {
         bar.enable_steady_tick(TICK);
         bar
     }
+}
+
+/// Writes a whole line to stderr in one call: stderr is unbuffered, so a line formatted piece
+/// by piece could be cut short when another thread ends the process between the pieces.
+fn write_line(line: &str) {
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -31,7 +31,8 @@ pub(crate) const DEPENDENCY_FILES: [&str; 9] = [
 /// What the generated configuration depends on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct WorkflowOptions {
-    /// How the CI job installs wheelwatch: a pip requirement (`wheelwatch==0.1.0`).
+    /// How the CI job installs wheelwatch: a pip requirement (`wheelwatch==0.1.0`), passed to
+    /// pip through an environment variable, so it is data and never script text.
     pub install: String,
     /// Requirement and constraint files the configuration names (relative, `/` separated),
     /// watched on pull requests too.
@@ -123,7 +124,9 @@ jobs:
           key: wheelwatch-${{{{ runner.os }}}}-${{{{ github.run_id }}}}
           restore-keys: wheelwatch-${{{{ runner.os }}}}-
       - name: Install wheelwatch
-        run: python -m pip install --disable-pip-version-check {install}
+        env:
+          WHEELWATCH_INSTALL: {install}
+        run: python -m pip install --disable-pip-version-check "$WHEELWATCH_INSTALL"
       - name: Check every configured target
         id: check
         # Annotations on the pull request, the job summary, and the reports; the exit status
@@ -173,13 +176,16 @@ wheel-health:
       changes:
 {paths}  variables:
     WHEELWATCH_CACHE_DIR: "$CI_PROJECT_DIR/.wheelwatch-cache"
+    WHEELWATCH_INSTALL:
+      value: {install}
+      expand: false
   cache:
     key: wheelwatch
     paths:
       - .wheelwatch-cache/
       - .wheelwatch/history.sqlite
   script:
-    - python -m pip install --disable-pip-version-check {install}
+    - python -m pip install --disable-pip-version-check "$WHEELWATCH_INSTALL"
     - mkdir -p {REPORT_DIR}
     # The exit status is wheelwatch's: 0 healthy or a fallback is available, 1 unhealthy,
     # 3 no verdict (the index could not answer).

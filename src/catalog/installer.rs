@@ -152,11 +152,20 @@ fn is_compiler_missing(line: &str) -> bool {
     .any(|n| line.contains(n))
 }
 
-/// uv's "no wheels with a matching Python ABI tag (e.g., `cp313t`)" and "no wheels with a
-/// matching platform tag (e.g., `manylinux_2_17_x86_64`)", with its hint listing what the
-/// project has.
+/// uv's "no wheels with a matching Python ABI tag (e.g., `cp312`)", "no wheels with a
+/// free-threading compatible ABI tag" (its hint names the wanted tag: "You require
+/// free-threaded CPython 3.13 (`cp313t`)") and "no wheels with a matching platform tag (e.g.,
+/// `manylinux_2_17_x86_64`)", with its hint listing what the project has.
 fn uv_tag_hint(lines: &[&str], make: &dyn Fn(IssueId, String) -> Diagnosis) -> Option<Diagnosis> {
     let (line, wanted) = lines.iter().find_map(|l| {
+        if l.contains("no wheels with a free-threading compatible ABI tag") {
+            let tag = lines
+                .iter()
+                .find_map(|h| h.split_once("You require free-threaded CPython"))
+                .and_then(|(_, r)| backticked(r).into_iter().next())
+                .unwrap_or_else(|| "t".to_string());
+            return Some((*l, (true, tag)));
+        }
         let wanted = l
             .split_once("no wheels with a matching Python ABI tag (e.g., `")
             .map(|(_, r)| (true, r))
@@ -166,10 +175,14 @@ fn uv_tag_hint(lines: &[&str], make: &dyn Fn(IssueId, String) -> Diagnosis) -> O
             })?;
         Some((
             *l,
-            (wanted.0, wanted.1.split('`').next().unwrap_or_default()),
+            (
+                wanted.0,
+                wanted.1.split('`').next().unwrap_or_default().to_string(),
+            ),
         ))
     })?;
     let (abi, tag) = wanted;
+    let tag = tag.as_str();
     let available = lines
         .iter()
         .find(|l| {
@@ -512,6 +525,42 @@ mod tests {
         );
     }
 
+    /// pywin32 publishes Windows wheels only, and no sdist.
+    #[test]
+    fn no_wheel_for_platform() {
+        assert_eq!(
+            diagnosed(log!("uv-pywin32-306-linux-no-wheel-for-platform")),
+            "no-wheel-for-platform | pywin32 306 | Because pywin32==306 has no wheels with a \
+             matching platform tag (e.g., `manylinux_2_36_x86_64`) and you require pywin32==306, \
+             we can conclude that your requirements are unsatisfiable. | no wheel for \
+             manylinux_2_36_x86_64 (wheels exist for win32, win_amd64, win_arm64)"
+        );
+    }
+
+    /// Every entry of the catalog is found in at least one recorded real log of
+    /// tests/fixtures/installer-logs.
+    #[test]
+    fn every_entry_is_diagnosed_from_a_recorded_log() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/installer-logs");
+        let mut found = std::collections::BTreeSet::new();
+        for entry in fs_err::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "log") {
+                let text = fs_err::read_to_string(&path).unwrap();
+                if let Some(d) = diagnose(&text) {
+                    found.insert(d.issue.to_string());
+                }
+            }
+        }
+        let missing: Vec<String> = IssueId::ALL
+            .iter()
+            .map(ToString::to_string)
+            .filter(|id| !found.contains(id))
+            .collect();
+        assert_eq!(missing, Vec::<String>::new());
+    }
+
     #[test]
     fn macos_too_new() {
         assert_eq!(
@@ -524,19 +573,28 @@ mod tests {
         );
     }
 
-    /// No free-threaded interpreter could be installed on the recording machine (see the
-    /// README of the logs): uv's message for one, as its source words it, stands in.
+    /// uv on a free-threaded CPython 3.13.15 (built from source with `--disable-gil`, see the
+    /// README of the logs): torch 2.5.1 has wheels up to `cp313`, none for `cp313t`.
     #[test]
-    fn no_free_threaded_wheel_in_uvs_words() {
-        let log = "error: No solution found when resolving dependencies\n  cause: Because \
-                   markupsafe==3.0.2 has no wheels with a matching Python ABI tag (e.g., `cp313t`) \
-                   and you require markupsafe==3.0.2, we can conclude that your requirements are \
-                   unsatisfiable.\n\nhint: You require CPython 3.13 (`cp313t`), but we only found \
-                   wheels for `markupsafe` (v3.0.2) with the following Python ABI tags: `cp313`, `abi3`\n";
-        assert!(
-            diagnosed(log).starts_with("no-free-threaded-wheel | markupsafe 3.0.2 |"),
-            "{}",
-            diagnosed(log)
+    fn no_free_threaded_wheel() {
+        assert_eq!(
+            diagnosed(log!("uv-torch-2.5.1-cp313t-no-free-threaded-wheel")),
+            "no-free-threaded-wheel | torch 2.5.1 | Because torch==2.5.1 has no wheels with a \
+             free-threading compatible ABI tag and you require torch==2.5.1, we can conclude that \
+             your requirements are unsatisfiable. | wheels exist for cp39, cp310, cp311, cp312, \
+             cp313; none for cp313t"
+        );
+    }
+
+    /// pip on the same interpreter names no ABI: it lists the versions that have a wheel for
+    /// it, so the log says "no matching distribution" (the assessment names the free-threaded
+    /// cause; `explain torch==2.5.1 --target 3.13t` shows it).
+    #[test]
+    fn no_free_threaded_wheel_in_pips_words() {
+        assert_eq!(
+            diagnosed(log!("pip-torch-2.5.1-cp313t-no-matching-distribution")),
+            "no-matching-distribution | torch 2.5.1 | No matching distribution found for \
+             torch==2.5.1 | -"
         );
     }
 

@@ -19,7 +19,10 @@ pub(crate) fn init(
     cwd: &std::path::Path,
     printer: Printer,
 ) -> Result<ExitStatus> {
-    let options = WorkflowOptions::new(settings.watched.clone());
+    let mut options = WorkflowOptions::new(settings.watched.clone());
+    if let Some(install) = &settings.install {
+        options.install.clone_from(install);
+    }
     let text = match settings.system {
         CiSystem::Github => workflow::github(&options),
         CiSystem::Gitlab => workflow::gitlab(&options),

@@ -38,8 +38,11 @@ pub(crate) fn run(
         ExplainSubject::Log(path) => {
             let text = match &path {
                 Some(path) => {
-                    let bytes = crate::requirements::read_bounded(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let bytes = crate::requirements::read_bounded_with(
+                        path,
+                        "more than any installer log explain reads",
+                    )
+                    .with_context(|| format!("cannot read {}", path.display()))?;
                     String::from_utf8_lossy(&bytes).into_owned()
                 }
                 None => {
@@ -51,7 +54,7 @@ pub(crate) fn run(
                         .context("cannot read stdin")?;
                     anyhow::ensure!(
                         bytes.len() as u64 <= crate::requirements::MAX_FILE_SIZE,
-                        "stdin: larger than {} MiB",
+                        "stdin: larger than {} MiB, more than any installer log explain reads",
                         crate::requirements::MAX_FILE_SIZE / (1024 * 1024)
                     );
                     String::from_utf8_lossy(&bytes).into_owned()

@@ -329,6 +329,7 @@ fn run_switch(
     let settings = &switch.check;
     let project = project(settings, &switch.env, globals, printer)?;
     if operation == Operation::Promote
+        && !switch.rebuild
         && let Some(version) = active_primary(&project, settings)?
     {
         writeln!(
@@ -404,6 +405,7 @@ fn switch_on(
         reason,
         dry_run,
         to,
+        rebuild,
     } = switch;
     let report = &assessment.report;
 
@@ -486,6 +488,19 @@ fn switch_on(
         keep_backups: env.keep_backups,
         requested: Some(requested(settings, assessment)),
     };
+    if !*rebuild && let Some(active) = environment::already_active(project, &request)? {
+        writeln!(
+            printer.stdout(),
+            "already on the {}: {} runs Python {} ({}) with the same {} pins; nothing to do \
+             (--rebuild builds it anew)",
+            role_word(request.role),
+            project.venv_path.display(),
+            active.python_version,
+            target.name,
+            request.pins.len()
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     if *dry_run {
         let plan = environment::plan_switch(project, &request)?;
         let mut out = printer.stdout();
@@ -534,10 +549,7 @@ fn switch_on(
         outcome.venv_path.display(),
         outcome.python_version,
         target.name,
-        match request.role {
-            EnvRole::Primary => "primary",
-            EnvRole::Fallback => "fallback",
-        },
+        role_word(request.role),
         outcome.verified.distributions,
         outcome.verified.modules.len()
     )?;
@@ -545,6 +557,13 @@ fn switch_on(
         writeln!(out, "the previous venv was kept at {}", backup.display())?;
     }
     Ok(ExitStatus::Success)
+}
+
+fn role_word(role: EnvRole) -> &'static str {
+    match role {
+        EnvRole::Primary => "primary",
+        EnvRole::Fallback => "fallback",
+    }
 }
 
 /// Runs `wheelwatch reset`.

@@ -268,6 +268,7 @@ impl Runner for WatchRunner<'_> {
             reason: Some(why.clone()),
             dry_run: false,
             to: None,
+            rebuild: false,
         };
         let result = super::switch::act_on(
             &switch,

@@ -129,7 +129,8 @@ pub use state::{
 };
 pub(crate) use swap::inspect;
 pub use swap::{
-    RecoveryReport, SwitchOutcome, SwitchPlan, VenvKind, plan_switch, reconcile, recover, switch,
+    RecoveryReport, SwitchOutcome, SwitchPlan, VenvKind, already_active, plan_switch, reconcile,
+    recover, switch,
 };
 pub use verify::{ImportFailure, VerifyReport, top_level_modules};
 pub(crate) use verify::{distribution_modules, probe};

@@ -236,6 +236,31 @@ fn create_command(python: &Path, env_dir: &Path) -> Command {
     cmd
 }
 
+/// The active environment when it already is what `req` would build: the same role, an
+/// interpreter of the same version at the same path, and exactly the same pins, with the venv
+/// still pointing at it. A switch to it would rebuild what is there, so callers say so and do
+/// nothing instead.
+pub fn already_active(
+    project: &Project,
+    req: &SwitchRequest,
+) -> Result<Option<ActiveEnv>, EnvError> {
+    let state = State::load(&project.state_file())?;
+    let Some(active) = state.active else {
+        return Ok(None);
+    };
+    let same_python = active.python == req.python
+        || fs_err::canonicalize(&active.python)
+            .is_ok_and(|a| fs_err::canonicalize(&req.python).is_ok_and(|r| a == r));
+    if active.role != req.role || !same_python || active.python_version != req.python_version {
+        return Ok(None);
+    }
+    let points_there = fs_err::canonicalize(&project.venv_path)
+        .is_ok_and(|v| fs_err::canonicalize(&active.env_dir).is_ok_and(|e| v == e));
+    let pins: Vec<String> = req.pins.iter().map(ToString::to_string).collect();
+    let same_pins = EnvMeta::load(&active.env_dir).is_some_and(|meta| meta.pins == pins);
+    Ok((points_there && same_pins).then_some(active))
+}
+
 /// What [`switch`] would do, without doing it.
 pub fn plan_switch(project: &Project, req: &SwitchRequest) -> Result<SwitchPlan, EnvError> {
     let kind = inspect(project)?;

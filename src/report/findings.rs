@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::phrases::role_name;
-use super::{Report, TargetReport, path_text};
+use super::{Report, TargetReport};
 use crate::health::Status;
 use crate::requirements::Origin;
 use crate::target::Role;
@@ -321,7 +321,7 @@ pub(crate) fn collect(report: &Report) -> Vec<Finding<'_>> {
     }
     for t in &report.targets {
         for b in t.transitive_blockers() {
-            let via = b.paths.first().map(|p| path_text(p));
+            let via = b.via();
             let direct = b.paths.first().and_then(|p| p.first());
             groups.add(
                 Rule::BlockingDependency,
@@ -343,7 +343,7 @@ pub(crate) fn collect(report: &Report) -> Vec<Finding<'_>> {
             );
         }
         for d in t.transitive_downgrades() {
-            let via = d.required_by.first().map(|p| path_text(p));
+            let via = super::resolution::first_indirect_path(&d.required_by);
             let direct = d.required_by.first().and_then(|p| p.first());
             groups.add(
                 Rule::WheelOnlyDowngrade,

@@ -129,7 +129,9 @@ fn cases(report: &Report, t: &TargetReport) -> Vec<Case> {
     }
     for b in t.transitive_blockers() {
         cases.push(Case {
-            name: format!("{} (via {})", b.name, b.first_path()),
+            name: b
+                .via()
+                .map_or_else(|| b.name.clone(), |via| format!("{} (via {via})", b.name)),
             outcome: Outcome::Failure {
                 kind: "blocking_dependency".into(),
                 message: format!("{} {}: {}{}", b.name, b.version, b.reason, b.newest_text()),

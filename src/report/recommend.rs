@@ -5,7 +5,7 @@
 use pep440_rs::Version;
 use serde::Serialize;
 
-use super::{ResolvedStatus, TargetReport, Verdict, path_text, phrases};
+use super::{ResolvedStatus, TargetReport, Verdict, phrases};
 use crate::health::Status;
 
 /// One recommended action.
@@ -135,7 +135,7 @@ pub(super) fn recommend(
         out.push(Recommendation::UnblockDependency {
             package: b.name.clone(),
             version: b.version.clone(),
-            via: b.paths.first().map(|path| path_text(path)),
+            via: b.via(),
             newest_with_wheel: b.newest_with_wheel.clone(),
             target: p.name.clone(),
         });

@@ -84,6 +84,12 @@ pub fn path_text(path: &[String]) -> String {
     path.join(" → ")
 }
 
+/// The first of `paths` as text when it goes through another package (more than the package
+/// itself).
+pub(crate) fn first_indirect_path(paths: &[Vec<String>]) -> Option<String> {
+    paths.first().filter(|p| p.len() > 1).map(|p| path_text(p))
+}
+
 /// Both resolutions of one target.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResolutionReport {
@@ -151,11 +157,17 @@ pub struct TreeAssessment {
 }
 
 impl BlockerEntry {
-    /// Its first dependency path as text (`app → a → b`), or its name when it is direct.
+    /// Its first dependency path as text (`app → a → b`), or "direct requirement" when it is
+    /// one.
     pub fn first_path(&self) -> String {
-        self.paths
-            .first()
-            .map_or_else(|| self.name.clone(), |p| path_text(p))
+        self.via()
+            .unwrap_or_else(|| "direct requirement".to_string())
+    }
+
+    /// Its first dependency path as text (`app → a → b`) when it comes through another
+    /// package; `None` when it is a direct requirement (a path of itself alone).
+    pub fn via(&self) -> Option<String> {
+        first_indirect_path(&self.paths)
     }
 
     /// `; newest with a wheel: X` or `; no version has a wheel`, to follow its reason.
@@ -236,5 +248,40 @@ impl TreeAssessment {
             },
             ..Self::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocker(paths: &[&[&str]]) -> BlockerEntry {
+        BlockerEntry {
+            name: "pandas".into(),
+            version: "1.5.3".parse().unwrap(),
+            paths: paths
+                .iter()
+                .map(|p| p.iter().map(ToString::to_string).collect())
+                .collect(),
+            newest_with_wheel: None,
+            reason: "no wheel".into(),
+            issue: None,
+        }
+    }
+
+    /// A direct requirement's path is itself alone: no "pandas (via pandas)".
+    #[test]
+    fn a_blocker_is_via_another_package_only_when_its_path_goes_through_one() {
+        let direct = blocker(&[&["pandas"]]);
+        assert_eq!(
+            (direct.via(), direct.first_path()),
+            (None, "direct requirement".to_string())
+        );
+        let transitive = blocker(&[&["app", "pandas"], &["other", "pandas"]]);
+        assert_eq!(
+            (transitive.via(), transitive.first_path()),
+            (Some("app → pandas".to_string()), "app → pandas".to_string())
+        );
+        assert_eq!(blocker(&[]).via(), None);
     }
 }

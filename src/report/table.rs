@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use owo_colors::{OwoColorize, Style};
 
 use super::phrases::{self, role_name};
-use super::{Report, ResolvedStatus, TargetReport, Verdict, path_text};
+use super::{Report, ResolvedStatus, TargetReport, Verdict};
 use crate::health::{PackageHealth, Status};
 
 /// The text of one matrix cell and its style.
@@ -96,10 +96,8 @@ fn write_tree_sections(
             }
         }
         for d in t.transitive_downgrades() {
-            let via = d
-                .required_by
-                .first()
-                .map_or_else(String::new, |p| format!(" (via {})", path_text(p)));
+            let via = super::resolution::first_indirect_path(&d.required_by)
+                .map_or_else(String::new, |p| format!(" (via {p})"));
             downgrades.push(format!(
                 "  {} {} → {} on {}{via}: {}",
                 d.name, d.from, d.to, t.name, d.reason

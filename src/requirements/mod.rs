@@ -717,6 +717,11 @@ pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
 /// FIFO, a directory, a file that grows while read) is an error rather than an unbounded read
 /// or a hang.
 pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_bounded_with(path, "which no requirements or lock file is")
+}
+
+/// [`read_bounded`], saying `why` after "larger than 32 MiB" when the file is too large.
+pub(crate) fn read_bounded_with(path: &Path, why: &str) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let file = fs_err::File::open(path)?;
     let metadata = file.metadata()?;
@@ -731,10 +736,7 @@ pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     let too_large = || {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!(
-                "larger than {} MiB, which no requirements or lock file is",
-                MAX_FILE_SIZE / (1024 * 1024)
-            ),
+            format!("larger than {} MiB, {why}", MAX_FILE_SIZE / (1024 * 1024)),
         )
     };
     if metadata.len() > MAX_FILE_SIZE {

@@ -33,6 +33,8 @@ pub(crate) struct CiInitSettings {
     pub watched: Vec<String>,
     /// Whether wheelwatch is configured here (`wheelwatch.toml` or `[tool.wheelwatch]`).
     pub configured: bool,
+    /// The pip requirement the job installs wheelwatch from, when not this version.
+    pub install: Option<String>,
 }
 
 fn relative(path: &Path, cwd: &Path) -> String {
@@ -74,6 +76,16 @@ impl CiInitSettings {
             path,
             watched,
             configured: globals.config.is_some(),
+            install: match args.install.as_deref().map(str::trim) {
+                Some("") => anyhow::bail!(
+                    "--install: expected a pip requirement (`wheelwatch==0.1.0`, a wheel URL, or \
+                     `git+URL@TAG`), found nothing"
+                ),
+                Some(spec) if spec.contains(['\n', '\r']) => anyhow::bail!(
+                    "--install: expected a pip requirement on one line, found a line break"
+                ),
+                other => other.map(str::to_string),
+            },
         })
     }
 }

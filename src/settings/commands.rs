@@ -201,6 +201,8 @@ pub(crate) struct SwitchSettings {
     pub dry_run: bool,
     /// (fallback) The Python to switch to, as named; it is among the assessed fallbacks.
     pub to: Option<String>,
+    /// Build anew even when the venv already runs the target with the same pins.
+    pub rebuild: bool,
 }
 
 impl SwitchSettings {
@@ -231,6 +233,7 @@ impl SwitchSettings {
             pre,
             reason,
             dry_run,
+            rebuild,
         } = args;
         let mut check =
             CheckSettings::for_assessment(sources, targets, index, threshold, pre, globals)?;
@@ -241,6 +244,7 @@ impl SwitchSettings {
             reason,
             dry_run,
             to,
+            rebuild,
         })
     }
 }

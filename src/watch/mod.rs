@@ -180,9 +180,7 @@ async fn listen(
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",
     };
-    requested.store(true, Ordering::SeqCst);
-    let _ = wake.send(());
-    let signalled = Instant::now();
+    // Said before the loop is woken: once woken, the main thread may end the process.
     match phase.load(Ordering::SeqCst) {
         ASSESSING => printer.note(format_args!(
             "{name}: stopping; the current assessment has {}s to finish",
@@ -191,6 +189,9 @@ async fn listen(
         BUSY => printer.note(format_args!("{name}: stopping after the current run")),
         _ => printer.note(format_args!("{name}: stopping")),
     }
+    requested.store(true, Ordering::SeqCst);
+    let _ = wake.send(());
+    let signalled = Instant::now();
     loop {
         let again = tokio::select! {
             () = tokio::time::sleep(Duration::from_millis(50)) => false,

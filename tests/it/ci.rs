@@ -569,6 +569,49 @@ fn ci_init_writes_a_workflow_that_parses_and_runs_every_target_in_one_job() {
     let (code, _, stderr) = run(ww(dir.path()).args(["ci", "init", "--force"]));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+
+    // wheelwatch is installed from a pip requirement that reaches pip as data: this version by
+    // default, or what --install says, quotes and `$(…)` included, never run as script text.
+    let install_step = |w: &serde_yaml_ng::Value| {
+        let step = w["jobs"]["wheel-health"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Install wheelwatch")
+            .unwrap()
+            .clone();
+        (
+            step["env"]["WHEELWATCH_INSTALL"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            step["run"].as_str().unwrap().to_string(),
+        )
+    };
+    let run_line = "python -m pip install --disable-pip-version-check \"$WHEELWATCH_INSTALL\"";
+    assert_eq!(
+        install_step(&w),
+        (
+            format!("wheelwatch=={}", env!("CARGO_PKG_VERSION")),
+            run_line.to_string()
+        )
+    );
+    let spec = "git+https://example.invalid/o/wheelwatch@v0.1.0#egg=x\"; echo $(id) #: x";
+    let (code, printed, stderr) =
+        run(ww(dir.path()).args(["ci", "init", "--print", "--install", spec]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        install_step(&yaml(&printed)),
+        (spec.to_string(), run_line.to_string())
+    );
+    let (code, stdout, stderr) =
+        run(ww(dir.path()).args(["ci", "init", "--print", "--install", " "]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        "error: --install: expected a pip requirement (`wheelwatch==0.1.0`, a wheel URL, or \
+         `git+URL@TAG`), found nothing\n"
+    );
 }
 
 #[test]
@@ -607,9 +650,16 @@ fn ci_init_gitlab_pipeline_parses() {
     let script = strings(&job["script"]);
     assert_eq!(
         script[0],
-        format!(
-            "python -m pip install --disable-pip-version-check \"wheelwatch=={}\"",
-            env!("CARGO_PKG_VERSION")
+        "python -m pip install --disable-pip-version-check \"$WHEELWATCH_INSTALL\""
+    );
+    assert_eq!(
+        (
+            job["variables"]["WHEELWATCH_INSTALL"]["value"].as_str(),
+            job["variables"]["WHEELWATCH_INSTALL"]["expand"].as_bool()
+        ),
+        (
+            Some(format!("wheelwatch=={}", env!("CARGO_PKG_VERSION")).as_str()),
+            Some(false)
         )
     );
     assert!(script[2].starts_with("wheelwatch check --record -o json="));
@@ -637,9 +687,36 @@ fn composite_action_runs_and_reports_the_verdict() {
         "${{ steps.check.outputs.verdict }}"
     );
     let steps = action["runs"]["steps"].as_sequence().unwrap();
+    // The install step, run as GitHub runs it with a stand-in `python3` that prints its
+    // arguments: the `version` input when given, else the action's own source.
+    let install = steps[0]["run"].as_str().unwrap();
+    let fake = tempfile::tempdir().unwrap();
+    std::fs::write(
+        fake.path().join("python3"),
+        "#!/bin/sh\nprintf '%s\\n' \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        fake.path().join("python3"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let installs = |spec: &str| {
+        let (code, stdout, stderr) = run(Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", install])
+            .env("PATH", format!("{}:/usr/bin:/bin", fake.path().display()))
+            .env("WHEELWATCH_SPEC", spec)
+            .env("GITHUB_ACTION_PATH", "/runner/_actions/o/wheelwatch/v0"));
+        assert_eq!(code, 0, "{stderr}");
+        stdout
+    };
     assert_eq!(
-        steps[0]["run"],
-        "python3 -m pip install --disable-pip-version-check \"$WHEELWATCH_SPEC\""
+        installs(""),
+        "-m\npip\ninstall\n--disable-pip-version-check\n/runner/_actions/o/wheelwatch/v0\n"
+    );
+    assert_eq!(
+        installs("wheelwatch==0.1.0"),
+        "-m\npip\ninstall\n--disable-pip-version-check\nwheelwatch==0.1.0\n"
     );
     let check = steps.iter().find(|s| s["id"] == "check").unwrap();
     assert_eq!(check["shell"], "bash");
@@ -786,8 +863,10 @@ fn man_page_is_generated_from_the_cli() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
+        // man justifies wrapped lines: compare with single spaces.
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
-            text.contains("wheelwatch ci init [--print] [--gitlab] [--force]"),
+            words.contains("wheelwatch ci init [--print] [--gitlab] [--force] [--install]"),
             "{text}"
         );
     } else {

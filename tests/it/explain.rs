@@ -98,6 +98,25 @@ fn explain_a_log_that_matches_nothing_exits_1_and_a_missing_log_exits_2() {
     );
 }
 
+/// A log larger than explain reads (a sparse 33 MiB file: nothing is written to disk) is bad
+/// input, said in words about logs.
+#[test]
+fn explain_refuses_an_oversized_log_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("huge.log")).unwrap();
+    file.set_len(33 * 1024 * 1024).unwrap();
+    let (code, stdout, stderr) = run(wheelwatch(dir.path()).args(["explain", "huge.log"]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot read {}: larger than 32 MiB, more than any installer log explain \
+             reads\n",
+            dir.path().join("huge.log").display()
+        )
+    );
+}
+
 /// `explain PACKAGE` assesses it on every target and explains each problem with the entry the
 /// files show: no cp312 wheel on 3.12, none for the free-threaded 3.13t build, a manylinux
 /// newer than the target's glibc; the 3.11 target has a wheel and is not listed.

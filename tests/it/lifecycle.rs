@@ -275,7 +275,8 @@ fn kill_9_at_every_step_of_fallback_and_reset_leaves_a_working_venv() {
         "swapped",
         "recorded",
     ] {
-        let mut child = spawn_paused(root, &["fallback"], step);
+        // --rebuild: once a kill leaves the venv on the fallback, a plain fallback does nothing.
+        let mut child = spawn_paused(root, &["fallback", "--rebuild"], step);
         child.kill().unwrap();
         child.wait().unwrap();
         assert_survivable(root, step);
@@ -502,6 +503,22 @@ fn the_lifecycle_follows_the_configuration_and_the_assessment() {
     assert_eq!(code, 0, "{stderr}");
     insta::assert_snapshot!("lifecycle_fallback", masked(&stdout, root));
     clean_and_consistent("fallback", "3.11", "fallback");
+    // A second fallback finds the venv already on it with the same pins: nothing is rebuilt.
+    let envs = || {
+        std::fs::read_dir(root.join(".wheelwatch/envs"))
+            .unwrap()
+            .count()
+    };
+    let before = envs();
+    let (code, stdout, stderr) = cmd(&["fallback"]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("lifecycle_fallback_again", masked(&stdout, root));
+    assert_eq!(
+        envs(),
+        before,
+        "a second fallback built another environment"
+    );
+    clean_and_consistent("second fallback", "3.11", "fallback");
 
     // promote is refused while 3.12 is unhealthy, and changes nothing.
     let (code, stdout, stderr) = cmd(&["promote"]);
