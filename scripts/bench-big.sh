@@ -109,7 +109,7 @@ echo "$what; 4 targets: ${TARGETS[*]%%|*}" | sed 's/|[^ ]*//g'
 echo "aims: cold faster than uv on the same targets, peak RSS ≤ 300 MB, warm ≤ 1 s"
 printf '%-22s %10s %11s %17s\n' "run" "time" "peak RSS" "requests"
 run_ww "wheelwatch cold"
-read -r cold_s cold_mb < "$work/last"
+read -r cold_s cold_mb _ < "$work/last"
 : > "$work/warm"
 for i in $(seq "$WARM_RUNS"); do
   run_ww "wheelwatch warm ($i)"
