@@ -115,8 +115,12 @@ impl PageCache {
         }
         BUFFER.with_borrow_mut(|bytes| {
             bytes.clear();
+            // Read through the standard file underneath: `fs_err::File` implements only
+            // `Read::read`, so reading through it zeroes the buffer's spare capacity first on
+            // every entry (4% of a warm run of 800 pages); the standard one reads straight into
+            // it. (Opening still goes through `fs_err`, whose errors name the path.)
             let read = fs_err::File::open(path)
-                .and_then(|mut file| std::io::Read::read_to_end(&mut file, bytes));
+                .and_then(|file| std::io::Read::read_to_end(&mut file.file(), bytes));
             if let Err(err) = read {
                 if err.kind() != std::io::ErrorKind::NotFound {
                     tracing::debug!("cache entry {} unreadable: {err}", path.display());
