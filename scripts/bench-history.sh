@@ -14,6 +14,11 @@
 #
 #   cargo build --release && scripts/bench-history.sh
 #   scripts/bench-history.sh "$(scripts/test-postgres.sh)"
+#   PARTS=record scripts/bench-history.sh "$PG"   # only 1. (PARTS=figures: only 2. and 3.)
+#
+# The recording cost is the wall time recording adds: the store is opened (connected,
+# authenticated, its schema checked, the run's statement prepared) on a thread of its own while
+# the assessment runs, so the cost is the wait for that, if any, plus writing the run.
 set -euo pipefail
 
 WW=${WW:-target/release/wheelwatch}
@@ -22,6 +27,7 @@ PACKAGES=${PACKAGES:-50}
 TARGETS=${TARGETS:-6}
 REPEAT=${REPEAT:-20}
 PYTHON=${PYTHON:-python3}
+PARTS=${PARTS:-record,figures}
 PG=${1:-${WHEELWATCH_TEST_PG:-}}
 if [[ ! -x "$WW" ]]; then
   echo "no wheelwatch binary at $WW: run cargo build --release (or set WW)" >&2
@@ -90,11 +96,16 @@ record_cost() ( # store-url-or-empty label (a subshell: the store is exported fo
   local med max plain recorded
   med=$(median < "$dir/costs")
   max=$(maximum < "$dir/costs")
-  plain=$(time_median "$dir" "$REPEAT" "${args[@]}")
-  recorded=$(time_median "$dir" "$REPEAT" "${args[@]}" --record)
+  # Alternated, so that a load that changes while they run weighs on both alike.
+  for _ in $(seq "$REPEAT"); do
+    time_median "$dir" 1 "${args[@]}" >> "$dir/plain"
+    time_median "$dir" 1 "${args[@]}" --record >> "$dir/recorded"
+  done
+  plain=$(median < "$dir/plain")
+  recorded=$(median < "$dir/recorded")
   printf '%-10s recording cost, warm check (%s pins x 6 targets): median %s ms, max %s ms  (aim <= 5 ms: %s)\n' \
     "$label" "$PACKAGES" "$med" "$max" "$(verdict "$med" 5)"
-  printf '%-10s   warm check wall time: %s ms without --record, %s ms with (medians of %s)\n' \
+  printf '%-10s   warm check wall time: %s ms without --record, %s ms with (medians of %s, alternated)\n' \
     "$label" "$plain" "$recorded" "$REPEAT"
 )
 
@@ -129,14 +140,15 @@ history_figures() ( # store-url-or-empty label (a subshell, as above)
 )
 
 echo "wheelwatch $("$WW" --version | awk '{print $2}'), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-record_cost "" sqlite
-history_figures "" sqlite
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (the figures assume a quiet machine)"
+[[ $PARTS == *record* ]] && record_cost "" sqlite
+[[ $PARTS == *figures* ]] && history_figures "" sqlite
 if [[ -n "$PG" ]]; then
   pg_db="ww_bench_$$"
   psql -q "$PG" -c "CREATE DATABASE $pg_db" > /dev/null
   pg_url="${PG%/*}/$pg_db"
-  record_cost "$pg_url" postgres
-  history_figures "$pg_url" postgres
+  [[ $PARTS == *record* ]] && record_cost "$pg_url" postgres
+  [[ $PARTS == *figures* ]] && history_figures "$pg_url" postgres
 else
   echo "postgres   skipped: no URL (scripts/bench-history.sh \"\$(scripts/test-postgres.sh)\")"
 fi

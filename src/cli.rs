@@ -321,9 +321,9 @@ pub struct WatchArgs {
     /// Consider pre-releases for every package.
     #[arg(long)]
     pub pre: bool,
-    /// Time between assessments (`90s`, `15m`, `1h`, `1d`), with ±10% jitter.
-    #[arg(long, value_name = "DURATION", default_value = "1h")]
-    pub interval: String,
+    /// Time between assessments (`90s`, `15m`, `1h`, `1d`), with ±10% jitter [default: 1h].
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
     /// Assess once, record, alert and write metrics, then exit (for cron and systemd timers).
     #[arg(long, conflicts_with_all = ["print_systemd", "print_cron"])]
     pub once: bool,
@@ -345,26 +345,26 @@ pub struct WatchArgs {
     #[arg(long, value_name = "ARGV", num_args = 1.., allow_hyphen_values = true,
           value_terminator = ";")]
     pub notify_command: Vec<String>,
-    /// Seconds an alert delivery may take (each attempt).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
-    pub notify_timeout: u64,
-    /// Alert when the assessment has failed this many times in a row.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub alert_after_failures: u32,
+    /// Seconds an alert delivery may take (each attempt) [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    pub notify_timeout: Option<u64>,
+    /// Alert when the assessment has failed this many times in a row [default: 3].
+    #[arg(long, value_name = "N")]
+    pub alert_after_failures: Option<u32>,
     /// Fall back on its own after N consecutive successful assessments with an unhealthy
     /// primary (an outage counts nothing).
     #[arg(long)]
     pub auto_fallback: bool,
-    /// N for --auto-fallback.
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    pub fallback_after: u32,
+    /// N for --auto-fallback [default: 2].
+    #[arg(long, value_name = "N")]
+    pub fallback_after: Option<u32>,
     /// Return to the primary on its own after N consecutive assessments with a healthy
     /// primary.
     #[arg(long)]
     pub auto_promote: bool,
-    /// N for --auto-promote.
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    pub promote_after: u32,
+    /// N for --auto-promote [default: 2].
+    #[arg(long, value_name = "N")]
+    pub promote_after: Option<u32>,
     /// Rewrite this file atomically with the metrics after each run (node_exporter's textfile
     /// collector).
     #[arg(long, value_name = "PATH")]

@@ -30,6 +30,8 @@ pub(crate) use commands::{
 pub(crate) use commands::{ExplainSettings, ExplainSubject, UpstreamSettings};
 pub(crate) use outputs::{OutputFile, ReportFormat};
 pub(crate) use views::{GridFormat, MatrixSettings, PlanSettings};
+pub(crate) use watch::WatchConfig;
+pub(crate) use watch::file_rows as watch_file_rows;
 pub(crate) use watch::{MetricsSettings, NotifySettings, PolicySettings, WatchMode, WatchSettings};
 
 /// Where a setting's value came from.
@@ -105,6 +107,8 @@ pub struct FileConfig {
     pub record: Option<bool>,
     /// `[bench]`: what `wheelwatch bench` runs and how often.
     pub bench: Option<BenchConfig>,
+    /// `[watch]`: `wheelwatch watch`'s interval, alerts, policies and metrics.
+    pub watch: Option<WatchConfig>,
 }
 
 /// The `[bench]` table (`[tool.wheelwatch.bench]` in pyproject.toml).
@@ -191,16 +195,28 @@ pub(crate) fn load_config(explicit: Option<&Path>, dir: &Path) -> Result<Option<
 /// pyproject.toml (`None` when the table is absent).
 pub(crate) fn parse_config(text: &str, in_pyproject: bool) -> Result<Option<FileConfig>> {
     if in_pyproject {
+        // Read again, typed from the text: an error then names its line.
+        #[derive(Deserialize)]
+        struct Typed {
+            tool: TypedTool,
+        }
+        #[derive(Deserialize)]
+        struct TypedTool {
+            wheelwatch: FileConfig,
+        }
         let doc: PyprojectTool = from_toml(text)?;
-        let Some(table) = doc.tool.and_then(|t| t.wheelwatch) else {
+        if doc.tool.and_then(|t| t.wheelwatch).is_none() {
             return Ok(None);
-        };
-        let config = FileConfig::deserialize(table).map_err(|e| {
-            anyhow::anyhow!(
-                "[tool.wheelwatch]: {}",
-                crate::index::redact_text(e.to_string().trim_end())
-            )
-        })?;
+        }
+        let config = toml::from_str::<Typed>(text)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "[tool.wheelwatch]: {}",
+                    crate::index::redact_text(e.to_string().trim_end())
+                )
+            })?
+            .tool
+            .wheelwatch;
         validate(&config)?;
         Ok(Some(config))
     } else {
@@ -863,7 +879,12 @@ mod tests {
         assert!(text.contains("unknown field `falbacks`"), "{text}");
         assert!(text.contains("line 2"), "{text}");
         let err = parse_config("[tool.wheelwatch]\nprimery = \"3.12\"\n", true).unwrap_err();
-        assert!(format!("{err:#}").contains("[tool.wheelwatch]: unknown field `primery`"));
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with("[tool.wheelwatch]: TOML parse error at line 2"),
+            "{text}"
+        );
+        assert!(text.contains("unknown field `primery`"), "{text}");
     }
 
     #[test]

@@ -42,9 +42,8 @@ pub(crate) fn run(
             return Err(e);
         }
     };
-    recorder.assessment(&assessment);
-    // Reconciliations the check made are lifecycle events too.
-    recorder.events(&globals.cwd.join(".wheelwatch").join("events.jsonl"));
+    // Written while the report is printed (the recorder waits for it before the end).
+    recorder.assessment_in_background(&assessment);
     assessment.report.input_discovered = settings.sources.is_empty();
     // Annotations and SARIF locations are relative to the project (the repository's checkout).
     for origin in assessment.report.origins.iter_mut().flatten() {
@@ -68,6 +67,9 @@ pub(crate) fn run(
     if let Some(line) = failure_line(&assessment.report) {
         printer.error(format_args!("{line}"));
     }
+    // Reconciliations the check made are lifecycle events too (tied to the run: this waits
+    // for it to be written).
+    recorder.events(&globals.cwd.join(".wheelwatch").join("events.jsonl"));
     Ok(exit_status(assessment.report.verdict, settings.strict))
 }
 

@@ -49,6 +49,26 @@ pub(crate) fn run(
                     "files_read": pip.files_read,
                 },
             });
+            let mut value = value;
+            let watch = globals
+                .config
+                .as_ref()
+                .map(crate::settings::watch_file_rows)
+                .unwrap_or_default();
+            if !watch.is_empty() {
+                // Only the keys the file sets (`watch`'s flags override them when it runs).
+                value["watch"] = watch
+                    .into_iter()
+                    .map(|(key, value, source)| {
+                        let key = key.strip_prefix("watch.").unwrap_or(&key).to_string();
+                        (
+                            key,
+                            serde_json::json!({ "value": value, "source": source.to_string() }),
+                        )
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
             serde_json::to_writer_pretty(&mut out, &value)?;
             writeln!(out)?;
         }
@@ -148,6 +168,14 @@ pub(crate) fn run(
                 format!("{}s", idx.max_age.as_secs()),
                 &ValueSource::Default,
             )?;
+            for (key, value, source) in globals
+                .config
+                .as_ref()
+                .map(crate::settings::watch_file_rows)
+                .unwrap_or_default()
+            {
+                row(&key, value, &source)?;
+            }
         }
     }
     Ok(ExitStatus::Success)

@@ -143,9 +143,12 @@ impl Runner for WatchRunner<'_> {
     }
 
     fn assess(&mut self) -> Self::Assessed {
-        self.recorder = None;
+        // One connection for the life of the loop: the previous run's store, unless it failed
+        // (then a new one is opened).
+        let store = self.recorder.take().and_then(Recorder::into_store);
         self.assessment = None;
-        let recorder = Recorder::open(
+        let recorder = Recorder::reusing(
+            store,
             true,
             "watch",
             &self.settings.check,

@@ -132,7 +132,13 @@ pub(crate) enum Kind {
 /// An open connection.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<PgConn>),
+}
+
+/// A PostgreSQL connection and the statements prepared on it ([`Conn::prepare`]).
+pub(crate) struct PgConn {
+    client: postgres::Client,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -202,7 +208,32 @@ impl Conn {
                 crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
             ))
         })?;
-        Ok(Self::Postgres(Box::new(client)))
+        Ok(Self::Postgres(Box::new(PgConn {
+            client,
+            prepared: std::collections::HashMap::new(),
+        })))
+    }
+
+    /// Whether the connection can still be used (a PostgreSQL server may have closed it).
+    pub(crate) fn is_usable(&self) -> bool {
+        match self {
+            Self::Sqlite(_) => true,
+            Self::Postgres(c) => !c.client.is_closed(),
+        }
+    }
+
+    /// Prepares `sql` ahead of its use (PostgreSQL; nothing for SQLite, whose statements are
+    /// cached as they are first run): a later [`Conn::execute`] or [`Conn::query`] of the same
+    /// text skips parsing it, and the server has its catalog for the tables involved at hand.
+    pub(crate) fn prepare(&mut self, sql: &str) -> Result<(), HistoryError> {
+        if let Self::Postgres(c) = self {
+            let sql = numbered(sql);
+            if !c.prepared.contains_key(&sql) {
+                let statement = c.client.prepare(&sql).map_err(|e| pg_err(&e))?;
+                c.prepared.insert(sql, statement);
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn kind(&self) -> Kind {
@@ -216,7 +247,7 @@ impl Conn {
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), HistoryError> {
         match self {
             Self::Sqlite(c) => c.execute_batch(sql).map_err(sqlite_err),
-            Self::Postgres(c) => c.batch_execute(sql).map_err(|e| pg_err(&e)),
+            Self::Postgres(c) => c.client.batch_execute(sql).map_err(|e| pg_err(&e)),
         }
     }
 
@@ -232,11 +263,18 @@ impl Conn {
             }
             Self::Postgres(c) => {
                 let sql = numbered(sql);
-                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                c.execute(sql.as_str(), &params).map_err(|e| pg_err(&e))
+                if let Some(statement) = c.prepared.get(&sql) {
+                    let values: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    return c.client.execute(statement, &refs).map_err(|e| pg_err(&e));
+                }
+                with_pg_params(params, |params| {
+                    c.client.execute_typed(sql.as_str(), params)
+                })
+                .map_err(|e| pg_err(&e))
             }
         }
     }
@@ -270,11 +308,17 @@ impl Conn {
             }
             Self::Postgres(c) => {
                 let sql = numbered(sql);
-                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = c.query(sql.as_str(), &params).map_err(|e| pg_err(&e))?;
+                let rows = if let Some(statement) = c.prepared.get(&sql) {
+                    let values: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+                    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    c.client.query(statement, &refs)
+                } else {
+                    with_pg_params(params, |params| c.client.query_typed(sql.as_str(), params))
+                }
+                .map_err(|e| pg_err(&e))?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -391,31 +435,67 @@ impl rusqlite::ToSql for SqliteValue<'_> {
     }
 }
 
-impl postgres::types::ToSql for Value {
+/// A parameter for PostgreSQL, sent in text format with its type left unspecified (oid 0):
+/// the server infers the type from the statement, as it would when preparing it, and parses
+/// the text. That is what lets every statement go in one round trip (parse, bind and execute
+/// together, see [`pg_params`]) instead of a prepare round trip first and then an execute one.
+#[derive(Debug)]
+struct PgParam<'a>(&'a Value);
+
+impl postgres::types::ToSql for PgParam<'_> {
     fn to_sql(
         &self,
-        ty: &postgres::types::Type,
+        _ty: &postgres::types::Type,
         out: &mut postgres::types::private::BytesMut,
     ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        use postgres::types::{IsNull, Type};
-        match self {
-            Self::Null => Ok(IsNull::Yes),
-            Self::Int(i) if *ty == Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
-            Self::Int(i) if *ty == Type::FLOAT8 => (*i as f64).to_sql(ty, out),
-            Self::Int(i) if *ty == Type::TEXT || *ty == Type::VARCHAR => {
-                i.to_string().to_sql(ty, out)
-            }
-            Self::Int(i) => i.to_sql(ty, out),
-            Self::Real(r) => r.to_sql(ty, out),
-            Self::Text(t) => t.as_str().to_sql(ty, out),
+        use postgres::types::IsNull;
+        use std::fmt::Write as _;
+        match self.0 {
+            Value::Null => return Ok(IsNull::Yes),
+            Value::Int(i) => write!(out, "{i}")?,
+            // Rust prints the shortest text that reads back as the same f64; PostgreSQL reads
+            // `NaN`, `inf` and `-inf` too.
+            Value::Real(r) => write!(out, "{r}")?,
+            Value::Text(t) => out.extend_from_slice(t.as_bytes()),
         }
+        Ok(IsNull::No)
     }
 
     fn accepts(_ty: &postgres::types::Type) -> bool {
         true
     }
 
+    fn encode_format(&self, _ty: &postgres::types::Type) -> postgres::types::Format {
+        postgres::types::Format::Text
+    }
+
     postgres::types::to_sql_checked!();
+}
+
+/// Calls `f` with `params` as one-round-trip parameters: each in text format, of a type the
+/// server infers.
+fn with_pg_params<T>(
+    params: &[Value],
+    f: impl FnOnce(&[(&(dyn postgres::types::ToSql + Sync), postgres::types::Type)]) -> T,
+) -> T {
+    // Oid 0: "unspecified" in the protocol's Parse message.
+    let unspecified = postgres::types::Type::new(
+        "unspecified".to_string(),
+        0,
+        postgres::types::Kind::Simple,
+        "pg_catalog".to_string(),
+    );
+    let values: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+    let typed: Vec<(&(dyn postgres::types::ToSql + Sync), postgres::types::Type)> = values
+        .iter()
+        .map(|v| {
+            (
+                v as &(dyn postgres::types::ToSql + Sync),
+                unspecified.clone(),
+            )
+        })
+        .collect();
+    f(&typed)
 }
 
 #[cfg(test)]

@@ -533,6 +533,48 @@ impl Store {
         })
     }
 
+    /// Whether the connection can still be used (a PostgreSQL server may have closed it).
+    pub(crate) fn is_usable(&self) -> bool {
+        self.conn.is_usable()
+    }
+
+    /// Readies the store for recording runs, ahead of the first: for PostgreSQL the run's
+    /// statement is prepared (one round trip now, while the caller has other work, instead of
+    /// parsing it, with cold catalog caches, when the run is written).
+    ///
+    /// Then a throwaway run is written and rolled back, so that what a new server session
+    /// does the first time it writes a run (load the tables' catalog entries, plan the foreign
+    /// key checks) is done now too. It has the id -1, which the runs' sequence never hands out
+    /// (the sequence is not touched), and is never visible to anyone: rolled back, or gone with
+    /// the connection if the process dies.
+    pub(crate) fn prepare_recording(&mut self) -> Result<(), HistoryError> {
+        if self.conn.kind() != backend::Kind::Postgres {
+            return Ok(());
+        }
+        self.conn.prepare(&insert_run_postgres_sql(false))?;
+        let context = RunContext {
+            command: "warm-up".into(),
+            ..RunContext::default()
+        };
+        let mut rows = record::failed_rows(&context, "", 0);
+        // Every column here is text, a whole number or a real: `0` reads as any of them.
+        let zeros = |columns: &[&str]| vec![vec![Value::Int(0); columns.len() - 1]];
+        rows.targets = zeros(record::TARGET_COLUMNS);
+        rows.packages = zeros(record::PACKAGE_COLUMNS);
+        rows.blockers = zeros(record::BLOCKER_COLUMNS);
+        rows.downgrades = zeros(record::DOWNGRADE_COLUMNS);
+        let project_id = self.project_id;
+        // Another process warming up at the same moment waits for the id -1: briefly, or
+        // not at all (this is only a warm-up).
+        self.conn.batch("BEGIN; SET LOCAL lock_timeout = '200ms'")?;
+        let written = run_postgres(&mut self.conn, project_id, Some(-1), &rows);
+        self.conn.batch("ROLLBACK")?;
+        if let Err(e) = written {
+            tracing::debug!("warming the store up for recording failed: {e}");
+        }
+        Ok(())
+    }
+
     /// The project this store is scoped to.
     pub(crate) fn project(&self) -> &ProjectId {
         &self.project
@@ -558,6 +600,13 @@ impl Store {
         self.insert(&rows)
     }
 
+    /// Records a run already turned into rows (see [`record::rows`]); its id. What
+    /// [`Store::record_run`] does, for a caller that builds the rows on one thread and writes
+    /// them on another.
+    pub(crate) fn record_rows(&mut self, rows: &record::RunRows) -> Result<i64, HistoryError> {
+        self.insert(rows)
+    }
+
     /// Records an assessment that could not be made (index outage → exit 3, garbage answers)
     /// as a run with result `failed` and `error`; its id.
     pub(crate) fn record_failed_run(
@@ -572,7 +621,11 @@ impl Store {
 
     fn insert(&mut self, rows: &record::RunRows) -> Result<i64, HistoryError> {
         let project_id = self.project_id;
-        self.conn.write(|conn| insert_run(conn, project_id, rows))
+        match self.conn.kind() {
+            // One statement: atomic on its own, no BEGIN and COMMIT round trips.
+            backend::Kind::Postgres => insert_run(&mut self.conn, project_id, rows),
+            backend::Kind::Sqlite => self.conn.write(|conn| insert_run(conn, project_id, rows)),
+        }
     }
 
     #[allow(dead_code, reason = "in-crate API: `watch` records its own events")]
@@ -598,6 +651,12 @@ impl Store {
     ) -> Result<usize, HistoryError> {
         let project_id = self.project_id;
         let rows: Vec<record::EventRow> = events.iter().map(record::event_row).collect();
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        if self.conn.kind() == backend::Kind::Postgres {
+            return import_events_postgres(&mut self.conn, project_id, run_id, &rows);
+        }
         self.conn.write(|conn| {
             let mut n = 0;
             for row in &rows {
@@ -1014,12 +1073,16 @@ impl Store {
     }
 }
 
-/// Inserts one run's rows (inside the caller's transaction); the run's id.
+/// Inserts one run's rows (inside the caller's transaction; for PostgreSQL one statement,
+/// atomic without one); the run's id.
 pub(crate) fn insert_run(
     conn: &mut Conn,
     project_id: i64,
     rows: &record::RunRows,
 ) -> Result<i64, HistoryError> {
+    if conn.kind() == backend::Kind::Postgres {
+        return insert_run_postgres(conn, project_id, rows);
+    }
     let mut params = vec![Value::Int(project_id)];
     params.extend(rows.run.iter().cloned());
     let id = conn
@@ -1066,6 +1129,139 @@ pub(crate) fn insert_run(
         &with_id(&rows.downgrades),
     )?;
     Ok(id)
+}
+
+/// [`insert_run`] for PostgreSQL: the whole run in one statement, one round trip. The run row
+/// is inserted by the first common table expression; each child table's rows go as one JSON
+/// array parameter, read back typed as the table's own row type (`jsonb_populate_recordset`),
+/// so the statement's text does not grow with the rows and every value keeps its column's type.
+fn insert_run_postgres(
+    conn: &mut Conn,
+    project_id: i64,
+    rows: &record::RunRows,
+) -> Result<i64, HistoryError> {
+    run_postgres(conn, project_id, None, rows)
+}
+
+/// [`insert_run_postgres`], with the run's id given (`Some`) or from its sequence.
+fn run_postgres(
+    conn: &mut Conn,
+    project_id: i64,
+    id: Option<i64>,
+    rows: &record::RunRows,
+) -> Result<i64, HistoryError> {
+    let mut params: Vec<Value> = id.map(Value::Int).into_iter().collect();
+    params.push(Value::Int(project_id));
+    params.extend(rows.run.iter().cloned());
+    for (columns, table_rows) in [
+        (record::TARGET_COLUMNS, &rows.targets),
+        (record::PACKAGE_COLUMNS, &rows.packages),
+        (record::BLOCKER_COLUMNS, &rows.blockers),
+        (record::DOWNGRADE_COLUMNS, &rows.downgrades),
+    ] {
+        params.push(Value::Text(json_rows(&columns[1..], table_rows)));
+    }
+    conn.query(&insert_run_postgres_sql(id.is_some()), &params)?
+        .first()
+        .and_then(|r| r.first())
+        .map(Value::int)
+        .ok_or_else(|| HistoryError::Database("no id for the new run".to_string()))
+}
+
+/// The statement of [`insert_run_postgres`]: the same text whatever the run (an empty table's
+/// array is `[]`), so it can be prepared while the assessment runs.
+fn insert_run_postgres_sql(with_id: bool) -> String {
+    use std::fmt::Write as _;
+    let (id, id_value) = if with_id { ("id, ", "?, ") } else { ("", "") };
+    let mut sql = format!(
+        "WITH r AS (INSERT INTO runs ({id}project_id, {}) VALUES ({id_value}?, {}) RETURNING id)",
+        record::RUN_INSERT_COLUMNS.join(", "),
+        vec!["?"; record::RUN_INSERT_COLUMNS.len()].join(", ")
+    );
+    for (n, (table, columns)) in [
+        ("run_targets", record::TARGET_COLUMNS),
+        ("run_packages", record::PACKAGE_COLUMNS),
+        ("run_blockers", record::BLOCKER_COLUMNS),
+        ("run_downgrades", record::DOWNGRADE_COLUMNS),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // `run_id` first, then the row's own columns.
+        let _ = write!(
+            sql,
+            ", c{n} AS (INSERT INTO {table} ({}) SELECT r.id, {} FROM r, \
+             jsonb_populate_recordset(NULL::{table}, ?::jsonb) j)",
+            columns.join(", "),
+            columns[1..]
+                .iter()
+                .map(|c| format!("j.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    sql.push_str(" SELECT id FROM r");
+    sql
+}
+
+/// `rows` as a JSON array of objects keyed by `columns`.
+fn json_rows(columns: &[&str], rows: &[Row]) -> String {
+    let array: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .zip(row)
+                .map(|(column, value)| {
+                    let value = match value {
+                        Value::Null => serde_json::Value::Null,
+                        Value::Int(i) => serde_json::Value::from(*i),
+                        // NaN and infinities have no JSON: null (never met in a report).
+                        Value::Real(r) => serde_json::Number::from_f64(*r)
+                            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+                        Value::Text(t) => serde_json::Value::from(t.as_str()),
+                    };
+                    ((*column).to_string(), value)
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        })
+        .collect();
+    serde_json::Value::Array(array).to_string()
+}
+
+/// [`Store::import_events`] for PostgreSQL: every event in one statement (one round trip, and
+/// atomic); how many were new.
+fn import_events_postgres(
+    conn: &mut Conn,
+    project_id: i64,
+    run_id: Option<i64>,
+    rows: &[record::EventRow],
+) -> Result<usize, HistoryError> {
+    const COLUMNS: &[&str] = &["timestamp", "epoch", "kind", "detail", "dedup"];
+    let table: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Value::from(r.timestamp.as_str()),
+                Value::Int(r.epoch),
+                Value::from(r.kind.as_str()),
+                Value::from(r.detail.as_str()),
+                Value::from(r.dedup.as_str()),
+            ]
+        })
+        .collect();
+    let n = conn.execute(
+        "INSERT INTO events (project_id, run_id, timestamp, epoch, kind, detail, dedup) \
+         SELECT ?::bigint, ?::bigint, j.timestamp, j.epoch, j.kind, j.detail, j.dedup \
+         FROM jsonb_populate_recordset(NULL::events, ?::jsonb) j ON CONFLICT DO NOTHING",
+        &[
+            Value::Int(project_id),
+            Value::from(run_id),
+            Value::Text(json_rows(COLUMNS, &table)),
+        ],
+    )?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 fn project_row(conn: &mut Conn, project: &ProjectId) -> Result<i64, HistoryError> {

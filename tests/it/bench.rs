@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
+use crate::common::project::venv_project;
 use crate::common::{TestIndex, pyenv_python, run, skip, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64";
@@ -616,24 +616,9 @@ fn bench_leaves_the_users_own_venv_alone() {
             })
         })
         .serve();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = venv_project(&index.url(), &py312, "wwfast==1.0\n");
     let root = dir.path();
-    let status = Command::new(&py312)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(root.join(".venv"))
-        .status()
-        .unwrap();
-    assert!(status.success());
     std::fs::write(root.join(".venv/USER_MARKER"), "mine").unwrap();
-    std::fs::write(root.join("requirements.txt"), "wwfast==1.0\n").unwrap();
-    std::fs::write(
-        root.join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
     let venv = root.join(".venv");
     let before = snapshot(&venv);
     let pass = ["python", "-c", "pass"];

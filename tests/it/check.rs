@@ -336,7 +336,7 @@ fn configuration_file_supplies_targets_and_unknown_keys_fail() {
          |\n2 | falbacks = [\"3.11\"]\n  | ^^^^^^^^\nunknown field `falbacks`, expected one of `primary`, \
          `fallbacks`, `targets`, `requirements`, `constraints`, `extras`, `groups`, `threshold`, `pre`, `venv`, \
          `index-url`, `extra-index-urls`, `find-links`, `no-index`, `cache-dir`, `cache-max-age`, `store`, \
-         `record`, `bench`\n"
+         `record`, `bench`, `watch`\n"
     );
 }
 

@@ -527,3 +527,32 @@ fn sqlite_prune_deletes_old_runs_only() {
 fn postgres_prune_deletes_old_runs_only() {
     prune(Db::Postgres);
 }
+
+/// A PostgreSQL store that is down is a warning, never an outage: `check --record` keeps its
+/// verdict's exit status and its report, `watch --once` exits 0.
+#[test]
+fn a_postgres_store_that_is_down_keeps_the_exit_status() {
+    let index = index();
+    let dir = project(&index);
+    let url = "postgres://ww:s3cret@127.0.0.1:1/nothing?connect_timeout=2".to_string();
+    let warning = "warning: not recorded in the history: cannot open the history store \
+        postgres://***@127.0.0.1:1/nothing?connect_timeout=2: history store: cannot connect to \
+        `postgres://***@127.0.0.1:1/nothing?connect_timeout=2`: ";
+    let (code, stdout, stderr) = check_record(dir.path(), Some(&url));
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["verdict"], "complete_failure");
+    // The cause after the URL is the client library's (it depends on the machine).
+    let warned: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: not recorded"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{stderr}");
+    assert!(warned[0].starts_with(warning), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+
+    let (code, _, stderr) = run(ww_store(dir.path(), Some(&url)).args(["watch", "--once"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.lines().any(|l| l.starts_with(warning)), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

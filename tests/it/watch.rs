@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::common::project::venv_project;
 use crate::common::{FileSpec, TestIndex, pyenv_python, run, skip, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64";
@@ -880,23 +881,8 @@ fn auto_fallback_acts_after_n_successful_unhealthy_runs_and_auto_promote_returns
         })
         .project("wwpure", |p| p.wheel("2.0", "py3-none-any"))
         .serve();
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
-    let status = Command::new(&py312)
-        .args(["-m", "venv", "--without-pip"])
-        .arg(dir.join(".venv"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::fs::write(dir.join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        dir.join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
+    let project = venv_project(&index.url(), &py312, "wwfast==1.0\nwwpure\n");
+    let dir = project.path();
     let venv = dir.join(".venv");
     let hook = receiver();
     let mut w = Watcher::start(
@@ -1020,4 +1006,163 @@ fn auto_fallback_acts_after_n_successful_unhealthy_runs_and_auto_promote_returns
             ),
         ]
     );
+}
+
+/// The project of [`project`] with `watch` lines appended to its wheelwatch.toml.
+fn project_with_watch_config(index: &TestIndex, watch: &str) -> tempfile::TempDir {
+    let dir = project(index);
+    let path = dir.path().join("wheelwatch.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(watch);
+    std::fs::write(&path, text).unwrap();
+    dir
+}
+
+#[test]
+fn watch_reads_its_settings_from_the_configuration_and_flags_win() {
+    let index = index();
+    let dir = project_with_watch_config(
+        &index,
+        "\n[watch]\ninterval = \"6h\"\nnotify = [\"http://127.0.0.1:9/hook\"]\n\
+         alert-after-failures = 5\nauto-fallback = true\nfallback-after = 4\n\
+         metrics-file = \"out/wheelwatch.prom\"\nmetrics-per-package = true\n",
+    );
+    let dir = dir.path();
+    std::fs::write(dir.join("pyproject.toml"), "[project]\nname = \"my_app\"\n").unwrap();
+    let exe = env!("CARGO_BIN_EXE_wheelwatch");
+    let cwd = dir.display().to_string();
+
+    // The file's interval; its other keys are not repeated (the unit reads the file again).
+    let (code, stdout, stderr) = run(ww(dir).args(["watch", "--print-cron"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.replace(exe, "[EXE]").replace(&cwd, "[DIR]"),
+        "# wheelwatch for my_app, every 6h (add with `crontab -e`)\n\
+         0 */6 * * * cd [DIR] && [EXE] watch --once\n"
+    );
+    // Flags win, and are repeated.
+    let (code, stdout, stderr) = run(ww(dir).args([
+        "watch",
+        "--print-cron",
+        "--interval",
+        "15m",
+        "--alert-after-failures",
+        "2",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.replace(exe, "[EXE]").replace(&cwd, "[DIR]"),
+        "# wheelwatch for my_app, every 15m (add with `crontab -e`)\n\
+         */15 * * * * cd [DIR] && [EXE] watch --once --alert-after-failures 2\n"
+    );
+
+    // `config` shows the keys the file sets, and where they came from.
+    let (code, stdout, stderr) = run(ww(dir).args(["config"]));
+    assert_eq!(code, 0, "{stderr}");
+    let config = dir.join("wheelwatch.toml").display().to_string();
+    let watch_rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("watch.")).collect();
+    let metrics_file = dir.join("out/wheelwatch.prom").display().to_string();
+    let expected: Vec<String> = [
+        ("interval", "21600s"),
+        ("notify", "http://127.0.0.1:9/hook"),
+        ("alert-after-failures", "5"),
+        ("auto-fallback", "true"),
+        ("fallback-after", "4"),
+        ("metrics-file", metrics_file.as_str()),
+        ("metrics-per-package", "true"),
+    ]
+    .iter()
+    .map(|(key, value)| {
+        format!(
+            "{:<18} {value:<40} ({config} (watch.{key}))",
+            format!("watch.{key}")
+        )
+    })
+    .collect();
+    assert_eq!(watch_rows, expected);
+    let (code, stdout, stderr) = run(ww(dir).args(["config", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let value: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        value["watch"]["interval"],
+        json!({ "value": "21600s", "source": format!("{config} (watch.interval)") })
+    );
+
+    // A run writes the metrics file the configuration names (relative to it), with the
+    // per-package series it asks for.
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let (code, _, stderr) = run(ww(dir).args(["watch", "--once"]));
+    assert_eq!(code, 0, "{stderr}");
+    let metrics = std::fs::read_to_string(dir.join("out/wheelwatch.prom")).unwrap();
+    let per_package: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("wheelwatch_package_wheel{"))
+        .collect();
+    assert_eq!(
+        per_package,
+        [
+            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwlib\"} 0",
+            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwpure\"} 1",
+            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwlib\"} 1",
+            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwpure\"} 1",
+        ]
+    );
+}
+
+#[test]
+fn bad_watch_settings_in_the_configuration_name_the_file_line_and_what_was_expected() {
+    let index = index();
+    let url = index.url();
+    let cases: [(&str, &str, String); 4] = [
+        (
+            "wheelwatch.toml",
+            "[watch]\ninterval = \"1w\"\n",
+            "TOML parse error at line 5, column 12\n  |\n5 | interval = \"1w\"\n  |            ^^^^\n\
+             invalid interval `1w`: unknown unit `w` (expected s, m, h or d)\n"
+                .to_string(),
+        ),
+        (
+            "wheelwatch.toml",
+            "[watch]\nnotify = [\"ftp://127.0.0.1/x\"]\n",
+            "TOML parse error at line 5, column 10\n  |\n5 | notify = [\"ftp://127.0.0.1/x\"]\n  |          ^^^^^^^^^^^^^^^^^^^^^\n\
+             invalid notify URL `ftp://127.0.0.1/x`: expected http:// or https://\n"
+                .to_string(),
+        ),
+        (
+            "wheelwatch.toml",
+            "[watch]\nintervall = \"1h\"\n",
+            "TOML parse error at line 5, column 1\n  |\n5 | intervall = \"1h\"\n  | ^^^^^^^^^\n\
+             unknown field `intervall`, expected one of `interval`, `notify`, `notify-command`, \
+             `notify-timeout`, `alert-after-failures`, `auto-fallback`, `fallback-after`, \
+             `auto-promote`, `promote-after`, `metrics-file`, `metrics-listen`, \
+             `metrics-per-package`\n"
+                .to_string(),
+        ),
+        (
+            "pyproject.toml",
+            "[tool.wheelwatch.watch]\nalert-after-failures = 0\n",
+            "[tool.wheelwatch]: TOML parse error at line 7, column 24\n  |\n7 | alert-after-failures = 0\n  |                        ^\n\
+             expected a whole number from 1 to 4294967295, got 0\n"
+                .to_string(),
+        ),
+    ];
+    for (file, watch, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("requirements.txt"), "wwpure\n").unwrap();
+        let head = if file == "pyproject.toml" {
+            format!("[project]\nname = \"app\"\n\n[tool.wheelwatch]\nindex-url = \"{url}\"\n")
+        } else {
+            format!("primary = \"3.12@linux\"\nindex-url = \"{url}\"\n\n")
+        };
+        std::fs::write(dir.path().join(file), format!("{head}{watch}")).unwrap();
+        let (code, stdout, stderr) = run(ww(dir.path()).args(["watch", "--once"]));
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: invalid configuration in `{}`: {expected}",
+                dir.path().join(file).display()
+            )
+        );
+    }
 }

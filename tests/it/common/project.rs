@@ -30,9 +30,9 @@ pub fn lifecycle_index(broken: bool) -> TestIndex {
         .serve()
 }
 
-/// A git project (everything committed) with a `py312` venv, `requirements.txt`, a
-/// `wheelwatch.toml` naming the index, and `gitignore` as its `.gitignore`.
-pub fn git_project(index_url: &str, py312: &Path, gitignore: &str) -> tempfile::TempDir {
+/// A project with a `py312` venv (`.venv`, without pip), `requirements` as its
+/// `requirements.txt`, and a `wheelwatch.toml` naming 3.12 primary, 3.11 fallback and the index.
+pub fn venv_project(index_url: &str, py312: &Path, requirements: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let status = Command::new(py312)
@@ -41,12 +41,20 @@ pub fn git_project(index_url: &str, py312: &Path, gitignore: &str) -> tempfile::
         .status()
         .unwrap();
     assert!(status.success());
-    std::fs::write(root.join("requirements.txt"), "wwfast==1.0\nwwpure\n").unwrap();
+    std::fs::write(root.join("requirements.txt"), requirements).unwrap();
     std::fs::write(
         root.join("wheelwatch.toml"),
         format!("primary = \"3.12\"\nfallbacks = [\"3.11\"]\nindex-url = \"{index_url}\"\n"),
     )
     .unwrap();
+    dir
+}
+
+/// A git project (everything committed): [`venv_project`] requiring `wwfast==1.0` and
+/// `wwpure`, with `gitignore` as its `.gitignore`.
+pub fn git_project(index_url: &str, py312: &Path, gitignore: &str) -> tempfile::TempDir {
+    let dir = venv_project(index_url, py312, "wwfast==1.0\nwwpure\n");
+    let root = dir.path();
     std::fs::write(root.join(".gitignore"), gitignore).unwrap();
     git(root, &["init", "-q"]);
     git(root, &["add", "-A"]);
