@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# Each target runs for SECONDS_PER_TARGET (default 100, so the six targets take 10 minutes),
+# Each target runs for SECONDS_PER_TARGET (default 100, so the eight targets take 13 minutes),
 # seeded from tests/fixtures and fuzz/seeds; new inputs go to fuzz/corpus/<target>, crashes to
 # fuzz/artifacts/<target>. A slow input (over 10 s) counts as a hang, and 2 GB of memory as a
 # leak. Needs cargo-fuzz (`cargo install cargo-fuzz`); on a stable toolchain the nightly-only
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-100}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt pyproject uv_lock pylock metadata pep508 installer_log)
+[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt pyproject uv_lock pylock metadata pep508 installer_log page_cache)
 
 seeds() {
   case "$1" in
@@ -23,6 +23,7 @@ seeds() {
     metadata) echo fuzz/seeds/metadata "$(ls -d tests/fixtures/metadata 2>/dev/null || true)" ;;
     installer_log) echo "$(ls -d tests/fixtures/installer-logs 2>/dev/null || true)" ;;
     pep508) echo fuzz/seeds/pep508 tests/fixtures/requirements/txt ;;
+    page_cache) echo tests/fixtures/page-cache ;;
   esac
 }
 

@@ -1,5 +1,6 @@
 //! Fuzzing entry points: one function per parser of outside input (requirements files,
-//! `pyproject.toml`, `uv.lock`, `pylock.toml`, core metadata, single PEP 508 strings), each
+//! `pyproject.toml`, `uv.lock`, `pylock.toml`, core metadata, single PEP 508 strings, installer
+//! logs, entries of the on-disk page cache), each
 //! taking raw bytes and panicking only when the parser misbehaved.
 //!
 //! Shared by the coverage-guided harness in `fuzz/` (`cargo fuzz run <target>`) and the bounded
@@ -135,6 +136,13 @@ pub fn installer_log(data: &[u8]) {
     });
 }
 
+/// An entry of the on-disk page cache, as read on a warm run: the bytes are tried as a whole
+/// entry, and as an entry's payload under a valid header (so mutations get past the checksum
+/// and reach the decoder). Anything may be rejected; what is accepted must round-trip.
+pub fn page_cache(data: &[u8]) {
+    crate::index::fuzz_page_cache(data);
+}
+
 /// A fuzz entry point.
 pub type Entry = fn(&[u8]);
 
@@ -147,4 +155,5 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("metadata", metadata),
     ("pep508", pep508),
     ("installer_log", installer_log),
+    ("page_cache", page_cache),
 ];

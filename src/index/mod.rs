@@ -28,6 +28,7 @@ mod settings;
 
 use crate::util::redact;
 
+pub(crate) use cache::fuzz_entry as fuzz_page_cache;
 pub use cache::{CacheEntry, PageCache};
 pub use client::{
     IndexClient, IndexError, MAX_FILE_BYTES, MAX_PAGE_BYTES, MAX_RETRY_AFTER, ProjectLookup,

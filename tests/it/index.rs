@@ -635,6 +635,69 @@ async fn cache_makes_second_run_free_and_offline_works_from_it() {
     assert_eq!(index.page_requests(), 3);
 }
 
+/// A cache entry that was truncated, damaged, emptied or written in the previous (JSON)
+/// layout is a miss: the page is fetched again, the answer is the same as from a good entry,
+/// and the rewritten entry serves the next run without a request.
+#[tokio::test]
+async fn damaged_cache_entries_are_fetched_again() {
+    let index = TestIndex::builder()
+        .project("six", |p| {
+            p.wheel("1.16.0", "py2.py3-none-any")
+                .sdist("1.16.0")
+                .wheel("1.17.0", "py2.py3-none-any")
+        })
+        .serve();
+    let cache = tempfile::tempdir().unwrap();
+    let s = settings(&index.url(), Some(cache.path()));
+    let first = found(&IndexClient::new(s.clone()).unwrap(), "six").await;
+    assert_eq!(summary(&first).len(), 3);
+    let mut entries = Vec::new();
+    let mut dirs = vec![cache.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.to_string_lossy().ends_with("/six.page") {
+                entries.push(path);
+            }
+        }
+    }
+    let [entry] = entries.as_slice() else {
+        panic!("expected one entry for six, found {entries:?}");
+    };
+    let good = std::fs::read(entry).unwrap();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    let damages: [(&str, Vec<u8>); 4] = [
+        ("truncated", good[..good.len() - 7].to_vec()),
+        ("one bit flipped", flipped),
+        ("empty", Vec::new()),
+        (
+            "an old JSON entry",
+            br#"{"fetched_at":99999999999,"etag":null,"last_modified":null,"max_age":null,"files":null}"#
+                .to_vec(),
+        ),
+    ];
+    for (n, (what, bytes)) in damages.into_iter().enumerate() {
+        std::fs::write(entry, bytes).unwrap();
+        let client = IndexClient::new(s.clone()).unwrap();
+        let page = found(&client, "six").await;
+        assert_eq!(summary(&page), summary(&first), "{what}");
+        assert_eq!(client.stats().cache_hits, 0, "{what}: the entry was used");
+        assert_eq!(index.page_requests(), 2 + n, "{what}: not fetched again");
+        let client = IndexClient::new(s.clone()).unwrap();
+        assert_eq!(summary(&*found(&client, "six").await), summary(&first));
+        assert_eq!(
+            client.stats().cache_hits,
+            1,
+            "{what}: the entry was not rewritten"
+        );
+        assert_eq!(index.page_requests(), 2 + n, "{what}");
+    }
+}
+
 #[tokio::test]
 async fn stale_entries_are_revalidated_with_etag_and_last_modified() {
     for etag in [true, false] {

@@ -118,6 +118,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             "pylock" => name.starts_with("pylock"),
             "metadata" => name == "METADATA" || name == "PKG-INFO" || name.ends_with(".metadata"),
             "installer_log" => name.ends_with(".log"),
+            "page_cache" => name.ends_with(".page"),
             _ => false,
         }
     };
