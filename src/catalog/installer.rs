@@ -157,32 +157,39 @@ fn is_compiler_missing(line: &str) -> bool {
 /// free-threaded CPython 3.13 (`cp313t`)") and "no wheels with a matching platform tag (e.g.,
 /// `manylinux_2_17_x86_64`)", with its hint listing what the project has.
 fn uv_tag_hint(lines: &[&str], make: &dyn Fn(IssueId, String) -> Diagnosis) -> Option<Diagnosis> {
+    /// What uv says the target wanted and no wheel has.
+    enum Wanted {
+        /// A free-threaded ABI (`cp313t`, when uv's hint names it).
+        FreeThreaded(Option<String>),
+        /// Another Python ABI (`cp312`).
+        Abi(String),
+        /// A platform tag.
+        Platform(String),
+    }
+    let first_tag = |rest: &str| rest.split('`').next().unwrap_or_default().to_string();
     let (line, wanted) = lines.iter().find_map(|l| {
-        if l.contains("no wheels with a free-threading compatible ABI tag") {
-            let tag = lines
-                .iter()
-                .find_map(|h| h.split_once("You require free-threaded CPython"))
-                .and_then(|(_, r)| backticked(r).into_iter().next())
-                .unwrap_or_else(|| "t".to_string());
-            return Some((*l, (true, tag)));
-        }
-        let wanted = l
-            .split_once("no wheels with a matching Python ABI tag (e.g., `")
-            .map(|(_, r)| (true, r))
-            .or_else(|| {
-                l.split_once("no wheels with a matching platform tag (e.g., `")
-                    .map(|(_, r)| (false, r))
-            })?;
-        Some((
-            *l,
-            (
-                wanted.0,
-                wanted.1.split('`').next().unwrap_or_default().to_string(),
-            ),
-        ))
+        let wanted = if l.contains("no wheels with a free-threading compatible ABI tag") {
+            Wanted::FreeThreaded(
+                lines
+                    .iter()
+                    .find_map(|h| h.split_once("You require free-threaded CPython"))
+                    .and_then(|(_, r)| backticked(r).into_iter().next()),
+            )
+        } else if let Some((_, r)) =
+            l.split_once("no wheels with a matching Python ABI tag (e.g., `")
+        {
+            let tag = first_tag(r);
+            if tag.ends_with('t') {
+                Wanted::FreeThreaded(Some(tag))
+            } else {
+                Wanted::Abi(tag)
+            }
+        } else {
+            let (_, r) = l.split_once("no wheels with a matching platform tag (e.g., `")?;
+            Wanted::Platform(first_tag(r))
+        };
+        Some((*l, wanted))
     })?;
-    let (abi, tag) = wanted;
-    let tag = tag.as_str();
     let available = lines
         .iter()
         .find(|l| {
@@ -191,25 +198,26 @@ fn uv_tag_hint(lines: &[&str], make: &dyn Fn(IssueId, String) -> Diagnosis) -> O
         })
         .map(|l| backticked(l.split_once("following").map_or(*l, |(_, r)| r)))
         .unwrap_or_default();
-    if abi {
-        let issue = if tag.ends_with('t') {
-            IssueId::NoFreeThreadedWheel
-        } else {
-            IssueId::NoWheelForPython
-        };
-        let mut d = make(issue, shorten(line));
-        if !available.is_empty() {
-            d.detail = Some(format!(
-                "wheels exist for {}; none for {tag}",
-                available.join(", ")
-            ));
+    let (issue, missing) = match wanted {
+        Wanted::FreeThreaded(tag) => (
+            IssueId::NoFreeThreadedWheel,
+            tag.unwrap_or_else(|| "the free-threaded build".to_string()),
+        ),
+        Wanted::Abi(tag) => (IssueId::NoWheelForPython, tag),
+        Wanted::Platform(target) => {
+            let (issue, detail) = classify_platform(&target, &available);
+            let mut d = make(issue, shorten(line));
+            d.detail = Some(detail);
+            return Some(d);
         }
-        return Some(d);
-    }
-    let target = tag;
-    let (issue, detail) = classify_platform(target, &available);
+    };
     let mut d = make(issue, shorten(line));
-    d.detail = Some(detail);
+    if !available.is_empty() {
+        d.detail = Some(format!(
+            "wheels exist for {}; none for {missing}",
+            available.join(", ")
+        ));
+    }
     Some(d)
 }
 
@@ -583,6 +591,19 @@ mod tests {
              free-threading compatible ABI tag and you require torch==2.5.1, we can conclude that \
              your requirements are unsatisfiable. | wheels exist for cp39, cp310, cp311, cp312, \
              cp313; none for cp313t"
+        );
+    }
+
+    /// The recorded log cut before uv's hint: still the free-threaded entry, without the tag.
+    #[test]
+    fn no_free_threaded_wheel_without_the_hint() {
+        let log = log!("uv-torch-2.5.1-cp313t-no-free-threaded-wheel");
+        let cut = &log[..log.find("hint:").unwrap()];
+        assert_eq!(
+            diagnosed(cut),
+            "no-free-threaded-wheel | torch 2.5.1 | Because torch==2.5.1 has no wheels with a \
+             free-threading compatible ABI tag and you require torch==2.5.1, we can conclude that \
+             your requirements are unsatisfiable. | -"
         );
     }
 

@@ -15,6 +15,9 @@ use crate::printer::Printer;
 use crate::report::phrases::is_problem;
 use crate::settings::{ExplainSettings, ExplainSubject, Format, GlobalSettings};
 
+/// Said after "larger than 32 MiB" of a log too large to read.
+const TOO_LARGE: &str = "more than any installer log explain reads";
+
 /// Runs `wheelwatch explain`.
 pub(crate) fn run(
     settings: ExplainSettings,
@@ -38,11 +41,8 @@ pub(crate) fn run(
         ExplainSubject::Log(path) => {
             let text = match &path {
                 Some(path) => {
-                    let bytes = crate::requirements::read_bounded_with(
-                        path,
-                        "more than any installer log explain reads",
-                    )
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                    let bytes = crate::requirements::read_bounded_with(path, TOO_LARGE)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
                     String::from_utf8_lossy(&bytes).into_owned()
                 }
                 None => {
@@ -54,7 +54,7 @@ pub(crate) fn run(
                         .context("cannot read stdin")?;
                     anyhow::ensure!(
                         bytes.len() as u64 <= crate::requirements::MAX_FILE_SIZE,
-                        "stdin: larger than {} MiB, more than any installer log explain reads",
+                        "stdin: larger than {} MiB, {TOO_LARGE}",
                         crate::requirements::MAX_FILE_SIZE / (1024 * 1024)
                     );
                     String::from_utf8_lossy(&bytes).into_owned()

@@ -109,11 +109,7 @@ fn runs(active: &ActiveEnv, written: &str) -> bool {
     match PythonRequest::from_str(written) {
         Ok(PythonRequest::Version(v)) => pep440_rs::Version::from_str(&active.python_version)
             .is_ok_and(|version| v.matches(&version, v.free_threaded)),
-        Ok(PythonRequest::Path(p)) => {
-            active.python == p
-                || fs_err::canonicalize(&p)
-                    .is_ok_and(|c| fs_err::canonicalize(&active.python).is_ok_and(|a| a == c))
-        }
+        Ok(PythonRequest::Path(p)) => crate::util::fs::same_file(&active.python, &p),
         _ => false,
     }
 }

@@ -13,6 +13,7 @@ use super::state::{self, ActiveEnv, EnvMeta, Event, State, append_event, write_a
 use super::verify::{self, VerifyReport};
 use super::{EnvError, Project, Step, SwitchRequest, pause_point};
 use super::{explain, ignore};
+use crate::util::fs::same_file;
 
 /// What the venv path currently is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,14 +249,11 @@ pub fn already_active(
     let Some(active) = state.active else {
         return Ok(None);
     };
-    let same_python = active.python == req.python
-        || fs_err::canonicalize(&active.python)
-            .is_ok_and(|a| fs_err::canonicalize(&req.python).is_ok_and(|r| a == r));
+    let same_python = same_file(&active.python, &req.python);
     if active.role != req.role || !same_python || active.python_version != req.python_version {
         return Ok(None);
     }
-    let points_there = fs_err::canonicalize(&project.venv_path)
-        .is_ok_and(|v| fs_err::canonicalize(&active.env_dir).is_ok_and(|e| v == e));
+    let points_there = same_file(&project.venv_path, &active.env_dir);
     let pins: Vec<String> = req.pins.iter().map(ToString::to_string).collect();
     let same_pins = EnvMeta::load(&active.env_dir).is_some_and(|meta| meta.pins == pins);
     Ok((points_there && same_pins).then_some(active))

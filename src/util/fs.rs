@@ -1,6 +1,6 @@
 //! Files: writing one atomically (readers see the old contents or the new, never a part: the
 //! bytes go to a temporary sibling, removed if anything fails, that is renamed over the target),
-//! and telling an I/O error about a path once.
+//! telling an I/O error about a path once, and whether two paths name the same file.
 //!
 //! The whole crate uses `fs_err` for the filesystem (clippy.toml bans `std::fs`): its errors name
 //! the path and the operation, so a message built around one must not name the path again
@@ -44,6 +44,12 @@ pub(crate) fn write_atomic(
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Whether `a` and `b` name the same file: equal as written, or after resolving symbolic
+/// links (a path that cannot be resolved names nothing else).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || fs_err::canonicalize(a).is_ok_and(|a| fs_err::canonicalize(b).is_ok_and(|b| a == b))
 }
 
 /// `{prefix}: {err}`, or just `err` when it already names `path` (as every `fs_err` error does:

@@ -173,30 +173,24 @@ fn normalize(mut report: Value, root: &Path) -> Value {
         .iter_mut()
         .enumerate()
     {
-        let medians: Vec<Option<f64>> = (0..2)
-            .map(|e| {
-                let runs: Vec<f64> = envs[e]["commands"][k]["runs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|r| r["status"] == "ok")
-                    .map(|r| number(&r["wall_s"]))
-                    .collect();
-                (runs.len() >= 2).then(|| median(&runs))
-            })
-            .collect();
-        let cpu_medians: Vec<Option<f64>> = (0..2)
-            .map(|e| {
-                let runs: Vec<f64> = envs[e]["commands"][k]["runs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|r| r["status"] == "ok")
-                    .map(|r| number(&r["cpu_s"]))
-                    .collect();
-                (runs.len() >= 2).then(|| median(&runs))
-            })
-            .collect();
+        // Each environment's median of `field` over its successful runs of command `k`, when
+        // there are two or more.
+        let medians_of = |field: &str| -> Vec<Option<f64>> {
+            (0..2)
+                .map(|e| {
+                    let runs: Vec<f64> = envs[e]["commands"][k]["runs"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|r| r["status"] == "ok")
+                        .map(|r| number(&r[field]))
+                        .collect();
+                    (runs.len() >= 2).then(|| median(&runs))
+                })
+                .collect()
+        };
+        let medians = medians_of("wall_s");
+        let cpu_medians = medians_of("cpu_s");
         if let (Some(a), Some(b)) = (cpu_medians[0], cpu_medians[1]) {
             let cpu = &mut c["cpu"];
             let (ratio, low, high) = (

@@ -289,10 +289,7 @@ fn configuration_file_supplies_targets_and_unknown_keys_fail() {
     write(
         dir.path(),
         "wheelwatch.toml",
-        &format!(
-            "primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
+        &crate::common::project::linux_config(&index.url()),
     );
     let (code, stdout, stderr) = run(ww(dir.path()).args(["check", "--format", "json"]));
     assert_eq!(code, 0, "{stderr}");

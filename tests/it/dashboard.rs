@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::project::linux_config;
 use crate::common::webdriver::{Browser, Session};
 use crate::common::{FileSpec, TestIndex, run, skip, wheelwatch as ww};
 
@@ -75,14 +76,7 @@ fn recorded_history() -> History {
         format!("[project]\nname = '{HOSTILE_NAME}'\n"),
     )
     .unwrap();
-    std::fs::write(
-        d.join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
+    std::fs::write(d.join("wheelwatch.toml"), linux_config(&index.url())).unwrap();
     std::fs::create_dir(d.join(".wheelwatch")).unwrap();
     let events = d.join(".wheelwatch/events.jsonl");
     // 1: wwlib has only an sdist: nothing is healthy.

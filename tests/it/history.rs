@@ -9,6 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::common::project::linux_project;
 use crate::common::{FileSpec, TestIndex, run, skip, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64";
@@ -89,17 +90,7 @@ fn index() -> TestIndex {
 }
 
 fn project(index: &TestIndex) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("requirements.txt"), "wwlib==1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        dir.path().join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
-    dir
+    linux_project(&index.url(), "wwlib==1.0\nwwpure\n")
 }
 
 fn check_record(dir: &Path, store: Option<&String>) -> (i32, String, String) {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::project::venv_project;
+use crate::common::project::{linux_project, venv_project};
 use crate::common::{FileSpec, TestIndex, pyenv_python, run, skip, wheelwatch as ww};
 
 const LINUX: &str = "manylinux_2_17_x86_64";
@@ -219,6 +219,22 @@ print(json.dumps(out))
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
+/// The per-package series of [`project`] after its index's first answer: wwlib has a wheel for
+/// 3.11 only.
+const PER_PACKAGE: [&str; 4] = [
+    "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwlib\"} 0",
+    "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwpure\"} 1",
+    "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwlib\"} 1",
+    "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwpure\"} 1",
+];
+
+/// The `wheelwatch_package_wheel` lines of a metrics text.
+fn per_package_series(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.starts_with("wheelwatch_package_wheel{"))
+        .collect()
+}
+
 fn index() -> TestIndex {
     TestIndex::builder()
         .project("wwlib", |p| {
@@ -229,17 +245,7 @@ fn index() -> TestIndex {
 }
 
 fn project(index: &TestIndex) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("requirements.txt"), "wwlib>=1.0\nwwpure\n").unwrap();
-    std::fs::write(
-        dir.path().join("wheelwatch.toml"),
-        format!(
-            "primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{}\"\n",
-            index.url()
-        ),
-    )
-    .unwrap();
-    dir
+    linux_project(&index.url(), "wwlib>=1.0\nwwpure\n")
 }
 
 fn history_json(dir: &Path, args: &[&str]) -> Value {
@@ -510,19 +516,8 @@ fn a_watch_loop_records_alerts_and_exports_metrics_as_the_index_changes() {
     assert_eq!(stdout, text);
     let (code, stdout, _) = run(ww(dir).args(["metrics", "--metrics-per-package"]));
     assert_eq!(code, 0);
-    let per_package: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("wheelwatch_package_wheel{"))
-        .collect();
-    assert_eq!(
-        per_package,
-        [
-            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwlib\"} 0",
-            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwpure\"} 1",
-            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwlib\"} 1",
-            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwpure\"} 1",
-        ]
-    );
+    let per_package = per_package_series(&stdout);
+    assert_eq!(per_package, PER_PACKAGE);
 }
 
 #[test]
@@ -1094,19 +1089,8 @@ fn watch_reads_its_settings_from_the_configuration_and_flags_win() {
     let (code, _, stderr) = run(ww(dir).args(["watch", "--once"]));
     assert_eq!(code, 0, "{stderr}");
     let metrics = std::fs::read_to_string(dir.join("out/wheelwatch.prom")).unwrap();
-    let per_package: Vec<&str> = metrics
-        .lines()
-        .filter(|l| l.starts_with("wheelwatch_package_wheel{"))
-        .collect();
-    assert_eq!(
-        per_package,
-        [
-            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwlib\"} 0",
-            "wheelwatch_package_wheel{target=\"3.12@manylinux_2_28_x86_64\",role=\"primary\",package=\"wwpure\"} 1",
-            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwlib\"} 1",
-            "wheelwatch_package_wheel{target=\"3.11@manylinux_2_28_x86_64\",role=\"fallback\",package=\"wwpure\"} 1",
-        ]
-    );
+    let per_package = per_package_series(&metrics);
+    assert_eq!(per_package, PER_PACKAGE);
 }
 
 #[test]

@@ -30,6 +30,20 @@ pub fn lifecycle_index(broken: bool) -> TestIndex {
         .serve()
 }
 
+/// `wheelwatch.toml` naming computed targets, 3.12 primary and 3.11 fallback on Linux, and
+/// the index: no interpreter is needed.
+pub fn linux_config(index_url: &str) -> String {
+    format!("primary = \"3.12@linux\"\nfallbacks = [\"3.11@linux\"]\nindex-url = \"{index_url}\"\n")
+}
+
+/// A project of `requirements` as its `requirements.txt` and [`linux_config`].
+pub fn linux_project(index_url: &str, requirements: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), requirements).unwrap();
+    std::fs::write(dir.path().join("wheelwatch.toml"), linux_config(index_url)).unwrap();
+    dir
+}
+
 /// A project with a `py312` venv (`.venv`, without pip), `requirements` as its
 /// `requirements.txt`, and a `wheelwatch.toml` naming 3.12 primary, 3.11 fallback and the index.
 pub fn venv_project(index_url: &str, py312: &Path, requirements: &str) -> tempfile::TempDir {

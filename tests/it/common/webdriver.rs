@@ -235,21 +235,8 @@ impl Session {
 
     /// Every element matching a CSS selector.
     pub fn find_all(&self, css: &str) -> Result<Vec<Element<'_>>, String> {
-        let value = self.cmd(
-            "POST",
-            "/elements",
-            Some(&json!({"using": "css selector", "value": css})),
-        )?;
-        Ok(value
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e[ELEMENT_KEY].as_str())
-            .map(|id| Element {
-                session: self,
-                id: id.to_string(),
-            })
-            .collect())
+        let value = self.cmd("POST", "/elements", Some(&by_css(css)))?;
+        Ok(elements(self, &value))
     }
 
     /// The one element matching a CSS selector (an error when there is none).
@@ -343,22 +330,28 @@ impl Element<'_> {
 
     /// Elements inside it matching a CSS selector.
     pub fn find_all(&self, css: &str) -> Result<Vec<Element<'_>>, String> {
-        let value = self.cmd(
-            "POST",
-            "/elements",
-            Some(&json!({"using": "css selector", "value": css})),
-        )?;
-        Ok(value
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e[ELEMENT_KEY].as_str())
-            .map(|id| Element {
-                session: self.session,
-                id: id.to_string(),
-            })
-            .collect())
+        let value = self.cmd("POST", "/elements", Some(&by_css(css)))?;
+        Ok(elements(self.session, &value))
     }
+}
+
+/// A "find elements" request body for a CSS selector.
+fn by_css(css: &str) -> Value {
+    json!({"using": "css selector", "value": css})
+}
+
+/// The elements a "find elements" command answered.
+fn elements<'s>(session: &'s Session, value: &Value) -> Vec<Element<'s>> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e[ELEMENT_KEY].as_str())
+        .map(|id| Element {
+            session,
+            id: id.to_string(),
+        })
+        .collect()
 }
 
 fn dechunk(body: &[u8]) -> Vec<u8> {
