@@ -119,8 +119,23 @@ impl PageCache {
             // `Read::read`, so reading through it zeroes the buffer's spare capacity first on
             // every entry (4% of a warm run of 800 pages); the standard one reads straight into
             // it. (Opening still goes through `fs_err`, whose errors name the path.)
-            let read = fs_err::File::open(path)
-                .and_then(|file| std::io::Read::read_to_end(&mut file.file(), bytes));
+            // Only a regular file, and no more than an index page may be (the cache directory
+            // is on disk, where anything may replace an entry: a FIFO would hang the read, a
+            // huge file would fill memory).
+            // Checked before opening: opening a FIFO waits for a writer.
+            let read = fs_err::metadata(path).and_then(|meta| {
+                if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "not a regular file of at most the largest page's size",
+                    ));
+                }
+                let file = fs_err::File::open(path)?;
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(file.file(), MAX_ENTRY_BYTES + 1),
+                    bytes,
+                )
+            });
             if let Err(err) = read {
                 if err.kind() != std::io::ErrorKind::NotFound {
                     tracing::debug!("cache entry {} unreadable: {err}", path.display());
@@ -158,6 +173,9 @@ fn write_atomic(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
     let bytes = encode(entry).map_err(std::io::Error::other)?;
     crate::util::fs::write_atomic(path, &bytes, crate::util::fs::Durability::Cache)
 }
+
+/// The largest entry read: an entry holds less than the page it was made from.
+const MAX_ENTRY_BYTES: u64 = super::client::MAX_PAGE_BYTES;
 
 /// The first bytes of every entry: what the file is and which layout it has.
 const MAGIC: &[u8; 8] = b"wwpage\x00\x03";
@@ -514,6 +532,31 @@ pub(super) fn parse_max_age(cache_control: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whatever replaced an entry on disk (a FIFO no one writes, a directory, a file larger
+    /// than any page) is a miss at once: no hang, no unbounded read.
+    #[test]
+    fn entries_that_are_no_regular_file_of_a_page_size_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = PageCache::new(dir.path());
+        let project = PackageName::from_str("six").unwrap();
+        let fifo = dir.path().join("fifo.page");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let directory = dir.path().join("dir.page");
+        fs_err::create_dir(&directory).unwrap();
+        let huge = dir.path().join("huge.page");
+        fs_err::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_ENTRY_BYTES + 1)
+            .unwrap();
+        for path in [&fifo, &directory, &huge] {
+            assert!(cache.read(path, &project).is_none(), "{}", path.display());
+        }
+    }
 
     #[test]
     fn entries_round_trip_through_disk() {
