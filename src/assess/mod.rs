@@ -5,6 +5,8 @@
 //! once (concurrently, shared by every target), assess every direct requirement on every target
 //! ([`direct`], the policy is [`crate::health`]), resolve every target's whole dependency tree
 //! (default and wheel-only, see [`crate::resolve`]) over one shared fetch layer ([`source`]),
+//! or take a target's resolution from the cache when nothing it was computed from changed
+//! ([`reuse`]),
 //! optionally write the wheel-only resolutions as lock files ([`locks`]), and assemble the
 //! [`Report`].
 //!
@@ -17,6 +19,7 @@
 pub(crate) mod direct;
 pub(crate) mod interpreters;
 pub(crate) mod locks;
+pub(crate) mod reuse;
 pub(crate) mod source;
 pub(crate) mod targets;
 
@@ -72,6 +75,10 @@ pub struct Request {
     pub printer: Printer,
     /// Changes applied to the loaded requirements before assessing (what `plan` tries).
     pub edits: RequirementEdits,
+    /// Take a target's resolution from the cache when nothing it was computed from changed
+    /// ([`reuse`]). Off for callers that need every page of the tree in
+    /// [`Assessment::pages`] (the matrix, plans); never with `lock_dir`.
+    pub reuse_resolutions: bool,
 }
 
 /// Changes to a loaded requirement set: requirements replaced by name, constraints added.
@@ -123,6 +130,7 @@ impl Request {
             lock_dir: settings.lock_dir.clone(),
             printer,
             edits: RequirementEdits::default(),
+            reuse_resolutions: true,
         }
     }
 }
@@ -289,7 +297,8 @@ pub fn run(request: &Request) -> Result<Assessment> {
             "resolving dependencies on {} targets",
             assessed.len()
         ));
-        let out = resolve_all(&shared, &set, facts, options.pre);
+        let reuse = request.reuse_resolutions && request.lock_dir.is_none();
+        let out = resolve_all(&shared, &set, facts, options.pre, reuse);
         spinner.finish_and_clear();
         info!(
             "resolved {} targets in {} ms",
@@ -403,13 +412,15 @@ type SplitResolutions = (
 /// A target's resolution and the catalog entry of each of its blockers.
 type ResolvedTarget = Result<(Analysis, Vec<Option<IssueId>>), String>;
 
-/// Resolves every target on its own thread over the shared fetch layer. A source failure
+/// Resolves every target on its own thread over the shared fetch layer (or, with `reuse`, takes
+/// its resolution from the cache when nothing it was computed from changed). A source failure
 /// becomes the target's error message (no conclusion), never a missing wheel.
 fn resolve_all(
     shared: &Arc<source::Shared>,
     set: &RequirementSet,
     facts: Vec<source::TargetFacts>,
     pre: bool,
+    reuse: bool,
 ) -> Vec<ResolvedTarget> {
     let requirements: Vec<Requirement> = set
         .requirements
@@ -428,6 +439,22 @@ fn resolve_all(
                 let requirements = &requirements;
                 let constraints = &constraints;
                 scope.spawn(move || {
+                    let slot = reuse
+                        .then(|| {
+                            reuse::Slot::new(
+                                shared.client(),
+                                &facts,
+                                requirements,
+                                constraints,
+                                pre,
+                            )
+                        })
+                        .flatten();
+                    if let Some(reused) = slot.as_ref().and_then(|s| s.load(shared.client())) {
+                        tracing::debug!("{}: resolution reused from the cache", facts.python_label);
+                        shared.note_looked_up(&reused.projects);
+                        return Ok((reused.analysis, reused.issues));
+                    }
                     let env = facts.env.clone();
                     let source = source::TargetSource::new(Arc::clone(shared), facts);
                     let request = resolve::Request {
@@ -439,11 +466,22 @@ fn resolve_all(
                     let analysis = resolve::analyze(&source, &request).map_err(|e| {
                         crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
                     })?;
-                    let issues = analysis
+                    let issues: Vec<Option<IssueId>> = analysis
                         .blockers
                         .iter()
                         .map(|b| source.issue(&b.name, &b.version))
                         .collect();
+                    if let Some(slot) = &slot
+                        && !shared.unsettled()
+                    {
+                        match source.listings_read() {
+                            Some(listings) => slot.store(listings, &analysis, &issues),
+                            None => tracing::debug!(
+                                "{}: a listing read cannot be identified: resolution not stored",
+                                source.python_label()
+                            ),
+                        }
+                    }
                     Ok((analysis, issues))
                 })
             })
