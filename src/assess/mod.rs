@@ -450,7 +450,7 @@ fn resolve_all(
                             )
                         })
                         .flatten();
-                    if let Some(reused) = slot.as_ref().and_then(|s| s.load(shared.client())) {
+                    if let Some(reused) = slot.as_ref().and_then(|s| s.load(shared)) {
                         tracing::debug!("{}: resolution reused from the cache", facts.python_label);
                         shared.note_looked_up(&reused.projects);
                         return Ok((reused.analysis, reused.issues));

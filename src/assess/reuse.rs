@@ -36,7 +36,7 @@ use crate::catalog::IssueId;
 use crate::index::{IndexClient, PageId};
 use crate::resolve::Analysis;
 
-use super::source::TargetFacts;
+use super::source::{Shared, TargetFacts};
 
 /// The directory of this layout's entries (bumped with [`MAGIC`]).
 const LAYOUT: &str = "resolutions-v1";
@@ -124,7 +124,7 @@ impl Slot {
     }
 
     /// The stored resolution, when there is one and every listing it read is still the same.
-    pub(crate) fn load(&self, client: &IndexClient) -> Option<Reused> {
+    pub(crate) fn load(&self, shared: &Shared) -> Option<Reused> {
         let bytes = read_bounded(&self.path)?;
         let stored = match decode(&bytes) {
             Ok(stored) => stored,
@@ -134,7 +134,7 @@ impl Slot {
             }
         };
         for (name, ids) in &stored.listings {
-            if client.cached_listing_id(name).as_ref() != Some(ids) {
+            if shared.cached_listing_ids(name).as_ref() != Some(ids) {
                 tracing::debug!("{name}'s listing changed or is not fresh: resolving again");
                 return None;
             }

@@ -56,6 +56,9 @@ pub(crate) struct Shared {
     metadata: Mutex<MetadataCells>,
     /// Each page's listing ids, computed once for every target ([`Self::listing_ids`]).
     listing_ids: Mutex<HashMap<PackageName, Option<Vec<PageId>>>>,
+    /// Each project's listing ids as the cache holds them, read once for every target
+    /// ([`Self::cached_listing_ids`]).
+    cached_ids: Mutex<HashMap<PackageName, Option<Vec<PageId>>>>,
     /// A version's metadata was unreadable or warned: a resolution that may have read it is
     /// not stored for reuse (the next run should try again, and say so again).
     unsettled: std::sync::atomic::AtomicBool,
@@ -74,6 +77,7 @@ impl Shared {
             pages: Mutex::new(HashMap::new()),
             metadata: Mutex::new(HashMap::new()),
             listing_ids: Mutex::new(HashMap::new()),
+            cached_ids: Mutex::new(HashMap::new()),
             unsettled: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -95,6 +99,16 @@ impl Shared {
         }
         let ids = self.client.listing_id_of(page);
         lock(&self.listing_ids).insert(name.clone(), ids.clone());
+        ids
+    }
+
+    /// [`IndexClient::cached_listing_id`], read once per run for every target.
+    pub(crate) fn cached_listing_ids(&self, name: &PackageName) -> Option<Vec<PageId>> {
+        if let Some(ids) = lock(&self.cached_ids).get(name) {
+            return ids.clone();
+        }
+        let ids = self.client.cached_listing_id(name);
+        lock(&self.cached_ids).insert(name.clone(), ids.clone());
         ids
     }
 
