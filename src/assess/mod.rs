@@ -219,16 +219,28 @@ pub fn run(request: &Request) -> Result<Assessment> {
         names.len(),
         planned.len()
     );
-    let pages = direct::fetch_pages(
-        &runtime,
-        &shared,
-        names.clone(),
-        if names.len() > 1 {
-            request.printer
-        } else {
-            Printer::silent()
-        },
-    );
+    let fetch_pages = || {
+        direct::fetch_pages(
+            &runtime,
+            &shared,
+            names.clone(),
+            if names.len() > 1 {
+                request.printer
+            } else {
+                Printer::silent()
+            },
+        )
+    };
+    // Every direct project's page unchanged in the cache: each target's direct view may be
+    // reused ([`reuse`]), so no page is fetched before the (cached, quick) probes are in; else
+    // the pages are fetched while the interpreters are probed.
+    let reuse = request.reuse_resolutions && request.lock_dir.is_none();
+    let maybe_reused = reuse
+        && !names.is_empty()
+        && names
+            .iter()
+            .all(|name| shared.cached_listing_ids(name).is_some());
+    let mut pages = (!maybe_reused).then(fetch_pages);
 
     let options = Options {
         pre: request.pre || set.index.pre,
@@ -278,18 +290,45 @@ pub fn run(request: &Request) -> Result<Assessment> {
     }
     // Direct assessment is pure CPU work per target over every file of every page; on a warm
     // run it is a good share of the run: one thread per core.
-    let direct: Vec<Vec<PackageHealth>> = parallel::map(&facts, parallel::cores(), |f| {
-        let ctx = TargetContext {
-            tags: &f.tags,
-            markers: &f.env,
-            python_full_version: &f.python,
-            python_label: &f.python_label,
-            platform_label: &f.platform_label,
-            platform: &f.platform,
-            free_threaded: f.free_threaded,
-        };
-        direct::assess_target(&set, &pages, &ctx, options)
-    });
+    let direct_slots: Vec<Option<reuse::Slot>> = facts
+        .iter()
+        .map(|f| {
+            reuse
+                .then(|| reuse::Slot::direct(shared.client(), f, &set, options))
+                .flatten()
+        })
+        .collect();
+    let reused: Option<Vec<Vec<PackageHealth>>> = if maybe_reused {
+        direct_slots
+            .iter()
+            .map(|slot| slot.as_ref()?.load_direct(&shared))
+            .collect()
+    } else {
+        None
+    };
+    let direct: Vec<Vec<PackageHealth>> = if let Some(reused) = reused {
+        tracing::debug!("direct requirements: every target's view reused from the cache");
+        shared.note_looked_up(&names);
+        reused
+    } else {
+        let pages = pages.take().unwrap_or_else(fetch_pages);
+        let direct = parallel::map(&facts, parallel::cores(), |f| {
+            let ctx = TargetContext {
+                tags: &f.tags,
+                markers: &f.env,
+                python_full_version: &f.python,
+                python_label: &f.python_label,
+                platform_label: &f.platform_label,
+                platform: &f.platform,
+                free_threaded: f.free_threaded,
+            };
+            direct::assess_target(&set, &pages, &ctx, options)
+        });
+        if reuse {
+            store_direct(&shared, &names, &pages, &direct_slots, &direct);
+        }
+        direct
+    };
 
     let resolved: Vec<Option<ResolvedTarget>> = if dependencies == Dependencies::Resolved {
         let resolve_started = Instant::now();
@@ -297,7 +336,6 @@ pub fn run(request: &Request) -> Result<Assessment> {
             "resolving dependencies on {} targets",
             assessed.len()
         ));
-        let reuse = request.reuse_resolutions && request.lock_dir.is_none();
         let out = resolve_all(&shared, &set, facts, options.pre, reuse);
         spinner.finish_and_clear();
         info!(
@@ -412,6 +450,33 @@ type SplitResolutions = (
 /// A target's resolution and the catalog entry of each of its blockers.
 type ResolvedTarget = Result<(Analysis, Vec<Option<IssueId>>), String>;
 
+/// Stores each target's direct view for reuse, with the listing ids of the pages it read;
+/// nothing when a page could not be fetched or identified, or metadata was unsettled.
+fn store_direct(
+    shared: &source::Shared,
+    names: &[PackageName],
+    pages: &direct::Pages,
+    slots: &[Option<reuse::Slot>],
+    direct: &[Vec<PackageHealth>],
+) {
+    let listings: Option<Vec<_>> = names
+        .iter()
+        .map(|name| {
+            let page = pages.get(name)?.as_ref().ok()?;
+            Some((name.clone(), shared.listing_ids(name, page.as_deref())?))
+        })
+        .collect();
+    let Some(listings) = listings else {
+        tracing::debug!("a direct project's page cannot be identified: direct view not stored");
+        return;
+    };
+    for (slot, packages) in slots.iter().zip(direct) {
+        if let Some(slot) = slot {
+            slot.store_direct(listings.clone(), packages);
+        }
+    }
+}
+
 /// Resolves every target on its own thread over the shared fetch layer (or, with `reuse`, takes
 /// its resolution from the cache when nothing it was computed from changed). A source failure
 /// becomes the target's error message (no conclusion), never a missing wheel.
@@ -441,7 +506,7 @@ fn resolve_all(
                 scope.spawn(move || {
                     let slot = reuse
                         .then(|| {
-                            reuse::Slot::new(
+                            reuse::Slot::tree(
                                 shared.client(),
                                 &facts,
                                 requirements,
@@ -450,7 +515,7 @@ fn resolve_all(
                             )
                         })
                         .flatten();
-                    if let Some(reused) = slot.as_ref().and_then(|s| s.load(shared)) {
+                    if let Some(reused) = slot.as_ref().and_then(|s| s.load_tree(shared)) {
                         tracing::debug!("{}: resolution reused from the cache", facts.python_label);
                         shared.note_looked_up(&reused.projects);
                         return Ok((reused.analysis, reused.issues));
@@ -475,7 +540,7 @@ fn resolve_all(
                         && !shared.unsettled()
                     {
                         match source.listings_read() {
-                            Some(listings) => slot.store(listings, &analysis, &issues),
+                            Some(listings) => slot.store_tree(listings, &analysis, &issues),
                             None => tracing::debug!(
                                 "{}: a listing read cannot be identified: resolution not stored",
                                 source.python_label()

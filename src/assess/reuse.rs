@@ -1,4 +1,4 @@
-//! Reusing a target's resolution from an earlier run.
+//! Reusing a target's resolution, and its direct view, from an earlier run.
 //!
 //! A target's [`Analysis`] (and its blockers' catalog entries) is a function of the target's
 //! facts (tags, Python, markers), the requirements and constraints, the pre-release setting,
@@ -13,6 +13,10 @@
 //! input that differs, and the target is resolved as usual (and stored again). The key also
 //! holds the running binary's identity, so a rebuilt wheelwatch never reads what another build
 //! computed.
+//!
+//! The direct view of each target (every direct requirement assessed by [`crate::health`]) is
+//! kept the same way, beside the ids of the direct projects' listings: when every target's is
+//! reusable, a warm run decodes no page at all.
 //!
 //! Reused only from a page cache that may answer without a request (not with `--no-cache` or
 //! `--refresh`), with one index and no find-links page (not cached) nor find-links files of a
@@ -33,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::IssueId;
+use crate::health::{Options, PackageHealth};
 use crate::index::{IndexClient, PageId};
+use crate::requirements::RequirementSet;
 use crate::resolve::Analysis;
 
 use super::source::{Shared, TargetFacts};
@@ -45,13 +51,23 @@ const MAGIC: &[u8; 8] = b"wwtree\x00\x01";
 /// No entry is read past this size (a resolution of thousands of packages is far smaller).
 const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A stored resolution and what it was computed from.
+/// A stored result and what it was computed from.
 #[derive(Serialize, Deserialize)]
 struct Stored {
-    /// Every project the resolver looked up, with its listing's id on every index.
+    /// Every project whose listing was read, with its listing's id on every index.
     listings: Vec<(PackageName, Vec<PageId>)>,
-    analysis: Analysis,
-    issues: Vec<Option<IssueId>>,
+    value: Value,
+}
+
+/// What is stored: a target's resolution, or its direct view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Value {
+    Tree {
+        analysis: Box<Analysis>,
+        issues: Vec<Option<IssueId>>,
+    },
+    /// As JSON: [`PackageHealth`] leaves empty fields out, which postcard cannot read back.
+    Direct { packages_json: String },
 }
 
 /// A target's resolution reused from the cache.
@@ -62,20 +78,53 @@ pub(crate) struct Reused {
     pub(crate) projects: Vec<PackageName>,
 }
 
-/// Where one target's resolution is stored: `None` when resolutions are not reused.
+/// Where one target's result is stored: `None` when results are not reused.
 pub(crate) struct Slot {
     path: PathBuf,
 }
 
 impl Slot {
-    /// The slot of the target described by `facts` resolving `requirements` under
-    /// `constraints`, in `client`'s cache directory.
-    pub(crate) fn new(
+    /// The slot of the resolution of the target described by `facts` resolving
+    /// `requirements` under `constraints`, in `client`'s cache directory.
+    pub(crate) fn tree(
         client: &IndexClient,
         facts: &TargetFacts,
         requirements: &[Requirement],
         constraints: &[Requirement],
         pre: bool,
+    ) -> Option<Self> {
+        let mut inputs = vec![format!("pre {pre}")];
+        for (kind, list) in [("requirement", requirements), ("constraint", constraints)] {
+            inputs.extend(list.iter().map(|r| format!("{kind} {r}")));
+        }
+        Self::new(client, facts, "tree", &inputs)
+    }
+
+    /// The slot of the direct view of `set` on the target described by `facts`.
+    pub(crate) fn direct(
+        client: &IndexClient,
+        facts: &TargetFacts,
+        set: &RequirementSet,
+        options: Options,
+    ) -> Option<Self> {
+        let mut inputs = vec![format!("pre {}", options.pre)];
+        for (kind, list) in [
+            ("requirement", &set.requirements),
+            ("constraint", &set.constraints),
+        ] {
+            inputs.extend(
+                list.iter()
+                    .map(|r| format!("{kind} {} {} {}", r.locked, r.requirement, r.raw)),
+            );
+        }
+        Self::new(client, facts, "direct", &inputs)
+    }
+
+    fn new(
+        client: &IndexClient,
+        facts: &TargetFacts,
+        kind: &str,
+        inputs: &[String],
     ) -> Option<Self> {
         let dir = client.cache_dir()?;
         let mut key = Sha256::new();
@@ -86,6 +135,7 @@ impl Slot {
         field(LAYOUT.as_bytes());
         field(env!("CARGO_PKG_VERSION").as_bytes());
         field(build_identity()?.as_bytes());
+        field(kind.as_bytes());
         for (python, abi, platform) in facts.tags.iter() {
             field(python.as_bytes());
             field(abi.as_bytes());
@@ -101,30 +151,47 @@ impl Slot {
                     &facts.platform,
                     facts.free_threaded,
                     &facts.env,
-                    pre,
                 )
             )
             .as_bytes(),
         );
-        for list in [requirements, constraints] {
-            field(&(list.len() as u64).to_le_bytes());
-            for requirement in list {
-                field(requirement.to_string().as_bytes());
-            }
+        field(&(inputs.len() as u64).to_le_bytes());
+        for input in inputs {
+            field(input.as_bytes());
         }
         let digest = key.finalize();
-        let mut name = String::with_capacity(64);
+        let mut name = String::with_capacity(32);
         for b in &digest[..16] {
             use std::fmt::Write as _;
             let _ = write!(name, "{b:02x}");
         }
         Some(Self {
-            path: dir.join(LAYOUT).join(format!("{name}.tree")),
+            path: dir.join(LAYOUT).join(format!("{name}.{kind}")),
         })
     }
 
     /// The stored resolution, when there is one and every listing it read is still the same.
-    pub(crate) fn load(&self, shared: &Shared) -> Option<Reused> {
+    pub(crate) fn load_tree(&self, shared: &Shared) -> Option<Reused> {
+        let (value, projects) = self.load(shared)?;
+        match value {
+            Value::Tree { analysis, issues } => Some(Reused {
+                analysis: *analysis,
+                issues,
+                projects,
+            }),
+            Value::Direct { .. } => None,
+        }
+    }
+
+    /// The stored direct view, when there is one and every listing it read is still the same.
+    pub(crate) fn load_direct(&self, shared: &Shared) -> Option<Vec<PackageHealth>> {
+        match self.load(shared)?.0 {
+            Value::Direct { packages_json } => serde_json::from_str(&packages_json).ok(),
+            Value::Tree { .. } => None,
+        }
+    }
+
+    fn load(&self, shared: &Shared) -> Option<(Value, Vec<PackageName>)> {
         let bytes = read_bounded(&self.path)?;
         let stored = match decode(&bytes) {
             Ok(stored) => stored,
@@ -135,29 +202,47 @@ impl Slot {
         };
         for (name, ids) in &stored.listings {
             if shared.cached_listing_ids(name).as_ref() != Some(ids) {
-                tracing::debug!("{name}'s listing changed or is not fresh: resolving again");
+                tracing::debug!("{name}'s listing changed or is not fresh: assessing again");
                 return None;
             }
         }
-        Some(Reused {
-            analysis: stored.analysis,
-            issues: stored.issues,
-            projects: stored.listings.into_iter().map(|(name, _)| name).collect(),
-        })
+        let projects = stored.listings.into_iter().map(|(name, _)| name).collect();
+        Some((stored.value, projects))
     }
 
     /// Stores a resolution that read these listings.
-    pub(crate) fn store(
+    pub(crate) fn store_tree(
         &self,
-        mut listings: Vec<(PackageName, Vec<PageId>)>,
+        listings: Vec<(PackageName, Vec<PageId>)>,
         analysis: &Analysis,
         issues: &[Option<IssueId>],
     ) {
+        self.store(
+            listings,
+            &Value::Tree {
+                analysis: Box::new(analysis.clone()),
+                issues: issues.to_vec(),
+            },
+        );
+    }
+
+    /// Stores a direct view that read these listings.
+    pub(crate) fn store_direct(
+        &self,
+        listings: Vec<(PackageName, Vec<PageId>)>,
+        packages: &[PackageHealth],
+    ) {
+        match serde_json::to_string(packages) {
+            Ok(packages_json) => self.store(listings, &Value::Direct { packages_json }),
+            Err(err) => tracing::debug!("could not store a direct view: {err}"),
+        }
+    }
+
+    fn store(&self, mut listings: Vec<(PackageName, Vec<PageId>)>, value: &Value) {
         listings.sort_by(|a, b| a.0.cmp(&b.0));
         let stored = StoredRef {
             listings: &listings,
-            analysis,
-            issues,
+            value,
         };
         let written = encode(&stored)
             .map_err(std::io::Error::other)
@@ -179,8 +264,7 @@ impl Slot {
 #[derive(Serialize)]
 struct StoredRef<'a> {
     listings: &'a [(PackageName, Vec<PageId>)],
-    analysis: &'a Analysis,
-    issues: &'a [Option<IssueId>],
+    value: &'a Value,
 }
 
 /// What tells this build of wheelwatch from any other: the executable's size and modification
@@ -257,8 +341,7 @@ pub(crate) fn fuzz_entry(data: &[u8]) {
         let Ok(stored) = decoded else { return };
         let bytes = encode(&StoredRef {
             listings: &stored.listings,
-            analysis: &stored.analysis,
-            issues: &stored.issues,
+            value: &stored.value,
         })
         .expect("a decoded entry encodes");
         let again = decode(&bytes).expect("an encoded entry decodes");
@@ -266,11 +349,7 @@ pub(crate) fn fuzz_entry(data: &[u8]) {
             again.listings, stored.listings,
             "listings did not round-trip"
         );
-        assert_eq!(
-            again.analysis, stored.analysis,
-            "the analysis did not round-trip"
-        );
-        assert_eq!(again.issues, stored.issues, "issues did not round-trip");
+        assert_eq!(again.value, stored.value, "the value did not round-trip");
     };
     check(decode(data));
     let mut framed = MAGIC.to_vec();
@@ -347,8 +426,10 @@ mod tests {
         let (listings, analysis) = sample();
         let bytes = encode(&StoredRef {
             listings: &listings,
-            analysis: &analysis,
-            issues: &[Some(IssueId::SdistOnly)],
+            value: &Value::Tree {
+                analysis: Box::new(analysis),
+                issues: vec![Some(IssueId::SdistOnly)],
+            },
         })
         .unwrap();
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -382,14 +463,17 @@ mod tests {
             "numpy".parse::<PackageName>().unwrap(),
             vec![Some(7_u64), None],
         )];
+        let value = Value::Tree {
+            analysis: Box::new(analysis),
+            issues: vec![None],
+        };
         let bytes = encode(&StoredRef {
             listings: &listings,
-            analysis: &analysis,
-            issues: &[None],
+            value: &value,
         })
         .unwrap();
         let back = decode(&bytes).unwrap();
-        assert_eq!(back.analysis, analysis);
+        assert_eq!(back.value, value);
         assert_eq!(back.listings, listings);
         for cut in [0, 5, 12, bytes.len() - 1] {
             assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");

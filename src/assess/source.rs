@@ -93,7 +93,11 @@ impl Shared {
     }
 
     /// The ids of `name`'s listing as read in this run (`page`: `None` when not found).
-    fn listing_ids(&self, name: &PackageName, page: Option<&ProjectPage>) -> Option<Vec<PageId>> {
+    pub(crate) fn listing_ids(
+        &self,
+        name: &PackageName,
+        page: Option<&ProjectPage>,
+    ) -> Option<Vec<PageId>> {
         if let Some(ids) = lock(&self.listing_ids).get(name) {
             return ids.clone();
         }

@@ -959,6 +959,10 @@ fn warm_checks_reuse_resolutions_until_a_listing_changes() {
     let (code, warm, stderr) = check(dir.path(), &index, &args);
     assert_eq!(code, 1);
     assert_eq!(reused(&stderr), 2, "both targets reused: {stderr}");
+    assert!(
+        stderr.contains("direct requirements: every target's view reused from the cache"),
+        "{stderr}"
+    );
     assert_eq!(stable(&warm), stable(&cold));
     assert_eq!(warm["stats"]["projects"], cold["stats"]["projects"]);
     assert_eq!(warm["stats"]["requests"], 0);
@@ -982,6 +986,8 @@ fn warm_checks_reuse_resolutions_until_a_listing_changes() {
         .arg(index.url()));
     assert_eq!(code, 0, "lib now installs from a wheel: {stderr}");
     assert_eq!(reused(&stderr), 0, "{stderr}");
+    // Stale pages (max age 0) are never reused, not even app's unchanged one.
+    assert!(!stderr.contains("view reused"), "{stderr}");
     let changed = json(&changed);
     assert_eq!(changed["targets"][0]["blockers"], Value::Array(Vec::new()));
 
