@@ -877,3 +877,93 @@ fn alternative_blockers_report_the_ones_the_relaxed_resolution_builds() {
         ["a==2.0", "p==1.0"]
     );
 }
+
+/// pandas' finals all need a newer numpy than the pinned one; a pre-release does not.
+fn pandas_index() -> Index {
+    let mut index = Index::default();
+    index.add("numpy", "1.24.4", Files::Both, &[]);
+    index.add("numpy", "2.0.0", Files::Both, &[]);
+    for ver in ["2.1.0", "2.2.0", "2.3.0"] {
+        index.add("pandas", ver, Files::Wheel, &["numpy>=2"]);
+    }
+    index.add("pandas", "3.0.0rc1", Files::Wheel, &["numpy>=1.20"]);
+    index.add("app", "1.0", Files::Wheel, &["pandas"]);
+    index.add("app", "2.0", Files::Wheel, &["pandas", "numpy<2"]);
+    index
+}
+
+#[test]
+fn conflicting_finals_do_not_fall_back_to_a_pre_release() {
+    // pip filters candidates on the declared specifiers: a final release matches `pandas`, so
+    // pre-releases are never candidates, however far backtracking narrows the range.
+    let index = pandas_index();
+    let env = linux();
+    let r = reqs(&["pandas", "numpy==1.24.4"]);
+    let text = conflict_text(resolve_default(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because pandas depends on numpy >=2 and you require pandas, you require numpy >=2.\n\
+         And because you require numpy ==1.24.4, your requirements cannot be satisfied."
+    );
+    assert!(
+        !index
+            .calls
+            .borrow()
+            .iter()
+            .any(|c| c.starts_with("metadata pandas 3.0.0rc1")),
+        "{:?}",
+        index.calls.borrow()
+    );
+    // Finals conflict under app 2.0: the resolver backtracks to app 1.0 (no pre-release).
+    let r = reqs(&["app"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["app==1.0", "numpy==2.0.0", "pandas==2.3.0"]
+    );
+    // A specifier naming a pre-release allows them: the pre-release resolves.
+    let r = reqs(&["pandas>=2.0rc1", "numpy==1.24.4"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["numpy==1.24.4", "pandas==3.0.0rc1"]
+    );
+    // So does --pre.
+    let r = reqs(&["pandas", "numpy==1.24.4"]);
+    let req = Request {
+        allow_prerelease: true,
+        ..request(&r, &env)
+    };
+    assert_eq!(
+        pins(&resolve_default(&index, &req).unwrap()),
+        ["numpy==1.24.4", "pandas==3.0.0rc1"]
+    );
+}
+
+#[test]
+fn a_pre_release_is_chosen_when_only_pre_releases_match_the_declared_requirements() {
+    let mut index = Index::default();
+    for ver in ["1.0", "2.0", "4.0"] {
+        index.add("lib", ver, Files::Both, &[]);
+    }
+    index.add("lib", "3.0b1", Files::Both, &[]);
+    index.add("x", "1.0", Files::Both, &["lib>2"]);
+    let env = linux();
+    // Each requirement alone matches a final release; together (`>2, <4`) only 3.0b1.
+    let r = reqs(&["lib<4", "x"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["lib==3.0b1", "x==1.0"]
+    );
+    // The mode counts: with wheels only, a final without a wheel does not match.
+    let mut index = Index::default();
+    index.add("lib", "1.0", Files::Sdist, &[]);
+    index.add("lib", "2.0b1", Files::Wheel, &[]);
+    let r = reqs(&["lib"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["lib==1.0"]
+    );
+    assert_eq!(
+        pins(&resolve_wheel_only(&index, &request(&r, &env)).unwrap()),
+        ["lib==2.0b1"]
+    );
+}
