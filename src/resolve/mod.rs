@@ -74,7 +74,12 @@
 //! the range and the mode, plus [`PrefetchHint::likely_version`] to pick the version whose
 //! metadata will most likely be asked for next. A source that fetches hinted pages and metadata
 //! concurrently makes resolution cost about one round trip per level of the dependency graph.
-//! Within one [`analyze`] call every page and metadata file is asked for once.
+//! When the solver backtracks over a package (the third successively older version it chooses
+//! in a run), a hint with [`PrefetchHint::versions`] names the next versions it would try, so
+//! that their metadata arrives concurrently rather than one round trip per version; the next
+//! batch is named when it reaches the middle of the last one. Within one [`analyze`] call every
+//! page and metadata file is asked for once (a source that fetches hints shares its fetches
+//! with the resolver's own requests).
 
 mod explain;
 mod solver;
@@ -135,7 +140,8 @@ impl Error for SourceError {
 }
 
 /// What the resolver will likely ask for next: `candidates(name)`, then
-/// `metadata(name, likely_version)`.
+/// `metadata(name, likely_version)`; or, when [`PrefetchHint::versions`] is not empty, the
+/// metadata of those versions.
 #[derive(Clone, Debug)]
 pub(crate) struct PrefetchHint {
     /// The package.
@@ -146,6 +152,11 @@ pub(crate) struct PrefetchHint {
     pub wheel_only: bool,
     /// Pre-releases are acceptable.
     pub allow_prerelease: bool,
+    /// Empty for a requirement just seen. Otherwise the resolver is backtracking over this
+    /// package (its candidates are known) and will likely ask for the metadata of these
+    /// versions, newest first, one after another: fetch them concurrently (their metadata only;
+    /// their requirements are not hints).
+    pub versions: Vec<Version>,
 }
 
 impl PrefetchHint {

@@ -77,6 +77,12 @@ pub(crate) struct DepRecord {
     pub(crate) range: Ranges<Version>,
 }
 
+/// After how many choices of one package in a run the solver counts as backtracking over it.
+const BACKTRACK_AFTER: u32 = 3;
+
+/// How many versions one backtracking prefetch hint names.
+const BACKTRACK_BATCH: usize = 16;
+
 /// Whether a version can be installed: by wheel only, or by wheel or sdist.
 pub(crate) fn usable(c: &Candidate, wheel_only: bool) -> bool {
     c.requires_python_ok && (c.wheel.is_some() || (!wheel_only && c.has_sdist))
@@ -214,6 +220,42 @@ impl Versions {
     pub(crate) fn any_final_in(&self, range: &Ranges<Version>, wheel_only: bool) -> bool {
         let [finals, _] = &self.lists[usize::from(wheel_only)];
         self.newest_in(finals, range).is_some()
+    }
+
+    /// Up to `limit` usable, non-yanked versions in `range` older than `below`, newest first,
+    /// under `pre`: the versions a resolver backtracking over this package will likely try
+    /// next.
+    pub(crate) fn next_below(
+        &self,
+        range: &Ranges<Version>,
+        below: &Version,
+        wheel_only: bool,
+        pre: Prereleases,
+        limit: usize,
+    ) -> Vec<Version> {
+        let [finals, pres] = &self.lists[usize::from(wheel_only)];
+        let older = |list: &[usize]| -> Vec<usize> {
+            let end = list.partition_point(|&i| &self.all[i].version < below);
+            list[..end]
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&i| range.contains(&self.all[i].version))
+                .take(limit)
+                .collect()
+        };
+        let mut picked = older(finals);
+        match pre {
+            Prereleases::Allowed => picked.extend(older(pres)),
+            Prereleases::IfNoFinal if picked.is_empty() => picked = older(pres),
+            Prereleases::IfNoFinal | Prereleases::No => {}
+        }
+        picked.sort_unstable_by(|a, b| b.cmp(a));
+        picked.truncate(limit);
+        picked
+            .into_iter()
+            .map(|i| self.all[i].version.clone())
+            .collect()
     }
 }
 
@@ -438,6 +480,7 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
                         wheel_only,
                         allow_prerelease: self.allow_prerelease
                             || names_prerelease(&rec.specifiers),
+                        versions: Vec::new(),
                     });
                 }
             }
@@ -458,6 +501,7 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
             last_chosen: RefCell::new(HashMap::new()),
             order: RefCell::new(HashMap::new()),
             declared: RefCell::new(HashMap::new()),
+            backtracking: RefCell::new(HashMap::new()),
             pre_excluded: RefCell::new(HashSet::new()),
         };
         self.hint(&self.root, &run.mode);
@@ -521,9 +565,25 @@ struct Run<'s, 'a, S: PackageSource + ?Sized> {
     /// (constraints applied): pip's pre-release rule looks at these, not at the range PubGrub
     /// derives while backtracking.
     declared: RefCell<HashMap<PackageName, Ranges<Version>>>,
+    /// Per package, how far the solver has backtracked over it (for prefetch hints).
+    backtracking: RefCell<HashMap<PackageName, Backtracking>>,
     /// Packages for which a choice found only pre-releases in range, and the pre-release rule
     /// excluded them.
     pre_excluded: RefCell<HashSet<PackageName>>,
+}
+
+/// How far the solver has gone down one package's versions in a run.
+#[derive(Default)]
+struct Backtracking {
+    /// How many successively older versions were chosen.
+    steps: u32,
+    /// The oldest version chosen.
+    lowest: Option<Version>,
+    /// The oldest version a hint named (`None`: no hint yet).
+    oldest_hinted: Option<Version>,
+    /// When a choice reaches this version, the next batch is hinted (`None` with a hint
+    /// given: no older version was left to name).
+    refill_at: Option<Version>,
 }
 
 impl<S: PackageSource + ?Sized> Run<'_, '_, S> {
@@ -566,6 +626,51 @@ impl<S: PackageSource + ?Sized> Run<'_, '_, S> {
         } else {
             Prereleases::IfNoFinal
         }
+    }
+
+    /// Once the solver has chosen [`BACKTRACK_AFTER`] successively older versions of `name`
+    /// in this run it is backtracking over it, one metadata fetch per version: hint the next
+    /// [`BACKTRACK_BATCH`] versions it would try (in `range`, older than `chosen`, same mode
+    /// and pre-release rule), and the batch after that when a choice reaches the middle of the
+    /// last one, so the fetches stay ahead of the solver (uv's `BatchPrefetcher` does the same).
+    fn prefetch_when_backtracking(
+        &self,
+        name: &PackageName,
+        versions: &Versions,
+        range: &Ranges<Version>,
+        chosen: &Version,
+        wheel_only: bool,
+        pre: Prereleases,
+    ) {
+        let mut all = self.backtracking.borrow_mut();
+        let state = all.entry(name.clone()).or_default();
+        if state.lowest.as_ref().is_some_and(|l| chosen >= l) {
+            return;
+        }
+        state.lowest = Some(chosen.clone());
+        state.steps += 1;
+        if state.steps < BACKTRACK_AFTER {
+            return;
+        }
+        let from = match (&state.oldest_hinted, &state.refill_at) {
+            (None, _) => chosen.clone(),
+            (Some(oldest), Some(refill)) if chosen <= refill => oldest.clone(),
+            (Some(_), _) => return,
+        };
+        let next = versions.next_below(range, &from, wheel_only, pre, BACKTRACK_BATCH);
+        state.refill_at = next.get(next.len() / 2).cloned();
+        state.oldest_hinted = Some(next.last().cloned().unwrap_or(from));
+        drop(all);
+        if next.is_empty() {
+            return;
+        }
+        self.session.source.prefetch(&[PrefetchHint {
+            name: name.clone(),
+            range: range.clone(),
+            wheel_only,
+            allow_prerelease: pre == Prereleases::Allowed,
+            versions: next,
+        }]);
     }
 
     fn constraints_for(
@@ -651,6 +756,7 @@ impl<S: PackageSource + ?Sized> DependencyProvider for Run<'_, '_, S> {
                     self.last_chosen
                         .borrow_mut()
                         .insert(name.clone(), v.clone());
+                    self.prefetch_when_backtracking(name, &versions, range, v, wheel_only, pre);
                 }
                 return Ok(Some(v.clone()));
             }
