@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-100}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt pyproject uv_lock pylock metadata pep508 installer_log page_cache)
+[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt pyproject uv_lock pylock metadata pep508 installer_log page_cache resolution_cache)
 
 seeds() {
   case "$1" in
@@ -24,6 +24,7 @@ seeds() {
     installer_log) echo "$(ls -d tests/fixtures/installer-logs 2>/dev/null || true)" ;;
     pep508) echo fuzz/seeds/pep508 tests/fixtures/requirements/txt ;;
     page_cache) echo tests/fixtures/page-cache ;;
+    resolution_cache) echo tests/fixtures/resolution-cache ;;
   esac
 }
 

@@ -35,6 +35,27 @@ pub struct ProjectPage {
     pub files: Vec<DistFile>,
 }
 
+impl ProjectPage {
+    /// What identifies this listing: a hash of every file as listed (name, URL, hash, upload
+    /// time, `requires-python`, yanked, core metadata, size), in order. The page cache writes it
+    /// into each entry ([`crate::index::PageId`]); equal ids mean the same listing, within one
+    /// build of wheelwatch (the hash function is the standard library's, which may change
+    /// between Rust releases: then ids only stop matching).
+    pub(crate) fn listing_id(files: &[DistFile]) -> u64 {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut hasher = std::hash::DefaultHasher::new();
+        files.len().hash(&mut hasher);
+        for file in files {
+            file.text.hash(&mut hasher);
+            file.requires_python_str().hash(&mut hasher);
+            file.yanked.hash(&mut hasher);
+            file.core_metadata.hash(&mut hasher);
+            file.size.hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+}
+
 /// One file of a project: a wheel or a source distribution.
 ///
 /// The file's texts (URL, file name, SHA-256, upload time) live in one allocation: the URL,

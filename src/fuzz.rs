@@ -1,6 +1,6 @@
 //! Fuzzing entry points: one function per parser of outside input (requirements files,
 //! `pyproject.toml`, `uv.lock`, `pylock.toml`, core metadata, single PEP 508 strings, installer
-//! logs, entries of the on-disk page cache), each
+//! logs, entries of the on-disk page and resolution caches), each
 //! taking raw bytes and panicking only when the parser misbehaved.
 //!
 //! Shared by the coverage-guided harness in `fuzz/` (`cargo fuzz run <target>`) and the bounded
@@ -143,6 +143,13 @@ pub fn page_cache(data: &[u8]) {
     crate::index::fuzz_page_cache(data);
 }
 
+/// A cached resolution ([`crate::assess::reuse`]), as read on a warm run: the bytes as a whole
+/// entry and as a payload under a valid header. Anything may be rejected; what is accepted must
+/// round-trip.
+pub fn resolution_cache(data: &[u8]) {
+    crate::assess::reuse::fuzz_entry(data);
+}
+
 /// A fuzz entry point.
 pub type Entry = fn(&[u8]);
 
@@ -156,4 +163,5 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("pep508", pep508),
     ("installer_log", installer_log),
     ("page_cache", page_cache),
+    ("resolution_cache", resolution_cache),
 ];

@@ -5,6 +5,8 @@
 //! once (concurrently, shared by every target), assess every direct requirement on every target
 //! ([`direct`], the policy is [`crate::health`]), resolve every target's whole dependency tree
 //! (default and wheel-only, see [`crate::resolve`]) over one shared fetch layer ([`source`]),
+//! or take a target's resolution from the cache when nothing it was computed from changed
+//! ([`reuse`]),
 //! optionally write the wheel-only resolutions as lock files ([`locks`]), and assemble the
 //! [`Report`].
 //!
@@ -17,6 +19,7 @@
 pub(crate) mod direct;
 pub(crate) mod interpreters;
 pub(crate) mod locks;
+pub(crate) mod reuse;
 pub(crate) mod source;
 pub(crate) mod targets;
 
@@ -72,6 +75,10 @@ pub struct Request {
     pub printer: Printer,
     /// Changes applied to the loaded requirements before assessing (what `plan` tries).
     pub edits: RequirementEdits,
+    /// Take a target's resolution from the cache when nothing it was computed from changed
+    /// ([`reuse`]). Off for callers that need every page of the tree in
+    /// [`Assessment::pages`] (the matrix, plans); never with `lock_dir`.
+    pub reuse_resolutions: bool,
 }
 
 /// Changes to a loaded requirement set: requirements replaced by name, constraints added.
@@ -123,6 +130,7 @@ impl Request {
             lock_dir: settings.lock_dir.clone(),
             printer,
             edits: RequirementEdits::default(),
+            reuse_resolutions: true,
         }
     }
 }
@@ -211,16 +219,28 @@ pub fn run(request: &Request) -> Result<Assessment> {
         names.len(),
         planned.len()
     );
-    let pages = direct::fetch_pages(
-        &runtime,
-        &shared,
-        names.clone(),
-        if names.len() > 1 {
-            request.printer
-        } else {
-            Printer::silent()
-        },
-    );
+    let fetch_pages = || {
+        direct::fetch_pages(
+            &runtime,
+            &shared,
+            names.clone(),
+            if names.len() > 1 {
+                request.printer
+            } else {
+                Printer::silent()
+            },
+        )
+    };
+    // Every direct project's page unchanged in the cache: each target's direct view may be
+    // reused ([`reuse`]), so no page is fetched before the (cached, quick) probes are in; else
+    // the pages are fetched while the interpreters are probed.
+    let reuse = request.reuse_resolutions && request.lock_dir.is_none();
+    let maybe_reused = reuse
+        && !names.is_empty()
+        && names
+            .iter()
+            .all(|name| shared.cached_listing_ids(name).is_some());
+    let mut pages = (!maybe_reused).then(fetch_pages);
 
     let options = Options {
         pre: request.pre || set.index.pre,
@@ -270,18 +290,45 @@ pub fn run(request: &Request) -> Result<Assessment> {
     }
     // Direct assessment is pure CPU work per target over every file of every page; on a warm
     // run it is a good share of the run: one thread per core.
-    let direct: Vec<Vec<PackageHealth>> = parallel::map(&facts, parallel::cores(), |f| {
-        let ctx = TargetContext {
-            tags: &f.tags,
-            markers: &f.env,
-            python_full_version: &f.python,
-            python_label: &f.python_label,
-            platform_label: &f.platform_label,
-            platform: &f.platform,
-            free_threaded: f.free_threaded,
-        };
-        direct::assess_target(&set, &pages, &ctx, options)
-    });
+    let direct_slots: Vec<Option<reuse::Slot>> = facts
+        .iter()
+        .map(|f| {
+            reuse
+                .then(|| reuse::Slot::direct(shared.client(), f, &set, options))
+                .flatten()
+        })
+        .collect();
+    let reused: Option<Vec<Vec<PackageHealth>>> = if maybe_reused {
+        direct_slots
+            .iter()
+            .map(|slot| slot.as_ref()?.load_direct(&shared))
+            .collect()
+    } else {
+        None
+    };
+    let direct: Vec<Vec<PackageHealth>> = if let Some(reused) = reused {
+        tracing::debug!("direct requirements: every target's view reused from the cache");
+        shared.note_looked_up(&names);
+        reused
+    } else {
+        let pages = pages.take().unwrap_or_else(fetch_pages);
+        let direct = parallel::map(&facts, parallel::cores(), |f| {
+            let ctx = TargetContext {
+                tags: &f.tags,
+                markers: &f.env,
+                python_full_version: &f.python,
+                python_label: &f.python_label,
+                platform_label: &f.platform_label,
+                platform: &f.platform,
+                free_threaded: f.free_threaded,
+            };
+            direct::assess_target(&set, &pages, &ctx, options)
+        });
+        if reuse {
+            store_direct(&shared, &names, &pages, &direct_slots, &direct);
+        }
+        direct
+    };
 
     let resolved: Vec<Option<ResolvedTarget>> = if dependencies == Dependencies::Resolved {
         let resolve_started = Instant::now();
@@ -289,7 +336,7 @@ pub fn run(request: &Request) -> Result<Assessment> {
             "resolving dependencies on {} targets",
             assessed.len()
         ));
-        let out = resolve_all(&shared, &set, facts, options.pre);
+        let out = resolve_all(&shared, &set, facts, options.pre, reuse);
         spinner.finish_and_clear();
         info!(
             "resolved {} targets in {} ms",
@@ -403,13 +450,42 @@ type SplitResolutions = (
 /// A target's resolution and the catalog entry of each of its blockers.
 type ResolvedTarget = Result<(Analysis, Vec<Option<IssueId>>), String>;
 
-/// Resolves every target on its own thread over the shared fetch layer. A source failure
+/// Stores each target's direct view for reuse, with the listing ids of the pages it read;
+/// nothing when a page could not be fetched or identified, or metadata was unsettled.
+fn store_direct(
+    shared: &source::Shared,
+    names: &[PackageName],
+    pages: &direct::Pages,
+    slots: &[Option<reuse::Slot>],
+    direct: &[Vec<PackageHealth>],
+) {
+    let listings: Option<Vec<_>> = names
+        .iter()
+        .map(|name| {
+            let page = pages.get(name)?.as_ref().ok()?;
+            Some((name.clone(), shared.listing_ids(name, page.as_deref())?))
+        })
+        .collect();
+    let Some(listings) = listings else {
+        tracing::debug!("a direct project's page cannot be identified: direct view not stored");
+        return;
+    };
+    for (slot, packages) in slots.iter().zip(direct) {
+        if let Some(slot) = slot {
+            slot.store_direct(listings.clone(), packages);
+        }
+    }
+}
+
+/// Resolves every target on its own thread over the shared fetch layer (or, with `reuse`, takes
+/// its resolution from the cache when nothing it was computed from changed). A source failure
 /// becomes the target's error message (no conclusion), never a missing wheel.
 fn resolve_all(
     shared: &Arc<source::Shared>,
     set: &RequirementSet,
     facts: Vec<source::TargetFacts>,
     pre: bool,
+    reuse: bool,
 ) -> Vec<ResolvedTarget> {
     let requirements: Vec<Requirement> = set
         .requirements
@@ -428,6 +504,22 @@ fn resolve_all(
                 let requirements = &requirements;
                 let constraints = &constraints;
                 scope.spawn(move || {
+                    let slot = reuse
+                        .then(|| {
+                            reuse::Slot::tree(
+                                shared.client(),
+                                &facts,
+                                requirements,
+                                constraints,
+                                pre,
+                            )
+                        })
+                        .flatten();
+                    if let Some(reused) = slot.as_ref().and_then(|s| s.load_tree(shared)) {
+                        tracing::debug!("{}: resolution reused from the cache", facts.python_label);
+                        shared.note_looked_up(&reused.projects);
+                        return Ok((reused.analysis, reused.issues));
+                    }
                     let env = facts.env.clone();
                     let source = source::TargetSource::new(Arc::clone(shared), facts);
                     let request = resolve::Request {
@@ -439,11 +531,22 @@ fn resolve_all(
                     let analysis = resolve::analyze(&source, &request).map_err(|e| {
                         crate::util::redact::redact_text(&crate::util::error::display_chain(&e))
                     })?;
-                    let issues = analysis
+                    let issues: Vec<Option<IssueId>> = analysis
                         .blockers
                         .iter()
                         .map(|b| source.issue(&b.name, &b.version))
                         .collect();
+                    if let Some(slot) = &slot
+                        && !shared.unsettled()
+                    {
+                        match source.listings_read() {
+                            Some(listings) => slot.store_tree(listings, &analysis, &issues),
+                            None => tracing::debug!(
+                                "{}: a listing read cannot be identified: resolution not stored",
+                                source.python_label()
+                            ),
+                        }
+                    }
                     Ok((analysis, issues))
                 })
             })

@@ -31,7 +31,7 @@ use tokio::runtime::Handle;
 use tokio::sync::OnceCell;
 
 use crate::dist::{DistFile, ProjectPage};
-use crate::index::{IndexClient, IndexError, ProjectLookup};
+use crate::index::{IndexClient, IndexError, PageId, ProjectLookup};
 use crate::metadata::CoreMetadata;
 use crate::resolve::{Candidate, PackageSource, PrefetchHint, SourceError};
 use crate::tags::Tags;
@@ -56,6 +56,14 @@ pub(crate) struct Shared {
     /// the page's files, several thousand for a big project), not at every request for it
     /// (six targets and their speculative walks ask for the same versions).
     metadata: Mutex<MetadataCells>,
+    /// Each page's listing ids, computed once for every target ([`Self::listing_ids`]).
+    listing_ids: Mutex<HashMap<PackageName, Option<Vec<PageId>>>>,
+    /// Each project's listing ids as the cache holds them, read once for every target
+    /// ([`Self::cached_listing_ids`]).
+    cached_ids: Mutex<HashMap<PackageName, Option<Vec<PageId>>>>,
+    /// A version's metadata was unreadable or warned: a resolution that may have read it is
+    /// not stored for reuse (the next run should try again, and say so again).
+    unsettled: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -70,7 +78,63 @@ impl Shared {
             handle,
             pages: Mutex::new(HashMap::new()),
             metadata: Mutex::new(HashMap::new()),
+            listing_ids: Mutex::new(HashMap::new()),
+            cached_ids: Mutex::new(HashMap::new()),
+            unsettled: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    fn unsettle(&self) {
+        self.unsettled
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether some metadata read in this run was unreadable or warned (see `unsettled`).
+    pub(crate) fn unsettled(&self) -> bool {
+        self.unsettled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The ids of `name`'s listing as read in this run (`page`: `None` when not found).
+    pub(crate) fn listing_ids(
+        &self,
+        name: &PackageName,
+        page: Option<&ProjectPage>,
+    ) -> Option<Vec<PageId>> {
+        if let Some(ids) = lock(&self.listing_ids).get(name) {
+            return ids.clone();
+        }
+        let ids = self.client.listing_id_of(page);
+        lock(&self.listing_ids).insert(name.clone(), ids.clone());
+        ids
+    }
+
+    /// [`IndexClient::cached_listing_id`], read once per run for every target.
+    pub(crate) fn cached_listing_ids(&self, name: &PackageName) -> Option<Vec<PageId>> {
+        if let Some(ids) = lock(&self.cached_ids).get(name) {
+            return ids.clone();
+        }
+        let ids = self.client.cached_listing_id(name);
+        lock(&self.cached_ids).insert(name.clone(), ids.clone());
+        ids
+    }
+
+    /// The index client.
+    pub(crate) fn client(&self) -> &IndexClient {
+        &self.client
+    }
+
+    /// Counts `names` as looked up, and answered from the cache (a reused resolution read them
+    /// in an earlier run; their pages' cache entries said they are unchanged).
+    pub(crate) fn note_looked_up(&self, names: &[PackageName]) {
+        let mut pages = lock(&self.pages);
+        let mut new = 0;
+        for name in names {
+            if !pages.contains_key(name) {
+                pages.insert(name.clone(), Arc::default());
+                new += 1;
+            }
+        }
+        self.client.count_cached_pages(new);
     }
 
     fn page_cell(&self, name: &PackageName) -> Arc<OnceCell<PageResult>> {
@@ -128,6 +192,9 @@ impl Shared {
             };
             match self.client.metadata(file).await {
                 Ok(fetched) => {
+                    if !fetched.parsed.warnings.is_empty() {
+                        self.unsettle();
+                    }
                     for warning in &fetched.parsed.warnings {
                         tracing::warn!("{}: {warning}", redact_text(file.filename()));
                     }
@@ -136,6 +203,7 @@ impl Shared {
                 // The index answered, but the file or its metadata is unusable: the
                 // dependencies of this version are unknown, not the run's outcome.
                 Err(IndexError::Metadata { reason, .. }) => {
+                    self.unsettle();
                     let reason = redact_text(&reason);
                     tracing::warn!(
                         "{}: {reason}; its dependencies are unknown",
@@ -258,6 +326,26 @@ impl TargetSource {
             }),
             pages: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The target's Python, as named (`3.12`).
+    pub(crate) fn python_label(&self) -> &str {
+        &self.state.facts.python_label
+    }
+
+    /// Every project whose page this target's resolver read, with the ids of what it read
+    /// ([`IndexClient::listing_id_of`]); `None` when one cannot be identified.
+    pub(crate) fn listings_read(&self) -> Option<Vec<(PackageName, Vec<PageId>)>> {
+        self.pages
+            .borrow()
+            .iter()
+            .map(|(name, page)| {
+                Some((
+                    name.clone(),
+                    self.shared.listing_ids(name, page.as_deref())?,
+                ))
+            })
+            .collect()
     }
 
     /// The issue catalog's entry for why `version` of `name` has no wheel on this target, from

@@ -26,6 +26,8 @@ pub(crate) fn run(
     request.targets = targets.iter().skip(1).cloned().collect();
     request.no_deps = !settings.tree;
     request.lock_dir = None;
+    // Every page of the tree is read from the assessment.
+    request.reuse_resolutions = false;
     let assessment = assess::run(&request)?;
     let platforms = if settings.platforms.is_empty() {
         // This machine's platform, as the assessment found it.

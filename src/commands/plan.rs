@@ -33,6 +33,8 @@ pub(crate) fn run(
     request.targets = Vec::new();
     request.no_deps = false;
     request.lock_dir = None;
+    // Every page of the tree is read from the assessment.
+    request.reuse_resolutions = false;
     let first = assess::run(&request)?;
     let original = first.requirements.clone();
     let mut state = PlanState::default();

@@ -36,12 +36,12 @@ use sha2::{Digest, Sha256};
 
 use pep440_rs::Version;
 
-use crate::dist::{DistFile, DistFileParts, RequiresPython};
+use crate::dist::{DistFile, DistFileParts, ProjectPage, RequiresPython};
 use crate::filename::{DistFilename, SdistExtension, SdistFilename, TagSet, WheelFilename};
 
 /// The directory of this layout's entries; bumped (with [`MAGIC`]) whenever the entry layout
 /// (or what a [`DistFile`] holds) changes, so entries of another layout are never read.
-const LAYOUT: &str = "simple-v3";
+const LAYOUT: &str = "simple-v4";
 
 /// One cached answer of one index for one project.
 #[derive(Clone, Debug)]
@@ -61,14 +61,38 @@ pub struct CacheEntry {
 impl CacheEntry {
     /// Whether the entry may be used without asking the index.
     pub fn is_fresh(&self, default_max_age: Duration) -> bool {
-        let age = now().saturating_sub(self.fetched_at);
-        let max_age = self.max_age.unwrap_or(default_max_age.as_secs());
-        age < max_age
+        is_fresh(self.fetched_at, self.max_age, default_max_age)
     }
 
     /// Whether a conditional request is possible.
     pub fn has_validators(&self) -> bool {
         self.etag.is_some() || self.last_modified.is_some()
+    }
+}
+
+fn is_fresh(fetched_at: u64, max_age: Option<u64>, default_max_age: Duration) -> bool {
+    let age = now().saturating_sub(fetched_at);
+    age < max_age.unwrap_or(default_max_age.as_secs())
+}
+
+/// What identifies one index's listing of a project, as cached: [`ProjectPage::listing_id`] of
+/// its files; `None` when the index does not have the project. Equal ids mean the same listing,
+/// so what was computed from a listing may be reused while its id stays the same.
+pub(crate) type PageId = Option<u64>;
+
+/// What an entry says of itself without its page (see [`PageCache::read_head`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EntryHead {
+    fetched_at: u64,
+    max_age: Option<u64>,
+    /// The listing's id.
+    pub(crate) page_id: PageId,
+}
+
+impl EntryHead {
+    /// Whether the entry may be used without asking the index.
+    pub(crate) fn is_fresh(&self, default_max_age: Duration) -> bool {
+        is_fresh(self.fetched_at, self.max_age, default_max_age)
     }
 }
 
@@ -146,6 +170,33 @@ impl PageCache {
         })
     }
 
+    /// Reads only the first bytes of an entry: when it was fetched, how long it stays fresh and
+    /// its listing's [`PageId`], without reading or decoding the page (a warm run that reuses
+    /// what it computed from the pages needs only this). The checksum, which covers the whole
+    /// entry, is not checked here: a damaged page is found when it is decoded, and the id was
+    /// computed from the page before it was written.
+    pub(crate) fn read_head(path: &Path) -> Option<EntryHead> {
+        const HEAD_BYTES: u64 = 4096;
+        let mut bytes = Vec::with_capacity(HEAD_BYTES as usize);
+        let meta = fs_err::metadata(path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let file = fs_err::File::open(path).ok()?;
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file.file(), HEAD_BYTES),
+            &mut bytes,
+        )
+        .ok()?;
+        let payload = bytes.strip_prefix(MAGIC.as_slice())?.get(4..)?;
+        let (head, _): (StoredHead<'_>, _) = postcard::take_from_bytes(payload).ok()?;
+        Some(EntryHead {
+            fetched_at: head.fetched_at,
+            max_age: head.max_age,
+            page_id: head.page_id,
+        })
+    }
+
     fn decode_logged(bytes: &[u8], path: &Path, project: &PackageName) -> Option<CacheEntry> {
         match decode(bytes, project) {
             Ok(entry) => Some(entry),
@@ -178,7 +229,7 @@ fn write_atomic(path: &Path, entry: &CacheEntry) -> std::io::Result<()> {
 const MAX_ENTRY_BYTES: u64 = super::client::MAX_PAGE_BYTES;
 
 /// The first bytes of every entry: what the file is and which layout it has.
-const MAGIC: &[u8; 8] = b"wwpage\x00\x03";
+const MAGIC: &[u8; 8] = b"wwpage\x00\x04";
 /// `MAGIC`, then the CRC-32 of the payload (little-endian), then the payload.
 const HEADER_LEN: usize = MAGIC.len() + 4;
 
@@ -193,9 +244,24 @@ struct StoredEntry<'a> {
     #[serde(borrow)]
     last_modified: Option<&'a str>,
     max_age: Option<u64>,
+    /// What identifies the listing ([`PageId`]), before it, so that [`PageCache::read_head`]
+    /// learns it from the entry's first bytes.
+    page_id: Option<u64>,
     /// `None` when the index answered 404.
     #[serde(borrow)]
     page: Option<StoredPage<'a>>,
+}
+
+/// The fields of [`StoredEntry`] before the page: a prefix of the same encoding.
+#[derive(Deserialize)]
+struct StoredHead<'a> {
+    fetched_at: u64,
+    #[serde(borrow)]
+    _etag: Option<&'a str>,
+    #[serde(borrow)]
+    _last_modified: Option<&'a str>,
+    max_age: Option<u64>,
+    page_id: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -323,11 +389,13 @@ fn encode(entry: &CacheEntry) -> Result<Vec<u8>, postcard::Error> {
             })
         }
     };
+    let page_id = entry.files.as_deref().map(ProjectPage::listing_id);
     let stored = StoredEntry {
         fetched_at: entry.fetched_at,
         etag: entry.etag.as_deref(),
         last_modified: entry.last_modified.as_deref(),
         max_age: entry.max_age,
+        page_id,
         page,
     };
     let mut bytes = vec![0; HEADER_LEN];
@@ -785,6 +853,7 @@ mod tests {
                 etag: None,
                 last_modified: None,
                 max_age: None,
+                page_id: None,
                 page: Some(StoredPage {
                     versions: vec!["1.0"],
                     tag_sets: vec![],

@@ -13,7 +13,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::sync::{OnceCell, Semaphore};
 use url::Url;
 
-use super::cache::{self, CacheEntry, PageCache};
+use super::cache::{self, CacheEntry, PageCache, PageId};
 use super::parse::{self, PageError};
 use super::redact::{redact_text, split_credentials};
 use super::settings::{CacheMode, IndexSettings};
@@ -256,6 +256,9 @@ struct Inner {
     stats: Stats,
     memo: Mutex<HashMap<PackageName, LookupCell>>,
     listings: OnceCell<Result<Arc<Vec<Listing>>, IndexError>>,
+    /// Every find-links directory's files (name, size, modification time), read once, for
+    /// [`IndexClient::cached_listing_id`]; `None` when a location is not a readable directory.
+    link_dirs: std::sync::OnceLock<Option<Vec<DirFiles>>>,
 }
 
 /// The index client. Cheap to clone (shared state).
@@ -543,6 +546,7 @@ impl IndexClient {
                 stats: Stats::default(),
                 memo: Mutex::new(HashMap::new()),
                 listings: OnceCell::new(),
+                link_dirs: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -574,8 +578,65 @@ impl IndexClient {
         self.inner.cache_mode
     }
 
+    /// The ids [`Self::cached_listing_id`] gives when the cache holds exactly `page` (`None`:
+    /// not found), computed from the page itself rather than read back, so they describe what
+    /// was read even if another run rewrote the entry since. `None` when the page cannot be
+    /// told apart per location: several indexes, a find-links page, or find-links files of the
+    /// project merged into it; or when there is no cache.
+    pub(crate) fn listing_id_of(&self, page: Option<&ProjectPage>) -> Option<Vec<PageId>> {
+        let inner = &*self.inner;
+        inner.cache.as_ref()?;
+        let [index] = inner.indexes.as_slice() else {
+            return None;
+        };
+        if !matches!(index.url.scheme(), "http" | "https") {
+            return None;
+        }
+        let dirs = self.link_dirs()?;
+        if let Some(page) = page
+            && dirs
+                .iter()
+                .flatten()
+                .any(|(file, ..)| DistFilename::parse(file, &page.name).is_ok())
+        {
+            return None;
+        }
+        let mut ids = vec![page.map(|p| ProjectPage::listing_id(&p.files))];
+        ids.extend(dirs.iter().map(|_| None));
+        Some(ids)
+    }
+
+    /// Every find-links directory's files, read once; `None` when a location is a page or an
+    /// unreadable directory.
+    fn link_dirs(&self) -> Option<&Vec<DirFiles>> {
+        let inner = &*self.inner;
+        inner
+            .link_dirs
+            .get_or_init(|| {
+                inner
+                    .find_links
+                    .iter()
+                    .map(|link| match link {
+                        FindLink::Dir(dir) => dir_files(dir),
+                        FindLink::Page(_) => None,
+                    })
+                    .collect()
+            })
+            .as_ref()
+    }
+
+    /// Counts the pages of `projects` projects as answered from the cache (one per index), for
+    /// listings a reused result stands for ([`Self::cached_listing_id`]).
+    pub(crate) fn count_cached_pages(&self, projects: usize) {
+        let pages = (projects * self.inner.indexes.len()) as u64;
+        self.inner
+            .stats
+            .cache_hits
+            .fetch_add(pages, Ordering::Relaxed);
+    }
+
     /// The cache directory, unless caching is off.
-    pub(super) fn cache_dir(&self) -> Option<&Path> {
+    pub(crate) fn cache_dir(&self) -> Option<&Path> {
         self.inner.cache_dir.as_deref()
     }
 
@@ -651,6 +712,49 @@ impl IndexClient {
             not_modified: s.not_modified.load(Ordering::Relaxed),
             bytes: s.bytes.load(Ordering::Relaxed),
         }
+    }
+
+    /// What identifies `name`'s listing on every index, read from the cache alone (no request,
+    /// no page decoded): one [`PageId`] per index, in order, then one per find-links directory
+    /// (the names, sizes and modification times of the project's files there). `None` unless
+    /// every index's entry may be used without asking (fresh, or any entry when offline), the
+    /// cache is in use and no find-links location is a page (pages are not cached).
+    pub(crate) fn cached_listing_id(&self, name: &PackageName) -> Option<Vec<PageId>> {
+        let inner = &*self.inner;
+        let cache = inner.cache.as_ref()?;
+        if !matches!(inner.cache_mode, CacheMode::Normal | CacheMode::Offline) {
+            return None;
+        }
+        let dirs = self.link_dirs()?;
+        let mut ids = Vec::with_capacity(inner.indexes.len());
+        for loc in &inner.indexes {
+            if !matches!(loc.url.scheme(), "http" | "https") {
+                return None;
+            }
+            let path = cache.path(loc.url.as_str(), name);
+            let Some(head) = PageCache::read_head(&path) else {
+                tracing::debug!("no usable cache entry at {}", path.display());
+                return None;
+            };
+            if inner.cache_mode == CacheMode::Normal && !head.is_fresh(inner.max_age) {
+                return None;
+            }
+            ids.push(head.page_id);
+        }
+        for files in dirs {
+            let mut digest = crc32fast::Hasher::new();
+            let mut count = 0_u64;
+            for (file, size, modified) in files {
+                if DistFilename::parse(file, name).is_ok() {
+                    count += 1;
+                    digest.update(file.as_bytes());
+                    digest.update(&size.to_le_bytes());
+                    digest.update(&modified.to_le_bytes());
+                }
+            }
+            ids.push((count > 0).then(|| u64::from(digest.finalize()) << 32 | count));
+        }
+        Some(ids)
     }
 
     /// Looks `name` up on every index and find-links location and merges the files. Repeated
@@ -1269,6 +1373,34 @@ fn display(loc: &Location) -> String {
     } else {
         loc.url.to_string()
     }
+}
+
+/// A find-links directory's regular files: name, size and modification time (ns), sorted.
+type DirFiles = Vec<(String, u64, u128)>;
+
+/// The regular files of a find-links directory: name, size and modification time (ns), sorted;
+/// `None` when it cannot be read.
+fn dir_files(dir: &Path) -> Option<DirFiles> {
+    let mut files = Vec::new();
+    for entry in fs_err::read_dir(dir).ok()? {
+        let entry = entry.ok()?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let meta = entry.metadata().ok()?;
+        if !meta.is_file() {
+            continue;
+        }
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        files.push((name, meta.len(), modified));
+    }
+    files.sort();
+    Some(files)
 }
 
 fn list_dir(dir: &Path) -> Result<Vec<(String, String, Option<u64>)>, IndexError> {

@@ -28,6 +28,7 @@ mod settings;
 
 use crate::util::redact;
 
+pub(crate) use cache::PageId;
 pub(crate) use cache::fuzz_entry as fuzz_page_cache;
 pub use cache::{CacheEntry, PageCache};
 pub use client::{

@@ -242,7 +242,7 @@ pub(crate) enum ResolveError {
 }
 
 /// A requirement of a resolved package (several declarations of one name merged).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Dependency {
     /// The required package.
     pub name: PackageName,
@@ -253,7 +253,7 @@ pub struct Dependency {
 }
 
 /// One package of a resolution.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResolvedPackage {
     /// The package.
     pub name: PackageName,
@@ -277,7 +277,7 @@ pub struct ResolvedPackage {
 }
 
 /// A set of packages satisfying the requirements on one target.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resolution {
     /// Sorted by name.
     pub packages: Vec<ResolvedPackage>,
@@ -301,7 +301,7 @@ impl Resolution {
 }
 
 /// Why a wheel-only install uses an older version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DowngradeReason {
     /// The default version has no compatible wheel.
     NoWheel {
@@ -372,7 +372,7 @@ fn requirement_text(name: &PackageName, specs: &VersionSpecifiers) -> String {
 }
 
 /// A package the wheel-only resolution installs at an older version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Downgrade {
     /// The package.
     pub name: PackageName,
@@ -396,7 +396,7 @@ impl fmt::Display for Downgrade {
 }
 
 /// A package without which no wheel-only resolution exists.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Blocker {
     /// The package.
     pub name: PackageName,
@@ -413,7 +413,7 @@ pub struct Blocker {
 }
 
 /// Everything `check` reports for one target.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
     /// What pip installs by default; `None` when the requirements conflict.
     pub default: Option<Resolution>,

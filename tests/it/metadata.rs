@@ -736,6 +736,9 @@ recommendations
             })
             .unwrap();
         std::fs::write(&entry, "<html>garbage</html>").unwrap();
+        // The pages are unchanged, so the resolution itself would be reused, reading no
+        // metadata at all: without it, the metadata is read again.
+        std::fs::remove_dir_all(dir.path().join(".cache/resolutions-v1")).unwrap();
         index.clear_log();
         let (code, report, stderr) = check(dir.path(), &index, &["-p", "app"]);
         assert_eq!(

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::check::{json, run, validate, write, ww};
-use crate::common::{CoreMetadata, TestIndex};
+use crate::common::{CoreMetadata, FileSpec, TestIndex};
 
 const X86: &str = "manylinux_2_17_x86_64.manylinux2014_x86_64";
 const ARM: &str = "manylinux_2_17_aarch64.manylinux2014_aarch64";
@@ -915,4 +915,108 @@ fn bench_six_targets_synthetic() {
         warm["stats"]["elapsed_ms"],
         warm["stats"]["requests"],
     );
+}
+
+/// The report with what differs from run to run (time, counters) taken out.
+fn stable(report: &Value) -> Value {
+    let mut report = report.clone();
+    report["timestamp"] = Value::Null;
+    report["stats"] = Value::Null;
+    report
+}
+
+/// A warm check takes each target's resolution from the cache while every listing it read is
+/// unchanged in the page cache, with the same report; when a listing changes (here: a wheel
+/// appears and the page is revalidated), that target is resolved again, and the new answer is
+/// the one reused next time. Other requirements are another resolution.
+#[test]
+fn warm_checks_reuse_resolutions_until_a_listing_changes() {
+    let index = TestIndex::builder()
+        .project("app", |p| {
+            p.wheel_with("1.0", "py3-none-any", |w| w.requires_dist("lib>=1"))
+        })
+        .project("lib", |p| p.sdist("1.0"))
+        .etag()
+        .serve();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "-p",
+        "app",
+        "--python",
+        "3.12@linux",
+        "--fallback",
+        "3.11@linux",
+        "-v",
+    ];
+    let reused = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.ends_with("resolution reused from the cache"))
+            .count()
+    };
+
+    let (code, cold, stderr) = check(dir.path(), &index, &args);
+    assert_eq!(code, 1, "lib builds from source everywhere: {stderr}");
+    assert_eq!(reused(&stderr), 0, "{stderr}");
+    assert_eq!(names(&cold["targets"][0]["blockers"]), ["lib 1.0"]);
+
+    let (code, warm, stderr) = check(dir.path(), &index, &args);
+    assert_eq!(code, 1);
+    assert_eq!(reused(&stderr), 2, "both targets reused: {stderr}");
+    assert!(
+        stderr.contains("direct requirements: every target's view reused from the cache"),
+        "{stderr}"
+    );
+    assert_eq!(stable(&warm), stable(&cold));
+    assert_eq!(warm["stats"]["projects"], cold["stats"]["projects"]);
+    assert_eq!(warm["stats"]["requests"], 0);
+
+    // Another requirement set is another resolution.
+    let (_, other, stderr) = check(
+        dir.path(),
+        &index,
+        &["-p", "app", "-p", "lib", "--python", "3.12@linux", "-v"],
+    );
+    assert_eq!(reused(&stderr), 0, "{stderr}");
+    assert_eq!(other["targets"][0]["packages"].as_array().unwrap().len(), 2);
+
+    // lib gets a wheel; the pages are revalidated (max age 0) and lib's listing changed.
+    index.add_file("lib", FileSpec::wheel("lib", "1.0", "py3-none-any"));
+    let (code, changed, stderr) = run(ww(dir.path())
+        .env("WHEELWATCH_CACHE_MAX_AGE", "0")
+        .arg("check")
+        .args(args)
+        .args(["--format", "json", "--index-url"])
+        .arg(index.url()));
+    assert_eq!(code, 0, "lib now installs from a wheel: {stderr}");
+    assert_eq!(reused(&stderr), 0, "{stderr}");
+    // Stale pages (max age 0) are never reused, not even app's unchanged one.
+    assert!(!stderr.contains("view reused"), "{stderr}");
+    let changed = json(&changed);
+    assert_eq!(changed["targets"][0]["blockers"], Value::Array(Vec::new()));
+
+    // Fresh again: the new resolution is the one reused.
+    let (code, again, stderr) = check(dir.path(), &index, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(reused(&stderr), 2, "{stderr}");
+    assert_eq!(stable(&again), stable(&changed));
+
+    // Without the cache nothing is reused, and the answer is the same.
+    let (code, uncached, stderr) = check(
+        dir.path(),
+        &index,
+        &[
+            "-p",
+            "app",
+            "--python",
+            "3.12@linux",
+            "--fallback",
+            "3.11@linux",
+            "-v",
+            "--no-cache",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(reused(&stderr), 0, "{stderr}");
+    assert_eq!(stable(&uncached), stable(&changed));
 }

@@ -119,6 +119,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             "metadata" => name == "METADATA" || name == "PKG-INFO" || name.ends_with(".metadata"),
             "installer_log" => name.ends_with(".log"),
             "page_cache" => name.ends_with(".page"),
+            "resolution_cache" => name.ends_with(".tree"),
             _ => false,
         }
     };
