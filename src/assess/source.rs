@@ -8,7 +8,9 @@
 //! *speculative walk* on the runtime that fetches the hinted page, the metadata of the version
 //! the resolver will most likely pick, and recursively the pages of that version's
 //! requirements (markers evaluated for the target), so a cold resolution costs about one round
-//! trip per level of the graph instead of one per package.
+//! trip per level of the graph instead of one per package; a backtracking hint (the resolver
+//! names the versions of a package it will try next) fetches their metadata concurrently,
+//! without a walk.
 //!
 //! Not owned here: HTTP, caching on disk and the metadata strategies (PEP 658, range
 //! requests, full download; see [`crate::index`]), the resolution itself, the report.
@@ -406,11 +408,15 @@ impl PackageSource for TargetSource {
 
     fn prefetch(&self, hints: &[PrefetchHint]) {
         for hint in hints {
-            walk(
-                Arc::clone(&self.shared),
-                Arc::clone(&self.state),
-                hint.clone(),
-            );
+            if hint.versions.is_empty() {
+                walk(
+                    Arc::clone(&self.shared),
+                    Arc::clone(&self.state),
+                    hint.clone(),
+                );
+            } else {
+                fetch_versions(&self.shared, hint);
+            }
         }
     }
 }
@@ -428,6 +434,22 @@ fn wait<T: Send + 'static>(
     });
     rx.recv()
         .unwrap_or_else(|_| Err("the async runtime stopped".to_string()))
+}
+
+/// Starts fetching the metadata of every version a backtracking hint names, concurrently
+/// (metadata only: no walk from them). Errors are ignored, as in [`walk`].
+fn fetch_versions(shared: &Arc<Shared>, hint: &PrefetchHint) {
+    for version in &hint.versions {
+        let owned = Arc::clone(shared);
+        let name = hint.name.clone();
+        let version = version.clone();
+        shared.handle.spawn(async move {
+            let shared = owned;
+            if let Ok(Some(page)) = shared.page(&name).await {
+                let _ = shared.metadata(&page, &version).await;
+            }
+        });
+    }
 }
 
 /// Starts the speculative walk from `hint` (see the module doc). Errors are ignored here: the
@@ -467,6 +489,7 @@ fn walk(shared: Arc<Shared>, state: Arc<TargetState>, hint: PrefetchHint) {
                     range: Ranges::from(specifiers),
                     wheel_only: hint.wheel_only,
                     allow_prerelease,
+                    versions: Vec::new(),
                 },
             );
         }

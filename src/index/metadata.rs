@@ -1,8 +1,9 @@
 //! Core metadata (`METADATA` / `PKG-INFO`) of one distribution file, for the resolver, fetched
 //! as cheaply as the index allows, bounded in size, memory and time:
 //!
-//! 1. `<file-url>.metadata` (PEP 658 / 714), tried even when the page does not advertise it
-//!    (a 4xx falls through, and so does an answer that is not valid metadata);
+//! 1. `<file-url>.metadata` (PEP 658 / 714), only when the page advertises it (as pip and uv
+//!    do: an index that does not advertise it often answers 404, slowly); a 4xx falls through,
+//!    and so does an answer that is not valid metadata;
 //! 2. for wheels and `.zip` sdists, HTTP range requests: the zip's end-of-central-directory
 //!    record, the central directory, then just the metadata entry;
 //! 3. for `.tar.gz` sdists, the archive streamed in growing range requests through a
@@ -225,27 +226,29 @@ impl IndexClient {
             let parsed = validate(file, &bytes).map_err(|e| meta_err(file, e))?;
             Ok((bytes, source, parsed))
         };
-        // 1. PEP 658, advertised or not.
-        let mut md_url = url.clone();
-        md_url.set_path(&format!("{}.metadata", url.path()));
-        let fetched = self
-            .get_limited(&md_url, HeaderMap::new(), MAX_METADATA_BYTES)
-            .await?;
-        if fetched.status.is_success() {
-            match validate(file, &fetched.body) {
-                Ok(parsed) => return Ok((fetched.body, MetadataSource::Pep658, parsed)),
-                // The file itself may still be good: read it instead.
-                Err(reason) => tracing::debug!(
-                    "{}: unusable PEP 658 metadata ({reason}); reading the file instead",
-                    redact_text(md_url.as_str())
-                ),
+        // 1. PEP 658, when the page advertises it.
+        if file.core_metadata {
+            let mut md_url = url.clone();
+            md_url.set_path(&format!("{}.metadata", url.path()));
+            let fetched = self
+                .get_limited(&md_url, HeaderMap::new(), MAX_METADATA_BYTES)
+                .await?;
+            if fetched.status.is_success() {
+                match validate(file, &fetched.body) {
+                    Ok(parsed) => return Ok((fetched.body, MetadataSource::Pep658, parsed)),
+                    // The file itself may still be good: read it instead.
+                    Err(reason) => tracing::debug!(
+                        "{}: unusable PEP 658 metadata ({reason}); reading the file instead",
+                        redact_text(md_url.as_str())
+                    ),
+                }
+            } else {
+                tracing::debug!(
+                    "{}: advertised PEP 658 metadata missing (HTTP {})",
+                    redact_text(md_url.as_str()),
+                    fetched.status
+                );
             }
-        } else {
-            tracing::debug!(
-                "{}: no PEP 658 metadata (HTTP {})",
-                redact_text(md_url.as_str()),
-                fetched.status
-            );
         }
         let kind = archive_kind(file);
         // 2. Range requests into a zip.

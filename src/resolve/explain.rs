@@ -3,7 +3,7 @@
 //! is replaced by the actual reason the candidates in range were unusable (no compatible wheel,
 //! Python version, yanked), which PubGrub cannot know.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use pep440_rs::Version;
@@ -19,26 +19,36 @@ pub(crate) struct Formatter<'a> {
     pub(crate) versions: &'a HashMap<PackageName, Arc<Versions>>,
     pub(crate) mode: &'a Mode,
     pub(crate) python: &'a Version,
+    /// Packages whose pre-releases the pre-release rule excluded in this run.
+    pub(crate) pre_excluded: &'a HashSet<PackageName>,
 }
 
 /// Explains a failed run.
 pub(crate) fn explain(tree: &Tree, formatter: &Formatter<'_>) -> String {
     let mut tree = tree.clone();
-    collapse_absent(&mut tree, formatter.versions);
+    collapse_absent(&mut tree, formatter);
     DefaultStringReporter::report_with_formatter(&tree, formatter)
 }
 
 /// Folds "no version of P in R" into the neighbouring dependency fact when no version of P in
-/// R exists at all (pubgrub's `collapse_no_versions`, restricted so that facts saying *why*
-/// existing versions are unusable, such as missing wheels, stay in the explanation).
-fn collapse_absent(tree: &mut Tree, versions: &HashMap<PackageName, Arc<Versions>>) {
+/// R exists at all, or only pre-releases the pre-release rule excluded (pip never considers
+/// them, so neither does the explanation): pubgrub's `collapse_no_versions`, restricted so
+/// that facts saying *why* existing versions are unusable, such as missing wheels, stay in the
+/// explanation.
+fn collapse_absent(tree: &mut Tree, formatter: &Formatter<'_>) {
     let DerivationTree::Derived(derived) = tree else {
         return;
     };
     let absent = |pkg: &Pkg, range: &Ranges<Version>| {
-        pkg.name()
-            .and_then(|n| versions.get(n))
-            .is_some_and(|v| !v.all.is_empty() && !v.all.iter().any(|c| range.contains(&c.version)))
+        pkg.name().is_some_and(|n| {
+            let excluded = formatter.pre_excluded.contains(n);
+            formatter.versions.get(n).is_some_and(|v| {
+                !v.all.is_empty()
+                    && !v.all.iter().any(|c| {
+                        range.contains(&c.version) && !(excluded && c.version.any_prerelease())
+                    })
+            })
+        })
     };
     let (first, second) = (
         Arc::make_mut(&mut derived.cause1),
@@ -52,12 +62,12 @@ fn collapse_absent(tree: &mut Tree, versions: &HashMap<PackageName, Arc<Versions
             ((p.clone(), r.clone()), first)
         }
         _ => {
-            collapse_absent(first, versions);
-            collapse_absent(second, versions);
+            collapse_absent(first, formatter);
+            collapse_absent(second, formatter);
             return;
         }
     };
-    collapse_absent(other, versions);
+    collapse_absent(other, formatter);
     let (pkg, range) = no_versions;
     let merged = match other.clone() {
         DerivationTree::External(External::FromDependencyOf(p1, r1, p2, r2)) => {
@@ -130,7 +140,9 @@ impl Formatter<'_> {
             return format!("no version of {name}{matching} exists");
         }
         let wheel_only = self.mode.attempts(name).iter().all(|&w| w);
-        let (mut python, mut no_file, mut yanked) = (0, 0, 0);
+        // A usable version in range that was not chosen is a pre-release the pre-release rule
+        // excluded (a usable final release matches the declared requirements).
+        let (mut python, mut no_file, mut yanked, mut pre) = (0, 0, 0, 0);
         for c in &in_range {
             if !c.requires_python_ok {
                 python += 1;
@@ -138,6 +150,8 @@ impl Formatter<'_> {
                 no_file += 1;
             } else if c.yanked {
                 yanked += 1;
+            } else {
+                pre += 1;
             }
         }
         let what = if wheel_only {
@@ -145,13 +159,18 @@ impl Formatter<'_> {
         } else {
             "a compatible wheel or a source distribution"
         };
-        match (python, no_file, yanked) {
-            (_, 0, 0) => format!(
+        match (python, no_file, yanked, pre) {
+            (_, 0, 0, 0) => format!(
                 "no version of {name}{matching} supports Python {}",
                 self.python
             ),
-            (0, _, 0) => format!("no version of {name}{matching} has {what}"),
-            (0, 0, _) => format!("every version of {name}{matching} is yanked"),
+            (0, _, 0, 0) => format!("no version of {name}{matching} has {what}"),
+            (0, 0, _, 0) => format!("every version of {name}{matching} is yanked"),
+            (0, 0, 0, _) => format!(
+                "no final release of {name}{matching} is usable, and its pre-releases are not \
+                 considered because a final release matches the requirements on {name} (--pre \
+                 allows them)"
+            ),
             _ => {
                 let mut parts = Vec::new();
                 if python > 0 {
@@ -165,6 +184,9 @@ impl Formatter<'_> {
                 }
                 if yanked > 0 {
                     parts.push(format!("{yanked} are yanked"));
+                }
+                if pre > 0 {
+                    parts.push(format!("{pre} are pre-releases"));
                 }
                 format!(
                     "no version of {name}{matching} is usable ({})",

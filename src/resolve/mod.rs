@@ -16,9 +16,14 @@
 //!   compatible wheel (or, in the default mode, an sdist). Yanked versions are skipped unless a
 //!   requirement pins them with `==`. A version whose own metadata excludes the target's Python
 //!   is rejected with that reason.
-//! - Pre-releases (PEP 440): a package gets its newest usable final release in range; a
-//!   pre-release only when `allow_prerelease` is set, when a requirement on the package names a
-//!   pre-release (`>=2.0b1`), or when no final release in range is usable.
+//! - Pre-releases (PEP 440, as pip's `CandidateEvaluator` applies `SpecifierSet.filter`): a
+//!   package gets its newest usable final release in range; a pre-release only when
+//!   `allow_prerelease` is set, when a requirement on the package names a pre-release
+//!   (`>=2.0b1`), or when no usable final release matches the *declared* requirements on it
+//!   (the intersection of every requirement on the package seen in the run, constraints
+//!   applied). When final releases match but conflict, the resolution backtracks elsewhere or
+//!   fails; it does not fall back to a pre-release (the range PubGrub derives while
+//!   backtracking does not count as declared).
 //! - Constraints narrow the range of every requirement on their package but add no package.
 //! - Preference: newest first. Versions are chosen by binary search in per-mode sorted lists (one
 //!   search per range segment), never by scanning all candidates.
@@ -48,10 +53,11 @@
 //!
 //! # Known differences from pip
 //!
-//! - The pre-release fallback ("no final release in range is usable") looks at the range PubGrub
-//!   has derived so far, which after backtracking can be narrower than the declared range; pip
-//!   filters on the declared specifiers. Only matters when finals conflict and a pre-release
-//!   does not.
+//! - The declared range of the pre-release rule is the intersection of every requirement on the
+//!   package seen in the run, including requirements of versions the solver has since
+//!   abandoned; pip looks at the requirements of its current candidates. When abandoned
+//!   requirements leave no usable final release in it, a pre-release may be taken (only where
+//!   no final release is left in PubGrub's range) that pip would not consider.
 //! - `==1.0` does not match a local version `1.0+cpu` (PubGrub ranges cannot express PEP 440's
 //!   local-version rule); indexes that need local versions are rare outside PyTorch's.
 //! - A URL in a *dependency's* metadata is resolved by name from the index.
@@ -68,7 +74,12 @@
 //! the range and the mode, plus [`PrefetchHint::likely_version`] to pick the version whose
 //! metadata will most likely be asked for next. A source that fetches hinted pages and metadata
 //! concurrently makes resolution cost about one round trip per level of the dependency graph.
-//! Within one [`analyze`] call every page and metadata file is asked for once.
+//! When the solver backtracks over a package (the third successively older version it chooses
+//! in a run), a hint with [`PrefetchHint::versions`] names the next versions it would try, so
+//! that their metadata arrives concurrently rather than one round trip per version; the next
+//! batch is named when it reaches the middle of the last one. Within one [`analyze`] call every
+//! page and metadata file is asked for once (a source that fetches hints shares its fetches
+//! with the resolver's own requests).
 
 mod explain;
 mod solver;
@@ -85,7 +96,7 @@ use thiserror::Error;
 
 use crate::metadata::CoreMetadata;
 use explain::{Formatter, explain};
-use solver::{DepRecord, Mode, Outcome, Pkg, RunFailure, Session, Tree};
+use solver::{DepRecord, Failed, Mode, Outcome, Pkg, RunFailure, Session};
 
 /// One version of a package as the source sees it for the target being resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,7 +140,8 @@ impl Error for SourceError {
 }
 
 /// What the resolver will likely ask for next: `candidates(name)`, then
-/// `metadata(name, likely_version)`.
+/// `metadata(name, likely_version)`; or, when [`PrefetchHint::versions`] is not empty, the
+/// metadata of those versions.
 #[derive(Clone, Debug)]
 pub(crate) struct PrefetchHint {
     /// The package.
@@ -140,6 +152,11 @@ pub(crate) struct PrefetchHint {
     pub wheel_only: bool,
     /// Pre-releases are acceptable.
     pub allow_prerelease: bool,
+    /// Empty for a requirement just seen. Otherwise the resolver is backtracking over this
+    /// package (its candidates are known) and will likely ask for the metadata of these
+    /// versions, newest first, one after another: fetch them concurrently (their metadata only;
+    /// their requirements are not hints).
+    pub versions: Vec<Version>,
 }
 
 impl PrefetchHint {
@@ -441,25 +458,22 @@ fn resolve_in<S: PackageSource + ?Sized>(
     let session = Session::new(source, request);
     match session.run(mode) {
         Ok(outcome) => Ok(build_resolution(&session, &outcome)),
-        Err(RunFailure::NoSolution(tree, mode)) => Err(ResolveError::NoSolution {
-            explanation: explain_failure(&session, &tree, &mode),
+        Err(RunFailure::NoSolution(failed)) => Err(ResolveError::NoSolution {
+            explanation: explain_failure(&session, &failed),
         }),
         Err(RunFailure::Source(e)) => Err(e),
     }
 }
 
-fn explain_failure<S: PackageSource + ?Sized>(
-    session: &Session<'_, S>,
-    tree: &Tree,
-    mode: &Mode,
-) -> String {
+fn explain_failure<S: PackageSource + ?Sized>(session: &Session<'_, S>, failed: &Failed) -> String {
     let versions = session.versions.borrow();
     explain(
-        tree,
+        &failed.tree,
         &Formatter {
             versions: &versions,
-            mode,
+            mode: &failed.mode,
             python: &session.python,
+            pre_excluded: &failed.pre_excluded,
         },
     )
 }
@@ -486,8 +500,8 @@ pub(crate) fn analyze<S: PackageSource + ?Sized>(
     };
     let default = match session.run(Mode::Default) {
         Ok(outcome) => outcome,
-        Err(RunFailure::NoSolution(tree, mode)) => {
-            analysis.conflict = Some(explain_failure(&session, &tree, &mode));
+        Err(RunFailure::NoSolution(failed)) => {
+            analysis.conflict = Some(explain_failure(&session, &failed));
             return Ok(analysis);
         }
         Err(RunFailure::Source(e)) => return Err(e),
@@ -500,13 +514,13 @@ pub(crate) fn analyze<S: PackageSource + ?Sized>(
             analysis.wheel_only = Some(wheel_only);
         }
         Err(RunFailure::Source(e)) => return Err(e),
-        Err(RunFailure::NoSolution(tree, mode)) => {
-            analysis.wheel_only_conflict = Some(explain_failure(&session, &tree, &mode));
+        Err(RunFailure::NoSolution(failed)) => {
+            analysis.wheel_only_conflict = Some(explain_failure(&session, &failed));
             let mut relaxed: HashSet<PackageName> = HashSet::new();
-            let mut tree = tree;
+            let mut failed = failed;
             for _ in 0..MAX_RELAXATION_ROUNDS {
                 let before = relaxed.len();
-                wheel_blockers(&session, &tree, &mut relaxed);
+                wheel_blockers(&session, &failed, &mut relaxed);
                 if relaxed.len() == before {
                     // Cannot happen (see the module doc); report what is known.
                     break;
@@ -519,7 +533,7 @@ pub(crate) fn analyze<S: PackageSource + ?Sized>(
                         break;
                     }
                     Err(RunFailure::Source(e)) => return Err(e),
-                    Err(RunFailure::NoSolution(next, _)) => tree = next,
+                    Err(RunFailure::NoSolution(next)) => failed = next,
                 }
             }
         }
@@ -528,14 +542,15 @@ pub(crate) fn analyze<S: PackageSource + ?Sized>(
     Ok(analysis)
 }
 
-/// Adds to `relaxed` every package with a "no version in R" fact in `tree` that holds only
-/// because wheels are missing.
+/// Adds to `relaxed` every package with a "no version in R" fact in the failed run's tree that
+/// holds only because wheels are missing (a pre-release the pre-release rule excluded does not
+/// count as usable by default).
 fn wheel_blockers<S: PackageSource + ?Sized>(
     session: &Session<'_, S>,
-    tree: &Tree,
+    failed: &Failed,
     relaxed: &mut HashSet<PackageName>,
 ) {
-    let mut stack = vec![tree];
+    let mut stack = vec![&failed.tree];
     while let Some(node) = stack.pop() {
         match node {
             DerivationTree::Derived(derived) => {
@@ -545,9 +560,13 @@ fn wheel_blockers<S: PackageSource + ?Sized>(
             DerivationTree::External(External::NoVersions(pkg, range)) => {
                 if let Some(name) = pkg.name()
                     && !relaxed.contains(name)
-                    && session
-                        .cached_versions(name)
-                        .is_some_and(|v| v.any_usable_in(range, false))
+                    && session.cached_versions(name).is_some_and(|v| {
+                        if failed.pre_excluded.contains(name) {
+                            v.any_final_in(range, false)
+                        } else {
+                            v.any_usable_in(range, false)
+                        }
+                    })
                 {
                     relaxed.insert(name.clone());
                 }
@@ -819,7 +838,7 @@ fn blockers<S: PackageSource + ?Sized>(
         };
         let mut reason = match versions
             .as_ref()
-            .and_then(|v| v.choose(&range, true, true, &[]))
+            .and_then(|v| v.choose(&range, true, solver::Prereleases::Allowed, &[]))
         {
             None => format!(
                 "no version of {}{matching} has a compatible wheel",

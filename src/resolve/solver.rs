@@ -77,6 +77,12 @@ pub(crate) struct DepRecord {
     pub(crate) range: Ranges<Version>,
 }
 
+/// After how many choices of one package in a run the solver counts as backtracking over it.
+const BACKTRACK_AFTER: u32 = 3;
+
+/// How many versions one backtracking prefetch hint names.
+const BACKTRACK_BATCH: usize = 16;
+
 /// Whether a version can be installed: by wheel only, or by wheel or sdist.
 pub(crate) fn usable(c: &Candidate, wheel_only: bool) -> bool {
     c.requires_python_ok && (c.wheel.is_some() || (!wheel_only && c.has_sdist))
@@ -162,23 +168,23 @@ impl Versions {
         None
     }
 
-    /// The PEP 440 pre-release rule over usable versions: the newest final release in range;
-    /// pre-releases only when allowed or when no final release in range is usable. Yanked
-    /// versions only when pinned with `==`.
+    /// The newest usable version in range under `pre` (see [`Prereleases`]). Yanked versions
+    /// only when pinned with `==`.
     pub(crate) fn choose(
         &self,
         range: &Ranges<Version>,
         wheel_only: bool,
-        prerelease_allowed: bool,
+        pre: Prereleases,
         pins: &[Version],
     ) -> Option<&Version> {
         let [finals, pres] = &self.lists[usize::from(wheel_only)];
         let final_pick = self.newest_in(finals, range);
-        let pre_pick = self.newest_in(pres, range);
-        let mut best = match (final_pick, pre_pick) {
-            (Some(f), Some(p)) if prerelease_allowed => Some(f.max(p)),
+        let pre_pick = || self.newest_in(pres, range);
+        let mut best = match (final_pick, pre) {
+            (Some(f), Prereleases::Allowed) => Some(pre_pick().map_or(f, |p| f.max(p))),
             (Some(f), _) => Some(f),
-            (None, p) => p,
+            (None, Prereleases::Allowed | Prereleases::IfNoFinal) => pre_pick(),
+            (None, Prereleases::No) => None,
         };
         for pin in pins {
             if !range.contains(pin) {
@@ -196,7 +202,12 @@ impl Versions {
 
     /// The newest version with a compatible wheel (finals first), ignoring ranges.
     pub(crate) fn newest_with_wheel(&self, prerelease_allowed: bool) -> Option<&Version> {
-        self.choose(&Ranges::full(), true, prerelease_allowed, &[])
+        let pre = if prerelease_allowed {
+            Prereleases::Allowed
+        } else {
+            Prereleases::IfNoFinal
+        };
+        self.choose(&Ranges::full(), true, pre, &[])
     }
 
     /// Whether any version in `range` is usable in the given mode (pre-release rule ignored).
@@ -204,6 +215,61 @@ impl Versions {
         let [finals, pres] = &self.lists[usize::from(wheel_only)];
         self.newest_in(finals, range).is_some() || self.newest_in(pres, range).is_some()
     }
+
+    /// Whether a usable, non-yanked final release lies in `range`.
+    pub(crate) fn any_final_in(&self, range: &Ranges<Version>, wheel_only: bool) -> bool {
+        let [finals, _] = &self.lists[usize::from(wheel_only)];
+        self.newest_in(finals, range).is_some()
+    }
+
+    /// Up to `limit` usable, non-yanked versions in `range` older than `below`, newest first,
+    /// under `pre`: the versions a resolver backtracking over this package will likely try
+    /// next.
+    pub(crate) fn next_below(
+        &self,
+        range: &Ranges<Version>,
+        below: &Version,
+        wheel_only: bool,
+        pre: Prereleases,
+        limit: usize,
+    ) -> Vec<Version> {
+        let [finals, pres] = &self.lists[usize::from(wheel_only)];
+        let older = |list: &[usize]| -> Vec<usize> {
+            let end = list.partition_point(|&i| &self.all[i].version < below);
+            list[..end]
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&i| range.contains(&self.all[i].version))
+                .take(limit)
+                .collect()
+        };
+        let mut picked = older(finals);
+        match pre {
+            Prereleases::Allowed => picked.extend(older(pres)),
+            Prereleases::IfNoFinal if picked.is_empty() => picked = older(pres),
+            Prereleases::IfNoFinal | Prereleases::No => {}
+        }
+        picked.sort_unstable_by(|a, b| b.cmp(a));
+        picked.truncate(limit);
+        picked
+            .into_iter()
+            .map(|i| self.all[i].version.clone())
+            .collect()
+    }
+}
+
+/// Which pre-releases a choice may take (PEP 440, as `packaging`'s `SpecifierSet.filter` and
+/// pip's `CandidateEvaluator` apply it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prereleases {
+    /// Like final releases: `--pre`, or a requirement on the package names a pre-release.
+    Allowed,
+    /// Only when no final release in the range is usable.
+    IfNoFinal,
+    /// Never: a usable final release matches the declared requirements, so pip would not
+    /// look at pre-releases, whatever range backtracking leaves.
+    No,
 }
 
 /// How versions are chosen in one run.
@@ -414,6 +480,7 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
                         wheel_only,
                         allow_prerelease: self.allow_prerelease
                             || names_prerelease(&rec.specifiers),
+                        versions: Vec::new(),
                     });
                 }
             }
@@ -433,6 +500,9 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
             deps: RefCell::new(HashMap::new()),
             last_chosen: RefCell::new(HashMap::new()),
             order: RefCell::new(HashMap::new()),
+            declared: RefCell::new(HashMap::new()),
+            backtracking: RefCell::new(HashMap::new()),
+            pre_excluded: RefCell::new(HashSet::new()),
         };
         self.hint(&self.root, &run.mode);
         match pubgrub::resolve(&run, Pkg::Root, Version::new([0])) {
@@ -440,9 +510,11 @@ impl<'a, S: PackageSource + ?Sized> Session<'a, S> {
                 selected: selected.into_iter().collect(),
                 deps: run.deps.into_inner(),
             }),
-            Err(PubGrubError::NoSolution(tree)) => {
-                Err(RunFailure::NoSolution(Box::new(tree), run.mode))
-            }
+            Err(PubGrubError::NoSolution(tree)) => Err(RunFailure::NoSolution(Box::new(Failed {
+                tree,
+                mode: run.mode,
+                pre_excluded: run.pre_excluded.into_inner(),
+            }))),
             Err(
                 PubGrubError::ErrorChoosingVersion { source, .. }
                 | PubGrubError::ErrorRetrievingDependencies { source, .. }
@@ -463,8 +535,17 @@ pub(crate) type DepsLog = HashMap<(Pkg, Version), Arc<Vec<DepRecord>>>;
 
 /// A failed run.
 pub(crate) enum RunFailure {
-    NoSolution(Box<Tree>, Mode),
+    NoSolution(Box<Failed>),
     Source(ResolveError),
+}
+
+/// A run that found no solution.
+pub(crate) struct Failed {
+    pub(crate) tree: Tree,
+    pub(crate) mode: Mode,
+    /// Packages whose only versions in some range were pre-releases the pre-release rule
+    /// excluded (a "no version in R" fact about them is about pre-releases, not files).
+    pub(crate) pre_excluded: HashSet<PackageName>,
 }
 
 /// The per-run state PubGrub's callbacks need.
@@ -480,16 +561,44 @@ struct Run<'s, 'a, S: PackageSource + ?Sized> {
     last_chosen: RefCell<HashMap<PackageName, Version>>,
     /// Discovery order, for a breadth-first tie-break.
     order: RefCell<HashMap<Pkg, u32>>,
+    /// Per package, the intersection of every declared requirement range seen in this run
+    /// (constraints applied): pip's pre-release rule looks at these, not at the range PubGrub
+    /// derives while backtracking.
+    declared: RefCell<HashMap<PackageName, Ranges<Version>>>,
+    /// Per package, how far the solver has backtracked over it (for prefetch hints).
+    backtracking: RefCell<HashMap<PackageName, Backtracking>>,
+    /// Packages for which a choice found only pre-releases in range, and the pre-release rule
+    /// excluded them.
+    pre_excluded: RefCell<HashSet<PackageName>>,
+}
+
+/// How far the solver has gone down one package's versions in a run.
+#[derive(Default)]
+struct Backtracking {
+    /// How many successively older versions were chosen.
+    steps: u32,
+    /// The oldest version chosen.
+    lowest: Option<Version>,
+    /// The oldest version a hint named (`None`: no hint yet).
+    oldest_hinted: Option<Version>,
+    /// When a choice reaches this version, the next batch is hinted (`None` with a hint
+    /// given: no older version was left to name).
+    refill_at: Option<Version>,
 }
 
 impl<S: PackageSource + ?Sized> Run<'_, '_, S> {
     fn note_requirements(&self, records: &[DepRecord]) {
         let mut pre = self.prerelease.borrow_mut();
         let mut pins = self.pins.borrow_mut();
+        let mut declared = self.declared.borrow_mut();
         for rec in records {
             if names_prerelease(&rec.specifiers) {
                 pre.insert(rec.name.clone());
             }
+            declared
+                .entry(rec.name.clone())
+                .and_modify(|r| *r = r.intersection(&rec.range))
+                .or_insert_with(|| rec.range.clone());
             for pin in pins_of(&rec.specifiers) {
                 let known = pins.entry(rec.name.clone()).or_default();
                 if !known.contains(pin) {
@@ -497,6 +606,71 @@ impl<S: PackageSource + ?Sized> Run<'_, '_, S> {
                 }
             }
         }
+    }
+
+    /// pip's pre-release rule for `name`: allowed with `--pre` or when a requirement names a
+    /// pre-release; otherwise only when no usable final release lies in the *declared* range
+    /// (in the mode's most permissive attempt: a relaxed package may use an sdist).
+    fn prereleases(&self, name: &PackageName, versions: &Versions) -> Prereleases {
+        if self.session.allow_prerelease || self.prerelease.borrow().contains(name) {
+            return Prereleases::Allowed;
+        }
+        let wheel_only = self.mode.attempts(name).iter().all(|&w| w);
+        let declared = self.declared.borrow();
+        let has_final = match declared.get(name) {
+            Some(range) => versions.any_final_in(range, wheel_only),
+            None => versions.any_final_in(&Ranges::full(), wheel_only),
+        };
+        if has_final {
+            Prereleases::No
+        } else {
+            Prereleases::IfNoFinal
+        }
+    }
+
+    /// Once the solver has chosen [`BACKTRACK_AFTER`] successively older versions of `name`
+    /// in this run it is backtracking over it, one metadata fetch per version: hint the next
+    /// [`BACKTRACK_BATCH`] versions it would try (in `range`, older than `chosen`, same mode
+    /// and pre-release rule), and the batch after that when a choice reaches the middle of the
+    /// last one, so the fetches stay ahead of the solver (uv's `BatchPrefetcher` does the same).
+    fn prefetch_when_backtracking(
+        &self,
+        name: &PackageName,
+        versions: &Versions,
+        range: &Ranges<Version>,
+        chosen: &Version,
+        wheel_only: bool,
+        pre: Prereleases,
+    ) {
+        let mut all = self.backtracking.borrow_mut();
+        let state = all.entry(name.clone()).or_default();
+        if state.lowest.as_ref().is_some_and(|l| chosen >= l) {
+            return;
+        }
+        state.lowest = Some(chosen.clone());
+        state.steps += 1;
+        if state.steps < BACKTRACK_AFTER {
+            return;
+        }
+        let from = match (&state.oldest_hinted, &state.refill_at) {
+            (None, _) => chosen.clone(),
+            (Some(oldest), Some(refill)) if chosen <= refill => oldest.clone(),
+            (Some(_), _) => return,
+        };
+        let next = versions.next_below(range, &from, wheel_only, pre, BACKTRACK_BATCH);
+        state.refill_at = next.get(next.len() / 2).cloned();
+        state.oldest_hinted = Some(next.last().cloned().unwrap_or(from));
+        drop(all);
+        if next.is_empty() {
+            return;
+        }
+        self.session.source.prefetch(&[PrefetchHint {
+            name: name.clone(),
+            range: range.clone(),
+            wheel_only,
+            allow_prerelease: pre == Prereleases::Allowed,
+            versions: next,
+        }]);
     }
 
     fn constraints_for(
@@ -573,18 +747,22 @@ impl<S: PackageSource + ?Sized> DependencyProvider for Run<'_, '_, S> {
         {
             return Ok(Some(v.clone()));
         }
-        let pre_allowed = self.session.allow_prerelease || self.prerelease.borrow().contains(name);
+        let pre = self.prereleases(name, &versions);
         let pins = self.pins.borrow();
         let pins = pins.get(name).map_or(&[][..], Vec::as_slice);
         for &wheel_only in attempts {
-            if let Some(v) = versions.choose(range, wheel_only, pre_allowed, pins) {
+            if let Some(v) = versions.choose(range, wheel_only, pre, pins) {
                 if matches!(package, Pkg::Package(_)) {
                     self.last_chosen
                         .borrow_mut()
                         .insert(name.clone(), v.clone());
+                    self.prefetch_when_backtracking(name, &versions, range, v, wheel_only, pre);
                 }
                 return Ok(Some(v.clone()));
             }
+        }
+        if pre == Prereleases::No && attempts.iter().any(|&w| versions.any_usable_in(range, w)) {
+            self.pre_excluded.borrow_mut().insert(name.clone());
         }
         Ok(None)
     }

@@ -104,6 +104,13 @@ impl PackageSource for Index {
 
     fn prefetch(&self, hints: &[PrefetchHint]) {
         for hint in hints {
+            if !hint.versions.is_empty() {
+                let next: Vec<String> = hint.versions.iter().map(ToString::to_string).collect();
+                self.hints
+                    .borrow_mut()
+                    .push(format!("{} next {}", hint.name, next.join(" ")));
+                continue;
+            }
             let likely = self
                 .versions
                 .get(&hint.name)
@@ -681,6 +688,26 @@ struct SlowIndex {
     versions: Arc<HashMap<PackageName, Vec<Candidate>>>,
     cells: Cells<String, Arc<CoreMetadata>>,
     pages: Cells<PackageName, Arc<[Candidate]>>,
+    /// Metadata the resolver had to fetch itself (no prefetch had started it).
+    unhinted: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SlowIndex {
+    fn new(index: &Index) -> Self {
+        Self {
+            index: Arc::new(std::sync::Mutex::new(
+                index
+                    .metadata
+                    .iter()
+                    .map(|((n, ver), text)| (format!("{n} {ver}"), text.clone()))
+                    .collect(),
+            )),
+            versions: Arc::new(index.versions.clone()),
+            cells: Arc::default(),
+            pages: Arc::default(),
+            unhinted: Arc::default(),
+        }
+    }
 }
 
 /// Shared once-filled slots: concurrent fetches of one key wait for the first.
@@ -697,10 +724,13 @@ impl SlowIndex {
         }))
     }
 
-    fn md(&self, pkg: &PackageName, version: &Version) -> Arc<CoreMetadata> {
+    fn md(&self, pkg: &PackageName, version: &Version, by_resolver: bool) -> Arc<CoreMetadata> {
         let key = format!("{pkg} {version}");
         let cell = Arc::clone(self.cells.lock().unwrap().entry(key.clone()).or_default());
         Arc::clone(cell.get_or_init(|| {
+            if by_resolver {
+                self.unhinted.lock().unwrap().push(key.clone());
+            }
             std::thread::sleep(LATENCY);
             let text = self
                 .index
@@ -719,6 +749,7 @@ impl SlowIndex {
             versions: Arc::clone(&self.versions),
             cells: Arc::clone(&self.cells),
             pages: Arc::clone(&self.pages),
+            unhinted: Arc::clone(&self.unhinted),
         }
     }
 }
@@ -733,17 +764,25 @@ impl PackageSource for SlowIndex {
         pkg: &PackageName,
         version: &Version,
     ) -> Result<Arc<CoreMetadata>, SourceError> {
-        Ok(self.md(pkg, version))
+        Ok(self.md(pkg, version, true))
     }
 
     fn prefetch(&self, hints: &[PrefetchHint]) {
         for hint in hints {
+            for version in &hint.versions {
+                let this = self.share();
+                let (name, version) = (hint.name.clone(), version.clone());
+                std::thread::spawn(move || this.md(&name, &version, false));
+            }
+            if !hint.versions.is_empty() {
+                continue;
+            }
             let this = self.share();
             let hint = hint.clone();
             std::thread::spawn(move || {
                 let page = this.page(&hint.name);
                 if let Some(version) = hint.likely_version(&page) {
-                    this.md(&hint.name, version);
+                    this.md(&hint.name, version, false);
                 }
             });
         }
@@ -767,18 +806,7 @@ fn prefetch_hints_hide_latency_of_a_cold_resolution() {
             index.add(&format!("p{k}"), ver, Files::Both, &children);
         }
     }
-    let slow = SlowIndex {
-        index: Arc::new(std::sync::Mutex::new(
-            index
-                .metadata
-                .iter()
-                .map(|((n, ver), text)| (format!("{n} {ver}"), text.clone()))
-                .collect(),
-        )),
-        versions: Arc::new(index.versions.clone()),
-        cells: Arc::default(),
-        pages: Arc::default(),
-    };
+    let slow = SlowIndex::new(&index);
     let env = linux();
     let r = reqs(&["p0"]);
     let start = std::time::Instant::now();
@@ -876,4 +904,155 @@ fn alternative_blockers_report_the_ones_the_relaxed_resolution_builds() {
         pins(analysis.relaxed.as_ref().unwrap()),
         ["a==2.0", "p==1.0"]
     );
+}
+
+/// pandas' finals all need a newer numpy than the pinned one; a pre-release does not.
+fn pandas_index() -> Index {
+    let mut index = Index::default();
+    index.add("numpy", "1.24.4", Files::Both, &[]);
+    index.add("numpy", "2.0.0", Files::Both, &[]);
+    for ver in ["2.1.0", "2.2.0", "2.3.0"] {
+        index.add("pandas", ver, Files::Wheel, &["numpy>=2"]);
+    }
+    index.add("pandas", "3.0.0rc1", Files::Wheel, &["numpy>=1.20"]);
+    index.add("app", "1.0", Files::Wheel, &["pandas"]);
+    index.add("app", "2.0", Files::Wheel, &["pandas", "numpy<2"]);
+    index
+}
+
+#[test]
+fn conflicting_finals_do_not_fall_back_to_a_pre_release() {
+    // pip filters candidates on the declared specifiers: a final release matches `pandas`, so
+    // pre-releases are never candidates, however far backtracking narrows the range.
+    let index = pandas_index();
+    let env = linux();
+    let r = reqs(&["pandas", "numpy==1.24.4"]);
+    let text = conflict_text(resolve_default(&index, &request(&r, &env)));
+    assert_eq!(
+        text,
+        "Because pandas depends on numpy >=2 and you require pandas, you require numpy >=2.\n\
+         And because you require numpy ==1.24.4, your requirements cannot be satisfied."
+    );
+    assert!(
+        !index
+            .calls
+            .borrow()
+            .iter()
+            .any(|c| c.starts_with("metadata pandas 3.0.0rc1")),
+        "{:?}",
+        index.calls.borrow()
+    );
+    // Finals conflict under app 2.0: the resolver backtracks to app 1.0 (no pre-release).
+    let r = reqs(&["app"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["app==1.0", "numpy==2.0.0", "pandas==2.3.0"]
+    );
+    // A specifier naming a pre-release allows them: the pre-release resolves.
+    let r = reqs(&["pandas>=2.0rc1", "numpy==1.24.4"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["numpy==1.24.4", "pandas==3.0.0rc1"]
+    );
+    // So does --pre.
+    let r = reqs(&["pandas", "numpy==1.24.4"]);
+    let req = Request {
+        allow_prerelease: true,
+        ..request(&r, &env)
+    };
+    assert_eq!(
+        pins(&resolve_default(&index, &req).unwrap()),
+        ["numpy==1.24.4", "pandas==3.0.0rc1"]
+    );
+}
+
+#[test]
+fn a_pre_release_is_chosen_when_only_pre_releases_match_the_declared_requirements() {
+    let mut index = Index::default();
+    for ver in ["1.0", "2.0", "4.0"] {
+        index.add("lib", ver, Files::Both, &[]);
+    }
+    index.add("lib", "3.0b1", Files::Both, &[]);
+    index.add("x", "1.0", Files::Both, &["lib>2"]);
+    let env = linux();
+    // Each requirement alone matches a final release; together (`>2, <4`) only 3.0b1.
+    let r = reqs(&["lib<4", "x"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["lib==3.0b1", "x==1.0"]
+    );
+    // The mode counts: with wheels only, a final without a wheel does not match.
+    let mut index = Index::default();
+    index.add("lib", "1.0", Files::Sdist, &[]);
+    index.add("lib", "2.0b1", Files::Wheel, &[]);
+    let r = reqs(&["lib"]);
+    assert_eq!(
+        pins(&resolve_default(&index, &request(&r, &env)).unwrap()),
+        ["lib==1.0"]
+    );
+    assert_eq!(
+        pins(&resolve_wheel_only(&index, &request(&r, &env)).unwrap()),
+        ["lib==2.0b1"]
+    );
+}
+
+#[test]
+fn backtracking_prefetches_the_next_versions() {
+    // Every pandas but the oldest needs a newer numpy than the pinned one: the solver goes
+    // down 40 versions. After the third, it names the next ones in batches, so their metadata
+    // is fetched concurrently instead of one 25 ms round trip after another.
+    let mut index = Index::default();
+    index.add("numpy", "1.24.4", Files::Both, &[]);
+    index.add("numpy", "2.0.0", Files::Both, &[]);
+    index.add("pandas", "1.0", Files::Both, &["numpy>=1.20"]);
+    for minor in 1..=40 {
+        index.add("pandas", &format!("2.{minor}"), Files::Both, &["numpy>=2"]);
+    }
+    let env = linux();
+    let r = reqs(&["pandas", "numpy==1.24.4"]);
+    let res = resolve_default(&index, &request(&r, &env)).unwrap();
+    assert_eq!(pins(&res), ["numpy==1.24.4", "pandas==1.0"]);
+    // The hints: after 2.40, 2.39 and 2.38, the next 16; at the middle of that batch, the 16
+    // after it; and so on, never past the range.
+    let hints: Vec<String> = index
+        .hints
+        .borrow()
+        .iter()
+        .filter(|h| h.contains(" next "))
+        .cloned()
+        .collect();
+    let batch = |from: u32, to: u32| {
+        let versions: Vec<String> = (to..=from).rev().map(|m| format!("2.{m}")).collect();
+        format!("pandas next {}", versions.join(" "))
+    };
+    assert_eq!(
+        hints,
+        [batch(37, 22), batch(21, 6), format!("{} 1.0", batch(5, 1)),]
+    );
+
+    let slow = SlowIndex::new(&index);
+    let start = std::time::Instant::now();
+    let res = resolve_default(&slow, &request(&r, &env)).unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(pins(&res), ["numpy==1.24.4", "pandas==1.0"]);
+    let unhinted = slow.unhinted.lock().unwrap().clone();
+    let pandas: Vec<&String> = unhinted
+        .iter()
+        .filter(|k| k.starts_with("pandas"))
+        .collect();
+    #[allow(
+        clippy::print_stderr,
+        reason = "a figure for whoever runs the test with --nocapture"
+    )]
+    {
+        eprintln!(
+            "backtracking over 41 versions at 25 ms per request: {elapsed:?}, {} fetched \
+             without a hint: {pandas:?}",
+            pandas.len()
+        );
+    }
+    // Without the batches the resolver would fetch all 41 itself (41 x 25 ms); with them
+    // only the first few before the first batch (the first is the requirement's own hint),
+    // give or take a thread that starts late.
+    assert!(pandas.len() <= 6, "{pandas:?}");
 }

@@ -994,11 +994,26 @@ async fn metadata_prefers_pep658_then_ranges_then_download() {
         index.request_log()
     );
 
+    // Served but not advertised: read with range requests, `.metadata` never asked for (as pip
+    // and uv do; the public index answers such requests with a slow 404).
+    index.clear_log();
     let (md, source) = metadata_of(&client, "1.1", ".whl").await;
     assert_eq!(
         (md, source),
-        (expected("1.1"), MetadataSource::Pep658),
+        (expected("1.1"), MetadataSource::RangeRequests),
         "unadvertised but served"
+    );
+    let log = index.request_log();
+    assert_eq!(
+        index.count_requests("/files/pkg-1.1-py3-none-any.whl.metadata"),
+        0,
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .filter(|r| r.path.starts_with("/files/"))
+            .all(|r| r.path.ends_with("pkg-1.1-py3-none-any.whl") && r.range.is_some()),
+        "{log:?}"
     );
 
     // Advertised but 404: range requests, never the whole wheel.
@@ -1007,6 +1022,10 @@ async fn metadata_prefers_pep658_then_ranges_then_download() {
     assert_eq!(
         (md, source),
         (expected("1.2"), MetadataSource::RangeRequests)
+    );
+    assert_eq!(
+        index.count_requests("/files/pkg-1.2-py3-none-any.whl.metadata"),
+        1
     );
     let wheel_requests: Vec<_> = index
         .request_log()

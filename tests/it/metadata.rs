@@ -667,13 +667,11 @@ recommendations
             .collect();
         assert_eq!(
             requests,
-            [
-                ("/files/huge-1.0.tar.gz.metadata".to_string(), None),
-                (
-                    "/files/huge-1.0.tar.gz".to_string(),
-                    Some("bytes=0-262143".to_string())
-                ),
-            ]
+            // No `.metadata` request: the page does not advertise one.
+            [(
+                "/files/huge-1.0.tar.gz".to_string(),
+                Some("bytes=0-262143".to_string())
+            )]
         );
     }
 

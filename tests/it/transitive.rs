@@ -421,7 +421,7 @@ fn metadata_from_range_requests_and_shared_across_targets_and_runs() {
     );
     // Four targets, one page request per project.
     assert_eq!(index.page_requests(), 3, "{log:#?}");
-    // Each wheel's METADATA is read once for all targets (a .metadata probe, then ranges).
+    // Each wheel's METADATA is read once for all targets (ranges only: no .metadata request).
     for project in ["app", "dep", "leaf"] {
         let file_requests = log
             .iter()
@@ -443,6 +443,10 @@ fn metadata_from_range_requests_and_shared_across_targets_and_runs() {
         })
         .count();
     assert_eq!(whole_downloads, 0, "{log:#?}");
+    assert!(
+        !log.iter().any(|r| r.path.ends_with(".metadata")),
+        "no page advertises core metadata: {log:#?}"
+    );
 
     // A second run with the same cache makes no request at all.
     index.clear_log();
