@@ -70,6 +70,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The value `memo` holds for `name`, computed by `compute` the first time (two targets asking
+/// at once may both compute it: it is the same value).
+fn once_per_name<T: Clone>(
+    memo: &Mutex<HashMap<PackageName, T>>,
+    name: &PackageName,
+    compute: impl FnOnce() -> T,
+) -> T {
+    if let Some(value) = lock(memo).get(name) {
+        return value.clone();
+    }
+    let value = compute();
+    lock(memo).insert(name.clone(), value.clone());
+    value
+}
+
 impl Shared {
     /// A fetch layer over `client`, running its futures on `handle`.
     pub(crate) fn new(client: IndexClient, handle: Handle) -> Arc<Self> {
@@ -100,22 +115,14 @@ impl Shared {
         name: &PackageName,
         page: Option<&ProjectPage>,
     ) -> Option<Vec<PageId>> {
-        if let Some(ids) = lock(&self.listing_ids).get(name) {
-            return ids.clone();
-        }
-        let ids = self.client.listing_id_of(page);
-        lock(&self.listing_ids).insert(name.clone(), ids.clone());
-        ids
+        once_per_name(&self.listing_ids, name, || self.client.listing_id_of(page))
     }
 
     /// [`IndexClient::cached_listing_id`], read once per run for every target.
     pub(crate) fn cached_listing_ids(&self, name: &PackageName) -> Option<Vec<PageId>> {
-        if let Some(ids) = lock(&self.cached_ids).get(name) {
-            return ids.clone();
-        }
-        let ids = self.client.cached_listing_id(name);
-        lock(&self.cached_ids).insert(name.clone(), ids.clone());
-        ids
+        once_per_name(&self.cached_ids, name, || {
+            self.client.cached_listing_id(name)
+        })
     }
 
     /// The index client.
@@ -480,7 +487,7 @@ fn walk(shared: Arc<Shared>, state: Arc<TargetState>, hint: PrefetchHint) {
                 None => VersionSpecifiers::empty(),
             };
             let allow_prerelease =
-                hint.allow_prerelease || specifiers.iter().any(|s| s.version().any_prerelease());
+                hint.allow_prerelease || crate::resolve::names_prerelease(&specifiers);
             walk(
                 Arc::clone(&shared),
                 Arc::clone(&state),

@@ -96,6 +96,7 @@ use thiserror::Error;
 
 use crate::metadata::CoreMetadata;
 use explain::{Formatter, explain};
+pub(crate) use solver::names_prerelease;
 use solver::{DepRecord, Failed, Mode, Outcome, Pkg, RunFailure, Session};
 
 /// One version of a package as the source sees it for the target being resolved.

@@ -312,7 +312,7 @@ pub(crate) struct Session<'a, S: PackageSource + ?Sized> {
 }
 
 /// A specifier "names a pre-release" (the `packaging` rule: any operator but `!=`).
-fn names_prerelease(specs: &VersionSpecifiers) -> bool {
+pub(crate) fn names_prerelease(specs: &VersionSpecifiers) -> bool {
     specs.iter().any(|s| {
         !matches!(s.operator(), Operator::NotEqual | Operator::NotEqualStar)
             && s.version().any_prerelease()
