@@ -41,6 +41,7 @@ use crate::health::{Options, PackageHealth};
 use crate::index::{IndexClient, PageId};
 use crate::requirements::RequirementSet;
 use crate::resolve::Analysis;
+use crate::util::fs::{ReadLimit, read_regular};
 
 use super::source::{Shared, TargetFacts};
 
@@ -192,7 +193,8 @@ impl Slot {
     }
 
     fn load(&self, shared: &Shared) -> Option<(Value, Vec<PackageName>)> {
-        let bytes = read_bounded(&self.path)?;
+        let mut bytes = Vec::new();
+        read_regular(&self.path, ReadLimit::Whole(MAX_ENTRY_BYTES), &mut bytes).ok()?;
         let stored = match decode(&bytes) {
             Ok(stored) => stored,
             Err(reason) => {
@@ -314,23 +316,6 @@ fn decode(bytes: &[u8]) -> Result<Stored, String> {
         return Err(format!("{} trailing bytes", rest.len()));
     }
     Ok(stored)
-}
-
-/// The file at `path` when it is a regular file of at most [`MAX_ENTRY_BYTES`] (checked before
-/// opening: opening a FIFO waits for a writer).
-fn read_bounded(path: &Path) -> Option<Vec<u8>> {
-    let meta = fs_err::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
-        return None;
-    }
-    let file = fs_err::File::open(path).ok()?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(file.file(), MAX_ENTRY_BYTES + 1),
-        &mut bytes,
-    )
-    .ok()?;
-    Some(bytes)
 }
 
 /// The fuzz entry point ([`crate::fuzz::resolution_cache`]): `data` as a whole entry, and as a

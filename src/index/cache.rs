@@ -38,6 +38,7 @@ use pep440_rs::Version;
 
 use crate::dist::{DistFile, DistFileParts, ProjectPage, RequiresPython};
 use crate::filename::{DistFilename, SdistExtension, SdistFilename, TagSet, WheelFilename};
+use crate::util::fs::{ReadLimit, read_regular};
 
 /// The directory of this layout's entries; bumped (with [`MAGIC`]) whenever the entry layout
 /// (or what a [`DistFile`] holds) changes, so entries of another layout are never read.
@@ -139,27 +140,9 @@ impl PageCache {
         }
         BUFFER.with_borrow_mut(|bytes| {
             bytes.clear();
-            // Read through the standard file underneath: `fs_err::File` implements only
-            // `Read::read`, so reading through it zeroes the buffer's spare capacity first on
-            // every entry (4% of a warm run of 800 pages); the standard one reads straight into
-            // it. (Opening still goes through `fs_err`, whose errors name the path.)
             // Only a regular file, and no more than an index page may be (the cache directory
-            // is on disk, where anything may replace an entry: a FIFO would hang the read, a
-            // huge file would fill memory).
-            // Checked before opening: opening a FIFO waits for a writer.
-            let read = fs_err::metadata(path).and_then(|meta| {
-                if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "not a regular file of at most the largest page's size",
-                    ));
-                }
-                let file = fs_err::File::open(path)?;
-                std::io::Read::read_to_end(
-                    &mut std::io::Read::take(file.file(), MAX_ENTRY_BYTES + 1),
-                    bytes,
-                )
-            });
+            // is on disk, where anything may replace an entry).
+            let read = read_regular(path, ReadLimit::Whole(MAX_ENTRY_BYTES), bytes);
             if let Err(err) = read {
                 if err.kind() != std::io::ErrorKind::NotFound {
                     tracing::debug!("cache entry {} unreadable: {err}", path.display());
@@ -178,16 +161,7 @@ impl PageCache {
     pub(crate) fn read_head(path: &Path) -> Option<EntryHead> {
         const HEAD_BYTES: u64 = 4096;
         let mut bytes = Vec::with_capacity(HEAD_BYTES as usize);
-        let meta = fs_err::metadata(path).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
-        let file = fs_err::File::open(path).ok()?;
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(file.file(), HEAD_BYTES),
-            &mut bytes,
-        )
-        .ok()?;
+        read_regular(path, ReadLimit::Prefix(HEAD_BYTES), &mut bytes).ok()?;
         let payload = bytes.strip_prefix(MAGIC.as_slice())?.get(4..)?;
         let (head, _): (StoredHead<'_>, _) = postcard::take_from_bytes(payload).ok()?;
         Some(EntryHead {
@@ -238,29 +212,24 @@ const HEADER_LEN: usize = MAGIC.len() + 4;
 /// into, so decoding parses each distinct value once and never hashes a string.
 #[derive(Serialize, Deserialize)]
 struct StoredEntry<'a> {
+    #[serde(borrow)]
+    head: StoredHead<'a>,
+    /// `None` when the index answered 404.
+    #[serde(borrow)]
+    page: Option<StoredPage<'a>>,
+}
+
+/// What an entry says of itself, before its page: decoded alone by [`PageCache::read_head`]
+/// (postcard writes a nested struct's fields in place, so this is a prefix of the entry).
+#[derive(Serialize, Deserialize)]
+struct StoredHead<'a> {
     fetched_at: u64,
     #[serde(borrow)]
     etag: Option<&'a str>,
     #[serde(borrow)]
     last_modified: Option<&'a str>,
     max_age: Option<u64>,
-    /// What identifies the listing ([`PageId`]), before it, so that [`PageCache::read_head`]
-    /// learns it from the entry's first bytes.
-    page_id: Option<u64>,
-    /// `None` when the index answered 404.
-    #[serde(borrow)]
-    page: Option<StoredPage<'a>>,
-}
-
-/// The fields of [`StoredEntry`] before the page: a prefix of the same encoding.
-#[derive(Deserialize)]
-struct StoredHead<'a> {
-    fetched_at: u64,
-    #[serde(borrow)]
-    _etag: Option<&'a str>,
-    #[serde(borrow)]
-    _last_modified: Option<&'a str>,
-    max_age: Option<u64>,
+    /// What identifies the listing ([`PageId`]).
     page_id: Option<u64>,
 }
 
@@ -391,11 +360,13 @@ fn encode(entry: &CacheEntry) -> Result<Vec<u8>, postcard::Error> {
     };
     let page_id = entry.files.as_deref().map(ProjectPage::listing_id);
     let stored = StoredEntry {
-        fetched_at: entry.fetched_at,
-        etag: entry.etag.as_deref(),
-        last_modified: entry.last_modified.as_deref(),
-        max_age: entry.max_age,
-        page_id,
+        head: StoredHead {
+            fetched_at: entry.fetched_at,
+            etag: entry.etag.as_deref(),
+            last_modified: entry.last_modified.as_deref(),
+            max_age: entry.max_age,
+            page_id,
+        },
         page,
     };
     let mut bytes = vec![0; HEADER_LEN];
@@ -449,10 +420,10 @@ pub(crate) fn decode_payload(
         .map(|page| page_files(page, project))
         .transpose()?;
     Ok(CacheEntry {
-        fetched_at: stored.fetched_at,
-        etag: stored.etag.map(str::to_string),
-        last_modified: stored.last_modified.map(str::to_string),
-        max_age: stored.max_age,
+        fetched_at: stored.head.fetched_at,
+        etag: stored.head.etag.map(str::to_string),
+        last_modified: stored.head.last_modified.map(str::to_string),
+        max_age: stored.head.max_age,
         files,
     })
 }
@@ -849,11 +820,13 @@ mod tests {
         assert_eq!(error(&framed(&trailing)), "1 trailing bytes");
         let stored = |version: u32, name: StoredName<'static>| {
             postcard::to_allocvec(&StoredEntry {
-                fetched_at: 1,
-                etag: None,
-                last_modified: None,
-                max_age: None,
-                page_id: None,
+                head: StoredHead {
+                    fetched_at: 1,
+                    etag: None,
+                    last_modified: None,
+                    max_age: None,
+                    page_id: None,
+                },
                 page: Some(StoredPage {
                     versions: vec!["1.0"],
                     tag_sets: vec![],

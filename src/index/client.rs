@@ -256,8 +256,9 @@ struct Inner {
     stats: Stats,
     memo: Mutex<HashMap<PackageName, LookupCell>>,
     listings: OnceCell<Result<Arc<Vec<Listing>>, IndexError>>,
-    /// Every find-links directory's files (name, size, modification time), read once, for
-    /// [`IndexClient::cached_listing_id`]; `None` when a location is not a readable directory.
+    /// Every find-links directory's file names, read once, for [`IndexClient::cached_listing_id`]
+    /// and [`IndexClient::listing_id_of`]; `None` when a location is a page or an unreadable
+    /// directory.
     link_dirs: std::sync::OnceLock<Option<Vec<DirFiles>>>,
 }
 
@@ -597,7 +598,7 @@ impl IndexClient {
             && dirs
                 .iter()
                 .flatten()
-                .any(|(file, ..)| DistFilename::parse(file, &page.name).is_ok())
+                .any(|file| DistFilename::parse(file, &page.name).is_ok())
         {
             return None;
         }
@@ -617,7 +618,9 @@ impl IndexClient {
                     .find_links
                     .iter()
                     .map(|link| match link {
-                        FindLink::Dir(dir) => dir_files(dir),
+                        FindLink::Dir(dir) => list_dir(dir)
+                            .ok()
+                            .map(|files| files.into_iter().map(|(name, ..)| name).collect()),
                         FindLink::Page(_) => None,
                     })
                     .collect()
@@ -715,10 +718,11 @@ impl IndexClient {
     }
 
     /// What identifies `name`'s listing on every index, read from the cache alone (no request,
-    /// no page decoded): one [`PageId`] per index, in order, then one per find-links directory
-    /// (the names, sizes and modification times of the project's files there). `None` unless
-    /// every index's entry may be used without asking (fresh, or any entry when offline), the
-    /// cache is in use and no find-links location is a page (pages are not cached).
+    /// no page decoded): one [`PageId`] per index, in order, then `None` per find-links
+    /// directory. `None` unless every index's entry may be used without asking (fresh, or any
+    /// entry when offline), the cache is in use, no find-links location is a page (pages are not
+    /// cached) and no find-links directory holds files of the project (they are merged into
+    /// its listing, which then cannot be told apart per location).
     pub(crate) fn cached_listing_id(&self, name: &PackageName) -> Option<Vec<PageId>> {
         let inner = &*self.inner;
         let cache = inner.cache.as_ref()?;
@@ -741,19 +745,16 @@ impl IndexClient {
             }
             ids.push(head.page_id);
         }
-        for files in dirs {
-            let mut digest = crc32fast::Hasher::new();
-            let mut count = 0_u64;
-            for (file, size, modified) in files {
-                if DistFilename::parse(file, name).is_ok() {
-                    count += 1;
-                    digest.update(file.as_bytes());
-                    digest.update(&size.to_le_bytes());
-                    digest.update(&modified.to_le_bytes());
-                }
-            }
-            ids.push((count > 0).then(|| u64::from(digest.finalize()) << 32 | count));
+        // A project with files in a find-links directory is never stored for reuse (see
+        // `listing_id_of`); the directories without any stand as `None`.
+        if dirs
+            .iter()
+            .flatten()
+            .any(|file| DistFilename::parse(file, name).is_ok())
+        {
+            return None;
         }
+        ids.extend(dirs.iter().map(|_| None));
         Some(ids)
     }
 
@@ -1375,33 +1376,8 @@ fn display(loc: &Location) -> String {
     }
 }
 
-/// A find-links directory's regular files: name, size and modification time (ns), sorted.
-type DirFiles = Vec<(String, u64, u128)>;
-
-/// The regular files of a find-links directory: name, size and modification time (ns), sorted;
-/// `None` when it cannot be read.
-fn dir_files(dir: &Path) -> Option<DirFiles> {
-    let mut files = Vec::new();
-    for entry in fs_err::read_dir(dir).ok()? {
-        let entry = entry.ok()?;
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            continue;
-        };
-        let meta = entry.metadata().ok()?;
-        if !meta.is_file() {
-            continue;
-        }
-        let modified = meta
-            .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?
-            .as_nanos();
-        files.push((name, meta.len(), modified));
-    }
-    files.sort();
-    Some(files)
-}
+/// The names of a find-links directory's regular files.
+type DirFiles = Vec<String>;
 
 fn list_dir(dir: &Path) -> Result<Vec<(String, String, Option<u64>)>, IndexError> {
     let io = |e: std::io::Error| IndexError::Io {

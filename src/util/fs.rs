@@ -1,6 +1,7 @@
 //! Files: writing one atomically (readers see the old contents or the new, never a part: the
 //! bytes go to a temporary sibling, removed if anything fails, that is renamed over the target),
-//! telling an I/O error about a path once, and whether two paths name the same file.
+//! telling an I/O error about a path once, whether two paths name the same file, and reading a
+//! file that anything may have replaced (a cache entry) without hanging or filling memory.
 //!
 //! The whole crate uses `fs_err` for the filesystem (clippy.toml bans `std::fs`): its errors name
 //! the path and the operation, so a message built around one must not name the path again
@@ -43,6 +44,50 @@ pub(crate) fn write_atomic(
         tmp.as_file().sync_all()?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// How much of a file [`read_regular`] reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ReadLimit {
+    /// The whole file, which may be no longer than this (else an error).
+    Whole(u64),
+    /// At most this many bytes from its start, however long it is.
+    Prefix(u64),
+}
+
+/// Appends the regular file at `path` to `into`, within `limit`. Anything else is an error
+/// before it is opened (opening a FIFO waits for a writer; a device never ends), and so is a
+/// file longer than a [`ReadLimit::Whole`]. Reads through the standard file under `fs_err`'s,
+/// which would zero `into`'s spare capacity first on every call.
+pub(crate) fn read_regular(
+    path: &Path,
+    limit: ReadLimit,
+    into: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let meta = fs_err::metadata(path)?;
+    let (max, whole) = match limit {
+        ReadLimit::Whole(max) => (max, true),
+        ReadLimit::Prefix(max) => (max, false),
+    };
+    if !meta.is_file() || (whole && meta.len() > max) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a regular file of at most {max} bytes"),
+        ));
+    }
+    let file = fs_err::File::open(path)?;
+    let start = into.len();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file.file(), max + 1), into)?;
+    if into.len() - start > usize::try_from(max).unwrap_or(usize::MAX) {
+        if whole {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("grew past {max} bytes while read"),
+            ));
+        }
+        into.truncate(start + usize::try_from(max).unwrap_or(usize::MAX));
+    }
     Ok(())
 }
 
